@@ -1,0 +1,38 @@
+# BCache developer commands. `make test` is what CI runs (through .ci/run).
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+SOURCES := Sources Tests Package.swift
+
+.PHONY: deps build test bench format lint clean
+
+## deps: install libsodium-dev and pkg-config when they are missing (Debian/Ubuntu, apt-get).
+deps:
+	@if ! pkg-config --exists libsodium 2>/dev/null; then \
+		echo "==> installing libsodium-dev and pkg-config"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsodium-dev pkg-config; \
+	fi
+
+## build: debug build of every target.
+build: deps
+	$(SWIFT) build
+
+## test: the whole test suite (Swift Testing).
+test: deps
+	$(SWIFT) test
+
+## bench: release build, then every benchmark.
+bench: deps
+	$(SWIFT) build -c release --product bcache
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench local
+
+## format: rewrite sources in place with swift-format (.swift-format).
+format:
+	$(SWIFT) format --in-place --recursive $(SOURCES)
+
+## lint: fail on any formatting difference.
+lint:
+	$(SWIFT) format lint --strict --recursive $(SOURCES)
+
+clean:
+	rm -rf .build .build-*

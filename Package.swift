@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "bcache",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "BCacheCore", targets: ["BCacheCore"]),
+        .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
+        .executable(name: "bcache", targets: ["bcache"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // The LRU store and the CRDT: no I/O, no NIO.
+        .target(
+            name: "BCacheCore",
+            swiftSettings: strictSettings
+        ),
+        // libsodium, as a system library (Debian: libsodium-dev).
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        // The transport protocol, addresses and the in-memory network: no NIO, so that a user's
+        // test target can depend on it alone.
+        .target(
+            name: "BCacheTransport",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "bcache",
+            dependencies: [
+                "BCacheCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BCacheCoreTests",
+            dependencies: ["BCacheCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CSodiumTests",
+            dependencies: ["CSodium"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BCacheTransportTests",
+            dependencies: ["BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

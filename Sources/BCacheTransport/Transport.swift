@@ -1,0 +1,81 @@
+/// How BCache nodes reach each other: small unreliable packets and reliable ordered streams.
+///
+/// Gossip (probes, acks, piggybacked updates, write deltas) rides on packets; full-state sync and
+/// values too large for one packet ride on streams of length-prefixed frames. An implementation
+/// may lose, duplicate or reorder packets, never corrupt them; a stream delivers its frames whole,
+/// in order, or ends with an error.
+///
+/// Implementations: `InMemoryTransport` (this module, for tests), `UDPTransport`
+/// (`BCacheTransportUDP`), `TCPTransport` and the UDP+TCP pair (`BCacheTransportTCP`), and later
+/// a secure wrapper around any of them.
+///
+/// Each of ``incomingPackets`` and ``incomingStreams`` is meant for one consumer. Both finish
+/// when the transport is closed.
+public protocol Transport: Sendable {
+    /// The address other nodes use to reach this one (the bound address, with the real port when
+    /// port 0 was asked for).
+    var localAddress: NodeAddress { get }
+
+    /// The largest packet ``send(_:to:)`` accepts, in bytes.
+    var maxPacketSize: Int { get }
+
+    /// The largest frame a stream accepts, in bytes, in either direction.
+    var maxFrameSize: Int { get }
+
+    /// Sends one packet, unreliably.
+    ///
+    /// Returns once the packet is handed to the network, not when it arrives.
+    /// - Throws: ``TransportError`` with code ``TransportError/Code/packetTooLarge`` when
+    ///   `packet.count > maxPacketSize`, ``TransportError/Code/closed`` after ``close()``, and
+    ///   ``TransportError/Code/unreachable`` when the address cannot be resolved or reached.
+    func send(_ packet: [UInt8], to address: NodeAddress) async throws
+
+    /// Opens a reliable, ordered stream of frames to `address`.
+    ///
+    /// - Throws: ``TransportError`` with code ``TransportError/Code/unreachable`` when nobody
+    ///   listens there (or the connection times out), ``TransportError/Code/closed`` after
+    ///   ``close()``, ``TransportError/Code/unsupported`` when the transport has no streams.
+    func openStream(to address: NodeAddress) async throws -> any TransportStream
+
+    /// Packets received, in arrival order.
+    var incomingPackets: AsyncStream<IncomingPacket> { get }
+
+    /// Streams other nodes opened to this one.
+    var incomingStreams: AsyncStream<any TransportStream> { get }
+
+    /// Stops listening, closes every stream and finishes both incoming sequences. Idempotent.
+    func close() async
+}
+
+/// One packet received by a ``Transport``.
+public struct IncomingPacket: Sendable {
+    /// The packet's bytes.
+    public var bytes: [UInt8]
+    /// Where it came from, as the transport saw it (for UDP, the sender's socket address).
+    public var sender: NodeAddress
+
+    public init(bytes: [UInt8], sender: NodeAddress) {
+        self.bytes = bytes
+        self.sender = sender
+    }
+}
+
+/// A reliable, ordered, bidirectional stream of frames between two nodes.
+public protocol TransportStream: Sendable {
+    /// The other end.
+    var remoteAddress: NodeAddress { get }
+
+    /// Sends one frame. Suspends while the peer is slow to read (backpressure).
+    ///
+    /// - Throws: ``TransportError`` with code ``TransportError/Code/frameTooLarge`` when the frame
+    ///   exceeds the transport's maximum frame size, ``TransportError/Code/closed`` when the stream
+    ///   is closed.
+    func send(frame: [UInt8]) async throws
+
+    /// Frames from the other end, in order. Finishes when the other end closes; throws when the
+    /// stream breaks or a frame is malformed.
+    var inboundFrames: AsyncThrowingStream<[UInt8], any Error> { get }
+
+    /// Flushes the frames already sent, then closes both directions. Idempotent.
+    func close() async
+}

@@ -1,0 +1,48 @@
+/// An error from a ``Transport`` or a ``TransportStream``.
+///
+/// A struct with an opaque ``Code`` rather than an enum, so that codes can be added without
+/// breaking users who switch over them.
+public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case packetTooLarge, frameTooLarge, unreachable, closed, unsupported, bindFailed, malformed,
+                invalidConfiguration
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// A packet larger than the transport's maximum packet size.
+        public static let packetTooLarge = Code(.packetTooLarge)
+        /// A frame larger than the transport's maximum frame size.
+        public static let frameTooLarge = Code(.frameTooLarge)
+        /// The address could not be resolved, nobody listens there, or the connection timed out.
+        public static let unreachable = Code(.unreachable)
+        /// The transport or the stream is closed.
+        public static let closed = Code(.closed)
+        /// The transport does not offer this (for example streams over plain UDP).
+        public static let unsupported = Code(.unsupported)
+        /// The listening address could not be bound (in use, not local, no permission).
+        public static let bindFailed = Code(.bindFailed)
+        /// Bytes from the network that do not follow the framing.
+        public static let malformed = Code(.malformed)
+        /// A setting out of range.
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    /// What happened, for people.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "TransportError.\(code): \(message)" }
+
+    public static func == (lhs: TransportError, rhs: TransportError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// The `bcache` command-line tool.
+@main
+struct BCacheCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bcache",
+        abstract: "BCache: a distributed in-process cache for Swift servers.",
+        subcommands: [BenchCommand.self]
+    )
+}
+
+/// `bcache bench …`: benchmarks, run from a release build.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure BCache's speed.",
+        subcommands: [LocalBenchCommand.self]
+    )
+}
