@@ -38,10 +38,6 @@ struct FrameDecoder: ByteToMessageDecoder {
         FrameDecoder(phase: .frames(limit: limit))
     }
 
-    private init(phase: Phase) {
-        self.phase = phase
-    }
-
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let output = try decodeFrame(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(wrapInboundOut(output))
