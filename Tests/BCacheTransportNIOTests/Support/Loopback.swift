@@ -34,3 +34,55 @@ enum Loopback {
         return true
     }
 }
+
+import BCacheTransportTCP
+
+extension Loopback {
+    static func tcp(
+        host: String = ipv4,
+        configure: (inout TCPTransport.Configuration) -> Void = { _ in }
+    ) async throws -> TCPTransport {
+        var configuration = TCPTransport.Configuration(host: host, port: 0)
+        configuration.connectTimeout = .seconds(2)
+        configure(&configuration)
+        return try await TCPTransport.bind(configuration: configuration, logger: logger)
+    }
+
+    static func pair(
+        host: String = ipv4,
+        configure: (inout UDPTCPTransport.Configuration) -> Void = { _ in }
+    ) async throws -> UDPTCPTransport {
+        var configuration = UDPTCPTransport.Configuration(host: host, port: 0)
+        configuration.tcp.connectTimeout = .seconds(2)
+        configure(&configuration)
+        return try await UDPTCPTransport.bind(configuration: configuration, logger: logger)
+    }
+
+    /// The first stream `transport` accepts, within `timeout`.
+    static func acceptStream(
+        on transport: any Transport,
+        within timeout: Duration = .seconds(5)
+    ) async throws -> any TransportStream {
+        let streams = transport.incomingStreams
+        return try await withDeadline(timeout) {
+            var iterator = streams.makeAsyncIterator()
+            guard let stream = await iterator.next() else { throw TransportError(.closed, "no stream") }
+            return stream
+        }
+    }
+
+    /// The next `count` frames of `stream`, within `timeout`.
+    static func frames(
+        _ count: Int,
+        from stream: any TransportStream,
+        within timeout: Duration = .seconds(5)
+    ) async throws -> [[UInt8]] {
+        let inbound = stream.inboundFrames
+        return try await withDeadline(timeout) {
+            var frames: [[UInt8]] = []
+            var iterator = inbound.makeAsyncIterator()
+            while frames.count < count, let frame = try await iterator.next() { frames.append(frame) }
+            return frames
+        }
+    }
+}
