@@ -154,7 +154,10 @@ import Testing
         let frames = try await Loopback.frames(frameCount, from: incoming, within: .seconds(20))
         try await sender.value
         #expect(frames.count == frameCount)
-        #expect(frames.enumerated().allSatisfy { $0.element.count == frameSize && $0.element.first == UInt8(truncatingIfNeeded: $0.offset) })
+        #expect(
+            frames.enumerated().allSatisfy {
+                $0.element.count == frameSize && $0.element.first == UInt8(truncatingIfNeeded: $0.offset)
+            })
         await a.close()
         await b.close()
     }

@@ -1,4 +1,5 @@
 import BCacheTransport
+import BCacheTransportTCP
 import BCacheTransportUDP
 import Logging
 
@@ -34,8 +35,6 @@ enum Loopback {
         return true
     }
 }
-
-import BCacheTransportTCP
 
 extension Loopback {
     static func tcp(
