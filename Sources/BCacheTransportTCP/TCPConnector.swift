@@ -9,7 +9,7 @@ struct TCPConnector: Sendable {
     var localAddress: NodeAddress
     var configuration: TCPTransport.Configuration
     var shared: TCPConnectionContext
-    var resolver: AddressResolver
+    var resolver: SocketAddressResolver
 
     /// A connected channel whose hello is written.
     ///

@@ -44,4 +44,9 @@ final class TCPStream: TransportStream {
     func close() async {
         try? await channel.close()
     }
+
+    /// A stream dropped without ``close()`` still releases its socket.
+    deinit {
+        channel.close(promise: nil)
+    }
 }

@@ -133,7 +133,7 @@ public final class TCPTransport: Transport {
             localAddress: localAddress,
             configuration: configuration,
             shared: shared,
-            resolver: AddressResolver()
+            resolver: SocketAddressResolver()
         )
         self.packetLinks = PacketLinkPool(configuration: configuration, shared: shared, connector: connector)
     }

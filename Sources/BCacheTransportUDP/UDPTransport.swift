@@ -26,7 +26,7 @@ public final class UDPTransport: Transport {
     private let packetsContinuation: AsyncStream<IncomingPacket>.Continuation
     private let streamsContinuation: AsyncStream<any TransportStream>.Continuation
     private let counters: TransportCounters
-    private let resolver: AddressResolver
+    private let resolver: SocketAddressResolver
     private let logger: Logger
     private let closed = Mutex(false)
 
@@ -108,7 +108,7 @@ public final class UDPTransport: Transport {
         (self.incomingPackets, self.packetsContinuation) = packets
         (self.incomingStreams, self.streamsContinuation) = AsyncStream.makeStream(of: (any TransportStream).self)
         self.counters = counters
-        self.resolver = AddressResolver()
+        self.resolver = SocketAddressResolver()
         self.logger = logger
     }
 

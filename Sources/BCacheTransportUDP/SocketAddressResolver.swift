@@ -10,7 +10,7 @@ import Synchronization
 /// singleton thread pool, because it blocks; the answer is kept for ``cacheLifetime`` so that
 /// gossip to a named seed does not query DNS on every packet, yet a moved node is found again
 /// within seconds. Shared by the UDP and TCP transports.
-package final class AddressResolver: Sendable {
+package final class SocketAddressResolver: Sendable {
     private struct Entry {
         var address: SocketAddress
         var expires: ContinuousClock.Instant
