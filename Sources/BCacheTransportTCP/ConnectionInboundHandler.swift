@@ -81,7 +81,17 @@ final class ConnectionInboundHandler: ChannelInboundHandler {
                     maxFrameSize: shared.maxFrameSize,
                     counters: shared.counters
                 )
-                if case .terminated = shared.streams.yield(stream) {
+                switch shared.streams.yield(stream) {
+                case .enqueued:
+                    break
+                case .dropped:
+                    // Nobody takes incoming streams fast enough: refuse this one rather than
+                    // hold its socket.
+                    shared.counters.dropped(.receiveQueueFull)
+                    context.close(promise: nil)
+                case .terminated:
+                    context.close(promise: nil)
+                @unknown default:
                     context.close(promise: nil)
                 }
             }

@@ -19,8 +19,9 @@ extension TCPTransport {
         /// Defaults to 5 seconds.
         public var connectTimeout: Duration
         /// A connection with no traffic either way for this long is closed (a pooled packet
-        /// connection is reopened by the next send). It also bounds how long an accepted
-        /// connection may wait before its hello. Defaults to 2 minutes.
+        /// connection is reopened by the next send; a stream ends). An accepted connection must
+        /// send its hello sooner: within twice ``connectTimeout``, and never later than this.
+        /// Defaults to 2 minutes.
         public var idleTimeout: Duration
         /// After a failed connection attempt to a peer, packets to it are dropped (and `send`
         /// throws `unreachable`) for this long before the next attempt; each further failure
@@ -35,6 +36,9 @@ extension TCPTransport {
         /// How many received packets wait for the consumer of ``TCPTransport/incomingPackets``
         /// before new ones are dropped (and counted). Defaults to 4096.
         public var receiveQueueCapacity: Int
+        /// How many accepted streams wait for the consumer of ``TCPTransport/incomingStreams``
+        /// before further ones are refused (closed at once, and counted). Defaults to 64.
+        public var pendingStreamLimit: Int
 
         /// A configuration binding `host` and `port`, with the defaults above.
         public init(host: String = "0.0.0.0", port: UInt16 = 0) {
@@ -48,6 +52,7 @@ extension TCPTransport {
             self.reconnectMaximumDelay = .seconds(10)
             self.outboundQueueLimit = 1 << 20
             self.receiveQueueCapacity = 4096
+            self.pendingStreamLimit = 64
         }
 
         /// Checks every setting's range.
@@ -71,6 +76,7 @@ extension TCPTransport {
                     "outboundQueueLimit \(outboundQueueLimit) must hold at least one packet (\(maxPacketSize))")
             }
             guard receiveQueueCapacity > 0 else { throw invalid("receiveQueueCapacity must be positive") }
+            guard pendingStreamLimit > 0 else { throw invalid("pendingStreamLimit must be positive") }
         }
 
         /// The wait before the next connection attempt after `failures` consecutive failures.

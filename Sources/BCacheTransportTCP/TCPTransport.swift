@@ -57,7 +57,10 @@ public final class TCPTransport: Transport {
             of: IncomingPacket.self,
             bufferingPolicy: .bufferingOldest(configuration.receiveQueueCapacity)
         )
-        let (streams, streamsContinuation) = AsyncStream.makeStream(of: (any TransportStream).self)
+        let (streams, streamsContinuation) = AsyncStream.makeStream(
+            of: (any TransportStream).self,
+            bufferingPolicy: .bufferingOldest(configuration.pendingStreamLimit)
+        )
         let shared = TCPConnectionContext(
             maxPacketSize: configuration.maxPacketSize,
             maxFrameSize: configuration.maxFrameSize,

@@ -26,7 +26,8 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
     public var droppedQueueFull: Int = 0
     /// Outgoing packets dropped because the peer could not be reached.
     public var droppedUnreachable: Int = 0
-    /// Incoming packets dropped because nobody consumed ``BCacheTransport/Transport/incomingPackets``
+    /// Incoming packets (or, over TCP, accepted streams) dropped because nobody consumed
+    /// ``BCacheTransport/Transport/incomingPackets`` (``BCacheTransport/Transport/incomingStreams``)
     /// fast enough.
     public var droppedReceiveQueueFull: Int = 0
     /// Connections established, in either direction.

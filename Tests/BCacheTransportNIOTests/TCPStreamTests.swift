@@ -162,3 +162,30 @@ import Testing
         await b.close()
     }
 }
+
+extension TCPStreamTests {
+    @Test func streamsNobodyAcceptsBeyondThePendingLimitAreRefused() async throws {
+        let a = try await Loopback.tcp()
+        let b = try await Loopback.tcp { $0.pendingStreamLimit = 2 }
+        var streams: [any TransportStream] = []
+        // One at a time, each announced by a frame, so that the third is surely the refused one.
+        for index in 0..<3 {
+            let stream = try await a.openStream(to: b.localAddress)
+            try await stream.send(frame: [UInt8(index)])
+            streams.append(stream)
+            if index < 2 { #expect(await eventually { b.statistics.framesReceived == index + 1 }) }
+        }
+        #expect(await eventually { b.statistics.droppedReceiveQueueFull == 1 })
+        // The refused stream sees its end; the two waiting ones are still served, oldest first.
+        // (cleanly, or with a reset when the refusing side closed on unread bytes).
+        do {
+            #expect(try await Loopback.frames(1, from: streams[2]) == [])
+        } catch let error as TransportError {
+            #expect(error.code == .closed)
+        }
+        let first = try await Loopback.acceptStream(on: b)
+        #expect(try await Loopback.frames(1, from: first) == [[0]])
+        await a.close()
+        await b.close()
+    }
+}
