@@ -189,3 +189,28 @@ extension TCPStreamTests {
         await b.close()
     }
 }
+
+extension TCPStreamTests {
+    @Test func aStreamToAPeerThatNeverAnswersFailsAfterTheConnectTimeout() async throws {
+        let silent = try SilentListener()
+        let a = try await Loopback.tcp { $0.connectTimeout = .milliseconds(300) }
+        // Fill the silent listener's accept queue: these complete, or time out once it is full.
+        var fillers: [any TransportStream] = []
+        var timedOut = false
+        for _ in 0..<4 where !timedOut {
+            let started = ContinuousClock.now
+            do {
+                fillers.append(try await a.openStream(to: silent.address))
+            } catch let error as TransportError {
+                #expect(error.code == .unreachable)
+                let elapsed = ContinuousClock.now - started
+                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3))
+                timedOut = true
+            }
+        }
+        #expect(timedOut)
+        #expect(a.statistics.connectionsFailed == 1)
+        await a.close()
+        withExtendedLifetime(silent) {}
+    }
+}
