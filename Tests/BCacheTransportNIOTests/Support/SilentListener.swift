@@ -39,6 +39,21 @@ final class SilentListener {
         self.address = NodeAddress(host: "127.0.0.1", port: UInt16(bigEndian: address.sin_port))
     }
 
+    /// Opens streams from `transport` until one times out: the accept queue is then full.
+    ///
+    /// - Throws: when no attempt timed out after several tries.
+    func fillAcceptQueue(using transport: any Transport, attempts: Int = 4) async throws {
+        var filled: [any TransportStream] = []
+        for _ in 0..<attempts {
+            do {
+                filled.append(try await transport.openStream(to: address))
+            } catch let error as TransportError where error.code == .unreachable {
+                return
+            }
+        }
+        throw TransportError(.unsupported, "the accept queue of \(address) never filled")
+    }
+
     deinit {
         close(descriptor)
     }
