@@ -57,6 +57,8 @@ final class PacketLinkPool: Sendable {
                 return .write(channel)
             case .connecting(var pending, let bytes, let failures):
                 guard bytes + framed.readableBytes <= limit else { return .dropQueueFull }
+                // Drop the dictionary's copy first, so that the append does not copy the queue.
+                links[address] = nil
                 pending.append(framed)
                 links[address] = .connecting(pending: pending, bytes: bytes + framed.readableBytes, failures: failures)
                 return .queued

@@ -47,6 +47,9 @@ public final class UDPTCPTransport: Transport {
     public var incomingPackets: AsyncStream<IncomingPacket> { udp.incomingPackets }
     public var incomingStreams: AsyncStream<any TransportStream> { tcp.incomingStreams }
 
+    /// Both halves' figures added up: packets from UDP, frames and connections from TCP.
+    public var statistics: TransportStatistics { udp.statistics + tcp.statistics }
+
     private init(udp: UDPTransport, tcp: TCPTransport) {
         self.udp = udp
         self.tcp = tcp

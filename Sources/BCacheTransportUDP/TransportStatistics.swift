@@ -37,6 +37,26 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
 
     public init() {}
 
+    /// Field-by-field sums: the figures of two transports taken together (the halves of a
+    /// UDP + TCP pair, or several nodes in a benchmark).
+    public static func + (lhs: TransportStatistics, rhs: TransportStatistics) -> TransportStatistics {
+        var sum = lhs
+        sum.packetsSent += rhs.packetsSent
+        sum.packetsReceived += rhs.packetsReceived
+        sum.bytesSent += rhs.bytesSent
+        sum.bytesReceived += rhs.bytesReceived
+        sum.framesSent += rhs.framesSent
+        sum.framesReceived += rhs.framesReceived
+        sum.droppedOversized += rhs.droppedOversized
+        sum.droppedMalformed += rhs.droppedMalformed
+        sum.droppedQueueFull += rhs.droppedQueueFull
+        sum.droppedUnreachable += rhs.droppedUnreachable
+        sum.droppedReceiveQueueFull += rhs.droppedReceiveQueueFull
+        sum.connectionsOpened += rhs.connectionsOpened
+        sum.connectionsFailed += rhs.connectionsFailed
+        return sum
+    }
+
     public var description: String {
         "packets \(packetsSent) out / \(packetsReceived) in, bytes \(bytesSent) out / \(bytesReceived) in, "
             + "frames \(framesSent) out / \(framesReceived) in, dropped: oversized \(droppedOversized), "

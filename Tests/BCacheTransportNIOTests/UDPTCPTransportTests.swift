@@ -23,6 +23,7 @@ import Testing
         #expect(packets.first?.sender == a.localAddress)
         #expect(a.udp.statistics.packetsSent == 1 && a.tcp.statistics.packetsSent == 0)
         #expect(a.tcp.statistics.connectionsOpened == 0)
+        #expect(a.statistics.packetsSent == 1 && a.statistics.bytesSent == 2)
         await a.close()
         await b.close()
     }
@@ -36,6 +37,7 @@ import Testing
         try await outgoing.send(frame: [7])
         #expect(try await Loopback.frames(1, from: incoming) == [[7]])
         #expect(a.tcp.statistics.framesSent == 1)
+        #expect(a.statistics.framesSent == 1 && a.statistics.connectionsOpened == 1)
         await a.close()
         await b.close()
     }
