@@ -69,6 +69,10 @@ final class ConnectionInboundHandler: ChannelInboundHandler {
             let sender = hello.senderAddress(connectionSource: context.channel.remoteAddress)
             switch hello.kind {
             case .packets:
+                guard shared.acceptsPackets else {
+                    fail(context: context, FrameDecodingError(.malformed, "this listener takes streams only"))
+                    return
+                }
                 mode = .packets(sender: sender)
             case .stream:
                 let inbox = FrameInbox()

@@ -9,6 +9,8 @@ import Synchronization
 struct TCPConnectionContext: Sendable {
     var maxPacketSize: Int
     var maxFrameSize: Int
+    /// Whether accepted connections may carry packets (not on the TCP half of a UDP + TCP pair).
+    var acceptsPackets: Bool
     var handshakeTimeout: TimeAmount
     var counters: TransportCounters
     var logger: Logger

@@ -52,6 +52,16 @@ public final class TCPTransport: Transport {
         configuration: Configuration,
         logger: Logger = Logger(label: "bcache.transport.tcp")
     ) async throws -> TCPTransport {
+        try await bind(configuration: configuration, acceptsPackets: true, logger: logger)
+    }
+
+    /// Binds a listener that refuses packet connections when `acceptsPackets` is false (the TCP
+    /// half of ``UDPTCPTransport``, whose packets go over UDP: nobody would read TCP ones).
+    static func bind(
+        configuration: Configuration,
+        acceptsPackets: Bool,
+        logger: Logger
+    ) async throws -> TCPTransport {
         try configuration.validate()
         let (packets, packetsContinuation) = AsyncStream.makeStream(
             of: IncomingPacket.self,
@@ -64,6 +74,7 @@ public final class TCPTransport: Transport {
         let shared = TCPConnectionContext(
             maxPacketSize: configuration.maxPacketSize,
             maxFrameSize: configuration.maxFrameSize,
+            acceptsPackets: acceptsPackets,
             handshakeTimeout: TimeAmount(min(configuration.idleTimeout, configuration.connectTimeout * 2)),
             counters: TransportCounters(transport: "tcp"),
             logger: logger,

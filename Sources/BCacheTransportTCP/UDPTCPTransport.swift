@@ -10,7 +10,8 @@ import Logging
 ///
 /// ``bind(configuration:logger:)`` binds TCP first, then UDP on the port TCP got. With port 0
 /// another process may hold that UDP port: the pair is then released and tried again, a few
-/// times. The two halves stay reachable as ``udp`` and ``tcp`` (for their statistics).
+/// times. The two halves stay reachable as ``udp`` and ``tcp`` (for their statistics). The TCP
+/// half takes streams only: a peer opening a packet connection to it is refused and counted.
 public final class UDPTCPTransport: Transport {
     /// Where and how the pair listens.
     public struct Configuration: Sendable {
@@ -21,7 +22,8 @@ public final class UDPTCPTransport: Transport {
         /// The UDP half's settings; its host and port are replaced by ``host`` and ``port``.
         public var udp: UDPTransport.Configuration
         /// The TCP half's settings; its host and port are replaced by ``host`` and ``port``.
-        /// Its packet settings do not matter: packets go over UDP.
+        /// Its packet settings do not matter: packets go over UDP, and the TCP half refuses
+        /// packet connections.
         public var tcp: TCPTransport.Configuration
         /// How many port numbers to try when port 0 was asked for and UDP finds TCP's port
         /// taken. Defaults to 8.
@@ -77,7 +79,11 @@ public final class UDPTCPTransport: Transport {
         let attempts = configuration.port == 0 ? configuration.bindAttempts : 1
         var lastError: (any Error)?
         for attempt in 1...attempts {
-            let tcp = try await TCPTransport.bind(configuration: tcpConfiguration, logger: logger)
+            let tcp = try await TCPTransport.bind(
+                configuration: tcpConfiguration,
+                acceptsPackets: false,
+                logger: logger
+            )
             udpConfiguration.port = tcp.localAddress.port
             do {
                 let udp = try await UDPTransport.bind(configuration: udpConfiguration, logger: logger)

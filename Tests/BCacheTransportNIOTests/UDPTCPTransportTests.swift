@@ -70,3 +70,16 @@ import Testing
         await #expect(throws: TransportError(.closed, "")) { _ = try await a.openStream(to: a.localAddress) }
     }
 }
+
+extension UDPTCPTransportTests {
+    @Test func theTCPHalfRefusesPacketConnections() async throws {
+        let pair = try await Loopback.pair()
+        let tcpOnly = try await Loopback.tcp()
+        try await tcpOnly.send([1], to: pair.localAddress)
+        #expect(await eventually { pair.tcp.statistics.droppedMalformed == 1 })
+        #expect(await eventually { tcpOnly.openConnectionCount == 0 })
+        #expect(pair.tcp.statistics.packetsReceived == 0)
+        await tcpOnly.close()
+        await pair.close()
+    }
+}
