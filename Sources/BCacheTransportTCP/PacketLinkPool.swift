@@ -115,15 +115,25 @@ final class PacketLinkPool: Sendable {
             )
             return
         }
-        let sent = links.withLock { links -> (packets: Int, bytes: Int) in
-            guard case .connecting(let pending, let bytes, _) = links[address] else { return (0, 0) }
+        let outcome = links.withLock { links -> (packets: Int, bytes: Int, delivered: Bool) in
+            guard case .connecting(let pending, let bytes, _) = links[address] else { return (0, 0, false) }
+            let payloadBytes = bytes - 4 * pending.count
+            guard channel.isActive else {
+                // Closed already (idle, or the peer hung up at once): the next packet reconnects.
+                links[address] = nil
+                return (pending.count, payloadBytes, false)
+            }
             links[address] = .connected(channel)
             // Written under the lock so that no packet sent after this switch can overtake them.
             for packet in pending { channel.write(packet, promise: nil) }
             channel.flush()
-            return (pending.count, bytes - 4 * pending.count)
+            return (pending.count, payloadBytes, true)
         }
-        shared.counters.packetsSent(count: sent.packets, bytes: sent.bytes)
+        if outcome.delivered {
+            shared.counters.packetsSent(count: outcome.packets, bytes: outcome.bytes)
+        } else {
+            shared.counters.dropped(.unreachable, count: outcome.packets)
+        }
         // Registered after the switch to `connected`, so that a connection closing at once still
         // removes its entry (the callback then runs right away).
         channel.closeFuture.whenComplete { _ in
