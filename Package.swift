@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "BCacheCore", targets: ["BCacheCore"]),
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
+        .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
         .executable(name: "bcache", targets: ["bcache"]),
     ],
     dependencies: [
@@ -41,6 +42,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // SWIM + Lifeguard membership as a pure state machine (no I/O, no clock reads).
+        .target(
+            name: "BCacheMembership",
+            dependencies: ["BCacheCore", "BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bcache",
             dependencies: [
@@ -62,6 +69,11 @@ let package = Package(
         .testTarget(
             name: "BCacheTransportTests",
             dependencies: ["BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BCacheMembershipTests",
+            dependencies: ["BCacheMembership", "BCacheCore", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
     ],
