@@ -81,6 +81,6 @@ struct BroadcastQueue: Sendable {
 
     /// Least transmitted first; among equals the newest first.
     private func isSentEarlier(_ lhs: Item, than rhs: Item) -> Bool {
-        (lhs.transmits, rhs.order) < (rhs.transmits, lhs.order)
+        lhs.transmits < rhs.transmits || (lhs.transmits == rhs.transmits && lhs.order > rhs.order)
     }
 }

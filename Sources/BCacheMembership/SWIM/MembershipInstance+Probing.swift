@@ -13,7 +13,6 @@ extension Membership.Instance {
         if let open = probe {
             failProbe(open, now: now, into: &directives)
         }
-        reapDeadMembers(now: now)
         let interval = health.scale(settings.probeInterval)
         if !isLeaving, let target = nextProbeTarget() {
             let sequence = nextSequenceNumber()
@@ -163,14 +162,16 @@ extension Membership.Instance {
         _ count: Int, where filter: (MemberRecord) -> Bool
     ) -> [Membership.Member] {
         guard count > 0 else { return [] }
-        var candidates = records.values.filter { $0.member.identity.id != identity.id && filter($0) }
-            .map(\.member)
-        // Sorted first: dictionary order differs between runs, and the choice must replay from the seed.
-        candidates.sort { $0.identity.id < $1.identity.id }
-        guard candidates.count > count else { return candidates.shuffled(using: &random) }
-        for index in 0..<count {
+        // `sortedIDs` rather than the dictionary: its order differs between runs, and the choice
+        // must replay from the seed.
+        var candidates = sortedIDs.filter { id in
+            guard id != identity.id, let record = records[id] else { return false }
+            return filter(record)
+        }
+        let picked = min(count, candidates.count)
+        for index in 0..<picked {
             candidates.swapAt(index, Int.random(in: index..<candidates.count, using: &random))
         }
-        return Array(candidates[0..<count])
+        return candidates[0..<picked].compactMap { records[$0]?.member }
     }
 }

@@ -97,6 +97,7 @@ extension Membership.Instance {
     /// by itself once the network heals.
     public mutating func onReconnectTick(now: Duration) -> [Membership.Directive] {
         guard isActive else { return [] }
+        reapDeadMembers(now: now)
         var directives: [Membership.Directive] = []
         if !isLeaving {
             if let dead = randomMembers(1, where: { $0.member.status.isDead }).first {
@@ -150,10 +151,10 @@ extension Membership.Instance {
     public mutating func leave(now: Duration) -> [Membership.Directive] {
         guard isActive, !isLeaving else { return [] }
         leaveProgress = .announcing
-        records[identity.id]?.member.status = .left(incarnation: incarnation)
+        setStatus(of: identity.id, to: .left(incarnation: incarnation), now: now)
         enqueueUpdate(.leave(target: identity.id, incarnation: incarnation))
         probe = nil
-        guard clusterSize > 0, records.values.contains(where: { $0.member.status.isReachable }) else {
+        guard reachableCount > 0 else {
             leaveProgress = .stopped
             return [.leaveCompleted]
         }

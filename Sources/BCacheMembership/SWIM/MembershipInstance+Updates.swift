@@ -120,8 +120,7 @@ extension Membership.Instance {
         }
         if let existing = idByName[incoming.name], existing != incoming.id, let old = records[existing] {
             guard incoming.supersedes(old.member.identity) || !old.member.status.isReachable else { return }
-            records[existing] = nil
-            suspicions[existing] = nil
+            forget(existing)
             let member = insertMember(incoming, incarnation: incarnation, now: now)
             directives.append(.event(.replaced(old: old.member, new: member)))
             return
@@ -153,7 +152,10 @@ extension Membership.Instance {
     ) -> Membership.Member {
         let member = Membership.Member(identity: incoming, status: .alive(incarnation: incarnation))
         records[incoming.id] = MemberRecord(member: member, changedAt: now)
+        reachableCount += 1
         idByName[incoming.name] = incoming.id
+        let position = sortedIDs.partitioningIndex { $0 >= incoming.id }
+        sortedIDs.insert(incoming.id, at: position)
         addToProbeOrder(incoming.id)
         enqueueUpdate(.alive(identity: incoming, incarnation: incarnation))
         return member
@@ -189,6 +191,7 @@ extension Membership.Instance {
         guard var record = records[member] else {
             fatalError("Internal inconsistency: status change for unknown member \(member)")
         }
+        reachableCount += (status.isReachable ? 1 : 0) - (record.member.status.isReachable ? 1 : 0)
         record.member.status = status
         record.changedAt = now
         records[member] = record
@@ -197,15 +200,37 @@ extension Membership.Instance {
 
     /// Forgets members dead or left for longer than ``Membership/Settings/deadMemberReapTimeout``.
     mutating func reapDeadMembers(now: Duration) {
-        let expired = records.values.filter {
-            !$0.member.status.isReachable && now - $0.changedAt >= settings.deadMemberReapTimeout
-                && $0.member.identity.id != identity.id
+        guard reachableCount < records.count else { return }
+        let expired = records.filter {
+            !$0.value.member.status.isReachable && now - $0.value.changedAt >= settings.deadMemberReapTimeout
+                && $0.key != identity.id
         }
-        for record in expired {
-            let id = record.member.identity.id
-            records[id] = nil
-            suspicions[id] = nil
-            if idByName[record.member.name] == id { idByName[record.member.name] = nil }
+        for id in expired.keys {
+            forget(id)
         }
+    }
+
+    /// Removes every trace of a member.
+    private mutating func forget(_ id: NodeID) {
+        guard let record = records.removeValue(forKey: id) else { return }
+        if record.member.status.isReachable { reachableCount -= 1 }
+        suspicions[id] = nil
+        if idByName[record.member.name] == id { idByName[record.member.name] = nil }
+        let position = sortedIDs.partitioningIndex { $0 >= id }
+        if position < sortedIDs.count, sortedIDs[position] == id { sortedIDs.remove(at: position) }
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `predicate`, for a predicate false then true
+    /// along the array (binary search).
+    func partitioningIndex(where predicate: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }

@@ -34,6 +34,10 @@ extension Membership {
 
         var records: [NodeID: MemberRecord] = [:]
         var idByName: [String: NodeID] = [:]
+        /// Every key of `records`, sorted: a replayable order for random choices.
+        var sortedIDs: [NodeID] = []
+        /// How many records are alive or suspect, kept by every status change.
+        var reachableCount = 1
         var probeOrder: [NodeID] = []
         var probeIndex = 0
         var probe: Probe?
@@ -73,6 +77,7 @@ extension Membership {
             records[identity.id] = MemberRecord(
                 member: Member(identity: identity, status: .alive(incarnation: 0)), changedAt: .zero)
             idByName[identity.name] = identity.id
+            sortedIDs = [identity.id]
         }
 
         // MARK: Queries
@@ -93,9 +98,7 @@ extension Membership {
         }
 
         /// Members alive or suspect, this node included.
-        public var reachableMemberCount: Int {
-            records.values.count { $0.member.status.isReachable }
-        }
+        public var reachableMemberCount: Int { reachableCount }
 
         /// Lifeguard's local health score: 0 when healthy, up to `maxLocalHealthMultiplier - 1`.
         public var localHealthScore: Int { health.score }

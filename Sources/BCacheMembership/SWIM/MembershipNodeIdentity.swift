@@ -49,7 +49,7 @@ extension Membership {
 
         /// Whether this identity supersedes `other` (same name, a newer process).
         func supersedes(_ other: NodeIdentity) -> Bool {
-            (generation, id) > (other.generation, other.id)
+            generation > other.generation || (generation == other.generation && id > other.id)
         }
 
         public var description: String { "\(name)#\(id)@\(address)" }

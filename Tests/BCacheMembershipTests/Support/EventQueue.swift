@@ -1,13 +1,20 @@
 /// A min-heap of actions by time, first-scheduled first among equal times: the simulation's
 /// timer wheel and network in flight.
 struct EventQueue<Action> {
+    /// Boxed, so that sifting moves a pointer rather than a large enum.
+    private final class Box {
+        let action: Action
+        init(_ action: Action) { self.action = action }
+    }
+
     private struct Entry {
         var time: Duration
         var order: UInt64
-        var action: Action
+        var box: Box
 
         func precedes(_ other: Entry) -> Bool {
-            (time, order) < (other.time, other.order)
+            // Not a tuple comparison: that instantiates tuple metadata on every call in debug builds.
+            time < other.time || (time == other.time && order < other.order)
         }
     }
 
@@ -19,7 +26,7 @@ struct EventQueue<Action> {
     var nextTime: Duration? { heap.first?.time }
 
     mutating func schedule(_ action: Action, at time: Duration) {
-        heap.append(Entry(time: time, order: nextOrder, action: action))
+        heap.append(Entry(time: time, order: nextOrder, box: Box(action)))
         nextOrder += 1
         var child = heap.count - 1
         while child > 0 {
@@ -45,7 +52,7 @@ struct EventQueue<Action> {
             heap.swapAt(parent, smallest)
             parent = smallest
         }
-        return (first.time, first.action)
+        return (first.time, first.box.action)
     }
 }
 
