@@ -29,7 +29,7 @@ extension Membership.Instance {
         switch record.member.status {
         case .dead, .left:
             return
-        case .suspect:
+        case .suspect where incarnation == record.member.status.incarnation:
             guard var suspicion = suspicions[target], suspicion.confirm(from: from) else { return }
             suspicions[target] = suspicion
             records[target]?.member.status = .suspect(
@@ -37,7 +37,10 @@ extension Membership.Instance {
             // A new confirmation is news: pass it on, so that others shorten their timeouts too.
             enqueueUpdate(.suspect(target: target, incarnation: incarnation, from: from))
             scheduleSuspicionTimer(for: target, suspicion: suspicion, now: now, into: &directives)
-        case .alive:
+        case .alive, .suspect:
+            // A suspicion of a later incarnation means the member refuted the earlier one (and
+            // its refutation may have been crowded out of the queues by this very suspicion):
+            // the earlier suspicion is void, and this one starts afresh.
             let members = clusterSize
             let minimum = Suspicion.minimumTimeout(
                 multiplier: settings.suspicionMultiplier, members: members, probeInterval: settings.probeInterval)
