@@ -21,8 +21,19 @@ enum RandomCacheRecords {
             return .tombstone(key: key, purgeAtMillis: deadline, version: version)
         }
         let valueCount = Int.random(in: 0...maxValueBytes, using: &generator)
-        let value = (0..<valueCount).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let value = bytes(count: valueCount, using: &generator)
         return .live(key: key, value: value, expiresAtMillis: deadline, version: version)
+    }
+
+    /// `count` random bytes, eight from each draw of the generator (debug builds are slow enough).
+    static func bytes(count: Int, using generator: inout some RandomNumberGenerator) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 7)
+        while bytes.count < count {
+            withUnsafeBytes(of: generator.next()) { bytes.append(contentsOf: $0) }
+        }
+        bytes.removeLast(bytes.count - count)
+        return bytes
     }
 
     /// A key of at most `maxBytes` UTF-8 bytes: a sample key, or random ASCII and non-ASCII
