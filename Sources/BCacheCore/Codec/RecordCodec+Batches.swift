@@ -92,8 +92,8 @@ extension RecordCodec {
         guard announced <= UInt64(max(limits.maxRecordsPerBatch, 0)) else {
             throw CodecError(
                 .tooManyRecords,
-                "batch at offset \(countOffset) announces \(announced) records; the limit is \(limits.maxRecordsPerBatch)"
-            )
+                "batch at offset \(countOffset) announces \(announced) records, over the limit of "
+                    + "\(limits.maxRecordsPerBatch)")
         }
         let count = Int(announced)
         var records: [CacheRecord] = []
