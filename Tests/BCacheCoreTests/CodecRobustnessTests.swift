@@ -143,7 +143,7 @@ import Testing
     @Test func everyTruncationIsRefusedAsTruncated() {
         var run = FuzzRun("truncations")
         var prefixes = 0
-        for sample in run.samples(80) {
+        for sample in run.samples(50) {
             for end in 0..<sample.bytes.count {
                 run.check(Array(sample.bytes[..<end]), expected: [.truncated])
             }

@@ -7,7 +7,9 @@ extension RecordCodec {
 
     /// Encodes `records`, in order, as one batch.
     ///
-    /// Allocates once: the exact size is computed first.
+    /// Allocates once: the exact size is computed first. A receiver refuses a batch of more
+    /// records than its ``CodecLimits/maxRecordsPerBatch``;
+    /// ``encodeBatches(_:maxBatchBytes:maxRecordsPerBatch:)`` splits long lists.
     public static func encodeBatch(_ records: some Collection<CacheRecord>) -> [UInt8] {
         var size = batchHeaderSize(recordCount: records.count)
         for record in records { size += encodedSize(of: record) }
