@@ -95,6 +95,10 @@ public final class InMemoryTransport: Transport {
     public var maxPacketSize: Int { configuration.maxPacketSize }
     public var maxFrameSize: Int { configuration.maxFrameSize }
 
+    /// Packets delivered to this transport and not yet read from ``incomingPackets``: lets a
+    /// test check that nothing arrived without waiting.
+    public var unreadPacketCount: Int { packetInbox.count }
+
     /// Whether ``close()`` (or the network's ``InMemoryNetwork/finish()``) has been called.
     public var isClosed: Bool { closed.load(ordering: .acquiring) }
 
