@@ -19,7 +19,9 @@ final class FrameChannel: Sendable {
         var bufferedBytes = 0
         var pendingSends = FIFOQueue<PendingSend>()
         var nextSendID: UInt64 = 0
-        var reader: CheckedContinuation<[UInt8]?, any Error>?
+        /// Readers waiting for a frame (one, normally), served in turn.
+        var readers = FIFOQueue<(id: UInt64, continuation: CheckedContinuation<[UInt8]?, any Error>)>()
+        var nextReaderID: UInt64 = 0
         /// The writer closed: the reader drains the buffer, then sees the end.
         var writerClosed = false
         /// The reader closed: the buffer is discarded and sends fail.
@@ -82,10 +84,9 @@ final class FrameChannel: Sendable {
             return .failed(TransportError(.closed, "the stream is closed"))
         }
         if state.pendingSends.isEmpty {
-            if let reader = state.reader {
+            if let reader = state.readers.popFirst() {
                 // A reader waits, so the buffer is empty: hand the frame over directly.
-                state.reader = nil
-                return .accepted(reader: reader)
+                return .accepted(reader: reader.continuation)
             }
             if fits(frame, state) {
                 state.buffer.append(frame)
@@ -106,7 +107,11 @@ final class FrameChannel: Sendable {
     /// The next frame; nil once the writer closed and the buffer is drained, or once this side
     /// closed its reading.
     func next() async throws -> [UInt8]? {
-        try await withTaskCancellationHandler {
+        let id = state.withLock { state in
+            state.nextReaderID += 1
+            return state.nextReaderID
+        }
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
                 var admitted: [CheckedContinuation<Void, any Error>] = []
                 let immediate: Result<[UInt8]?, any Error>? = state.withLock { state in
@@ -123,18 +128,15 @@ final class FrameChannel: Sendable {
                     }
                     if state.writerClosed { return .success(nil) }
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    state.reader = continuation
+                    state.readers.append((id, continuation))
                     return nil
                 }
                 for writer in admitted { writer.resume() }
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
-            let reader = state.withLock { state in
-                defer { state.reader = nil }
-                return state.reader
-            }
-            reader?.resume(throwing: CancellationError())
+            let reader = state.withLock { $0.readers.removeFirst(where: { $0.id == id }) }
+            reader?.continuation.resume(throwing: CancellationError())
         }
     }
 
@@ -152,25 +154,23 @@ final class FrameChannel: Sendable {
 
     /// The writer is done: frames already accepted are still read, waiting sends fail.
     func closeWriting() {
-        let (reader, pending) = state.withLock { state in
+        let (readers, pending) = state.withLock { state in
             state.writerClosed = true
-            defer { state.reader = nil }
-            return (state.reader, state.pendingSends.removeAll())
+            return (state.readers.removeAll(), state.pendingSends.removeAll())
         }
-        reader?.resume(returning: nil)
+        for reader in readers { reader.continuation.resume(returning: nil) }
         for send in pending { send.continuation.resume(throwing: TransportError(.closed, "the stream is closed")) }
     }
 
     /// The reader is done: unread frames are discarded and every send fails from now on.
     func closeReading() {
-        let (reader, pending) = state.withLock { state in
+        let (readers, pending) = state.withLock { state in
             state.readerClosed = true
             _ = state.buffer.removeAll()
             state.bufferedBytes = 0
-            defer { state.reader = nil }
-            return (state.reader, state.pendingSends.removeAll())
+            return (state.readers.removeAll(), state.pendingSends.removeAll())
         }
-        reader?.resume(returning: nil)
+        for reader in readers { reader.continuation.resume(returning: nil) }
         for send in pending {
             send.continuation.resume(throwing: TransportError(.closed, "the peer closed the stream"))
         }
@@ -178,14 +178,13 @@ final class FrameChannel: Sendable {
 
     /// The connection broke: the reader and every writer see `error`.
     func fail(_ error: TransportError) {
-        let (reader, pending) = state.withLock { state in
+        let (readers, pending) = state.withLock { state in
             if state.failure == nil { state.failure = error }
             _ = state.buffer.removeAll()
             state.bufferedBytes = 0
-            defer { state.reader = nil }
-            return (state.reader, state.pendingSends.removeAll())
+            return (state.readers.removeAll(), state.pendingSends.removeAll())
         }
-        reader?.resume(throwing: error)
+        for reader in readers { reader.continuation.resume(throwing: error) }
         for send in pending { send.continuation.resume(throwing: error) }
     }
 }

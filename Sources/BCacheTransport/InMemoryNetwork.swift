@@ -62,7 +62,7 @@ public final class InMemoryNetwork: Sendable {
     ///   - clock: ``ClockMode/real`` (the default) or ``ClockMode/manual``.
     ///   - recordsTrace: keep every packet's fate in ``trace``, for replay checks. Off by default
     ///     because it keeps every packet.
-    ///   - logger: where partitions, binds and drops are logged (at debug and trace levels).
+    ///   - logger: where binds, partitions and `finish()` are logged, at debug level.
     public init(
         seed: UInt64 = .random(in: .min ... .max),
         clock: ClockMode = .real,

@@ -4,7 +4,8 @@ import Synchronization
 ///
 /// Unlike `AsyncStream`'s own buffer it says how many elements are waiting, so the network can
 /// report unread packets when a test finishes, and it refuses elements when full, like a socket
-/// receive buffer, so the network can count them as dropped.
+/// receive buffer, so the network can count them as dropped. Meant for one consumer; several
+/// concurrent consumers are served in turn rather than trapping.
 final class Mailbox<Element: Sendable>: Sendable {
     enum PushResult: Sendable {
         case enqueued
@@ -14,7 +15,8 @@ final class Mailbox<Element: Sendable>: Sendable {
 
     private struct State {
         var items = FIFOQueue<Element>()
-        var waiter: CheckedContinuation<Element?, Never>?
+        var waiters = FIFOQueue<(id: UInt64, continuation: CheckedContinuation<Element?, Never>)>()
+        var nextWaiterID: UInt64 = 0
         var finished = false
     }
 
@@ -36,9 +38,8 @@ final class Mailbox<Element: Sendable>: Sendable {
     func push(_ element: Element) -> PushResult {
         let (result, waiter): (PushResult, CheckedContinuation<Element?, Never>?) = state.withLock { state in
             if state.finished { return (.finished, nil) }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (.enqueued, waiter)
+            if let waiter = state.waiters.popFirst() {
+                return (.enqueued, waiter.continuation)
             }
             guard state.items.count < capacity else { return (.full, nil) }
             state.items.append(element)
@@ -50,32 +51,32 @@ final class Mailbox<Element: Sendable>: Sendable {
 
     /// Stops accepting elements; the consumer reads what is queued, then sees the end.
     func finish() {
-        let waiter = state.withLock { state in
+        let waiters = state.withLock { state in
             state.finished = true
-            defer { state.waiter = nil }
-            return state.waiter
+            return state.waiters.removeAll()
         }
-        waiter?.resume(returning: nil)
+        for waiter in waiters { waiter.continuation.resume(returning: nil) }
     }
 
     /// The next element; nil once finished and drained, or when the consuming task is cancelled.
     func next() async -> Element? {
-        await withTaskCancellationHandler {
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
                 let immediate: Element?? = state.withLock { state in
                     if let element = state.items.popFirst() { return .some(element) }
                     if state.finished || Task.isCancelled { return .some(nil) }
-                    state.waiter = continuation
+                    state.waiters.append((id, continuation))
                     return nil
                 }
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
-            let waiter = state.withLock { state in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume(returning: nil)
+            let waiter = state.withLock { $0.waiters.removeFirst(where: { $0.id == id }) }
+            waiter?.continuation.resume(returning: nil)
         }
     }
 }

@@ -92,8 +92,14 @@ extension TransportConformance {
             let total = tasks * packetsPerTask
             let required =
                 options.reliablePackets ? total : Int((Double(total) * (1 - options.tolerableLossRate)).rounded(.up))
-            try await Waiting.until("\(required) of \(total) packets arrived", timeout: options.timeout) {
-                Set(received.snapshot.map(\.bytes)).count >= required
+            do {
+                try await Waiting.until("\(required) of \(total) packets arrived", timeout: options.timeout) {
+                    Set(received.snapshot.map(\.bytes)).count >= required
+                }
+            } catch let failure as CheckFailure {
+                let arrived = Set(received.snapshot.map(\.bytes)).count
+                throw CheckFailure(
+                    "only \(arrived) distinct packets of \(total) arrived, \(required) required; \(failure)")
             }
             let packets = received.snapshot
             let expected = Set(
@@ -114,13 +120,16 @@ extension TransportConformance {
     }
 
     /// Sends `payloads` and waits until each has arrived intact; when packets are unreliable,
-    /// resends those still missing a few times before failing.
+    /// resends those still missing a few times before failing. A packet that was never sent
+    /// (a corrupted one) fails the case at once.
     func deliver(
         _ payloads: [[UInt8]], from sender: any Transport, to receiver: any Transport,
         received: Collector<IncomingPacket>
     ) async throws {
         let attempts = options.reliablePackets ? 1 : 5
         let target = receiver.localAddress
+        let sent = Set(payloads)
+        func stranger() -> IncomingPacket? { received.snapshot.first { !sent.contains($0.bytes) } }
         var missing = payloads
         for attempt in 1...attempts {
             for payload in missing { try await sender.send(payload, to: target) }
@@ -129,7 +138,7 @@ extension TransportConformance {
             do {
                 try await Waiting.until("\(expected.count) packets arrived", timeout: wait) {
                     let arrived = Set(received.snapshot.map(\.bytes))
-                    return expected.allSatisfy { arrived.contains($0) }
+                    return expected.allSatisfy { arrived.contains($0) } || stranger() != nil
                 }
             } catch let failure as CheckFailure {
                 let arrived = Set(received.snapshot.map(\.bytes))
@@ -143,8 +152,7 @@ extension TransportConformance {
             }
             break
         }
-        let sent = Set(payloads)
-        if let stranger = received.snapshot.first(where: { !sent.contains($0.bytes) }) {
+        if let stranger = stranger() {
             throw CheckFailure("a packet of \(stranger.bytes.count) bytes arrived that was never sent (corrupted?)")
         }
     }
