@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func runUntilIdleMovesTimeToTheLastDelivery() async throws {
-        let network = InMemoryNetwork(seed: 9, clock: .manual)
+        let network = InMemoryNetwork(seed: 9, clock: .manual, recordsTrace: true)
         let a = try network.makeTransport(address: .node(1))
         let b = try network.makeTransport(address: .node(2))
         try network.setDefaultConditions(LinkConditions(latency: .milliseconds(5), jitter: .milliseconds(20)))
@@ -69,7 +69,9 @@ import Testing
         #expect(first >= .milliseconds(5))
         network.runUntilIdle()
         #expect(network.pendingPacketCount == 0)
-        #expect(network.now >= .milliseconds(5) && network.now <= .milliseconds(25))
+        let lastDelivery = try #require(network.trace.map(\.time).max())
+        #expect(network.now == lastDelivery)
+        #expect(lastDelivery > first && lastDelivery <= .milliseconds(25))
         #expect(b.unreadPacketCount == 20)
     }
 

@@ -127,4 +127,20 @@ import Testing
             #expect(frames.filter { $0[0] == UInt8(task) }.map { Int($0[1]) } == Array(0..<50))
         }
     }
+
+    @Test func cancellingASuspendedSenderWithdrawsItsFrameAndTheStreamGoesOn() async throws {
+        let network = InMemoryNetwork(seed: 1)
+        let (opened, accepted) = try await connectedPair(network, configuration: .init(streamBufferFrames: 1))
+        try await opened.send(frame: [1])  // fills the buffer
+        let blocked = Task { try await opened.send(frame: [2]) }
+        blocked.cancel()
+        await #expect(throws: CancellationError.self) { try await blocked.value }
+
+        var frames = accepted.inboundFrames.makeAsyncIterator()
+        #expect(try await frames.next() == [1])
+        try await withTimeout("a frame after the cancelled one") {
+            try await opened.send(frame: [3])
+        }
+        #expect(try await frames.next() == [3])
+    }
 }
