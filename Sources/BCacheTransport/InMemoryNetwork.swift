@@ -26,17 +26,20 @@ import Synchronization
 /// let network = InMemoryNetwork(seed: 7, clock: .manual)
 /// let a = try network.makeTransport(address: NodeAddress(host: "10.0.0.1", port: 7946))
 /// let b = try network.makeTransport(address: NodeAddress(host: "10.0.0.2", port: 7946))
-/// try network.setDefaultConditions(LinkConditions(latency: .milliseconds(50), lossRate: 0.1))
+/// try network.setDefaultConditions(LinkConditions(latency: .milliseconds(50)))
 ///
 /// try await a.send(Array("ping".utf8), to: b.localAddress)
-/// network.advance(by: .milliseconds(49))   // not there yet
-/// network.advance(by: .milliseconds(1))    // delivered (unless lost)
+/// network.advance(by: .milliseconds(49))  // b.unreadPacketCount == 0: not there yet
+/// network.advance(by: .milliseconds(1))   // b.unreadPacketCount == 1
+/// var packets = b.incomingPackets.makeAsyncIterator()
+/// let ping = await packets.next()         // "ping" from 10.0.0.1:7946
 ///
+/// try network.setConditions(LinkConditions(lossRate: 0.2), between: a.localAddress, and: b.localAddress)
 /// network.split([[a.localAddress], [b.localAddress]])  // a and b cannot talk
 /// network.heal()
 ///
-/// print(network.statistics.packetsDelivered, network.statistics.dropped(.loss))
-/// #expect(network.finish().isClean)  // closes every transport; reports unread packets
+/// print("seed", network.seed, network.statistics.packetsDelivered, network.statistics.dropped(.loss))
+/// #expect(network.finish().isClean)  // nothing in flight or unread; closes every transport
 /// ```
 public final class InMemoryNetwork: Sendable {
     /// How time passes on the network.

@@ -13,19 +13,24 @@ import BCacheTransport
 /// # Usage
 ///
 /// ```swift
+/// import BCacheTransport
 /// import BCacheTransportTestKit
 /// import Testing
 ///
-/// @Suite struct UDPConformanceTests {
+/// @Suite struct InMemoryConformanceTests {
 ///     @Test(arguments: TransportConformance.Case.allCases)
 ///     func conforms(_ testCase: TransportConformance.Case) async throws {
-///         let conformance = TransportConformance(options: .init(reliablePackets: false, supportsStreams: false)) {
-///             try await UDPTransport.bind(to: NodeAddress(host: "127.0.0.1", port: 0))
+///         let network = InMemoryNetwork(seed: 1)
+///         let conformance = TransportConformance {
+///             try network.makeTransport(address: NodeAddress(host: "127.0.0.1", port: 0))
 ///         }
 ///         try await conformance.run(testCase)
 ///     }
 /// }
 /// ```
+///
+/// For UDP, pass `options: .init(reliablePackets: false)` (and `supportsStreams: false` when the
+/// transport has no streams).
 public struct TransportConformance: Sendable {
     /// What the transport under test promises, and how long to wait.
     public struct Options: Sendable {
