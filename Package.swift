@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "BCacheCore", targets: ["BCacheCore"]),
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
+        .library(name: "BCacheTransportTestKit", targets: ["BCacheTransportTestKit"]),
         .executable(name: "bcache", targets: ["bcache"]),
     ],
     dependencies: [
@@ -41,6 +42,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The transport conformance suite, run against every transport. No test framework: a
+        // failed case throws a descriptive error, so it serves Swift Testing and XCTest alike.
+        .target(
+            name: "BCacheTransportTestKit",
+            dependencies: ["BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bcache",
             dependencies: [
@@ -61,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheTransportTests",
-            dependencies: ["BCacheTransport"],
+            dependencies: ["BCacheTransport", "BCacheTransportTestKit"],
             swiftSettings: strictSettings
         ),
     ],
