@@ -2,8 +2,7 @@ import BCacheTransport
 import Testing
 
 @Suite struct InMemoryNetworkScaleTests {
-    @Test func aHundredNodesExchangeAllToAllInWellUnderAFewSeconds() async throws {
-        let started = ContinuousClock.now
+    @Test func aHundredNodesExchangeAllToAllInSimulatedTime() async throws {
         let network = InMemoryNetwork(seed: 100, clock: .manual)
         let nodes = try (0..<100).map { try network.makeTransport(address: .node($0)) }
         try network.setDefaultConditions(LinkConditions(latency: .milliseconds(5), jitter: .milliseconds(10)))
@@ -31,6 +30,5 @@ import Testing
         #expect(statistics.packetsDelivered == 2 * 9_900)
         #expect(network.now <= .milliseconds(30))
         #expect(network.finish().isClean)
-        #expect(ContinuousClock.now - started < .seconds(3))
     }
 }
