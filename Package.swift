@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "BCacheCore", targets: ["BCacheCore"]),
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
+        .library(name: "BCacheTransportTestKit", targets: ["BCacheTransportTestKit"]),
         .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
         .executable(name: "bcache", targets: ["bcache"]),
     ],
@@ -42,6 +43,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The transport conformance suite, run against every transport. No test framework: a
+        // failed case throws a descriptive error, so it serves Swift Testing and XCTest alike.
+        .target(
+            name: "BCacheTransportTestKit",
+            dependencies: ["BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
         // SWIM + Lifeguard membership as a pure state machine (no I/O, no clock reads).
         .target(
             name: "BCacheMembership",
@@ -68,7 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheTransportTests",
-            dependencies: ["BCacheTransport"],
+            dependencies: ["BCacheTransport", "BCacheTransportTestKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(
