@@ -21,7 +21,8 @@ import Testing
 
     @Test func garbageIsDroppedAndCountedAsMalformed() {
         var instance = BareInstance.make()
-        #expect(instance.onPacket([0xBC, 0x4D, 1, 1, 4], from: NodeAddress(host: "x.sim", port: 1), now: .zero).isEmpty)
+        #expect(
+            instance.onPacket([0xBC, 0x4D, 1, 1, 4], from: NodeAddress(host: "x.sim", port: 1), now: .zero).isEmpty)
         #expect(instance.statistics.packetsDroppedMalformed == 1)
     }
 

@@ -7,7 +7,8 @@ import Testing
     @Test(arguments: [3, 16, 64])
     func nodesJoiningThroughOneSeedConverge(count: Int) throws {
         let cluster = SimulatedCluster.joined(count: count, seed: UInt64(count))
-        let time = try #require(cluster.run(untilTrue: cluster.hasConverged, timeout: .seconds(60), checkingEvery: .milliseconds(50)))
+        let time = try #require(
+            cluster.run(untilTrue: cluster.hasConverged, timeout: .seconds(60), checkingEvery: .milliseconds(50)))
         let gossipInterval = Membership.Settings.lan.gossipInterval
         let rounds = Int((time / gossipInterval).rounded(.up))
         // Push-pull gives each joiner the seed's list at once; what the seed learns later spreads
@@ -15,7 +16,9 @@ import Testing
         // gossipNodes members per round: O(log N) rounds. Allow that many rounds plus the push-pull.
         let digits = String(count).count
         let bound = 4 * digits * 3 + 5
-        print("convergence: \(count) nodes in \(time) (\(rounds) gossip rounds of 200 ms; bound \(bound)), \(cluster.packetsSent) packets, \(cluster.bytesSent) bytes")
+        print(
+            "convergence: \(count) nodes in \(time) (\(rounds) gossip rounds of 200 ms; bound \(bound)), \(cluster.packetsSent) packets, \(cluster.bytesSent) bytes"
+        )
         #expect(rounds <= bound)
         #expect(cluster.oversizedPackets == 0)
         #expect(cluster.runningNodes.allSatisfy { cluster.nodes[$0].instance.isJoined })
@@ -24,9 +27,12 @@ import Testing
         cluster.run(for: .seconds(5))
         let late = cluster.addNode()
         cluster.join(late, seeds: [0])
-        let spread = try #require(cluster.run(untilTrue: cluster.hasConverged, timeout: .seconds(30), checkingEvery: .milliseconds(10)))
+        let spread = try #require(
+            cluster.run(untilTrue: cluster.hasConverged, timeout: .seconds(30), checkingEvery: .milliseconds(10)))
         let spreadRounds = Int((spread / gossipInterval).rounded(.up))
-        print("dissemination: a join into \(count) settled nodes reached all in \(spread) (\(spreadRounds) gossip rounds)")
+        print(
+            "dissemination: a join into \(count) settled nodes reached all in \(spread) (\(spreadRounds) gossip rounds)"
+        )
         #expect(spreadRounds <= bound)
     }
 }

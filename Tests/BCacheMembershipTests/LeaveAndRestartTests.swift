@@ -24,10 +24,14 @@ import Testing
         #expect(hasStopped)
         cluster.run(for: .seconds(60))
         #expect(cluster.failures(of: id).isEmpty)
-        let leftEvents = cluster.events.filter { if case .left(let member) = $0.event { member.identity.id == id } else { false } }
+        let leftEvents = cluster.events.filter {
+            if case .left(let member) = $0.event { member.identity.id == id } else { false }
+        }
         #expect(Set(leftEvents.map(\.observer)) == Set(others))
         #expect(others.allSatisfy { cluster.nodes[$0].instance.member(id: id)?.status.hasLeft == true })
-        print("leave: seen as left by \(others.count) members in \(time); the leaver stopped \(stoppedAfter) later (left at \(leftAt))")
+        print(
+            "leave: seen as left by \(others.count) members in \(time); the leaver stopped \(stoppedAfter) later (left at \(leftAt))"
+        )
     }
 
     @Test(arguments: [false, true])
@@ -39,7 +43,11 @@ import Testing
             cluster.crash(2)
             #expect(
                 cluster.run(
-                    untilTrue: { cluster.runningNodes.allSatisfy { cluster.nodes[$0].instance.member(id: old.id)?.status.isDead == true } },
+                    untilTrue: {
+                        cluster.runningNodes.allSatisfy {
+                            cluster.nodes[$0].instance.member(id: old.id)?.status.isDead == true
+                        }
+                    },
                     timeout: .seconds(60)) != nil)
         }
         // Same name, new id, newer generation, new address; restarted before anyone noticed the crash
@@ -54,7 +62,11 @@ import Testing
             #expect(cluster.nodes[index].instance.member(id: old.id) == nil)
         }
         let replacements = cluster.events.filter {
-            if case .replaced(let before, let after) = $0.event { before.identity.id == old.id && after.identity.id == identity.id } else { false }
+            if case .replaced(let before, let after) = $0.event {
+                before.identity.id == old.id && after.identity.id == identity.id
+            } else {
+                false
+            }
         }
         #expect(Set(replacements.map(\.observer)) == Set(cluster.runningNodes.filter { $0 != new }))
         cluster.run(for: .seconds(60))

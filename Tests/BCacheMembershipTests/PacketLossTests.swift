@@ -19,7 +19,9 @@ import Testing
         let suspicions = cluster.events[start...].filter { if case .suspected = $0.event { true } else { false } }.count
         let refutations = cluster.nodes.reduce(0) { $0 + $1.instance.statistics.refutations }
         let label = lifeguard ? "Lifeguard" : "plain SWIM"
-        print("10% loss, 32 nodes, 600 s, \(label): \(falsePositives) false positives (failure events about live nodes), \(suspicions) suspicion events, \(refutations) refutations, \(cluster.packetsLost)/\(cluster.packetsSent) packets lost")
+        print(
+            "10% loss, 32 nodes, 600 s, \(label): \(falsePositives) false positives (failure events about live nodes), \(suspicions) suspicion events, \(refutations) refutations, \(cluster.packetsLost)/\(cluster.packetsSent) packets lost"
+        )
         if lifeguard {
             #expect(falsePositives == 0)
         }

@@ -27,7 +27,9 @@ import Testing
         cluster.heal()
         let healed = try #require(
             cluster.run(untilTrue: cluster.hasConverged, timeout: .seconds(180)), "the halves should merge again")
-        print("partition of \(count) nodes: halves declared each other failed after \(splitTime); after the heal, merged in \(healed)")
+        print(
+            "partition of \(count) nodes: halves declared each other failed after \(splitTime); after the heal, merged in \(healed)"
+        )
         #expect(cluster.oversizedPackets == 0)
     }
 

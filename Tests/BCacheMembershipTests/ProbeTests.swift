@@ -66,7 +66,10 @@ import Testing
         let (sequence, target) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))
         _ = instance.onProbeTimeout(sequence: sequence, now: .milliseconds(1500))
         let directives = instance.onIndirectProbeTimeout(sequence: sequence, now: .seconds(2))
-        #expect(directives.events.contains { if case .suspected(let member) = $0 { member.identity.id == target } else { false } })
+        #expect(
+            directives.events.contains {
+                if case .suspected(let member) = $0 { member.identity.id == target } else { false }
+            })
         #expect(instance.member(id: target)?.status.isSuspect == true)
         // Three relays asked, none answered with a nack: this node may be the problem.
         #expect(instance.localHealthScore == 3)
@@ -78,7 +81,8 @@ import Testing
         let (sequence, target) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))
         _ = instance.onProbeTimeout(sequence: sequence, now: .milliseconds(1500))
         for relay in 0..<3 {
-            _ = instance.onMessage(.nack(sequence: sequence), from: NodeAddress(host: "r\(relay).sim", port: 1), now: .milliseconds(1600))
+            _ = instance.onMessage(
+                .nack(sequence: sequence), from: NodeAddress(host: "r\(relay).sim", port: 1), now: .milliseconds(1600))
         }
         _ = instance.onIndirectProbeTimeout(sequence: sequence, now: .seconds(2))
         #expect(instance.member(id: target)?.status.isSuspect == true)
@@ -97,7 +101,8 @@ import Testing
         let (next, _) = try probeTarget(stretched)
         #expect(stretched.timers.contains { $0.id == .probeTimeout(sequence: next) && $0.after == .seconds(2) })
         // A successful probe lowers the score again.
-        _ = instance.onMessage(.ack(sequence: next), from: NodeAddress(host: "a.sim", port: 1), now: .milliseconds(2100))
+        _ = instance.onMessage(
+            .ack(sequence: next), from: NodeAddress(host: "a.sim", port: 1), now: .milliseconds(2100))
         #expect(instance.localHealthScore == 2)
     }
 
@@ -110,7 +115,8 @@ import Testing
         #expect(directives.sends.first?.to == peers[1].address)
         let (relaySequence, target) = try probeTarget(directives)
         #expect(target == peers[1].id)
-        let forwarded = instance.onMessage(.ack(sequence: relaySequence), from: peers[1].address, now: .milliseconds(1010))
+        let forwarded = instance.onMessage(
+            .ack(sequence: relaySequence), from: peers[1].address, now: .milliseconds(1010))
         #expect(forwarded.sends.first?.to == origin)
         #expect(forwarded.sends.first?.packet.messages.first == .ack(sequence: 77))
     }
@@ -122,21 +128,27 @@ import Testing
             .pingRequest(sequence: 5, target: peers[1].id, address: peers[1].address), from: peers[0].address,
             now: .seconds(1))
         let (relaySequence, _) = try probeTarget(directives)
-        #expect(directives.timers.contains { $0.id == .relayTimeout(sequence: relaySequence) && $0.after == .milliseconds(500) })
+        #expect(
+            directives.timers.contains {
+                $0.id == .relayTimeout(sequence: relaySequence) && $0.after == .milliseconds(500)
+            })
         let nack = instance.onRelayTimeout(sequence: relaySequence, now: .milliseconds(1500))
         #expect(nack.sends.first?.to == peers[0].address)
         #expect(nack.sends.first?.packet.messages.first == .nack(sequence: 5))
         // Once answered, a late ack is not forwarded.
-        #expect(instance.onMessage(.ack(sequence: relaySequence), from: peers[1].address, now: .seconds(2)).sends.isEmpty)
+        #expect(
+            instance.onMessage(.ack(sequence: relaySequence), from: peers[1].address, now: .seconds(2)).sends.isEmpty)
     }
 
     @Test func answersPingsForItselfButNotForAnEarlierProcess() {
         var instance = BareInstance.make()
         let sender = NodeAddress(host: "p.sim", port: 1)
-        let answer = instance.onMessage(.ping(sequence: 9, target: instance.identity.id), from: sender, now: .seconds(1))
+        let answer = instance.onMessage(
+            .ping(sequence: 9, target: instance.identity.id), from: sender, now: .seconds(1))
         #expect(answer.sends.first?.to == sender)
         #expect(answer.sends.first?.packet.messages.first == .ack(sequence: 9))
-        let stale = instance.onMessage(.ping(sequence: 10, target: NodeID(rawValue: 999)), from: sender, now: .seconds(1))
+        let stale = instance.onMessage(
+            .ping(sequence: 10, target: NodeID(rawValue: 999)), from: sender, now: .seconds(1))
         #expect(stale.sends.isEmpty)
     }
 }

@@ -33,15 +33,20 @@ import Testing
         }.count
         let instance = cluster.nodes[slow].instance
         return Outcome(
-            failures: failures, slowNodeFailures: slowNodeFailures, suspicionsOfHealthy: suspicions, slowNodeHealth: instance.localHealthScore,
+            failures: failures, slowNodeFailures: slowNodeFailures, suspicionsOfHealthy: suspicions,
+            slowNodeHealth: instance.localHealthScore,
             slowNodeFailedProbes: instance.statistics.failedProbes)
     }
 
     @Test func slowNodeDoesNotGetHealthyMembersDeclaredFailed() {
         let lifeguard = run(settings: .lan)
         let plain = run(settings: Membership.Settings.lan.withoutLifeguard)
-        print("slow node (16 nodes, +700 ms each way, 120 s), Lifeguard: \(lifeguard.failures) healthy nodes declared failed (the slow one \(lifeguard.slowNodeFailures) times), \(lifeguard.suspicionsOfHealthy) suspicion events about healthy nodes, slow node's failed probes \(lifeguard.slowNodeFailedProbes), its health score \(lifeguard.slowNodeHealth)")
-        print("slow node (16 nodes, +700 ms each way, 120 s), plain SWIM: \(plain.failures) healthy nodes declared failed (the slow one \(plain.slowNodeFailures) times), \(plain.suspicionsOfHealthy) suspicion events about healthy nodes, slow node's failed probes \(plain.slowNodeFailedProbes)")
+        print(
+            "slow node (16 nodes, +700 ms each way, 120 s), Lifeguard: \(lifeguard.failures) healthy nodes declared failed (the slow one \(lifeguard.slowNodeFailures) times), \(lifeguard.suspicionsOfHealthy) suspicion events about healthy nodes, slow node's failed probes \(lifeguard.slowNodeFailedProbes), its health score \(lifeguard.slowNodeHealth)"
+        )
+        print(
+            "slow node (16 nodes, +700 ms each way, 120 s), plain SWIM: \(plain.failures) healthy nodes declared failed (the slow one \(plain.slowNodeFailures) times), \(plain.suspicionsOfHealthy) suspicion events about healthy nodes, slow node's failed probes \(plain.slowNodeFailedProbes)"
+        )
         #expect(lifeguard.failures == 0)
         // The slow node knows it is slow: its probes are stretched instead of failing.
         #expect(lifeguard.slowNodeHealth > 0)

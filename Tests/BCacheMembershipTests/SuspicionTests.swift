@@ -20,7 +20,8 @@ import Testing
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)
         let me = instance.identity
-        _ = instance.onMessage(.suspect(target: me.id, incarnation: 4, from: peers[0].id), from: somewhere, now: .seconds(1))
+        _ = instance.onMessage(
+            .suspect(target: me.id, incarnation: 4, from: peers[0].id), from: somewhere, now: .seconds(1))
         #expect(instance.incarnation == 5)
         #expect(instance.statistics.refutations == 1)
         #expect(instance.localHealthScore == 1)
@@ -32,7 +33,8 @@ import Testing
     @Test func deathAboutItselfIsRefutedToo() {
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)
-        _ = instance.onMessage(.dead(target: instance.identity.id, incarnation: 0, from: peers[0].id), from: somewhere, now: .seconds(1))
+        _ = instance.onMessage(
+            .dead(target: instance.identity.id, incarnation: 0, from: peers[0].id), from: somewhere, now: .seconds(1))
         #expect(instance.incarnation == 1)
         #expect(instance.member(id: instance.identity.id)?.status == .alive(incarnation: 1))
     }
@@ -44,19 +46,23 @@ import Testing
         // 11 members: minimum = 4 * log10(11) * 1 s, maximum = 6 * minimum, 2 confirmations expected.
         let minimum = Duration.seconds(4 * 1.041_392_685_158_225)
         let maximum = minimum * 6
-        let first = instance.onMessage(.suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .zero)
+        let first = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .zero)
         let initial = try #require(suspicionDelay(first, target))
         #expect(isClose(initial, maximum))
         // One confirmation: maximum - (maximum - minimum) * log(2) / log(3).
-        let second = instance.onMessage(.suspect(target: target, incarnation: 0, from: peers[2].id), from: somewhere, now: .zero)
+        let second = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: peers[2].id), from: somewhere, now: .zero)
         let shrunk = try #require(suspicionDelay(second, target))
         let expected = maximum - (maximum - minimum) * (0.693_147_180_559_945 / 1.098_612_288_668_11)
         #expect(isClose(shrunk, expected))
         // The same accuser again is no new confirmation.
-        let repeated = instance.onMessage(.suspect(target: target, incarnation: 0, from: peers[2].id), from: somewhere, now: .zero)
+        let repeated = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: peers[2].id), from: somewhere, now: .zero)
         #expect(suspicionDelay(repeated, target) == nil)
         // Two confirmations: the minimum.
-        let third = instance.onMessage(.suspect(target: target, incarnation: 0, from: peers[3].id), from: somewhere, now: .zero)
+        let third = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: peers[3].id), from: somewhere, now: .zero)
         let final = try #require(suspicionDelay(third, target))
         #expect(isClose(final, minimum))
         if case .suspect(_, let suspectedBy) = instance.member(id: target)?.status {
@@ -70,12 +76,15 @@ import Testing
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)
         let target = peers[0].id
-        let directives = instance.onMessage(.suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(1))
+        let directives = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(1))
         let delay = try #require(suspicionDelay(directives, target))
         // Too early: nothing happens.
         #expect(instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay / 2).isEmpty)
         let expired = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay)
-        #expect(expired.events.contains { if case .failed(let member) = $0 { member.identity.id == target } else { false } })
+        #expect(
+            expired.events.contains { if case .failed(let member) = $0 { member.identity.id == target } else { false } }
+        )
         #expect(instance.member(id: target)?.status == .dead(incarnation: 0))
     }
 
@@ -83,15 +92,21 @@ import Testing
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)
         let target = peers[0]
-        let directives = instance.onMessage(.suspect(target: target.id, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(1))
+        let directives = instance.onMessage(
+            .suspect(target: target.id, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(1))
         let delay = try #require(suspicionDelay(directives, target.id))
         let refuted = instance.onMessage(.alive(identity: target, incarnation: 1), from: somewhere, now: .seconds(2))
-        #expect(refuted.events.contains { if case .aliveAgain(let member) = $0 { member.identity.id == target.id } else { false } })
+        #expect(
+            refuted.events.contains {
+                if case .aliveAgain(let member) = $0 { member.identity.id == target.id } else { false }
+            })
         #expect(instance.onSuspicionTimeout(member: target.id, now: .seconds(1) + delay).isEmpty)
         #expect(instance.member(id: target.id)?.status == .alive(incarnation: 1))
         // Stale news (the old incarnation) changes nothing.
-        _ = instance.onMessage(.suspect(target: target.id, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(3))
-        _ = instance.onMessage(.dead(target: target.id, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(3))
+        _ = instance.onMessage(
+            .suspect(target: target.id, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(3))
+        _ = instance.onMessage(
+            .dead(target: target.id, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(3))
         #expect(instance.member(id: target.id)?.status == .alive(incarnation: 1))
     }
 
@@ -102,7 +117,8 @@ import Testing
         settings.lifeguard.isBuddySystemEnabled = enabled
         var instance = BareInstance.make(peers: peers, settings: settings)
         let target = peers[0].id
-        _ = instance.onMessage(.suspect(target: target, incarnation: 0, from: NodeID(rawValue: 55)), from: somewhere, now: .zero)
+        _ = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: NodeID(rawValue: 55)), from: somewhere, now: .zero)
         let probe = instance.onPeriodicProbeTick(now: .seconds(1))
         let toTarget = probe.sends.filter { $0.to == peers[0].address }.flatMap(\.packet.messages)
         #expect(toTarget.contains { if case .ping = $0 { true } else { false } })

@@ -70,7 +70,9 @@ extension Membership.Instance {
     }
 
     /// Sends `primary` to `address` with as many queued updates and payloads as fit.
-    mutating func send(_ primary: [Membership.Message], to address: NodeAddress, into directives: inout [Membership.Directive]) {
+    mutating func send(
+        _ primary: [Membership.Message], to address: NodeAddress, into directives: inout [Membership.Directive]
+    ) {
         directives.append(.send(piggyback(onto: primary), to: address))
     }
 
@@ -92,7 +94,8 @@ extension Membership.Instance {
         let first = updates.take(budget: updateShare, transmitLimit: updateLimit, skipping: &taken)
         var payloadTaken: Set<UInt64> = []
         let second = payloads.take(budget: room - first.bytes, transmitLimit: payloadLimit, skipping: &payloadTaken)
-        let third = updates.take(budget: room - first.bytes - second.bytes, transmitLimit: updateLimit, skipping: &taken)
+        let third = updates.take(
+            budget: room - first.bytes - second.bytes, transmitLimit: updateLimit, skipping: &taken)
         messages += first.messages
         messages += third.messages
         messages += second.messages

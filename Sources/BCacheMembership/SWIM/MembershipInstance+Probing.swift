@@ -135,8 +135,10 @@ extension Membership.Instance {
         var checked = 0
         while checked <= probeOrder.count {
             if probeIndex >= probeOrder.count {
-                probeOrder = records.values.filter { $0.member.status.isReachable && $0.member.identity.id != identity.id }
-                    .map(\.member.identity.id).sorted()
+                probeOrder = records.values.filter {
+                    $0.member.status.isReachable && $0.member.identity.id != identity.id
+                }
+                .map(\.member.identity.id).sorted()
                 probeOrder.shuffle(using: &random)
                 probeIndex = 0
                 guard !probeOrder.isEmpty else { return nil }

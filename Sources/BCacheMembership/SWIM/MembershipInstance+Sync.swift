@@ -37,7 +37,8 @@ extension Membership.Instance {
         var directives: [Membership.Directive] = seeds.map { .startPushPull(with: $0, isJoin: true) }
         var backoff = settings.joinRetryInterval
         for _ in 1..<attempt where backoff < settings.joinRetryMaxInterval { backoff = backoff * 2 }
-        directives.append(.scheduleTimer(.joinRetry(attempt: attempt), after: min(backoff, settings.joinRetryMaxInterval)))
+        directives.append(
+            .scheduleTimer(.joinRetry(attempt: attempt), after: min(backoff, settings.joinRetryMaxInterval)))
         return directives
     }
 
@@ -45,7 +46,8 @@ extension Membership.Instance {
 
     /// This node's full member list, for a push-pull.
     public func pushPullState(isJoin: Bool = false) -> Membership.PushPullState {
-        Membership.PushPullState(members: records.values.map(\.member).sorted { $0.identity.id < $1.identity.id }, isJoin: isJoin)
+        Membership.PushPullState(
+            members: records.values.map(\.member).sorted { $0.identity.id < $1.identity.id }, isJoin: isJoin)
     }
 
     /// Another node opened a push-pull: merge its list and answer with this node's.
@@ -115,7 +117,9 @@ extension Membership.Instance {
     /// A remote list merged as memberlist does: alive and left are taken as they are, while a
     /// remote death only makes the member suspect here, so that a member alive on this side of a
     /// healed partition gets the chance to refute.
-    mutating func merge(_ remote: Membership.PushPullState, now: Duration, into directives: inout [Membership.Directive]) {
+    mutating func merge(
+        _ remote: Membership.PushPullState, now: Duration, into directives: inout [Membership.Directive]
+    ) {
         for member in remote.members {
             let id = member.identity.id
             switch member.status {

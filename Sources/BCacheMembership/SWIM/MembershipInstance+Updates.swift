@@ -65,7 +65,8 @@ extension Membership.Instance {
         for target: NodeID, suspicion: Suspicion, now: Duration, into directives: inout [Membership.Directive]
     ) {
         if suspicion.deadline <= now {
-            handleDead(target: target, incarnation: suspicion.incarnation, from: identity.id, now: now, into: &directives)
+            handleDead(
+                target: target, incarnation: suspicion.incarnation, from: identity.id, now: now, into: &directives)
         } else {
             directives.append(.scheduleTimer(.suspicionTimeout(target), after: suspicion.deadline - now))
         }

@@ -133,7 +133,8 @@ extension Membership {
             directives.append(.scheduleTimer(.gossipTick, after: jitter(upTo: settings.gossipInterval)))
             directives.append(.scheduleTimer(.pushPullTick, after: nextPushPullDelay()))
             directives.append(
-                .scheduleTimer(.reconnectTick, after: settings.reconnectInterval + jitter(upTo: settings.reconnectInterval / 10))
+                .scheduleTimer(
+                    .reconnectTick, after: settings.reconnectInterval + jitter(upTo: settings.reconnectInterval / 10))
             )
             return directives
         }
@@ -202,7 +203,9 @@ extension Membership {
             return directives
         }
 
-        mutating func handle(_ message: Message, from sender: NodeAddress, now: Duration, into directives: inout [Directive]) {
+        mutating func handle(
+            _ message: Message, from sender: NodeAddress, now: Duration, into directives: inout [Directive]
+        ) {
             switch message {
             case .ping(let sequence, let target):
                 handlePing(sequence: sequence, target: target, from: sender, into: &directives)

@@ -12,8 +12,9 @@ extension Membership {
     /// ```
     ///
     /// Every message carries its length, so a receiver skips message types it does not know (a
-    /// later version may add some). Integers are big-endian or LEB128 varints; strings have a
-    /// one-byte length. Decoding checks every length against the bytes left and returns a
+    /// later version may add some). Fields use BCacheCore's ``ByteWriter``/``ByteReader``:
+    /// fixed-width integers little-endian, canonical LEB128 varints; strings have a one-byte
+    /// length. Decoding checks every length against the bytes left and returns a
     /// ``Membership/WireError``; it never traps and never allocates by an untrusted length.
     public enum Wire {
         /// The wire version this build writes and reads.
@@ -23,18 +24,27 @@ extension Membership {
         static let maxMessagesPerPacket = 1024
 
         enum MessageType: UInt8 {
-            case ping = 1, ack, pingRequest, nack, suspect, alive, dead, leave, userPayload
+            case ping = 1
+            case ack = 2
+            case pingRequest = 3
+            case nack = 4
+            case suspect = 5
+            case alive = 6
+            case dead = 7
+            case leave = 8
+            case userPayload = 9
         }
 
         enum EnvelopeKind: UInt8 {
-            case packet = 1, pushPull
+            case packet = 1
+            case pushPull = 2
         }
 
         // MARK: Packets
 
         /// Encodes `packet` for a cluster named `label` (at most 255 UTF-8 bytes).
         public static func encode(_ packet: Packet, label: String) -> [UInt8] {
-            var writer = WireWriter(capacity: 256)
+            var writer = ByteWriter(reservingCapacity: 256)
             writeHeader(&writer, label: label, kind: .packet)
             writer.writeVarint(UInt64(packet.messages.count))
             for message in packet.messages { writeFramed(message, into: &writer) }
@@ -60,7 +70,9 @@ extension Membership {
                 messages.append(try readMessage(known, from: &body))
                 guard body.isAtEnd else { throw WireError(.malformed, "message type \(type) has trailing bytes") }
             }
-            guard reader.isAtEnd else { throw WireError(.malformed, "\(reader.remaining) bytes after the last message") }
+            guard reader.isAtEnd else {
+                throw WireError(.malformed, "\(reader.remaining) bytes after the last message")
+            }
             return Packet(messages)
         }
 
@@ -71,7 +83,7 @@ extension Membership {
 
         /// The bytes `message` takes inside a packet: type, length and body.
         static func framedSize(of message: Message) -> Int {
-            var writer = WireWriter()
+            var writer = ByteWriter()
             writeFramed(message, into: &writer)
             return writer.bytes.count
         }
@@ -80,9 +92,9 @@ extension Membership {
 
         /// Encodes a full member list for a push-pull stream.
         public static func encode(_ state: PushPullState, label: String) -> [UInt8] {
-            var writer = WireWriter(capacity: 64 * state.members.count + 16)
+            var writer = ByteWriter(reservingCapacity: 64 * state.members.count + 16)
             writeHeader(&writer, label: label, kind: .pushPull)
-            writer.write(state.isJoin ? 1 : 0)
+            writer.writeByte(state.isJoin ? 1 : 0)
             writer.writeVarint(UInt64(state.members.count))
             for member in state.members {
                 writeIdentity(member.identity, into: &writer)
@@ -93,7 +105,7 @@ extension Membership {
                 case .dead: tag = 2
                 case .left: tag = 3
                 }
-                writer.write(tag)
+                writer.writeByte(tag)
                 writer.writeVarint(member.status.incarnation)
             }
             return writer.bytes
@@ -128,11 +140,11 @@ extension Membership {
 
         // MARK: Envelope
 
-        private static func writeHeader(_ writer: inout WireWriter, label: String, kind: EnvelopeKind) {
-            writer.write(magic.0)
-            writer.write(magic.1)
-            writer.write(version)
-            writer.write(kind.rawValue)
+        private static func writeHeader(_ writer: inout ByteWriter, label: String, kind: EnvelopeKind) {
+            writer.writeByte(magic.0)
+            writer.writeByte(magic.1)
+            writer.writeByte(version)
+            writer.writeByte(kind.rawValue)
             writer.writeShortString(label)
         }
 
@@ -157,57 +169,58 @@ extension Membership {
 
         // MARK: Messages
 
-        private static func writeFramed(_ message: Message, into writer: inout WireWriter) {
-            var body = WireWriter()
+        private static func writeFramed(_ message: Message, into writer: inout ByteWriter) {
+            var body = ByteWriter()
             let type = writeBody(message, into: &body)
-            writer.write(type.rawValue)
+            writer.writeByte(type.rawValue)
             writer.writeLengthPrefixed(body.bytes)
         }
 
-        private static func writeBody(_ message: Message, into writer: inout WireWriter) -> MessageType {
+        private static func writeBody(_ message: Message, into writer: inout ByteWriter) -> MessageType {
             switch message {
             case .ping(let sequence, let target):
                 writer.writeVarint(UInt64(sequence))
-                writer.writeUInt64(target.rawValue)
+                writer.writeFixed64(target.rawValue)
                 return .ping
             case .ack(let sequence):
                 writer.writeVarint(UInt64(sequence))
                 return .ack
             case .pingRequest(let sequence, let target, let address):
                 writer.writeVarint(UInt64(sequence))
-                writer.writeUInt64(target.rawValue)
+                writer.writeFixed64(target.rawValue)
                 writeAddress(address, into: &writer)
                 return .pingRequest
             case .nack(let sequence):
                 writer.writeVarint(UInt64(sequence))
                 return .nack
             case .suspect(let target, let incarnation, let from):
-                writer.writeUInt64(target.rawValue)
+                writer.writeFixed64(target.rawValue)
                 writer.writeVarint(incarnation)
-                writer.writeUInt64(from.rawValue)
+                writer.writeFixed64(from.rawValue)
                 return .suspect
             case .alive(let identity, let incarnation):
                 writeIdentity(identity, into: &writer)
                 writer.writeVarint(incarnation)
                 return .alive
             case .dead(let target, let incarnation, let from):
-                writer.writeUInt64(target.rawValue)
+                writer.writeFixed64(target.rawValue)
                 writer.writeVarint(incarnation)
-                writer.writeUInt64(from.rawValue)
+                writer.writeFixed64(from.rawValue)
                 return .dead
             case .leave(let target, let incarnation):
-                writer.writeUInt64(target.rawValue)
+                writer.writeFixed64(target.rawValue)
                 writer.writeVarint(incarnation)
                 return .leave
             case .userPayload(let payload):
-                writer.writeUInt64(payload.origin.rawValue)
+                writer.writeFixed64(payload.origin.rawValue)
                 writer.writeVarint(payload.sequence)
                 writer.writeLengthPrefixed(payload.bytes)
                 return .userPayload
             }
         }
 
-        private static func readMessage(_ type: MessageType, from reader: inout WireReader) throws(WireError) -> Message {
+        private static func readMessage(_ type: MessageType, from reader: inout WireReader) throws(WireError) -> Message
+        {
             switch type {
             case .ping:
                 let sequence = try readSequence(&reader)
@@ -223,7 +236,8 @@ extension Membership {
             case .suspect:
                 let target = NodeID(rawValue: try reader.readUInt64())
                 let incarnation = try reader.readVarint()
-                return .suspect(target: target, incarnation: incarnation, from: NodeID(rawValue: try reader.readUInt64()))
+                return .suspect(
+                    target: target, incarnation: incarnation, from: NodeID(rawValue: try reader.readUInt64()))
             case .alive:
                 let identity = try readIdentity(from: &reader)
                 return .alive(identity: identity, incarnation: try reader.readVarint())
@@ -246,9 +260,9 @@ extension Membership {
             UInt32(try reader.readVarint(atMost: UInt64(UInt32.max), "sequence number"))
         }
 
-        private static func writeAddress(_ address: NodeAddress, into writer: inout WireWriter) {
+        private static func writeAddress(_ address: NodeAddress, into writer: inout ByteWriter) {
             writer.writeShortString(address.host)
-            writer.writeUInt16(address.port)
+            writer.writeLittleEndian(address.port)
         }
 
         private static func readAddress(from reader: inout WireReader) throws(WireError) -> NodeAddress {
@@ -257,8 +271,8 @@ extension Membership {
             return NodeAddress(host: host, port: try reader.readUInt16())
         }
 
-        private static func writeIdentity(_ identity: NodeIdentity, into writer: inout WireWriter) {
-            writer.writeUInt64(identity.id.rawValue)
+        private static func writeIdentity(_ identity: NodeIdentity, into writer: inout ByteWriter) {
+            writer.writeFixed64(identity.id.rawValue)
             writer.writeShortString(identity.name)
             writeAddress(identity.address, into: &writer)
             writer.writeVarint(identity.generation)

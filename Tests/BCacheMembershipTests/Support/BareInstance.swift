@@ -14,7 +14,8 @@ enum BareInstance {
     static func make(
         peers: [Membership.NodeIdentity] = [], settings: Membership.Settings = .lan, seed: UInt64 = 7
     ) -> Membership.Instance {
-        var instance = Membership.Instance(identity: identity("self", id: 1), settings: settings, clusterLabel: "test", randomSeed: seed)
+        var instance = Membership.Instance(
+            identity: identity("self", id: 1), settings: settings, clusterLabel: "test", randomSeed: seed)
         _ = instance.start(now: .zero)
         let state = Membership.PushPullState(
             members: peers.map { Membership.Member(identity: $0, status: .alive(incarnation: 0)) }, isJoin: false)

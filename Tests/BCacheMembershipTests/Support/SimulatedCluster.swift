@@ -80,7 +80,8 @@ final class SimulatedCluster {
         let index = nodes.count
         let address = NodeAddress(host: "node-\(index).sim", port: 7946)
         let identity = Membership.NodeIdentity(
-            id: NodeID(rawValue: random.next()), name: name ?? "node-\(index)", address: address, generation: generation)
+            id: NodeID(rawValue: random.next()), name: name ?? "node-\(index)", address: address, generation: generation
+        )
         var instance = Membership.Instance(
             identity: identity, settings: settings ?? self.settings, clusterLabel: label, randomSeed: random.next())
         let directives = instance.start(now: now)
@@ -224,7 +225,8 @@ final class SimulatedCluster {
             guard isLive(index, epoch: epoch) else { return }
             var remote = state
             if usesWireFormat {
-                guard let decoded = try? Membership.Wire.decodePushPull(bytes, label: nodes[index].instance.clusterLabel)
+                guard
+                    let decoded = try? Membership.Wire.decodePushPull(bytes, label: nodes[index].instance.clusterLabel)
                 else {
                     apply(nodes[index].instance.onPushPullFailed(with: address, now: now), from: index)
                     return
