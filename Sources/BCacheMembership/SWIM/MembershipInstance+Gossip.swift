@@ -32,10 +32,10 @@ extension Membership.Instance {
     /// Payloads have their own queue and their own share of each packet
     /// (``Membership/Settings/userPayloadSharePercent``), so that membership updates and payloads
     /// never crowd each other out.
-    /// - Precondition: `bytes.count <= UserPayload.maxSize`.
+    /// - Precondition: `bytes.count <= maxUserPayloadSize` (1024 bytes with the default packet size).
     @discardableResult
     public mutating func broadcast(userPayload bytes: [UInt8]) -> Membership.UserPayload {
-        precondition(bytes.count <= Membership.UserPayload.maxSize, "a user payload is limited to 1024 bytes")
+        precondition(bytes.count <= maxUserPayloadSize, "a user payload is limited to \(maxUserPayloadSize) bytes")
         nextPayloadSequence += 1
         let payload = Membership.UserPayload(origin: identity.id, sequence: nextPayloadSequence, bytes: bytes)
         _ = seenPayloads.insert(origin: payload.origin, sequence: payload.sequence)
@@ -59,7 +59,14 @@ extension Membership.Instance {
     // MARK: Queues and packets
 
     mutating func enqueueUpdate(_ message: Membership.Message) {
-        updates.enqueue(message, size: Membership.Wire.framedSize(of: message))
+        let size = Membership.Wire.framedSize(of: message)
+        // An update larger than a packet (an alive message with the longest name, host and
+        // metadata under a small maxPacketSize) could never leave the queue; push-pull carries it.
+        guard size <= settings.maxPacketSize - Membership.Wire.envelopeOverhead(label: clusterLabel) else {
+            statistics.oversizedUpdates += 1
+            return
+        }
+        updates.enqueue(message, size: size)
     }
 
     private mutating func enqueuePayload(_ payload: Membership.UserPayload) {

@@ -177,11 +177,12 @@ extension Membership.Instance {
         statistics.refutations += 1
     }
 
-    /// Changes this node's metadata and announces it with a new incarnation.
+    /// Changes this node's metadata and announces it with a new incarnation. Ignored while leaving.
     ///
     /// - Precondition: `metadata.count <= NodeIdentity.maxMetadataSize`.
     public mutating func updateMetadata(_ metadata: [UInt8]) {
         precondition(metadata.count <= Membership.NodeIdentity.maxMetadataSize, "metadata is limited to 512 bytes")
+        guard !isLeaving else { return }
         identity.metadata = metadata
         incarnation += 1
         records[identity.id]?.member = Membership.Member(identity: identity, status: .alive(incarnation: incarnation))

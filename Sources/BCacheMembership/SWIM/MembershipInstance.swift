@@ -100,10 +100,19 @@ extension Membership {
         /// Members alive or suspect, this node included.
         public var reachableMemberCount: Int { reachableCount }
 
+        /// The largest user payload ``broadcast(userPayload:)`` accepts: what fits one packet,
+        /// at most ``Membership/UserPayload/maxSize``.
+        public var maxUserPayloadSize: Int {
+            let room = settings.maxPacketSize - Membership.Wire.envelopeOverhead(label: clusterLabel)
+            // Type, a 2-byte length, origin, a sequence of up to 10 bytes and a 2-byte length.
+            return min(Membership.UserPayload.maxSize, room - (1 + 2 + 8 + 10 + 2))
+        }
+
         /// Lifeguard's local health score: 0 when healthy, up to `maxLocalHealthMultiplier - 1`.
         public var localHealthScore: Int { health.score }
 
-        /// Whether a seed (or a remembered member) answered a join, or no join was needed.
+        /// Whether a seed (or, later, any member contacted by a push-pull) answered, or
+        /// ``join(seeds:now:)`` was given no seed but this node's own address (a first node).
         public var isJoined: Bool {
             if case .joined = joinProgress { return true }
             return false

@@ -23,6 +23,8 @@ extension Membership {
         public var nameConflicts = 0
         /// User payloads dropped from a full queue before being fully gossiped.
         public var userPayloadsDropped = 0
+        /// Membership updates too large for one packet, left to push-pull.
+        public var oversizedUpdates = 0
 
         public init() {}
     }
