@@ -84,7 +84,8 @@ extension Membership.Instance {
     mutating func handleAck(sequence: UInt32, into directives: inout [Membership.Directive]) {
         if let open = probe, open.sequence == sequence {
             probe = nil
-            health.apply(delta: -1)
+            // As memberlist: only a direct ack is evidence that this node's own links are fine.
+            if !open.isIndirect { health.apply(delta: -1) }
             return
         }
         if let relay = relays.removeValue(forKey: sequence) {
