@@ -30,6 +30,20 @@ import Testing
         #expect(reply.sentMessages.contains(.alive(identity: me, incarnation: 5)))
     }
 
+    @Test func topIncarnationFromAHostileMessageDoesNotTrap() {
+        let peers = BareInstance.peers(1)
+        var instance = BareInstance.make(peers: peers)
+        _ = instance.onMessage(
+            .suspect(target: instance.identity.id, incarnation: .max - 1, from: peers[0].id), from: somewhere,
+            now: .seconds(1))
+        #expect(instance.incarnation == .max)
+        _ = instance.onMessage(
+            .dead(target: instance.identity.id, incarnation: .max, from: peers[0].id), from: somewhere, now: .seconds(1)
+        )
+        instance.updateMetadata([1])
+        #expect(instance.incarnation == .max)
+    }
+
     @Test func deathAboutItselfIsRefutedToo() {
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)

@@ -170,7 +170,11 @@ extension Membership.Instance {
     /// Announces this node alive at an incarnation above `claimed`; a refutation also tells
     /// Lifeguard that this node may be the slow one.
     mutating func refute(claimed: UInt64) {
-        incarnation = max(incarnation, claimed) + 1
+        // An incarnation at the very top cannot be outbid: it can only come from a corrupt or
+        // hostile message, which must not trap the node.
+        let (next, overflow) = max(incarnation, claimed).addingReportingOverflow(1)
+        guard !overflow else { return }
+        incarnation = next
         records[identity.id]?.member.status = .alive(incarnation: incarnation)
         enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
         health.apply(delta: 1)
@@ -182,7 +186,7 @@ extension Membership.Instance {
     /// - Precondition: `metadata.count <= NodeIdentity.maxMetadataSize`.
     public mutating func updateMetadata(_ metadata: [UInt8]) {
         precondition(metadata.count <= Membership.NodeIdentity.maxMetadataSize, "metadata is limited to 512 bytes")
-        guard !isLeaving else { return }
+        guard !isLeaving, incarnation < .max else { return }
         identity.metadata = metadata
         incarnation += 1
         records[identity.id]?.member = Membership.Member(identity: identity, status: .alive(incarnation: incarnation))
