@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .library(name: "BCacheCore", targets: ["BCacheCore"]),
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
+        .library(name: "BCacheTransportTestKit", targets: ["BCacheTransportTestKit"]),
+        .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
         .library(name: "BCacheTransportUDP", targets: ["BCacheTransportUDP"]),
         .library(name: "BCacheTransportTCP", targets: ["BCacheTransportTCP"]),
         .executable(name: "bcache", targets: ["bcache"]),
@@ -42,6 +44,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The transport conformance suite, run against every transport. No test framework: a
+        // failed case throws a descriptive error, so it serves Swift Testing and XCTest alike.
+        .target(
+            name: "BCacheTransportTestKit",
+            dependencies: ["BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
+        // SWIM + Lifeguard membership as a pure state machine (no I/O, no clock reads).
+        .target(
+            name: "BCacheMembership",
+            dependencies: ["BCacheCore", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         // Packets over UDP datagrams (SwiftNIO); no streams.
@@ -89,7 +104,12 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheTransportTests",
-            dependencies: ["BCacheTransport"],
+            dependencies: ["BCacheTransport", "BCacheTransportTestKit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BCacheMembershipTests",
+            dependencies: ["BCacheMembership", "BCacheCore", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,180 @@
+import BCacheCore
+import BCacheTransport
+
+extension Membership.Instance {
+    /// Probes the next member in round-robin order over a shuffled list.
+    ///
+    /// A probe still open from the previous period is closed as failed first. The direct ping
+    /// to a suspect carries the suspicion (Lifeguard's buddy system), so that the suspect can
+    /// refute at once. The next tick comes after the probe interval stretched by local health.
+    public mutating func onPeriodicProbeTick(now: Duration) -> [Membership.Directive] {
+        guard isActive else { return [] }
+        var directives: [Membership.Directive] = []
+        if let open = probe {
+            failProbe(open, now: now, into: &directives)
+        }
+        let interval = health.scale(settings.probeInterval)
+        if !isLeaving, let target = nextProbeTarget() {
+            let sequence = nextSequenceNumber()
+            probe = Probe(sequence: sequence, target: target.identity.id, startedAt: now)
+            statistics.probes += 1
+            var primary: [Membership.Message] = [.ping(sequence: sequence, target: target.identity.id)]
+            if settings.lifeguard.isBuddySystemEnabled, case .suspect(let suspected, _) = target.status {
+                primary.append(.suspect(target: target.identity.id, incarnation: suspected, from: identity.id))
+            }
+            send(primary, to: target.identity.address, into: &directives)
+            directives.append(
+                .scheduleTimer(.probeTimeout(sequence: sequence), after: health.scale(settings.probeTimeout)))
+            directives.append(.scheduleTimer(.indirectProbeTimeout(sequence: sequence), after: interval))
+        }
+        directives.append(.scheduleTimer(.probeTick, after: interval))
+        return directives
+    }
+
+    /// The direct ack of probe `sequence` did not come: ask `indirectChecks` random members to
+    /// probe the target, each answering with its ack or a nack.
+    public mutating func onProbeTimeout(sequence: UInt32, now: Duration) -> [Membership.Directive] {
+        guard isActive, var open = probe, open.sequence == sequence, !open.isIndirect,
+            let target = records[open.target]?.member
+        else { return [] }
+        var directives: [Membership.Directive] = []
+        let relays = randomMembers(settings.indirectChecks) { record in
+            record.member.status.isAlive && record.member.identity.id != open.target
+        }
+        open.isIndirect = true
+        open.expectedNacks = relays.count
+        probe = open
+        for relay in relays {
+            statistics.indirectProbes += 1
+            send(
+                [.pingRequest(sequence: sequence, target: open.target, address: target.identity.address)],
+                to: relay.identity.address, into: &directives)
+        }
+        return directives
+    }
+
+    /// Probe `sequence` is over without an ack: its target becomes suspect.
+    public mutating func onIndirectProbeTimeout(sequence: UInt32, now: Duration) -> [Membership.Directive] {
+        guard isActive, let open = probe, open.sequence == sequence else { return [] }
+        var directives: [Membership.Directive] = []
+        failProbe(open, now: now, into: &directives)
+        return directives
+    }
+
+    /// A ping sent for another member got no ack in time: tell that member with a nack that
+    /// this relay is alive, so that it does not blame its own health.
+    public mutating func onRelayTimeout(sequence: UInt32, now: Duration) -> [Membership.Directive] {
+        guard isActive, let relay = relays.removeValue(forKey: sequence) else { return [] }
+        var directives: [Membership.Directive] = []
+        send([.nack(sequence: relay.originSequence)], to: relay.origin, into: &directives)
+        return directives
+    }
+
+    // MARK: Probe messages
+
+    mutating func handlePing(
+        sequence: UInt32, target: NodeID, from sender: NodeAddress, into directives: inout [Membership.Directive]
+    ) {
+        // A ping for an earlier process at this address is not ours to answer: silence lets the
+        // prober declare that process dead, and our own alive message replaces it.
+        guard target == identity.id else { return }
+        send([.ack(sequence: sequence)], to: sender, into: &directives)
+    }
+
+    mutating func handleAck(sequence: UInt32, into directives: inout [Membership.Directive]) {
+        if let open = probe, open.sequence == sequence {
+            probe = nil
+            // As memberlist: only a direct ack is evidence that this node's own links are fine.
+            if !open.isIndirect { health.apply(delta: -1) }
+            return
+        }
+        if let relay = relays.removeValue(forKey: sequence) {
+            send([.ack(sequence: relay.originSequence)], to: relay.origin, into: &directives)
+        }
+    }
+
+    mutating func handleNack(sequence: UInt32) {
+        guard var open = probe, open.sequence == sequence, open.isIndirect else { return }
+        statistics.nacksReceived += 1
+        open.nacks += 1
+        probe = open
+    }
+
+    mutating func handlePingRequest(
+        sequence: UInt32, target: NodeID, address: NodeAddress, from sender: NodeAddress,
+        into directives: inout [Membership.Directive]
+    ) {
+        guard relays.count < Self.maxRelays, target != identity.id else { return }
+        let relaySequence = nextSequenceNumber()
+        relays[relaySequence] = Relay(origin: sender, originSequence: sequence)
+        send([.ping(sequence: relaySequence, target: target)], to: address, into: &directives)
+        directives.append(.scheduleTimer(.relayTimeout(sequence: relaySequence), after: settings.probeTimeout))
+    }
+
+    // MARK: Probe outcome
+
+    /// Closes a probe that got no ack: adjusts local health by the nacks missing (Lifeguard) and
+    /// suspects the target.
+    mutating func failProbe(_ open: Probe, now: Duration, into directives: inout [Membership.Directive]) {
+        probe = nil
+        statistics.failedProbes += 1
+        // Relays that answered with a nack are alive and reachable: the target is the problem.
+        // Missing nacks point at this node's own links, and so does a failure with no relays.
+        if open.expectedNacks > 0 {
+            health.apply(delta: open.expectedNacks - open.nacks)
+        } else {
+            health.apply(delta: 1)
+        }
+        guard let target = records[open.target]?.member, target.status.isReachable else { return }
+        handleSuspect(
+            target: open.target, incarnation: target.status.incarnation, from: identity.id, now: now,
+            into: &directives)
+    }
+
+    /// The next member to probe, reshuffling the order after each full round.
+    mutating func nextProbeTarget() -> Membership.Member? {
+        var checked = 0
+        while checked <= probeOrder.count {
+            if probeIndex >= probeOrder.count {
+                probeOrder = records.values.filter {
+                    $0.member.status.isReachable && $0.member.identity.id != identity.id
+                }
+                .map(\.member.identity.id).sorted()
+                probeOrder.shuffle(using: &random)
+                probeIndex = 0
+                guard !probeOrder.isEmpty else { return nil }
+            }
+            let candidate = probeOrder[probeIndex]
+            probeIndex += 1
+            checked += 1
+            if let member = records[candidate]?.member, member.status.isReachable, candidate != identity.id {
+                return member
+            }
+        }
+        return nil
+    }
+
+    /// Puts a new member at a random place among the members not yet probed this round.
+    mutating func addToProbeOrder(_ member: NodeID) {
+        let position = Int.random(in: probeIndex...probeOrder.count, using: &random)
+        probeOrder.insert(member, at: position)
+    }
+
+    /// Up to `count` distinct members chosen at random among those matching `filter`, never this node.
+    mutating func randomMembers(
+        _ count: Int, where filter: (MemberRecord) -> Bool
+    ) -> [Membership.Member] {
+        guard count > 0 else { return [] }
+        // `sortedIDs` rather than the dictionary: its order differs between runs, and the choice
+        // must replay from the seed.
+        var candidates = sortedIDs.filter { id in
+            guard id != identity.id, let record = records[id] else { return false }
+            return filter(record)
+        }
+        let picked = min(count, candidates.count)
+        for index in 0..<picked {
+            candidates.swapAt(index, Int.random(in: index..<candidates.count, using: &random))
+        }
+        return candidates[0..<picked].compactMap { records[$0]?.member }
+    }
+}

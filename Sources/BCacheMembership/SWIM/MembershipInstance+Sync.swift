@@ -1,0 +1,174 @@
+import BCacheCore
+import BCacheTransport
+
+extension Membership.Instance {
+    // MARK: Join
+
+    /// Joins the cluster through `seeds`: a push-pull with each, retried with exponential backoff
+    /// up to ``Membership/Settings/joinMaxAttempts`` times.
+    ///
+    /// The first answer completes the join (``Membership/Event/joinSucceeded(via:)``). The seeds
+    /// are remembered: a node left alone (after a partition, or when every attempt failed) keeps
+    /// trying them every ``Membership/Settings/reconnectInterval``. Without seeds (other than this
+    /// node's own address) the node is the first of its cluster and nothing is sent.
+    public mutating func join(seeds: [NodeAddress], now: Duration) -> [Membership.Directive] {
+        guard isActive else { return [] }
+        self.seeds = seeds.filter { $0 != identity.address }
+        guard !self.seeds.isEmpty else {
+            joinProgress = .joined
+            return []
+        }
+        joinProgress = .joining(attempt: 1)
+        return contactSeeds(attempt: 1)
+    }
+
+    /// Join attempt `attempt` got no answer: try again after a longer wait, or give up and report.
+    public mutating func onJoinRetry(attempt: Int, now: Duration) -> [Membership.Directive] {
+        guard isActive, case .joining(let current) = joinProgress, current == attempt else { return [] }
+        guard attempt < settings.joinMaxAttempts else {
+            joinProgress = .failed
+            return [.event(.joinFailed(seeds: seeds))]
+        }
+        joinProgress = .joining(attempt: attempt + 1)
+        return contactSeeds(attempt: attempt + 1)
+    }
+
+    private mutating func contactSeeds(attempt: Int) -> [Membership.Directive] {
+        var directives: [Membership.Directive] = seeds.map { .startPushPull(with: $0, isJoin: true) }
+        var backoff = settings.joinRetryInterval
+        for _ in 1..<attempt where backoff < settings.joinRetryMaxInterval { backoff = backoff * 2 }
+        directives.append(
+            .scheduleTimer(.joinRetry(attempt: attempt), after: min(backoff, settings.joinRetryMaxInterval)))
+        return directives
+    }
+
+    // MARK: Push-pull
+
+    /// This node's full member list, for a push-pull.
+    public func pushPullState(isJoin: Bool = false) -> Membership.PushPullState {
+        Membership.PushPullState(
+            members: records.values.map(\.member).sorted { $0.identity.id < $1.identity.id }, isJoin: isJoin)
+    }
+
+    /// Another node opened a push-pull: merge its list and answer with this node's.
+    public mutating func onPushPullRequest(
+        _ remote: Membership.PushPullState, from sender: NodeAddress, now: Duration
+    ) -> (response: Membership.PushPullState, directives: [Membership.Directive]) {
+        guard isActive else { return (pushPullState(), []) }
+        let response = pushPullState()
+        var directives: [Membership.Directive] = []
+        merge(remote, now: now, into: &directives)
+        return (response, directives)
+    }
+
+    /// The answer to a push-pull this node opened: merge it; if this node was joining, it has joined.
+    public mutating func onPushPullResponse(
+        _ remote: Membership.PushPullState, from sender: NodeAddress, now: Duration
+    ) -> [Membership.Directive] {
+        guard isActive else { return [] }
+        var directives: [Membership.Directive] = []
+        merge(remote, now: now, into: &directives)
+        switch joinProgress {
+        case .joining, .failed, .idle:
+            joinProgress = .joined
+            directives.append(.event(.joinSucceeded(via: sender)))
+        case .joined:
+            break
+        }
+        return directives
+    }
+
+    /// A push-pull this node opened failed (nobody there, or the stream broke). Join attempts are
+    /// retried by their timer; periodic syncs simply wait for the next period.
+    public mutating func onPushPullFailed(with address: NodeAddress, now: Duration) -> [Membership.Directive] {
+        []
+    }
+
+    /// Exchanges member lists with a random live member, so that anything gossip missed heals.
+    public mutating func onPushPullTick(now: Duration) -> [Membership.Directive] {
+        guard isActive else { return [] }
+        var directives: [Membership.Directive] = []
+        if !isLeaving, let peer = randomMembers(1, where: { $0.member.status.isAlive }).first {
+            directives.append(.startPushPull(with: peer.identity.address, isJoin: false))
+        }
+        directives.append(.scheduleTimer(.pushPullTick, after: nextPushPullDelay()))
+        return directives
+    }
+
+    /// Contacts a dead member again (or, when alone, a seed), so that a partitioned cluster merges
+    /// by itself once the network heals.
+    public mutating func onReconnectTick(now: Duration) -> [Membership.Directive] {
+        guard isActive else { return [] }
+        reapDeadMembers(now: now)
+        var directives: [Membership.Directive] = []
+        if !isLeaving {
+            if let dead = randomMembers(1, where: { $0.member.status.isDead }).first {
+                directives.append(.startPushPull(with: dead.identity.address, isJoin: false))
+            } else if clusterSize <= 1, !seeds.isEmpty {
+                let seed = seeds[Int.random(in: 0..<seeds.count, using: &random)]
+                directives.append(.startPushPull(with: seed, isJoin: false))
+            }
+        }
+        let interval = settings.reconnectInterval
+        directives.append(.scheduleTimer(.reconnectTick, after: interval + jitter(upTo: interval / 10)))
+        return directives
+    }
+
+    /// A remote list merged as memberlist does: alive and left are taken as they are, while a
+    /// remote death only makes the member suspect here, so that a member alive on this side of a
+    /// healed partition gets the chance to refute.
+    mutating func merge(
+        _ remote: Membership.PushPullState, now: Duration, into directives: inout [Membership.Directive]
+    ) {
+        for member in remote.members {
+            let id = member.identity.id
+            switch member.status {
+            case .alive(let incarnation):
+                handleAlive(identity: member.identity, incarnation: incarnation, now: now, into: &directives)
+            case .left(let incarnation):
+                handleDead(target: id, incarnation: incarnation, from: id, now: now, into: &directives)
+            case .suspect(let incarnation, _), .dead(let incarnation):
+                handleSuspect(target: id, incarnation: incarnation, from: identity.id, now: now, into: &directives)
+            }
+        }
+    }
+
+    /// The push-pull period, stretched for large clusters as memberlist does (it adds one period
+    /// per doubling beyond 32 members) and jittered by up to 10%.
+    mutating func nextPushPullDelay() -> Duration {
+        var interval = settings.pushPullInterval
+        var members = clusterSize
+        var multiplier = 1
+        while members > 32 {
+            multiplier += 1
+            members = (members + 1) / 2
+        }
+        interval = interval * multiplier
+        return interval + jitter(upTo: interval / 10)
+    }
+
+    // MARK: Leave
+
+    /// Leaves the cluster gracefully: announces it, keeps gossiping until the announcement has
+    /// been sent its full number of times (or ``Membership/Settings/leaveTimeout`` passes), then
+    /// returns ``Membership/Directive/leaveCompleted`` and ignores every input.
+    public mutating func leave(now: Duration) -> [Membership.Directive] {
+        guard isActive, !isLeaving else { return [] }
+        leaveProgress = .announcing
+        setStatus(of: identity.id, to: .left(incarnation: incarnation), now: now)
+        enqueueUpdate(.leave(target: identity.id, incarnation: incarnation))
+        probe = nil
+        guard reachableCount > 0 else {
+            leaveProgress = .stopped
+            return [.leaveCompleted]
+        }
+        return [.scheduleTimer(.leaveTimeout, after: settings.leaveTimeout)]
+    }
+
+    /// The leave announcement had its time.
+    public mutating func onLeaveTimeout(now: Duration) -> [Membership.Directive] {
+        guard isActive, case .announcing = leaveProgress else { return [] }
+        leaveProgress = .stopped
+        return [.leaveCompleted]
+    }
+}

@@ -1,0 +1,245 @@
+import BCacheCore
+import BCacheTransport
+
+extension Membership.Instance {
+    /// A suspicion may have run out: without a refutation, its member is declared dead.
+    ///
+    /// Confirmations shorten a suspicion after its first timer was scheduled, so several timers
+    /// may fire for one suspicion; only one at or after the current deadline acts.
+    public mutating func onSuspicionTimeout(member: NodeID, now: Duration) -> [Membership.Directive] {
+        guard isActive, let suspicion = suspicions[member], now >= suspicion.deadline,
+            let record = records[member], record.member.status.isSuspect
+        else { return [] }
+        var directives: [Membership.Directive] = []
+        handleDead(target: member, incarnation: suspicion.incarnation, from: identity.id, now: now, into: &directives)
+        return directives
+    }
+
+    // MARK: Suspect
+
+    mutating func handleSuspect(
+        target: NodeID, incarnation: UInt64, from: NodeID, now: Duration, into directives: inout [Membership.Directive]
+    ) {
+        guard let record = records[target], incarnation >= record.member.status.incarnation else { return }
+        if target == identity.id {
+            // A leaving node lets the suspicion stand: it is about to be gone anyway.
+            if !isLeaving { refute(claimed: incarnation) }
+            return
+        }
+        switch record.member.status {
+        case .dead, .left:
+            return
+        case .suspect where incarnation == record.member.status.incarnation:
+            guard var suspicion = suspicions[target], suspicion.confirm(from: from) else { return }
+            suspicions[target] = suspicion
+            records[target]?.member.status = .suspect(
+                incarnation: record.member.status.incarnation, suspectedBy: suspicion.suspectedBy)
+            // A new confirmation is news: pass it on, so that others shorten their timeouts too.
+            enqueueUpdate(.suspect(target: target, incarnation: incarnation, from: from))
+            scheduleSuspicionTimer(for: target, suspicion: suspicion, now: now, into: &directives)
+        case .alive, .suspect:
+            // A suspicion of a later incarnation means the member refuted the earlier one (and
+            // its refutation may have been crowded out of the queues by this very suspicion):
+            // the earlier suspicion is void, and this one starts afresh.
+            let members = clusterSize
+            let minimum = Suspicion.minimumTimeout(
+                multiplier: settings.suspicionMultiplier, members: members, probeInterval: settings.probeInterval)
+            let maximum = minimum * settings.suspicionMaxTimeoutMultiplier
+            // Lifeguard expects `mult - 2` confirmations, none in a cluster too small to give them.
+            var expected = settings.suspicionMultiplier - 2
+            if members - 2 < expected { expected = 0 }
+            let suspicion = Suspicion(
+                incarnation: incarnation, from: from, start: now, minimum: minimum, maximum: maximum,
+                expectedConfirmations: max(0, expected))
+            suspicions[target] = suspicion
+            statistics.suspicions += 1
+            let member = setStatus(
+                of: target, to: .suspect(incarnation: incarnation, suspectedBy: suspicion.suspectedBy), now: now)
+            enqueueUpdate(.suspect(target: target, incarnation: incarnation, from: from))
+            directives.append(.event(.suspected(member)))
+            scheduleSuspicionTimer(for: target, suspicion: suspicion, now: now, into: &directives)
+        }
+    }
+
+    private mutating func scheduleSuspicionTimer(
+        for target: NodeID, suspicion: Suspicion, now: Duration, into directives: inout [Membership.Directive]
+    ) {
+        if suspicion.deadline <= now {
+            handleDead(
+                target: target, incarnation: suspicion.incarnation, from: identity.id, now: now, into: &directives)
+        } else {
+            directives.append(.scheduleTimer(.suspicionTimeout(target), after: suspicion.deadline - now))
+        }
+    }
+
+    // MARK: Dead and leave
+
+    /// A death (`from` another member) or a leave (`from` the member itself).
+    mutating func handleDead(
+        target: NodeID, incarnation: UInt64, from: NodeID, now: Duration, into directives: inout [Membership.Directive]
+    ) {
+        guard let record = records[target], incarnation >= record.member.status.incarnation else { return }
+        let isLeave = from == target
+        if target == identity.id {
+            if !isLeaving { refute(claimed: incarnation) }
+            return
+        }
+        switch record.member.status {
+        case .left:
+            return
+        case .dead:
+            // A leave heard after a failure still counts: the member is no reconnection target.
+            guard isLeave else { return }
+        case .alive, .suspect:
+            break
+        }
+        suspicions[target] = nil
+        if isLeave {
+            let member = setStatus(of: target, to: .left(incarnation: incarnation), now: now)
+            enqueueUpdate(.leave(target: target, incarnation: incarnation))
+            directives.append(.event(.left(member)))
+        } else {
+            let member = setStatus(of: target, to: .dead(incarnation: incarnation), now: now)
+            enqueueUpdate(.dead(target: target, incarnation: incarnation, from: from))
+            directives.append(.event(.failed(member)))
+        }
+    }
+
+    // MARK: Alive
+
+    mutating func handleAlive(
+        identity incoming: Membership.NodeIdentity, incarnation: UInt64, now: Duration,
+        into directives: inout [Membership.Directive]
+    ) {
+        if incoming.id == identity.id {
+            // Someone believes in a later incarnation of this node than it has announced.
+            if incarnation > self.incarnation, !isLeaving { refute(claimed: incarnation) }
+            return
+        }
+        if incoming.name == identity.name {
+            // Another process claims this node's name. If it is newer, the other members replace
+            // this node with it; this node cannot take it into its own view.
+            statistics.nameConflicts += 1
+            return
+        }
+        if let existing = idByName[incoming.name], existing != incoming.id, let old = records[existing] {
+            guard incoming.supersedes(old.member.identity) || !old.member.status.isReachable else { return }
+            forget(existing)
+            let member = insertMember(incoming, incarnation: incarnation, now: now)
+            directives.append(.event(.replaced(old: old.member, new: member)))
+            return
+        }
+        guard let record = records[incoming.id] else {
+            let member = insertMember(incoming, incarnation: incarnation, now: now)
+            directives.append(.event(.joined(member)))
+            return
+        }
+        guard incarnation > record.member.status.incarnation else { return }
+        let previous = record.member
+        suspicions[incoming.id] = nil
+        records[incoming.id]?.member.identity = incoming
+        let member = setStatus(of: incoming.id, to: .alive(incarnation: incarnation), now: now)
+        enqueueUpdate(.alive(identity: incoming, incarnation: incarnation))
+        switch previous.status {
+        case .suspect:
+            directives.append(.event(.aliveAgain(member)))
+        case .dead, .left:
+            addToProbeOrder(incoming.id)
+            directives.append(.event(.joined(member)))
+        case .alive:
+            if previous.identity != incoming { directives.append(.event(.updated(member))) }
+        }
+    }
+
+    private mutating func insertMember(
+        _ incoming: Membership.NodeIdentity, incarnation: UInt64, now: Duration
+    ) -> Membership.Member {
+        let member = Membership.Member(identity: incoming, status: .alive(incarnation: incarnation))
+        records[incoming.id] = MemberRecord(member: member, changedAt: now)
+        reachableCount += 1
+        idByName[incoming.name] = incoming.id
+        let position = sortedIDs.partitioningIndex { $0 >= incoming.id }
+        sortedIDs.insert(incoming.id, at: position)
+        addToProbeOrder(incoming.id)
+        enqueueUpdate(.alive(identity: incoming, incarnation: incarnation))
+        return member
+    }
+
+    // MARK: Refutation
+
+    /// Announces this node alive at an incarnation above `claimed`; a refutation also tells
+    /// Lifeguard that this node may be the slow one.
+    mutating func refute(claimed: UInt64) {
+        // An incarnation at the very top cannot be outbid: it can only come from a corrupt or
+        // hostile message, which must not trap the node.
+        let (next, overflow) = max(incarnation, claimed).addingReportingOverflow(1)
+        guard !overflow else { return }
+        incarnation = next
+        records[identity.id]?.member.status = .alive(incarnation: incarnation)
+        enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
+        health.apply(delta: 1)
+        statistics.refutations += 1
+    }
+
+    /// Changes this node's metadata and announces it with a new incarnation. Ignored while leaving.
+    ///
+    /// - Precondition: `metadata.count <= NodeIdentity.maxMetadataSize`.
+    public mutating func updateMetadata(_ metadata: [UInt8]) {
+        precondition(metadata.count <= Membership.NodeIdentity.maxMetadataSize, "metadata is limited to 512 bytes")
+        guard !isLeaving, incarnation < .max else { return }
+        identity.metadata = metadata
+        incarnation += 1
+        records[identity.id]?.member = Membership.Member(identity: identity, status: .alive(incarnation: incarnation))
+        enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
+    }
+
+    // MARK: Bookkeeping
+
+    @discardableResult
+    mutating func setStatus(of member: NodeID, to status: Membership.Status, now: Duration) -> Membership.Member {
+        guard var record = records[member] else {
+            fatalError("Internal inconsistency: status change for unknown member \(member)")
+        }
+        reachableCount += (status.isReachable ? 1 : 0) - (record.member.status.isReachable ? 1 : 0)
+        record.member.status = status
+        record.changedAt = now
+        records[member] = record
+        return record.member
+    }
+
+    /// Forgets members dead or left for longer than ``Membership/Settings/deadMemberReapTimeout``.
+    mutating func reapDeadMembers(now: Duration) {
+        guard reachableCount < records.count else { return }
+        let expired = records.filter {
+            !$0.value.member.status.isReachable && now - $0.value.changedAt >= settings.deadMemberReapTimeout
+                && $0.key != identity.id
+        }
+        for id in expired.keys {
+            forget(id)
+        }
+    }
+
+    /// Removes every trace of a member.
+    private mutating func forget(_ id: NodeID) {
+        guard let record = records.removeValue(forKey: id) else { return }
+        if record.member.status.isReachable { reachableCount -= 1 }
+        suspicions[id] = nil
+        if idByName[record.member.name] == id { idByName[record.member.name] = nil }
+        let position = sortedIDs.partitioningIndex { $0 >= id }
+        if position < sortedIDs.count, sortedIDs[position] == id { sortedIDs.remove(at: position) }
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `predicate`, for a predicate false then true
+    /// along the array (binary search).
+    func partitioningIndex(where predicate: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}

@@ -1,0 +1,69 @@
+import BCacheCore
+import BCacheTransport
+
+extension Membership {
+    /// One protocol message. Several travel together in one ``Packet``.
+    public enum Message: Hashable, Sendable {
+        /// A direct probe of `target`; answered with an ``ack(sequence:)`` of the same sequence.
+        case ping(sequence: UInt32, target: NodeID)
+        /// The answer to a ping.
+        case ack(sequence: UInt32)
+        /// Asks the receiver to probe `target` at `address` and relay its ack (or a nack).
+        case pingRequest(sequence: UInt32, target: NodeID, address: NodeAddress)
+        /// From a relay: it is alive, but the target of the ping request did not answer in time.
+        case nack(sequence: UInt32)
+        /// `from` suspects `target` at `incarnation`.
+        case suspect(target: NodeID, incarnation: UInt64, from: NodeID)
+        /// `identity` is alive at `incarnation` (a join, a refutation or an update).
+        case alive(identity: NodeIdentity, incarnation: UInt64)
+        /// `from` declared `target` failed at `incarnation`.
+        case dead(target: NodeID, incarnation: UInt64, from: NodeID)
+        /// `target` leaves the cluster gracefully.
+        case leave(target: NodeID, incarnation: UInt64)
+        /// An application payload (a cache write delta), gossiped to every member once.
+        case userPayload(UserPayload)
+
+        /// The member a membership update is about, so that a newer update replaces an older one
+        /// in the dissemination queue.
+        var subject: NodeID? {
+            switch self {
+            case .suspect(let target, _, _), .dead(let target, _, _), .leave(let target, _):
+                return target
+            case .alive(let identity, _):
+                return identity.id
+            case .ping, .ack, .pingRequest, .nack, .userPayload:
+                return nil
+            }
+        }
+    }
+
+    /// An application payload, identified by its origin and a sequence number there, so that each
+    /// member delivers and re-gossips it once.
+    public struct UserPayload: Hashable, Sendable {
+        /// The most bytes one payload may carry; it must fit a packet with room to spare.
+        public static let maxSize = 1024
+
+        /// The node that created it.
+        public var origin: NodeID
+        /// Its number at the origin.
+        public var sequence: UInt64
+        /// The application's bytes.
+        public var bytes: [UInt8]
+
+        public init(origin: NodeID, sequence: UInt64, bytes: [UInt8]) {
+            self.origin = origin
+            self.sequence = sequence
+            self.bytes = bytes
+        }
+    }
+
+    /// The messages sent together in one datagram.
+    public struct Packet: Hashable, Sendable {
+        /// In order: the primary message (ping, ack...) first, then piggybacked updates.
+        public var messages: [Message]
+
+        public init(_ messages: [Message]) {
+            self.messages = messages
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import BCacheCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One suspicion in progress, with Lifeguard's timeout that shrinks as confirmations arrive.
+///
+/// The timeout starts at `maximum` and, with `c` independent confirmations out of the `k`
+/// expected, is `max(minimum, maximum - (maximum - minimum) * log(c + 1) / log(k + 1))`: the more
+/// members agree, the sooner the suspect is declared dead, while a lone (possibly slow) accuser
+/// gives the suspect the longest time to refute.
+struct Suspicion: Sendable, Hashable {
+    /// The suspected incarnation.
+    let incarnation: UInt64
+    /// When the suspicion started (on the instance's timeline).
+    let start: Duration
+    let minimum: Duration
+    let maximum: Duration
+    /// Confirmations expected; 0 means the timeout is `minimum` from the start.
+    let expectedConfirmations: Int
+    /// Who suspected first, then who confirmed.
+    private(set) var suspectedBy: Set<NodeID>
+    /// When the suspect is declared dead if it has not refuted.
+    private(set) var deadline: Duration
+
+    init(
+        incarnation: UInt64, from: NodeID, start: Duration, minimum: Duration, maximum: Duration,
+        expectedConfirmations: Int
+    ) {
+        self.incarnation = incarnation
+        self.start = start
+        self.minimum = minimum
+        self.maximum = maximum
+        self.expectedConfirmations = expectedConfirmations
+        self.suspectedBy = [from]
+        self.deadline = start + Self.timeout(confirmations: 0, expected: expectedConfirmations, minimum, maximum)
+    }
+
+    /// Independent confirmations so far (the first accuser not counted).
+    var confirmations: Int { suspectedBy.count - 1 }
+
+    /// Records a confirmation from `member`. Returns whether it was new (and the deadline moved).
+    mutating func confirm(from member: NodeID) -> Bool {
+        guard confirmations < expectedConfirmations, !suspectedBy.contains(member) else { return false }
+        suspectedBy.insert(member)
+        deadline = start + Self.timeout(confirmations: confirmations, expected: expectedConfirmations, minimum, maximum)
+        return true
+    }
+
+    static func timeout(confirmations: Int, expected: Int, _ minimum: Duration, _ maximum: Duration) -> Duration {
+        guard expected >= 1, maximum > minimum else { return minimum }
+        let fraction = log(Double(confirmations + 1)) / log(Double(expected + 1))
+        let shrunk = maximum - (maximum - minimum) * fraction
+        return max(minimum, shrunk)
+    }
+
+    /// memberlist's minimum suspicion timeout: `multiplier * max(1, log10(members)) * interval`.
+    static func minimumTimeout(multiplier: Int, members: Int, probeInterval: Duration) -> Duration {
+        let scale = max(1.0, log10(Double(max(1, members))))
+        return probeInterval * (Double(multiplier) * scale)
+    }
+}

@@ -1,0 +1,36 @@
+/// One packet's fate on an ``InMemoryNetwork``, as recorded in its trace.
+///
+/// Two networks with the same seed, the same conditions and the same sends in the same order
+/// record identical traces (in manual time).
+public struct NetworkEvent: Hashable, Sendable, CustomStringConvertible {
+    /// What happened to the packet.
+    public enum Outcome: Hashable, Sendable {
+        case delivered
+        case dropped(NetworkStatistics.DropReason)
+    }
+
+    /// The network's time of the event (simulated in manual mode, since the network was made in
+    /// real mode).
+    public var time: Duration
+    /// The packet's number, in the order the network accepted packets; a duplicate shares it.
+    public var packetNumber: UInt64
+    public var from: NodeAddress
+    public var to: NodeAddress
+    public var bytes: [UInt8]
+    public var outcome: Outcome
+
+    public init(
+        time: Duration, packetNumber: UInt64, from: NodeAddress, to: NodeAddress, bytes: [UInt8], outcome: Outcome
+    ) {
+        self.time = time
+        self.packetNumber = packetNumber
+        self.from = from
+        self.to = to
+        self.bytes = bytes
+        self.outcome = outcome
+    }
+
+    public var description: String {
+        "\(time) #\(packetNumber) \(from) -> \(to) (\(bytes.count) bytes): \(outcome)"
+    }
+}

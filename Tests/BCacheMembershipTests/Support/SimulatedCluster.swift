@@ -1,0 +1,343 @@
+import BCacheCore
+import BCacheMembership
+import BCacheTransport
+
+/// N membership instances on a simulated network with a virtual clock.
+///
+/// Pure and single-threaded: timers and packets in flight sit in one priority queue, and
+/// ``run(for:)`` pops them in time order, feeding each to its instance and applying the
+/// directives it returns. Loss, latency, partitions and slow nodes are seeded, so every run
+/// replays exactly. Packets and push-pull states go through the wire format by default, so the
+/// codec is exercised by every simulation.
+final class SimulatedCluster {
+    /// One simulated process.
+    struct Node {
+        var instance: Membership.Instance
+        var address: NodeAddress
+        /// False once crashed or after its leave completed.
+        var isRunning = true
+        /// Bumped on crash and restart, so that the old process's timers are ignored.
+        var epoch = 0
+        /// Extra delay on every packet this node sends or receives (a slow node).
+        var extraDelay: Duration = .zero
+        /// Set when `leaveCompleted` came.
+        var leaveCompleted = false
+        /// User payloads delivered to this node.
+        var delivered: [Membership.UserPayload] = []
+    }
+
+    /// An event reported by one node.
+    struct RecordedEvent {
+        var time: Duration
+        var observer: Int
+        var event: Membership.Event
+    }
+
+    private enum Action {
+        case timer(node: Int, epoch: Int, Membership.TimerID)
+        case packet(to: NodeAddress, from: NodeAddress, Membership.Packet, bytes: [UInt8])
+        case pushPullRequest(from: Int, epoch: Int, to: NodeAddress, Membership.PushPullState, bytes: [UInt8])
+        case pushPullResponse(to: Int, epoch: Int, from: NodeAddress, Membership.PushPullState, bytes: [UInt8])
+        case pushPullFailed(node: Int, epoch: Int, NodeAddress)
+    }
+
+    private(set) var nodes: [Node] = []
+    private(set) var now: Duration = .zero
+    private(set) var events: [RecordedEvent] = []
+    private(set) var packetsSent = 0
+    private(set) var packetsLost = 0
+    private(set) var bytesSent = 0
+    /// Packets larger than the instance's maximum packet size (must stay 0).
+    private(set) var oversizedPackets = 0
+    private var queue = EventQueue<Action>()
+    private var random: SimulationRandom
+    private var indexByAddress: [NodeAddress: Int] = [:]
+    /// Group per node index; packets cross groups only when this is nil.
+    private var partition: [Int]?
+
+    let settings: Membership.Settings
+    /// Probability that any packet is lost.
+    var lossRate = 0.0
+    /// Base one-way latency; each packet adds up to as much again at random.
+    var latency: Duration = .milliseconds(1)
+    /// Whether packets and push-pull states travel as bytes through the wire format.
+    var usesWireFormat = true
+    /// How long a push-pull to an unreachable node takes to fail.
+    var connectTimeout: Duration = .seconds(1)
+
+    init(settings: Membership.Settings = .lan, seed: UInt64) {
+        self.settings = settings
+        self.random = SimulationRandom(seed: seed)
+    }
+
+    // MARK: Building
+
+    /// Adds and starts a node named `name` (not joined yet). Returns its index.
+    @discardableResult
+    func addNode(
+        name: String? = nil, label: String = "sim", settings: Membership.Settings? = nil, generation: UInt64 = 1
+    ) -> Int {
+        let index = nodes.count
+        let address = NodeAddress(host: "node-\(index).sim", port: 7946)
+        let identity = Membership.NodeIdentity(
+            id: NodeID(rawValue: random.next()), name: name ?? "node-\(index)", address: address, generation: generation
+        )
+        var instance = Membership.Instance(
+            identity: identity, settings: settings ?? self.settings, clusterLabel: label, randomSeed: random.next())
+        let directives = instance.start(now: now)
+        nodes.append(Node(instance: instance, address: address))
+        indexByAddress[address] = index
+        apply(directives, from: index)
+        return index
+    }
+
+    /// Makes node `index` join through the given seeds.
+    func join(_ index: Int, seeds: [Int]) {
+        let addresses = seeds.map { nodes[$0].address }
+        let directives = nodes[index].instance.join(seeds: addresses, now: now)
+        apply(directives, from: index)
+    }
+
+    /// `count` nodes, the first a seed the others join at once.
+    static func joined(count: Int, settings: Membership.Settings = .lan, seed: UInt64) -> SimulatedCluster {
+        let cluster = SimulatedCluster(settings: settings, seed: seed)
+        for _ in 0..<count { cluster.addNode() }
+        cluster.join(0, seeds: [])
+        for index in 1..<count { cluster.join(index, seeds: [0]) }
+        return cluster
+    }
+
+    // MARK: Faults
+
+    /// Stops node `index` without a word: its timers and incoming packets are dropped.
+    func crash(_ index: Int) {
+        nodes[index].isRunning = false
+        nodes[index].epoch += 1
+    }
+
+    /// Starts a new process for the name of node `index`: a new identity, a newer generation and
+    /// a new address, joining through `seeds`. Returns the new node's index.
+    @discardableResult
+    func restart(_ index: Int, seeds: [Int]) -> Int {
+        crash(index)
+        let name = nodes[index].instance.identity.name
+        let generation = nodes[index].instance.identity.generation + 1
+        let new = addNode(name: name, generation: generation)
+        join(new, seeds: seeds)
+        return new
+    }
+
+    /// Node `index` leaves gracefully.
+    func leave(_ index: Int) {
+        apply(nodes[index].instance.leave(now: now), from: index)
+    }
+
+    /// Splits the nodes into groups: `groupOf(index)` names each node's side.
+    func partition(_ groupOf: (Int) -> Int) {
+        partition = nodes.indices.map(groupOf)
+    }
+
+    /// Removes the partition.
+    func heal() {
+        partition = nil
+    }
+
+    /// Delays every packet node `index` sends or receives by `delay`.
+    func slowDown(_ index: Int, by delay: Duration) {
+        nodes[index].extraDelay = delay
+    }
+
+    /// Node `index` broadcasts a user payload.
+    func broadcast(from index: Int, _ bytes: [UInt8]) -> Membership.UserPayload {
+        nodes[index].instance.broadcast(userPayload: bytes)
+    }
+
+    // MARK: Running
+
+    /// Runs every event up to `now + duration`.
+    func run(for duration: Duration) {
+        run(until: now + duration)
+    }
+
+    /// Runs every event up to `deadline`.
+    func run(until deadline: Duration) {
+        while let next = queue.nextTime, next <= deadline {
+            step()
+        }
+        now = deadline
+    }
+
+    /// Runs until `condition` holds (checked every `step` of simulated time) or `timeout` passes.
+    /// Returns the simulated time it took, or nil on timeout.
+    func run(
+        untilTrue condition: () -> Bool, timeout: Duration, checkingEvery step: Duration = .milliseconds(100)
+    ) -> Duration? {
+        let start = now
+        while now - start < timeout {
+            if condition() { return now - start }
+            run(for: step)
+        }
+        return condition() ? now - start : nil
+    }
+
+    private func step() {
+        guard let (time, action) = queue.popFirst() else { return }
+        now = time
+        switch action {
+        case .timer(let index, let epoch, let timer):
+            guard isLive(index, epoch: epoch) else { return }
+            apply(nodes[index].instance.onTimer(timer, now: now), from: index)
+        case .packet(let address, let sender, let packet, let bytes):
+            guard let index = indexByAddress[address], nodes[index].isRunning else { return }
+            let directives =
+                usesWireFormat
+                ? nodes[index].instance.onPacket(bytes, from: sender, now: now)
+                : nodes[index].instance.onPacket(packet, from: sender, now: now)
+            apply(directives, from: index)
+        case .pushPullRequest(let initiator, let epoch, let address, let state, let bytes):
+            guard isLive(initiator, epoch: epoch) else { return }
+            guard let target = indexByAddress[address], nodes[target].isRunning,
+                canReach(from: initiator, to: target)
+            else {
+                queue.schedule(.pushPullFailed(node: initiator, epoch: epoch, address), at: now + connectTimeout)
+                return
+            }
+            let sender = nodes[initiator].address
+            let remote: Membership.PushPullState
+            if usesWireFormat {
+                let label = nodes[target].instance.clusterLabel
+                guard let decoded = try? Membership.Wire.decodePushPull(bytes, label: label) else {
+                    queue.schedule(.pushPullFailed(node: initiator, epoch: epoch, address), at: now + latency)
+                    return
+                }
+                remote = decoded
+            } else {
+                remote = state
+            }
+            let (response, directives) = nodes[target].instance.onPushPullRequest(remote, from: sender, now: now)
+            apply(directives, from: target)
+            let responseBytes =
+                usesWireFormat ? Membership.Wire.encode(response, label: nodes[target].instance.clusterLabel) : []
+            queue.schedule(
+                .pushPullResponse(to: initiator, epoch: epoch, from: address, response, bytes: responseBytes),
+                at: now + delay(from: target, to: initiator))
+        case .pushPullResponse(let index, let epoch, let address, let state, let bytes):
+            guard isLive(index, epoch: epoch) else { return }
+            var remote = state
+            if usesWireFormat {
+                guard
+                    let decoded = try? Membership.Wire.decodePushPull(bytes, label: nodes[index].instance.clusterLabel)
+                else {
+                    apply(nodes[index].instance.onPushPullFailed(with: address, now: now), from: index)
+                    return
+                }
+                remote = decoded
+            }
+            apply(nodes[index].instance.onPushPullResponse(remote, from: address, now: now), from: index)
+        case .pushPullFailed(let index, let epoch, let address):
+            guard isLive(index, epoch: epoch) else { return }
+            apply(nodes[index].instance.onPushPullFailed(with: address, now: now), from: index)
+        }
+    }
+
+    private func isLive(_ index: Int, epoch: Int) -> Bool {
+        nodes[index].isRunning && nodes[index].epoch == epoch
+    }
+
+    private func canReach(from sender: Int, to receiver: Int) -> Bool {
+        guard let partition else { return true }
+        return partition.indices.contains(sender) && partition.indices.contains(receiver)
+            && partition[sender] == partition[receiver]
+    }
+
+    private func delay(from sender: Int, to receiver: Int) -> Duration {
+        let jitter = latency * Double.random(in: 0..<1, using: &random)
+        return latency + jitter + nodes[sender].extraDelay + nodes[receiver].extraDelay
+    }
+
+    private func apply(_ directives: [Membership.Directive], from index: Int) {
+        for directive in directives {
+            switch directive {
+            case .send(let packet, let address):
+                transmit(packet, from: index, to: address)
+            case .scheduleTimer(let timer, let delay):
+                queue.schedule(.timer(node: index, epoch: nodes[index].epoch, timer), at: now + delay)
+            case .event(let event):
+                events.append(RecordedEvent(time: now, observer: index, event: event))
+            case .deliver(let payload):
+                nodes[index].delivered.append(payload)
+            case .startPushPull(let address, let isJoin):
+                let state = nodes[index].instance.pushPullState(isJoin: isJoin)
+                let bytes =
+                    usesWireFormat ? Membership.Wire.encode(state, label: nodes[index].instance.clusterLabel) : []
+                let target = indexByAddress[address]
+                let arrival = now + (target.map { delay(from: index, to: $0) } ?? latency)
+                queue.schedule(
+                    .pushPullRequest(from: index, epoch: nodes[index].epoch, to: address, state, bytes: bytes),
+                    at: arrival)
+            case .leaveCompleted:
+                nodes[index].leaveCompleted = true
+                nodes[index].isRunning = false
+            }
+        }
+    }
+
+    private func transmit(_ packet: Membership.Packet, from index: Int, to address: NodeAddress) {
+        packetsSent += 1
+        var bytes: [UInt8] = []
+        if usesWireFormat {
+            bytes = nodes[index].instance.encode(packet)
+            bytesSent += bytes.count
+            if bytes.count > nodes[index].instance.settings.maxPacketSize { oversizedPackets += 1 }
+        }
+        guard let target = indexByAddress[address], canReach(from: index, to: target) else { return }
+        if lossRate > 0, Double.random(in: 0..<1, using: &random) < lossRate {
+            packetsLost += 1
+            return
+        }
+        queue.schedule(
+            .packet(to: address, from: nodes[index].address, packet, bytes: bytes),
+            at: now + delay(from: index, to: target))
+    }
+
+    // MARK: Observing
+
+    /// Indices of nodes still running.
+    var runningNodes: [Int] { nodes.indices.filter { nodes[$0].isRunning } }
+
+    /// Whether every running node sees exactly the running nodes as alive (and nobody else as
+    /// alive or suspect).
+    func hasConverged() -> Bool {
+        let running = runningNodes
+        let expected = Set(running.map { nodes[$0].instance.identity.id })
+        return running.allSatisfy { index in
+            let alive = nodes[index].instance.members.filter { $0.status.isAlive }.map(\.identity.id)
+            return nodes[index].instance.reachableMemberCount == expected.count && Set(alive) == expected
+        }
+    }
+
+    /// Failure events about the node with this identity, by observer.
+    func failures(of id: NodeID) -> [RecordedEvent] {
+        events.filter { recorded in
+            if case .failed(let member) = recorded.event { return member.identity.id == id }
+            return false
+        }
+    }
+
+    /// Failure events about nodes that were running at the time (false positives).
+    func falsePositives(excluding crashed: Set<NodeID> = []) -> [RecordedEvent] {
+        let live = Set(runningNodes.map { nodes[$0].instance.identity.id }).subtracting(crashed)
+        return events.filter { recorded in
+            if case .failed(let member) = recorded.event { return live.contains(member.identity.id) }
+            return false
+        }
+    }
+
+    /// Suspicion events about nodes in `ids`.
+    func suspicions(of ids: Set<NodeID>) -> [RecordedEvent] {
+        events.filter { recorded in
+            if case .suspected(let member) = recorded.event { return ids.contains(member.identity.id) }
+            return false
+        }
+    }
+}
