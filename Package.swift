@@ -115,6 +115,7 @@ let package = Package(
         .testTarget(
             name: "BCacheTransportNIOTests",
             dependencies: [
+                "BCacheTransportTestKit",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
                 .product(name: "NIOCore", package: "swift-nio"),
