@@ -140,6 +140,7 @@ public final class CacheStore: Sendable {
     ///
     /// - Throws: ``ClockError`` when the record's timestamp is further ahead of the local wall
     ///   clock than ``StoreConfiguration/maxClockDriftMillis``; nothing changes then.
+    @discardableResult
     public func merge(_ record: CacheRecord) throws(ClockError) -> MergeOutcome {
         let keyHash = StableHash.hash(record.key)
         let now = wallClock.nowMillis()
