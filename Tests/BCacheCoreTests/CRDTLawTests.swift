@@ -75,8 +75,13 @@ import Testing
         let referenceRecords = TestStores.allRecords(reference)
         let referenceDigests = reference.bucketDigests()
         for (index, store) in stores.enumerated().dropFirst() {
-            #expect(TestStores.allRecords(store) == referenceRecords, "replica \(index) differs; seed \(seed)")
-            #expect(store.bucketDigests() == referenceDigests, "replica \(index) digests differ; seed \(seed)")
+            let records = TestStores.allRecords(store)
+            let differing = Set(records.keys).union(referenceRecords.keys).filter {
+                records[$0] != referenceRecords[$0]
+            }
+            #expect(differing.isEmpty, "replica \(index) differs on \(differing.sorted()); seed \(seed)")
+            let digestsMatch = store.bucketDigests() == referenceDigests
+            #expect(digestsMatch, "replica \(index) digests differ; seed \(seed)")
             for key in keys {
                 #expect(store.get(key) == reference.get(key), "key \(key) on replica \(index); seed \(seed)")
             }
@@ -134,7 +139,8 @@ import Testing
             let pair = randomRecords(2, using: &rng)
             let forward = try merged(pair)
             let backward = try merged(pair.reversed())
-            #expect(sameState(forward, backward), "records \(pair); seed \(seed)")
+            let same = sameState(forward, backward)
+            #expect(same, "records \(pair); seed \(seed)")
         }
     }
 

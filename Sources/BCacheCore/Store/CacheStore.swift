@@ -71,9 +71,8 @@ public final class CacheStore: Sendable {
     /// A hit makes the entry the most recently used; an expired entry is reclaimed on the spot.
     public func get(_ key: String) -> [UInt8]? {
         let keyHash = StableHash.hash(key)
-        let now = wallClock.nowMillis()
         return shard(forKeyHash: keyHash).state.withLock { state in
-            state.get(key, keyHash: keyHash, now: now)
+            state.get(key, keyHash: keyHash, wallClock: wallClock)
         }
     }
 

@@ -49,10 +49,22 @@ extension ShardState {
 
     /// Moves a live `slot` to the head of the LRU list (most recently used).
     mutating func touch(_ slot: Int32) {
-        if liveHead != slot {
-            unlink(slot)
-            pushFront(slot)
+        let oldHead = liveHead
+        guard oldHead != slot else { return }
+        // Not the head, so it has a previous entry; unlink and relink with the fewest writes.
+        let index = Int(slot)
+        let prev = slots[index].prev
+        let next = slots[index].next
+        slots[Int(prev)].next = next
+        if next != Slot.none {
+            slots[Int(next)].prev = prev
+        } else {
+            liveTail = prev
         }
+        slots[index].prev = Slot.none
+        slots[index].next = oldHead
+        slots[Int(oldHead)].prev = slot
+        liveHead = slot
     }
 
     /// A free slot to fill: from the free list, or a new one at the end.

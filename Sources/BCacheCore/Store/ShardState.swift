@@ -41,17 +41,22 @@ struct ShardState {
     // MARK: Local operations
 
     /// The value of `key`, refreshing its recency; an expired entry is reclaimed and reads nil.
-    mutating func get(_ key: String, keyHash: UInt64, now: UInt64) -> [UInt8]? {
+    ///
+    /// Reads the wall clock only when the entry has an expiry, so that the common no-TTL hit
+    /// pays no clock read.
+    mutating func get(_ key: String, keyHash: UInt64, wallClock: WallClock) -> [UInt8]? {
         guard let found = find(key, keyHash: keyHash) else { return nil }
-        let (cell, slot) = (found.cell, found.slot)
-        let index = Int(slot)
+        let index = Int(found.slot)
         let deadline = slots[index].deadline
         if deadline & Slot.tombstoneBit != 0 { return nil }
-        if now >= deadline {
-            expire(slot: slot, cell: cell, now: now)
-            return nil
+        if deadline != Slot.neverExpires {
+            let now = wallClock.nowMillis()
+            if now >= deadline {
+                expire(slot: found.slot, cell: found.cell, now: now)
+                return nil
+            }
         }
-        touch(slot)
+        touch(found.slot)
         return slots[index].value
     }
 
