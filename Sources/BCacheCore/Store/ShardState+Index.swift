@@ -10,15 +10,18 @@ extension ShardState {
     /// Initial table size: a power of two.
     static let initialTableSize = 16
 
+    @inline(__always)
     static func tag(_ keyHash: UInt64) -> UInt64 { keyHash & 0xffff_ffff }
 
     /// The home cell of a tag: Fibonacci hashing of the tag, so that the home depends on all its
     /// bits (the shard already fixed some high bits of the key hash).
+    @inline(__always)
     func home(ofTag tag: UInt64) -> Int {
         Int(truncatingIfNeeded: (tag &* 0x9e37_79b9_7f4a_7c15) >> tableShift)
     }
 
     /// The cell and slot of `key`, if present.
+    @inline(__always)
     func find(_ key: String, keyHash: UInt64) -> (cell: Int, slot: Int32)? {
         let tag = Self.tag(keyHash)
         let mask = table.count - 1
