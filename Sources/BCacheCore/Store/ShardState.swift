@@ -5,11 +5,11 @@
 /// shard's bucket digests and its hybrid logical clock live here too, so that one lock covers
 /// every change and its digest update. Every operation is O(1) except ``sweep(budget:now:)``
 /// (bounded by its budget) and ``records(inBucket:)`` (a scan of the shard).
-struct ShardState {
+struct ShardState: ~Copyable {
     let limits: ShardLimits
     let nodeID: NodeID
 
-    var slots: [Slot] = []
+    var slots = SlotTable()
     var table: [UInt64] = Array(repeating: 0, count: ShardState.initialTableSize)
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
     var tableShift: UInt64 = 64 - 4
@@ -182,7 +182,7 @@ struct ShardState {
                 removed += 1
             }
         }
-        if liveCount == 0, tombstoneCount == 0, slots.capacity > Self.initialTableSize {
+        if liveCount == 0, tombstoneCount == 0, slots.capacity > SlotTable.initialCapacity {
             releaseStorage()
         }
         return removed
@@ -191,8 +191,11 @@ struct ShardState {
     /// Every record (live and tombstone) whose key falls in `bucket`.
     func records(inBucket bucket: Int) -> [CacheRecord] {
         var result: [CacheRecord] = []
-        for slot in slots where !slot.isFree && BucketDigests.bucket(forKeyHash: slot.keyHash) == bucket {
-            result.append(slot.record)
+        for index in 0..<slots.count {
+            let slot = slots[index]
+            if !slot.isFree, BucketDigests.bucket(forKeyHash: slot.keyHash) == bucket {
+                result.append(slot.record)
+            }
         }
         return result
     }
@@ -325,7 +328,7 @@ struct ShardState {
 
     /// Drops the slot table and index of an empty shard, so that an idle cache shrinks.
     private mutating func releaseStorage() {
-        slots = []
+        slots.removeAll()
         table = Array(repeating: 0, count: Self.initialTableSize)
         tableShift = 64 - 4
         indexedCount = 0
