@@ -1,8 +1,8 @@
 /// One entry of a shard's flat table: a live value, a tombstone, or a free cell.
 ///
-/// 64 bytes, one cache line: slots live in one `[Slot]` per shard and link to each other by
-/// `Int32` index (the LRU list, the tombstone list, the free list), so an entry costs no object
-/// of its own. The kind is folded into `deadline` to keep the size at 64 (see ``Slot/deadline``).
+/// 64 bytes, one cache line: slots live in one ``SlotTable`` per shard, so an entry costs no
+/// object of its own. Their list links live apart, in the shard's dense ``Link`` array (see
+/// ``ShardState``). The kind is folded into `deadline` (see ``Slot/deadline``).
 struct Slot {
     /// "No slot", for list ends.
     static let none: Int32 = -1
@@ -26,15 +26,13 @@ struct Slot {
     /// A live entry's expiry (top bit clear, ``neverExpires`` for none), a tombstone's purge time
     /// with ``tombstoneBit`` set, or ``freeMarker``. Wall times in ms fit in 63 bits by far.
     var deadline: UInt64
-    /// The neighbour towards the head of the slot's list (more recent), or ``none``.
-    var prev: Int32
-    /// The neighbour towards the tail (older), or ``none``; the next free slot in the free list.
-    var next: Int32
+    /// Pads the slot to exactly one cache line.
+    var padding: UInt64 = 0
 
     /// A free cell holding nothing.
     static let free = Slot(
         key: "", value: [], keyHash: 0, timestamp: .zero, node: NodeID(rawValue: 0),
-        deadline: freeMarker, prev: none, next: none)
+        deadline: freeMarker)
 
     var isFree: Bool { deadline == Self.freeMarker }
     /// A tombstone (free cells are never asked: they are not in the index).
