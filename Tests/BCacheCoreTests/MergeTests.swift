@@ -190,4 +190,20 @@ import Testing
         clock.advance(byMillis: 100)
         #expect(store.get("k") == nil)
     }
+
+    @Test func tombstonePurgeTimeFromTheFarFutureIsClamped() throws {
+        let store = TestStores.store()
+        let pinned = CacheRecord.tombstone(key: "k", purgeAtMillis: .max, version: TestStores.version(now, node: 4))
+        #expect(try store.merge(pinned) == .applied)
+        let kept = try #require(store.record(forKey: "k"))
+        #expect(kept.state == .tombstone(purgeAtMillis: now + 100_000 + 60_000))
+        #expect(kept.version == pinned.version)
+    }
+
+    @Test func outOfRangeBucketHasNoRecords() throws {
+        let store = TestStores.store()
+        try store.set("k", [1])
+        #expect(store.records(inBucket: -1).isEmpty)
+        #expect(store.records(inBucket: BucketDigests.bucketCount).isEmpty)
+    }
 }

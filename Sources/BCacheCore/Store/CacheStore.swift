@@ -175,11 +175,12 @@ public final class CacheStore: Sendable {
         return result
     }
 
-    /// Every record (live entries and tombstones) of one digest bucket, for anti-entropy.
+    /// Every record (live entries and tombstones) of one digest bucket, for anti-entropy; empty
+    /// for a bucket number out of range (it may come from a peer).
     ///
     /// Scans the bucket's shard: O(entries in the shard).
     public func records(inBucket bucket: Int) -> [CacheRecord] {
-        precondition(bucket >= 0 && bucket < BucketDigests.bucketCount, "bucket out of range")
+        guard bucket >= 0, bucket < BucketDigests.bucketCount else { return [] }
         return shards[bucket & shardMask].state.withLock { state in
             state.records(inBucket: bucket)
         }

@@ -133,7 +133,12 @@ struct ShardState: ~Copyable {
                 record.key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt),
                 version: record.version, existing: existing)
             return .applied
-        case .tombstone(let purgeAt):
+        case .tombstone(let remotePurgeAt):
+            // An honest writer's purge time is its delete time plus the deletion delay, so never
+            // further ahead than the allowed drift plus the delay: clamp, so that a broken peer
+            // cannot pin tombstones forever.
+            let latest = now.addingSaturating(limits.deletionDelayMillis).addingSaturating(clock.maxDriftMillis)
+            let purgeAt = min(remotePurgeAt, latest)
             if purgeAt <= now {
                 supersede(
                     record.key, keyHash: keyHash, version: record.version, purgeAt: purgeAt, now: now,
