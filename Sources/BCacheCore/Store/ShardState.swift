@@ -1,6 +1,6 @@
 /// The contents of one shard: plain value types, only ever touched under the shard's mutex.
 ///
-/// Entries live in the flat ``slots`` array, found through the open-addressing ``table`` and
+/// Entries live in the flat ``slots`` table, found through the open-addressing ``table`` and
 /// linked by `Int32` indices into the LRU list (live entries) and the tombstone list. The
 /// shard's bucket digests and its hybrid logical clock live here too, so that one lock covers
 /// every change and its digest update. Every operation is O(1) except ``sweep(budget:now:)``
@@ -85,7 +85,7 @@ struct ShardState: ~Copyable {
     }
 
     /// The record of `key` (live or tombstone) without touching its recency; an expired entry
-    /// is reclaimed first, as ``get(_:keyHash:now:)`` would.
+    /// is reclaimed first, as ``get(_:keyHash:wallClock:)`` would.
     mutating func record(forKey key: String, keyHash: UInt64, now: UInt64) -> CacheRecord? {
         guard let found = find(key, keyHash: keyHash) else { return nil }
         let (cell, slot) = (found.cell, found.slot)
