@@ -200,11 +200,9 @@ struct ShardState: ~Copyable {
     /// Every record (live and tombstone) whose key falls in `bucket`.
     func records(inBucket bucket: Int) -> [CacheRecord] {
         var result: [CacheRecord] = []
-        for index in 0..<slots.count {
-            let slot = slots[index]
-            if !slot.isFree, BucketDigests.bucket(forKeyHash: slot.keyHash) == bucket {
-                result.append(slot.record)
-            }
+        for index in 0..<slots.count
+        where !slots[index].isFree && BucketDigests.bucket(forKeyHash: slots[index].keyHash) == bucket {
+            result.append(slots[index].record)
         }
         return result
     }
