@@ -9,11 +9,11 @@ struct ShardState: ~Copyable {
     let limits: ShardLimits
     let nodeID: NodeID
 
-    var slots = SlotTable()
+    var slots = AlignedTable<Slot>()
     /// The list links of each slot, apart from the slots: an LRU move writes the links of three
     /// or four entries, and in this dense array (8 bytes a slot) they stay in cache where the
     /// slots themselves would not.
-    var links: [Link] = []
+    var links = AlignedTable<Link>()
     var table: [UInt64] = Array(repeating: 0, count: ShardState.initialTableSize)
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
     var tableShift: UInt64 = 64 - 4
@@ -37,6 +37,7 @@ struct ShardState: ~Copyable {
     var clock: HybridLogicalClock
 
     init(limits: ShardLimits, nodeID: NodeID, maxClockDriftMillis: UInt64) {
+        precondition(MemoryLayout<Slot>.stride == 64, "a slot must fill exactly one cache line")
         self.limits = limits
         self.nodeID = nodeID
         self.clock = HybridLogicalClock(maxDriftMillis: maxClockDriftMillis)
@@ -191,7 +192,7 @@ struct ShardState: ~Copyable {
                 removed += 1
             }
         }
-        if liveCount == 0, tombstoneCount == 0, slots.capacity > SlotTable.initialCapacity {
+        if liveCount == 0, tombstoneCount == 0, slots.capacity > AlignedTable<Slot>.initialCapacity {
             releaseStorage()
         }
         return removed
@@ -336,7 +337,7 @@ struct ShardState: ~Copyable {
     /// Drops the slot table and index of an empty shard, so that an idle cache shrinks.
     private mutating func releaseStorage() {
         slots.removeAll()
-        links = []
+        links.removeAll()
         table = Array(repeating: 0, count: Self.initialTableSize)
         tableShift = 64 - 4
         indexedCount = 0

@@ -1,6 +1,6 @@
 /// One entry of a shard's flat table: a live value, a tombstone, or a free cell.
 ///
-/// 64 bytes, one cache line: slots live in one ``SlotTable`` per shard, so an entry costs no
+/// 64 bytes, one cache line: slots live in one ``AlignedTable`` per shard, so an entry costs no
 /// object of its own. Their list links live apart, in the shard's dense ``Link`` array (see
 /// ``ShardState``). The kind is folded into `deadline` (see ``Slot/deadline``).
 struct Slot {
