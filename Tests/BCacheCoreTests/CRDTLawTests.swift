@@ -13,7 +13,7 @@ import Testing
 
     @Test(arguments: 0..<12)
     func replicasConvergeAfterAFullExchange(round: Int) throws {
-        let seed = SplitMix64.testSeed() &+ UInt64(round)
+        let seed = TestStores.seed("CRDTLawTests") &+ UInt64(round)
         var rng = SplitMix64(seed: seed)
         let replicaCount = 3 + Int(rng.next() % 3)
         let clocks = (0..<replicaCount).map { _ in ManualWallClock(startMillis: Self.start + rng.next() % 500) }
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func mergeIsCommutative() throws {
-        let seed = SplitMix64.testSeed()
+        let seed = TestStores.seed("CRDTLawTests")
         var rng = SplitMix64(seed: seed)
         for _ in 0..<300 {
             let pair = randomRecords(2, using: &rng)
@@ -145,7 +145,7 @@ import Testing
     }
 
     @Test func mergeIsAssociative() throws {
-        let seed = SplitMix64.testSeed()
+        let seed = TestStores.seed("CRDTLawTests")
         var rng = SplitMix64(seed: seed)
         for _ in 0..<200 {
             let records = randomRecords(3, using: &rng)
@@ -161,7 +161,7 @@ import Testing
     }
 
     @Test func mergeIsIdempotent() throws {
-        let seed = SplitMix64.testSeed()
+        let seed = TestStores.seed("CRDTLawTests")
         var rng = SplitMix64(seed: seed)
         for _ in 0..<100 {
             let records = randomRecords(6, using: &rng)

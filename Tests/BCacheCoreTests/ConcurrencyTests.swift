@@ -11,7 +11,7 @@ import Testing
         let clock = ManualWallClock(startMillis: TestStores.startMillis)
         let store = TestStores.store(configuration, node: 1, clock: clock)
         let peer = TestStores.store(configuration, node: 2, clock: clock)
-        let seed = SplitMix64.testSeed()
+        let seed = TestStores.seed("ConcurrencyTests")
 
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<8 {

@@ -61,12 +61,12 @@ import Testing
     @Test(arguments: 0..<4)
     func matchesTheModelWithTombstoneOverflow(round: Int) throws {
         // Small tombstone bound, no sweeps: which tombstones get purged is fully determined.
-        try run(seed: SplitMix64.testSeed() &+ UInt64(round), maxTombstones: 6, sweeps: false)
+        try run(seed: TestStores.seed("StoreModelTests") &+ UInt64(round), maxTombstones: 6, sweeps: false)
     }
 
     @Test(arguments: 0..<4)
     func matchesTheModelWithSweeps(round: Int) throws {
         // Full sweeps; the tombstone bound is out of reach so that sweep order does not matter.
-        try run(seed: SplitMix64.testSeed() &+ UInt64(round), maxTombstones: 1_000, sweeps: true)
+        try run(seed: TestStores.seed("StoreModelTests") &+ UInt64(round), maxTombstones: 1_000, sweeps: true)
     }
 }

@@ -1,21 +1,5 @@
 import BCacheCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// Reads the replay seed of randomized tests from the environment.
-enum ProcessInfoSeed {
-    static var environmentSeed: String? {
-        guard let raw = getenv("BCACHE_TEST_SEED") else { return nil }
-        return String(cString: raw)
-    }
-}
-
 /// Builders for stores driven by a manual clock.
 enum TestStores {
     /// The start of manual time in these tests.
@@ -57,6 +41,11 @@ enum TestStores {
     /// The bytes one entry accounts for.
     static func entryBytes(key: String, valueCount: Int) -> Int {
         key.utf8.count + valueCount + CacheStore.perEntryOverheadBytes
+    }
+
+    /// The seed of a randomized store test (`BCACHE_TEST_SEED` replays one), printed.
+    static func seed(_ test: String) -> UInt64 {
+        SplitMix64.testSeed(environmentVariable: "BCACHE_TEST_SEED", test: test)
     }
 
     /// A version at `millis` from `node`, for hand-made remote records.
