@@ -49,6 +49,7 @@ struct BenchHarness: Sendable {
         var samples: [UInt64] = []
         var checksum: UInt64 = 0
         var minimumHits = Int.max
+        var cpuNanoseconds: UInt64 = 0
         for round in 0..<rounds {
             let roundKeys: [String]
             switch operation {
@@ -64,10 +65,12 @@ struct BenchHarness: Sendable {
             samples.append(nanoseconds)
             checksum &+= tally.checksum
             minimumHits = min(minimumHits, tally.hits)
+            cpuNanoseconds += tally.cpuNanoseconds
         }
         return OperationFigures(
-            operationsPerRound: keys.count, roundNanoseconds: samples, checksum: checksum,
-            minimumHits: minimumHits, finalCount: target.count)
+            operationsPerRound: keys.count, threads: threads, roundNanoseconds: samples,
+            cpuNanoseconds: cpuNanoseconds, checksum: checksum, minimumHits: minimumHits,
+            finalCount: target.count)
     }
 
     /// Fills `target` with every key, in key order (not the access order), each key and value
@@ -118,6 +121,7 @@ struct BenchHarness: Sendable {
         _ operation: BenchOperation, on target: Target, keys: ArraySlice<String>, payload: [UInt8]
     ) -> BenchTally {
         var tally = BenchTally()
+        let cpuStart = ThreadCPUTime.nanoseconds()
         switch operation {
         case .getHit, .getMiss:
             for key in keys {
@@ -153,18 +157,21 @@ struct BenchHarness: Sendable {
                 }
             }
         }
+        tally.cpuNanoseconds = ThreadCPUTime.nanoseconds() - cpuStart
         return tally
     }
 }
 
-/// What one thread's timed loop saw: a checksum of the values read, and how many calls hit
-/// (gets that found a value, sets that were accepted).
+/// What one thread's timed loop saw: a checksum of the values read, how many calls hit
+/// (gets that found a value, sets that were accepted), and the CPU time the loop used.
 struct BenchTally: Sendable {
     var checksum: UInt64 = 0
     var hits = 0
+    var cpuNanoseconds: UInt64 = 0
 
     mutating func add(_ other: BenchTally) {
         checksum &+= other.checksum
         hits += other.hits
+        cpuNanoseconds += other.cpuNanoseconds
     }
 }

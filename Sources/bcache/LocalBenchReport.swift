@@ -29,6 +29,16 @@ struct LocalBenchReport {
         rows.reduce(0) { $0 &+ $1.store.checksum &+ $1.baseline.checksum }
     }
 
+    /// The CPU share of every single-threaded timed round together (see
+    /// ``OperationFigures/cpuShare``). Only one thread: with two, a thread asleep on a contended
+    /// lock also lowers the share, and that is the target's doing, not the machine's.
+    var cpuShare: Double {
+        let figures = rows.filter { $0.threads == 1 }.flatMap { [$0.store, $0.baseline] }
+        let wall = figures.reduce(0.0) { $0 + Double($1.roundNanoseconds.reduce(0, +)) * Double($1.threads) }
+        let cpu = figures.reduce(0.0) { $0 + Double($1.cpuNanoseconds) }
+        return wall > 0 ? cpu / wall : 0
+    }
+
     /// The human-readable table.
     func table() -> String {
         var lines = [
@@ -58,7 +68,11 @@ struct LocalBenchReport {
                 "warning: store get hit found only \(row.store.minimumHits) of \(keyCount) keys "
                     + "(\(row.threads) thread(s)): it evicted during the fill")
         }
+        let share = cpuShare
         lines.append("")
+        lines.append(
+            "single-threaded timed loops ran \(fixed(share * 100, 0))% of their wall time"
+                + (share < 0.9 ? ": other processes took the CPUs, so every figure above is inflated" : ""))
         lines.append("checksum \(checksum), \(fixed(elapsedSeconds, 1)) s")
         return lines.joined(separator: "\n")
     }
@@ -70,7 +84,7 @@ struct LocalBenchReport {
     func jsonObject() -> [String: Any] {
         var object: [String: Any] = [
             "keys": keyCount, "value_size": valueSize, "rounds": rounds,
-            "checksum": checksum, "elapsed_s": elapsedSeconds,
+            "checksum": checksum, "elapsed_s": elapsedSeconds, "cpu_share": cpuShare,
         ]
         for row in rows {
             let name = row.operation.rawValue
@@ -80,6 +94,8 @@ struct LocalBenchReport {
             object["baseline_" + name + "_ns" + suffix] = row.baseline.nanosecondsPerOperation
             object["baseline_" + name + "_ops" + suffix] = row.baseline.operationsPerSecond
             object[name + "_ratio" + suffix] = row.ratio
+            object[name + "_cpu_share" + suffix] = row.store.cpuShare
+            object["baseline_" + name + "_cpu_share" + suffix] = row.baseline.cpuShare
             if row.operation != .delete {
                 object[name + "_hits" + suffix] = row.store.minimumHits
                 object["baseline_" + name + "_hits" + suffix] = row.baseline.minimumHits

@@ -3,8 +3,12 @@
 struct OperationFigures: Sendable {
     /// Calls per round (all threads together).
     let operationsPerRound: Int
+    /// The threads that shared each round's calls.
+    let threads: Int
     /// Each round's wall-clock duration.
     let roundNanoseconds: [UInt64]
+    /// The CPU time all threads of all rounds used.
+    let cpuNanoseconds: UInt64
     /// The fold of everything the rounds read; printed so that no work is optimised away.
     let checksum: UInt64
     /// The fewest hits a round had (gets that found a value, sets that were accepted).
@@ -25,6 +29,14 @@ struct OperationFigures: Sendable {
     /// two threads it is the inverse of throughput, not one thread's latency.
     var nanosecondsPerOperation: Double {
         medianNanoseconds / Double(max(operationsPerRound, 1))
+    }
+
+    /// The share of the rounds' thread-time (wall time × threads) that the threads ran: near
+    /// 1 on an idle machine; well below 1 when other processes took the CPUs, which inflates
+    /// every figure.
+    var cpuShare: Double {
+        let wall = Double(roundNanoseconds.reduce(0, +)) * Double(threads)
+        return wall > 0 ? Double(cpuNanoseconds) / wall : 0
     }
 
     /// Calls per second in the median round.
