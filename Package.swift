@@ -88,6 +88,10 @@ let package = Package(
             name: "bcache",
             dependencies: [
                 "BCacheCore",
+                "BCacheTransport",
+                "BCacheTransportUDP",
+                "BCacheTransportTCP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

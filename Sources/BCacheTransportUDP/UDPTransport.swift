@@ -125,11 +125,24 @@ public final class UDPTransport: Transport {
         let remote = try await resolver.resolve(address)
         var buffer = channel.allocator.buffer(capacity: packet.count)
         buffer.writeBytes(packet)
-        do {
-            try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer)).get()
-        } catch {
-            if closed.withLock({ $0 }) { throw TransportError(.closed, "the UDP transport is closed") }
-            throw TransportError(.unreachable, "cannot send to \(address): \(error)")
+        let envelope = AddressedEnvelope(remoteAddress: remote, data: buffer)
+        if channel.isWritable {
+            // Fast path: hand the datagram to the event loop and return without waiting for the
+            // write, which would cost two thread hops per packet (measured: 13 k packets/s when
+            // awaiting every write). A later failure (an ICMP error, the socket closing) is
+            // counted as an unreachable drop: the packet is unreliable either way.
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenFailure { [counters] _ in counters.dropped(.unreachable) }
+            channel.writeAndFlush(envelope, promise: promise)
+        } else {
+            // The socket's buffer is full: wait for this write, so that a fast sender is slowed
+            // down instead of queueing without bound in the channel.
+            do {
+                try await channel.writeAndFlush(envelope).get()
+            } catch {
+                if closed.withLock({ $0 }) { throw TransportError(.closed, "the UDP transport is closed") }
+                throw TransportError(.unreachable, "cannot send to \(address): \(error)")
+            }
         }
         counters.packetsSent(count: 1, bytes: packet.count)
     }
