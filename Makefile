@@ -26,6 +26,7 @@ BENCH_ARGS ?=
 bench: deps
 	$(SWIFT) build -c release --product bcache
 	$$($(SWIFT) build -c release --show-bin-path)/bcache bench local $(BENCH_ARGS)
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench transport $(BENCH_ARGS)
 
 ## format: rewrite sources in place with swift-format (.swift-format).
 format:
