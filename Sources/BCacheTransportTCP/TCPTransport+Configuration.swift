@@ -39,6 +39,10 @@ extension TCPTransport {
         /// How many accepted streams wait for the consumer of ``TCPTransport/incomingStreams``
         /// before further ones are refused (closed at once, and counted). Defaults to 64.
         public var pendingStreamLimit: Int
+        /// Resolves DNS names of destinations, or `nil` for the system's resolver (`getaddrinfo`).
+        /// Tests swap in a ``BCacheTransport/StaticResolver``. Answers are cached for 10 seconds.
+        /// Defaults to `nil`.
+        public var resolver: (any AddressResolver)?
 
         /// A configuration binding `host` and `port`, with the defaults above.
         public init(host: String = "0.0.0.0", port: UInt16 = 0) {
@@ -53,6 +57,7 @@ extension TCPTransport {
             self.outboundQueueLimit = 1 << 20
             self.receiveQueueCapacity = 4096
             self.pendingStreamLimit = 64
+            self.resolver = nil
         }
 
         /// Checks every setting's range.

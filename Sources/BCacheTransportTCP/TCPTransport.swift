@@ -147,7 +147,7 @@ public final class TCPTransport: Transport {
             localAddress: localAddress,
             configuration: configuration,
             shared: shared,
-            resolver: SocketAddressResolver()
+            resolver: SocketAddressResolver(nameResolver: configuration.resolver)
         )
         self.packetLinks = PacketLinkPool(configuration: configuration, shared: shared, connector: connector)
     }

@@ -21,9 +21,12 @@ package final class SocketAddressResolver: Sendable {
     /// Bounds the cache; when full it is emptied (names are few: seeds and members).
     private let cacheCapacity = 1024
     private let cache = Mutex<[String: Entry]>([:])
+    /// Resolves names instead of `getaddrinfo` when set (tests, service discovery).
+    private let nameResolver: (any AddressResolver)?
 
-    package init(cacheLifetime: Duration = .seconds(10)) {
+    package init(cacheLifetime: Duration = .seconds(10), nameResolver: (any AddressResolver)? = nil) {
         self.cacheLifetime = cacheLifetime
+        self.nameResolver = nameResolver
     }
 
     /// The socket address of `address`.
@@ -51,8 +54,15 @@ package final class SocketAddressResolver: Sendable {
         }
         let resolved: SocketAddress
         do {
-            resolved = try await NIOThreadPool.singleton.runIfActive {
-                try SocketAddress.makeAddressResolvingHost(address.host, port: Int(address.port))
+            if let nameResolver {
+                guard let first = try await nameResolver.resolve(address).first(where: { $0.kind != .name }) else {
+                    throw TransportError(.unreachable, "no IP address for '\(address.host)'")
+                }
+                resolved = try SocketAddress(ipAddress: first.host, port: Int(first.port))
+            } else {
+                resolved = try await NIOThreadPool.singleton.runIfActive {
+                    try SocketAddress.makeAddressResolvingHost(address.host, port: Int(address.port))
+                }
             }
         } catch {
             throw TransportError(.unreachable, "cannot resolve '\(address.host)': \(error)")

@@ -22,6 +22,10 @@ extension UDPTransport {
         /// How many received packets wait for the consumer of
         /// ``UDPTransport/incomingPackets`` before new ones are dropped (and counted). Defaults to 4096.
         public var receiveQueueCapacity: Int
+        /// Resolves DNS names of destinations, or `nil` for the system's resolver (`getaddrinfo`).
+        /// Tests swap in a ``BCacheTransport/StaticResolver``. Answers are cached for 10 seconds.
+        /// Defaults to `nil`.
+        public var resolver: (any AddressResolver)?
 
         /// A configuration binding `host` and `port`, with the defaults above.
         public init(host: String = "0.0.0.0", port: UInt16 = 0) {
@@ -30,6 +34,7 @@ extension UDPTransport {
             self.maxPacketSize = 1400
             self.receiveBufferSize = nil
             self.receiveQueueCapacity = 4096
+            self.resolver = nil
         }
 
         /// Checks every setting's range.

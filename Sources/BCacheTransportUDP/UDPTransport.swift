@@ -88,6 +88,7 @@ public final class UDPTransport: Transport {
             maxPacketSize: maxPacketSize,
             packets: (packets, packetsContinuation),
             counters: counters,
+            resolver: SocketAddressResolver(nameResolver: configuration.resolver),
             logger: logger
         )
         logger.info("UDP transport listening", metadata: ["address": "\(transport.localAddress)"])
@@ -100,6 +101,7 @@ public final class UDPTransport: Transport {
         maxPacketSize: Int,
         packets: (AsyncStream<IncomingPacket>, AsyncStream<IncomingPacket>.Continuation),
         counters: TransportCounters,
+        resolver: SocketAddressResolver,
         logger: Logger
     ) {
         self.channel = channel
@@ -108,7 +110,7 @@ public final class UDPTransport: Transport {
         (self.incomingPackets, self.packetsContinuation) = packets
         (self.incomingStreams, self.streamsContinuation) = AsyncStream.makeStream(of: (any TransportStream).self)
         self.counters = counters
-        self.resolver = SocketAddressResolver()
+        self.resolver = resolver
         self.logger = logger
     }
 
