@@ -14,7 +14,9 @@ let package = Package(
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
         .library(name: "BCacheTransportTestKit", targets: ["BCacheTransportTestKit"]),
         .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
+        .library(name: "BCacheSecure", targets: ["BCacheSecure"]),
         .executable(name: "bcache", targets: ["bcache"]),
+        .plugin(name: "BCacheKeygenPlugin", targets: ["BCacheKeygenPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -56,10 +58,23 @@ let package = Package(
             dependencies: ["BCacheCore", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
+        // Encryption of any transport with a shared key (libsodium XChaCha20-Poly1305), keys and keyring.
+        .target(
+            name: "BCacheSecure",
+            dependencies: [
+                "BCacheCore",
+                "BCacheTransport",
+                "CSodium",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bcache",
             dependencies: [
                 "BCacheCore",
+                "BCacheSecure",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -77,6 +92,19 @@ let package = Package(
         .testTarget(
             name: "BCacheTransportTests",
             dependencies: ["BCacheTransport", "BCacheTransportTestKit"],
+            swiftSettings: strictSettings
+        ),
+        // `swift package bcache-keygen [--output PATH]`: runs `bcache keygen`.
+        .plugin(
+            name: "BCacheKeygenPlugin",
+            capability: .command(
+                intent: .custom(verb: "bcache-keygen", description: "Print a new BCache cluster key (base64)")
+            ),
+            dependencies: [.target(name: "bcache")]
+        ),
+        .testTarget(
+            name: "BCacheSecureTests",
+            dependencies: ["BCacheSecure", "BCacheCore", "BCacheTransport", "BCacheTransportTestKit", "CSodium"],
             swiftSettings: strictSettings
         ),
         .testTarget(
