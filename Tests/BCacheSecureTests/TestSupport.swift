@@ -90,3 +90,42 @@ func capture(_ packet: [UInt8], from sender: SecureTransport, via sniffer: InMem
     try await sender.send(packet, to: sniffer.localAddress)
     return try #require(await iterator.next()).bytes
 }
+
+/// A secure receiver with a sink on its packets, a legitimate secure sender and a raw attacker.
+struct Bench {
+    let cluster: SecureCluster
+    let receiver: SecureTransport
+    let sender: SecureTransport
+    let attacker: InMemoryTransport
+    let sniffer: InMemoryTransport
+    let received: Sink<IncomingPacket>
+
+    init(label: String = "test", clock: ManualWallClock = ManualWallClock()) throws {
+        cluster = SecureCluster(clock: clock)
+        let keyring = Keyring(primary: testKey(7))
+        receiver = try cluster.node("10.0.0.1", keyring: keyring, label: label)
+        sender = try cluster.node("10.0.0.2", keyring: keyring, label: label)
+        attacker = try cluster.raw("10.0.0.66")
+        sniffer = try cluster.raw("10.0.0.99")
+        received = Sink(receiver.incomingPackets)
+    }
+
+    /// A genuine packet sealed by `sender`, captured on the wire.
+    func sealed(_ payload: [UInt8]) async throws -> [UInt8] {
+        try await capture(payload, from: sender, via: sniffer)
+    }
+
+    /// Sends `packets` raw from the attacker, then a genuine marker packet from the sender, and
+    /// waits for the marker: every attacker packet has then been judged.
+    func inject(_ packets: [[UInt8]]) async throws {
+        let before = received.count
+        for packet in packets { try await attacker.send(packet, to: receiver.localAddress) }
+        try await sender.send(Array("marker".utf8), to: receiver.localAddress)
+        try await waitUntil("the marker arrived") { received.count > before }
+    }
+
+    /// Whether anything but marker packets was delivered.
+    var deliveredOnlyMarkers: Bool {
+        received.snapshot.allSatisfy { $0.bytes == Array("marker".utf8) }
+    }
+}
