@@ -104,7 +104,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheSecureTests",
-            dependencies: ["BCacheSecure", "BCacheCore", "BCacheTransport", "BCacheTransportTestKit", "CSodium"],
+            dependencies: [
+                "BCacheSecure", "BCacheCore", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
