@@ -80,4 +80,43 @@ import Testing
         #expect(packet.bytes == Self.payload)
         #expect(receiver.statistics.packetsOpened == 1)
     }
+
+    /// Frames: frame 0 carries timestamp and salt inside; frame 1 binds direction, number and
+    /// salt in the associated data. Built here from the primitive and compared.
+    @Test func sealedFramesMatchTheFormatBuiltFromLibsodiumPrimitives() throws {
+        let key = try SecretKey(bytes: Self.keyBytes)
+        let envelope = SecureEnvelope(label: "kat")
+        let salt = StreamSalt(low: 0x0706_0504_0302_0100, high: 0x0F0E_0D0C_0B0A_0908)
+        let frame0 = envelope.seal(
+            [9, 9], timestamp: Self.timestamp, salt: salt, kind: .frame,
+            position: .init(direction: 1, sequence: 0, salt: nil), key: key, nonce: .fixed(Self.nonce))
+        let frame1 = envelope.seal(
+            [8], timestamp: nil, salt: nil, kind: .frame, position: .init(direction: 1, sequence: 1, salt: salt),
+            key: key, nonce: .fixed(Self.nonce))
+
+        let header = Array(Self.expectedEnvelope().prefix(13))  // marker, label tag, key ID
+        var timestamp: [UInt8] = []
+        withUnsafeBytes(of: Self.timestamp.littleEndian) { timestamp.append(contentsOf: $0) }
+        let saltBytes: [UInt8] = (0..<16).map { UInt8($0) }
+        let sequence1: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0]
+        let expected0 = Self.sealByHand(
+            timestamp + saltBytes + [9, 9],
+            associated: header + [2, 3] + Array("kat".utf8) + [1] + [UInt8](repeating: 0, count: 8),
+            header: header)
+        let expected1 = Self.sealByHand(
+            [8], associated: header + [2, 3] + Array("kat".utf8) + [1] + sequence1 + saltBytes, header: header)
+        #expect(frame0 == expected0)
+        #expect(frame1 == expected1)
+        #expect(frame0.count == 2 + 77)
+        #expect(frame1.count == 1 + 53)
+    }
+
+    static func sealByHand(_ plaintext: [UInt8], associated: [UInt8], header: [UInt8]) -> [UInt8] {
+        var ciphertext = [UInt8](repeating: 0, count: plaintext.count + 16)
+        var length: UInt64 = 0
+        _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
+            &ciphertext, &length, plaintext, UInt64(plaintext.count), associated, UInt64(associated.count), nil,
+            nonce, keyBytes)
+        return header + nonce + ciphertext
+    }
 }
