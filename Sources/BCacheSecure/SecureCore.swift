@@ -88,16 +88,16 @@ final class SecureCore: Sendable {
 
     /// What an incoming message turned out to be.
     enum Opened {
-        /// A sealed message, opened: its payload, without the inner header.
-        case sealed([UInt8], inner: ArraySlice<UInt8>)
+        /// A sealed message, opened: its payload, and apart the inner header it started with.
+        case sealed([UInt8], innerHeader: [UInt8])
         /// A plaintext message, accepted because the migration mode allows it.
         case plaintext([UInt8])
     }
 
     /// Opens an incoming message, or accepts it as plaintext, or throws why it is refused.
     ///
-    /// - Parameter innerHeader: the bytes the sealed payload starts with (timestamp, salt),
-    ///   returned apart in ``Opened/sealed(_:inner:)``.
+    /// - Parameter innerHeader: how many bytes the sealed payload starts with (timestamp, salt);
+    ///   a timestamp, when there is one, is checked against the freshness window.
     func incoming(
         _ bytes: [UInt8], kind: SecureEnvelope.Kind, position: SecureEnvelope.FramePosition?, innerHeader: Int
     ) throws(SecureTransport.RejectionReason) -> Opened {
@@ -108,15 +108,15 @@ final class SecureCore: Sendable {
         }
         var (plaintext, _) = try envelope.open(
             bytes, kind: kind, position: position, minimumPlaintext: innerHeader, keyring: keyring)
-        let inner = plaintext[0..<innerHeader]
+        let header = Array(plaintext[0..<innerHeader])
         if innerHeader >= SecureEnvelope.timestampSize {
-            var reader = ByteReader(inner)
-            let timestamp = (try? reader.readFixed64()) ?? 0
+            var reader = ByteReader(header)
+            // Cannot fail: `open` checked that the payload holds the inner header.
+            guard let timestamp = try? reader.readFixed64() else { throw .malformed }
             try checkFreshness(timestamp)
         }
-        let header = Array(inner)
         plaintext.removeFirst(innerHeader)
-        return .sealed(plaintext, inner: header[...])
+        return .sealed(plaintext, innerHeader: header)
     }
 
     private func checkFreshness(_ timestamp: UInt64) throws(SecureTransport.RejectionReason) {

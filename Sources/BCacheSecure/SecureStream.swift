@@ -87,13 +87,16 @@ private final class FrameReader: @unchecked Sendable {
         guard let bytes = try await frames.next() else { return nil }
         let position = SecureEnvelope.FramePosition(direction: direction, sequence: sequence, salt: salt)
         let innerHeader = sequence == 0 ? SecureEnvelope.timestampSize + StreamSalt.byteCount : 0
-        do {
+        do throws(SecureTransport.RejectionReason) {
             switch try core.incoming(bytes, kind: .frame, position: position, innerHeader: innerHeader) {
-            case .sealed(let payload, let inner):
+            case .sealed(let payload, let innerHeader):
                 if sequence == 0 {
-                    var reader = ByteReader(inner)
-                    _ = try? reader.readFixed64()
-                    salt = StreamSalt(low: (try? reader.readFixed64()) ?? 0, high: (try? reader.readFixed64()) ?? 0)
+                    // Cannot fail: frame 0 was opened only if it holds the timestamp and the salt.
+                    var reader = ByteReader(innerHeader)
+                    guard (try? reader.readFixed64()) != nil, let low = try? reader.readFixed64(),
+                        let high = try? reader.readFixed64()
+                    else { throw SecureTransport.RejectionReason.malformed }
+                    salt = StreamSalt(low: low, high: high)
                 }
                 sequence += 1
                 core.delivered(.frame, sealed: true)

@@ -130,7 +130,7 @@ public final class SecureTransport: Transport {
                 switch try core.incoming(
                     packet.bytes, kind: .packet, position: nil, innerHeader: SecureEnvelope.timestampSize)
                 {
-                case .sealed(let payload, _):
+                case .sealed(let payload, innerHeader: _):
                     core.delivered(.packet, sealed: true)
                     return IncomingPacket(bytes: payload, sender: packet.sender)
                 case .plaintext(let payload):
