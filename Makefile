@@ -1,7 +1,7 @@
 # BCache developer commands. `make test` is what CI runs (through .ci/run).
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-SOURCES := Sources Tests Package.swift
+SOURCES := Sources Tests Plugins Package.swift
 
 .PHONY: deps build test bench format lint clean
 

@@ -16,7 +16,9 @@ let package = Package(
         .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
         .library(name: "BCacheTransportUDP", targets: ["BCacheTransportUDP"]),
         .library(name: "BCacheTransportTCP", targets: ["BCacheTransportTCP"]),
+        .library(name: "BCacheSecure", targets: ["BCacheSecure"]),
         .executable(name: "bcache", targets: ["bcache"]),
+        .plugin(name: "BCacheKeygenPlugin", targets: ["BCacheKeygenPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -84,10 +86,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Encryption of any transport with a shared key (libsodium XChaCha20-Poly1305), keys and keyring.
+        .target(
+            name: "BCacheSecure",
+            dependencies: [
+                "BCacheCore",
+                "BCacheTransport",
+                "CSodium",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bcache",
             dependencies: [
                 "BCacheCore",
+                "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
@@ -109,6 +124,22 @@ let package = Package(
         .testTarget(
             name: "BCacheTransportTests",
             dependencies: ["BCacheTransport", "BCacheTransportTestKit"],
+            swiftSettings: strictSettings
+        ),
+        // `swift package bcache-keygen [--output PATH]`: runs `bcache keygen`.
+        .plugin(
+            name: "BCacheKeygenPlugin",
+            capability: .command(
+                intent: .custom(verb: "bcache-keygen", description: "Print a new BCache cluster key (base64)")
+            ),
+            dependencies: [.target(name: "bcache")]
+        ),
+        .testTarget(
+            name: "BCacheSecureTests",
+            dependencies: [
+                "BCacheSecure", "BCacheCore", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

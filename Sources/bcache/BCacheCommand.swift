@@ -6,7 +6,7 @@ struct BCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bcache",
         abstract: "BCache: a distributed in-process cache for Swift servers.",
-        subcommands: [BenchCommand.self]
+        subcommands: [BenchCommand.self, KeygenCommand.self]
     )
 }
 
