@@ -150,6 +150,7 @@ let package = Package(
         .testTarget(
             name: "BCacheTransportNIOTests",
             dependencies: [
+                "BCacheSecure",
                 "BCacheTransportTestKit",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",

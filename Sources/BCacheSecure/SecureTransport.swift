@@ -59,8 +59,10 @@ public final class SecureTransport: Transport {
     ) throws(TransportError) {
         try configuration.validate()
         let packetRoom = inner.maxPacketSize - SecureEnvelope.packetOverhead
-        let frameRoom = inner.maxFrameSize - SecureEnvelope.frameOverhead
-        guard packetRoom >= 1, frameRoom >= 1 else {
+        // A packets-only transport (plain UDP) reports no frame room at all: the wrapper then has
+        // no streams either, and `openStream` reports the inner transport's `unsupported`.
+        let frameRoom = inner.maxFrameSize <= 0 ? 0 : inner.maxFrameSize - SecureEnvelope.frameOverhead
+        guard packetRoom >= 1, inner.maxFrameSize <= 0 || frameRoom >= 1 else {
             throw TransportError(
                 .invalidConfiguration,
                 "the inner transport's packets (\(inner.maxPacketSize) bytes) or frames (\(inner.maxFrameSize) bytes) "
