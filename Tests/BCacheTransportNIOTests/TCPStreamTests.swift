@@ -85,7 +85,8 @@ import Testing
         await #expect(throws: TransportError(.unreachable, "")) {
             _ = try await a.openStream(to: address)
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Refused at once, not after the kernel's SYN retries (minutes); generous for a loaded CI machine.
+        #expect(ContinuousClock.now - started < .seconds(15))
         #expect(a.statistics.connectionsFailed == 1)
         await a.close()
     }
@@ -205,7 +206,8 @@ extension TCPStreamTests {
             } catch let error as TransportError {
                 #expect(error.code == .unreachable)
                 let elapsed = ContinuousClock.now - started
-                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3))
+                // The configured timeout, not the kernel's (minutes); the upper bound is loose for loaded machines.
+                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(15))
                 timedOut = true
             }
         }
