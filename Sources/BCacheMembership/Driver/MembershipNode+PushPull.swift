@@ -22,7 +22,8 @@ extension Membership.Node {
                 state.statistics.pushPullsFailed += 1
                 state.pushPullFailures[address] = "\(error)"
             }
-            logger.debug("push-pull failed", metadata: ["peer": "\(address)", "join": "\(isJoin)", "error": "\(error)"])
+            logger.debug(
+                "push-pull failed", metadata: ["peer": "\(address)", "join": "\(isJoin)", "error": "\(error)"])
             await step { instance, now in instance.onPushPullFailed(with: address, now: now) }
         }
     }
@@ -64,7 +65,7 @@ extension Membership.Node {
                     throw TransportError(.closed, "\(peer) closed the push-pull stream without a request")
                 }
                 let remote = try self.decodePushPull(request, from: peer)
-                let response = await self.step { instance, now in
+                let response = await self.stepReturning { instance, now in
                     instance.onPushPullRequest(remote, from: peer, now: now)
                 }
                 try await stream.send(frame: Membership.Wire.encode(response, label: self.configuration.clusterLabel))
@@ -188,7 +189,8 @@ extension Membership.Node {
             slot = waiting
             await finish(effects)
         }
-        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<NodeState.JoinOutcome, Never>) in
+        let outcome = await withCheckedContinuation {
+            (continuation: CheckedContinuation<NodeState.JoinOutcome, Never>) in
             if let outcome = state.withLock({ $0.joinWaiters.attach(slot, continuation) }) {
                 continuation.resume(returning: outcome)
             }

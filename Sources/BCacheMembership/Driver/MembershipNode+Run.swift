@@ -12,8 +12,9 @@ extension Membership.Node {
     /// Structured: the packet pump, the stream acceptor, the timer loop and each push-pull are
     /// child tasks of one discarding task group, so none outlives this call.
     ///
-    /// - Throws: ``Membership/NodeError`` `alreadyRunning` when called a second time, `stopped`
-    ///   when the node has stopped already.
+    /// Returns at once when the node has already stopped (``stop()`` before `run()`).
+    ///
+    /// - Throws: ``Membership/NodeError`` `alreadyRunning` when called while running.
     public func run() async throws(Membership.NodeError) {
         let phase = state.withLock { state in
             defer { if state.phase == .idle { state.phase = .running } }
@@ -22,7 +23,7 @@ extension Membership.Node {
         switch phase {
         case .idle: break
         case .running: throw Membership.NodeError(.alreadyRunning, "run() was already called on \(identity.name)")
-        case .stopped: throw Membership.NodeError(.stopped, "\(identity.name) has stopped")
+        case .stopped: return
         }
         logger.debug("running", metadata: ["address": "\(identity.address)"])
         await withDiscardingTaskGroup { group in
@@ -45,7 +46,12 @@ extension Membership.Node {
     public func stop() async {
         let stopping = state.withLock { state in
             guard state.phase != .stopped else {
-                return nil as ([AsyncStream<Membership.Event>.Continuation], [AsyncStream<Membership.UserPayload>.Continuation], [CheckedContinuation<NodeState.JoinOutcome, Never>], [CheckedContinuation<Void, Never>])?
+                return nil
+                    as (
+                        [AsyncStream<Membership.Event>.Continuation],
+                        [AsyncStream<Membership.UserPayload>.Continuation],
+                        [CheckedContinuation<NodeState.JoinOutcome, Never>], [CheckedContinuation<Void, Never>]
+                    )?
             }
             state.phase = .stopped
             state.timers.removeAll()

@@ -18,7 +18,7 @@ extension Membership.Node {
     /// Under the lock: the input, timers, events and payloads to subscribers (so that they keep
     /// the instance's order), push-pull jobs, waiters. Outside: wake-ups, logs and sends.
     @discardableResult
-    func step<Value: Sendable>(
+    func stepReturning<Value: Sendable>(
         _ input: (inout Membership.Instance, Duration) -> (Value, [Membership.Directive])
     ) async -> Value {
         let (value, effects) = state.withLock { state in
@@ -31,9 +31,9 @@ extension Membership.Node {
         return value
     }
 
-    /// ``step(_:)`` for inputs that return only directives.
+    /// ``stepReturning(_:)`` for inputs that return only directives.
     func step(_ input: (inout Membership.Instance, Duration) -> [Membership.Directive]) async {
-        await step { instance, now in ((), input(&instance, now)) }
+        await stepReturning { instance, now in ((), input(&instance, now)) }
     }
 
     /// Applies directives under the lock; returns what must happen outside it.
@@ -104,6 +104,7 @@ extension Membership.Node {
         let bytes = Membership.Wire.encode(packet, label: configuration.clusterLabel)
         do {
             try await transport.send(bytes, to: address)
+            logger.trace("sent", metadata: ["to": "\(address)", "messages": "\(packet.messages)"])
             metrics.packetsOut.increment()
             metrics.bytesOut.increment(by: bytes.count)
             state.withLock { state in

@@ -1,0 +1,64 @@
+import BCacheMembership
+import BCacheTransport
+import Testing
+
+/// A node that vanishes is declared failed by every other; one that leaves is seen as left.
+@Suite struct FailureAndLeaveTests {
+    @Test func aNodeWhoseTransportClosedIsDeclaredFailedByAll() async throws {
+        try await withInMemoryCluster(nodes: 5, seed: 11) { cluster in
+            try await joinAll(cluster)
+            await cluster.transports[4].close()
+            let others = Array(0..<4)
+            let time = try await cluster.run(
+                until: { others.allSatisfy { cluster.status(of: "node-4", seenBy: $0)?.isDead == true } },
+                timeout: .seconds(60), step: .milliseconds(100))
+            print("driver failure detection: 5 nodes, every member declared the closed node failed after \(time)")
+            #expect(cluster.nodes[4].hasStopped)
+            for observer in others {
+                #expect(
+                    cluster.events(of: observer).contains { event in
+                        if case .failed(let member) = event { return member.name == "node-4" }
+                        return false
+                    })
+            }
+            #expect(cluster.allSeeAlive(Set(others.map { "node-\($0)" }), observers: others))
+        }
+    }
+
+    @Test func aGracefulLeaveIsSeenAsLeftAndStopsTheNode() async throws {
+        try await withInMemoryCluster(nodes: 5, seed: 12) { cluster in
+            try await joinAll(cluster)
+            let leaver = cluster.nodes[2]
+            try await withThrowingTaskGroup { group in
+                group.addTask { await leaver.leave() }
+                try await cluster.run(until: { leaver.hasStopped }, timeout: .seconds(10))
+                try await group.waitForAll()
+            }
+            let others = [0, 1, 3, 4]
+            let time = try await cluster.run(
+                until: { others.allSatisfy { cluster.status(of: "node-2", seenBy: $0)?.hasLeft == true } },
+                timeout: .seconds(10))
+            print("driver leave: seen as left by all 4 others \(time) after the leaver stopped")
+            try await cluster.advance(by: .seconds(20))
+            for observer in others {
+                #expect(cluster.status(of: "node-2", seenBy: observer)?.hasLeft == true)
+                #expect(
+                    !cluster.events(of: observer).contains { event in
+                        if case .failed = event { return true }
+                        return false
+                    })
+            }
+        }
+    }
+}
+
+/// Node 0 starts the cluster; every other joins through it; waits until all see all.
+func joinAll(_ cluster: InMemoryCluster) async throws {
+    try await cluster.nodes[0].join(seeds: [])
+    for node in cluster.nodes.dropFirst() {
+        try await node.join(seeds: [InMemoryCluster.address(of: 0)])
+    }
+    let names = Set(cluster.nodes.map(\.identity.name))
+    let all = Array(cluster.nodes.indices)
+    try await cluster.run(until: { cluster.allSeeAlive(names, observers: all) }, timeout: .seconds(30))
+}
