@@ -21,10 +21,11 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-## bench: release build, then every benchmark.
+## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json).
+BENCH_ARGS ?=
 bench: deps
 	$(SWIFT) build -c release --product bcache
-	$$($(SWIFT) build -c release --show-bin-path)/bcache bench local
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench local $(BENCH_ARGS)
 
 ## format: rewrite sources in place with swift-format (.swift-format).
 format:

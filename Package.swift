@@ -14,12 +14,15 @@ let package = Package(
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
         .library(name: "BCacheTransportTestKit", targets: ["BCacheTransportTestKit"]),
         .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
+        .library(name: "BCacheTransportUDP", targets: ["BCacheTransportUDP"]),
+        .library(name: "BCacheTransportTCP", targets: ["BCacheTransportTCP"]),
         .executable(name: "bcache", targets: ["bcache"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The LRU store and the CRDT: no I/O, no NIO.
@@ -61,6 +64,31 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Packets over UDP datagrams (SwiftNIO); no streams.
+        .target(
+            name: "BCacheTransportUDP",
+            dependencies: [
+                "BCacheTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Packets and streams over TCP (SwiftNIO), and the UDP-packets + TCP-streams pair on one port.
+        .target(
+            name: "BCacheTransportTCP",
+            dependencies: [
+                "BCacheTransport",
+                "BCacheTransportUDP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bcache",
             dependencies: [
@@ -92,11 +120,22 @@ let package = Package(
         .testTarget(
             name: "BCacheMembershipDriverTests",
             dependencies: [
-                "BCacheMembership", "BCacheCore", "BCacheTransport",
+                "BCacheMembership", "BCacheCore", "BCacheTransport", "BCacheTransportUDP", "BCacheTransportTCP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BCacheTransportNIOTests",
+            dependencies: [
+                "BCacheTransportTestKit",
+                "BCacheTransportUDP",
+                "BCacheTransportTCP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -27,7 +27,7 @@ import Testing
 
     @Test func aFailureNamesTheCaseAndTheProblem() async throws {
         let network = InMemoryNetwork(seed: 11)
-        let conformance = TransportConformance(options: .init(timeout: .milliseconds(500))) {
+        let conformance = TransportConformance(options: .init(timeout: .seconds(30))) {
             FaultyTransport(
                 try network.makeTransport(address: NodeAddress(host: "127.0.0.1", port: 0)), fault: .swapsFrames)
         }

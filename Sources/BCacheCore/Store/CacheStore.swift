@@ -1,0 +1,217 @@
+import Synchronization
+
+/// The local store of one node: a sharded LRU cache of byte values with TTLs, tombstones and a
+/// last-writer-wins merge of remote records.
+///
+/// Keys are spread over a power-of-two number of shards by the high bits of their
+/// ``StableHash`` (the same bits that choose their digest bucket, so a bucket lives in one
+/// shard). Each shard is a `Synchronization.Mutex` around plain value types; every call locks
+/// one shard once (except the store-wide aggregates), does O(1) work and allocates nothing on a
+/// `get` hit. Each shard also owns a hybrid logical clock: every local write ticks it and every
+/// merged remote version is received into it before anything changes.
+///
+/// See `Docs/STORE.md` for the design and the guarantees.
+public final class CacheStore: Sendable {
+    /// The bytes each live entry accounts for beyond its key and value, in ``byteCount`` and
+    /// against ``StoreConfiguration/maxBytes``: its 64-byte slot, about 16 bytes of index, and the
+    /// 32-byte header of the value's buffer.
+    public static let perEntryOverheadBytes = 112
+
+    /// This node's identity, the tie-breaker of its versions.
+    public let nodeID: NodeID
+    /// The configuration the store was made with.
+    public let configuration: StoreConfiguration
+
+    private let wallClock: WallClock
+    private let shards: [StoreShard]
+    private let shardMask: Int
+
+    /// An empty store.
+    ///
+    /// - Precondition: `configuration.shardCount` is a power of two no larger than
+    ///   ``BucketDigests/bucketCount``; `maxKeys`, `maxBytes` and `maxTombstones` are positive;
+    ///   `maxKeyBytes` and `maxValueBytes` are not negative.
+    public init(
+        configuration: StoreConfiguration = .init(), nodeID: NodeID = .random(), wallClock: WallClock = .system
+    ) {
+        let requested = configuration.shardCount
+        precondition(requested > 0 && requested & (requested - 1) == 0, "shardCount must be a power of two")
+        precondition(requested <= BucketDigests.bucketCount, "shardCount must not exceed the bucket count")
+        precondition(configuration.maxKeys > 0, "maxKeys must be positive")
+        precondition(configuration.maxBytes > 0, "maxBytes must be positive")
+        precondition(configuration.maxTombstones > 0, "maxTombstones must be positive")
+        precondition(configuration.maxKeyBytes >= 0 && configuration.maxValueBytes >= 0, "negative size limit")
+        // Every shard must be able to hold one entry and one tombstone.
+        var count = requested
+        while count > configuration.maxKeys || count > configuration.maxTombstones {
+            count /= 2
+        }
+        self.nodeID = nodeID
+        self.configuration = configuration
+        self.wallClock = wallClock
+        self.shardMask = count - 1
+        self.shards = (0..<count).map { index in
+            StoreShard(
+                limits: ShardLimits(configuration: configuration, shardIndex: index, shardCount: count),
+                nodeID: nodeID, maxClockDriftMillis: configuration.maxClockDriftMillis)
+        }
+    }
+
+    /// The number of shards in use (``StoreConfiguration/shardCount``, or fewer for tiny bounds).
+    public var shardCount: Int { shards.count }
+
+    private func shard(forKeyHash keyHash: UInt64) -> StoreShard {
+        shards[BucketDigests.bucket(forKeyHash: keyHash) & shardMask]
+    }
+
+    // MARK: Local reads and writes
+
+    /// The value of `key`, or nil when absent, deleted or expired.
+    ///
+    /// A hit makes the entry the most recently used; an expired entry is reclaimed on the spot.
+    public func get(_ key: String) -> [UInt8]? {
+        let keyHash = StableHash.hash(key)
+        return shard(forKeyHash: keyHash).state.withLock { state in
+            state.get(key, keyHash: keyHash, wallClock: wallClock)
+        }
+    }
+
+    /// Stores `value` under `key`, expiring `ttlMillis` from now (never when nil), and returns the
+    /// record to replicate. Evicts least recently used entries when over a bound.
+    ///
+    /// - Throws: ``StoreError`` with ``StoreError/Code/keyTooLarge``,
+    ///   ``StoreError/Code/valueTooLarge`` or ``StoreError/Code/entryTooLarge``; nothing changes.
+    @discardableResult
+    public func set(_ key: String, _ value: [UInt8], ttlMillis: UInt64? = nil) throws(StoreError)
+        -> CacheRecord
+    {
+        let keyBytes = key.utf8.count
+        guard keyBytes <= configuration.maxKeyBytes else {
+            throw StoreError(.keyTooLarge, "key of \(keyBytes) bytes; the limit is \(configuration.maxKeyBytes)")
+        }
+        guard value.count <= configuration.maxValueBytes else {
+            throw StoreError(
+                .valueTooLarge, "value of \(value.count) bytes; the limit is \(configuration.maxValueBytes)")
+        }
+        let keyHash = StableHash.hash(key)
+        let shard = shard(forKeyHash: keyHash)
+        let entryBytes = ShardLimits.entryBytes(keyBytes: keyBytes, valueBytes: value.count)
+        guard entryBytes <= shard.maxBytes else {
+            throw StoreError(
+                .entryTooLarge, "entry of \(entryBytes) bytes; one shard holds at most \(shard.maxBytes)")
+        }
+        let now = wallClock.nowMillis()
+        var expiresAt = ttlMillis.map { now.addingSaturating($0) } ?? .max
+        if expiresAt >= Slot.neverExpires { expiresAt = .max }
+        let version = shard.state.withLock { state in
+            state.set(key, keyHash: keyHash, value: value, expiresAt: expiresAt, now: now)
+        }
+        return .live(key: key, value: value, expiresAtMillis: expiresAt, version: version)
+    }
+
+    /// Deletes `key`: always writes a tombstone with a new version (whether or not the key was
+    /// present), kept for ``StoreConfiguration/deletionDelayMillis``, and returns it to replicate.
+    ///
+    /// A key longer than ``StoreConfiguration/maxKeyBytes`` cannot be stored, here or on any node
+    /// with the same configuration, so its tombstone is returned but not kept.
+    @discardableResult
+    public func delete(_ key: String) -> CacheRecord {
+        let keyHash = StableHash.hash(key)
+        let now = wallClock.nowMillis()
+        let shard = shard(forKeyHash: keyHash)
+        if key.utf8.count > configuration.maxKeyBytes {
+            let version = shard.state.withLock { state in
+                Version(timestamp: state.clock.tick(wallMillis: now), node: nodeID)
+            }
+            let purgeAt = min(now.addingSaturating(configuration.deletionDelayMillis), Slot.latestPurge)
+            return .tombstone(key: key, purgeAtMillis: purgeAt, version: version)
+        }
+        let (version, purgeAt) = shard.state.withLock { state in
+            state.delete(key, keyHash: keyHash, now: now)
+        }
+        return .tombstone(key: key, purgeAtMillis: purgeAt, version: version)
+    }
+
+    // MARK: Replication
+
+    /// Merges a record from another node: the greater ``Version`` wins, whatever the states and
+    /// TTLs (see ``MergeOutcome`` for the cases).
+    ///
+    /// - Throws: ``ClockError`` when the record's timestamp is further ahead of the local wall
+    ///   clock than ``StoreConfiguration/maxClockDriftMillis``; nothing changes then.
+    @discardableResult
+    public func merge(_ record: CacheRecord) throws(ClockError) -> MergeOutcome {
+        let keyHash = StableHash.hash(record.key)
+        let now = wallClock.nowMillis()
+        return try shard(forKeyHash: keyHash).state.withLock { (state) throws(ClockError) -> MergeOutcome in
+            try state.merge(record, keyHash: keyHash, now: now)
+        }
+    }
+
+    /// The record of `key`, live or tombstone, for replication and sync; nil when the store
+    /// knows nothing of it. Does not refresh recency; an expired entry is reclaimed first.
+    public func record(forKey key: String) -> CacheRecord? {
+        let keyHash = StableHash.hash(key)
+        let now = wallClock.nowMillis()
+        return shard(forKeyHash: keyHash).state.withLock { state in
+            state.record(forKey: key, keyHash: keyHash, now: now)
+        }
+    }
+
+    /// The digest of every bucket (``BucketDigests/bucketCount`` values), covering live entries
+    /// and tombstones. Two stores holding the same versions of the same keys return the same
+    /// digests. O(buckets): each shard is locked once.
+    public func bucketDigests() -> [UInt64] {
+        var result = [UInt64](repeating: 0, count: BucketDigests.bucketCount)
+        for (index, shard) in shards.enumerated() {
+            shard.state.withLock { state in
+                var bucket = index
+                while bucket < BucketDigests.bucketCount {
+                    result[bucket] = state.digests[bucket]
+                    bucket += shards.count
+                }
+            }
+        }
+        return result
+    }
+
+    /// Every record (live entries and tombstones) of one digest bucket, for anti-entropy; empty
+    /// for a bucket number out of range (it may come from a peer).
+    ///
+    /// Scans the bucket's shard: O(entries in the shard).
+    public func records(inBucket bucket: Int) -> [CacheRecord] {
+        guard bucket >= 0, bucket < BucketDigests.bucketCount else { return [] }
+        return shards[bucket & shardMask].state.withLock { state in
+            state.records(inBucket: bucket)
+        }
+    }
+
+    // MARK: Size and maintenance
+
+    /// The number of live entries (expired ones count until reclaimed).
+    public var count: Int {
+        shards.reduce(0) { sum, shard in sum + shard.state.withLock { $0.liveCount } }
+    }
+
+    /// The bytes the live entries account for: key bytes + value bytes +
+    /// ``perEntryOverheadBytes`` each. Tombstones are bounded by count instead.
+    public var byteCount: Int {
+        shards.reduce(0) { sum, shard in sum + shard.state.withLock { $0.byteCount } }
+    }
+
+    /// The number of tombstones kept (deletes, and expired entries still guarding their version).
+    public var tombstoneCount: Int {
+        shards.reduce(0) { sum, shard in sum + shard.state.withLock { $0.tombstoneCount } }
+    }
+
+    /// Reclaims expired entries and purges due tombstones, looking at no more than
+    /// `maxEntriesPerShard` slots of each shard (each shard locked once): call it periodically so
+    /// that an idle cache shrinks. Returns how many entries and tombstones it removed.
+    @discardableResult
+    public func sweep(maxEntriesPerShard: Int = 64) -> Int {
+        let now = wallClock.nowMillis()
+        return shards.reduce(0) { sum, shard in
+            sum + shard.state.withLock { state in state.sweep(budget: maxEntriesPerShard, now: now) }
+        }
+    }
+}

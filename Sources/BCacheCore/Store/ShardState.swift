@@ -1,0 +1,347 @@
+/// The contents of one shard: plain value types, only ever touched under the shard's mutex.
+///
+/// Entries live in the flat ``slots`` table, found through the open-addressing ``table`` and
+/// linked by `Int32` indices into the LRU list (live entries) and the tombstone list. The
+/// shard's bucket digests and its hybrid logical clock live here too, so that one lock covers
+/// every change and its digest update. Every operation is O(1) except ``sweep(budget:now:)``
+/// (bounded by its budget) and ``records(inBucket:)`` (a scan of the shard).
+struct ShardState: ~Copyable {
+    let limits: ShardLimits
+    let nodeID: NodeID
+
+    var slots = AlignedTable<Slot>()
+    /// The list links of each slot, apart from the slots: an LRU move writes the links of three
+    /// or four entries, and in this dense array (8 bytes a slot) they stay in cache where the
+    /// slots themselves would not.
+    var links = AlignedTable<Link>()
+    var table: [UInt64] = Array(repeating: 0, count: ShardState.initialTableSize)
+    /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
+    var tableShift: UInt64 = 64 - 4
+    var indexedCount = 0
+
+    var freeHead: Int32 = Slot.none
+    var liveHead: Int32 = Slot.none
+    var liveTail: Int32 = Slot.none
+    var tombstoneHead: Int32 = Slot.none
+    var tombstoneTail: Int32 = Slot.none
+
+    var liveCount = 0
+    var tombstoneCount = 0
+    var byteCount = 0
+    /// The next slot ``sweep(budget:now:)`` looks at: a clock hand over the slot table.
+    var sweepCursor = 0
+
+    var digests = BucketDigests()
+    /// This shard's clock: every version written to a key of this shard is greater than every
+    /// version this shard stored or received before (the property last-writer-wins needs).
+    var clock: HybridLogicalClock
+
+    init(limits: ShardLimits, nodeID: NodeID, maxClockDriftMillis: UInt64) {
+        precondition(MemoryLayout<Slot>.stride == 64, "a slot must fill exactly one cache line")
+        self.limits = limits
+        self.nodeID = nodeID
+        self.clock = HybridLogicalClock(maxDriftMillis: maxClockDriftMillis)
+    }
+
+    // MARK: Local operations
+
+    /// The value of `key`, refreshing its recency; an expired entry is reclaimed and reads nil.
+    ///
+    /// Reads the wall clock only when the entry has an expiry, so that the common no-TTL hit
+    /// pays no clock read.
+    mutating func get(_ key: String, keyHash: UInt64, wallClock: WallClock) -> [UInt8]? {
+        guard let found = find(key, keyHash: keyHash) else { return nil }
+        let index = Int(found.slot)
+        let deadline = slots[index].deadline
+        if deadline & Slot.tombstoneBit != 0 { return nil }
+        if deadline != Slot.neverExpires {
+            let now = wallClock.nowMillis()
+            if now >= deadline {
+                expire(slot: found.slot, cell: found.cell, now: now)
+                return nil
+            }
+        }
+        touch(found.slot)
+        return slots[index].value
+    }
+
+    /// Stores a local write and returns its version.
+    mutating func set(
+        _ key: String, keyHash: UInt64, value: [UInt8], expiresAt: UInt64, now: UInt64
+    ) -> Version {
+        let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
+        storeLive(
+            key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt), version: version,
+            existing: find(key, keyHash: keyHash))
+        return version
+    }
+
+    /// Stores a local delete (a tombstone until `now + deletionDelay`) and returns its version.
+    mutating func delete(_ key: String, keyHash: UInt64, now: UInt64) -> (Version, purgeAt: UInt64) {
+        let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
+        let purgeAt = min(now.addingSaturating(limits.deletionDelayMillis), Slot.latestPurge)
+        storeTombstone(
+            key, keyHash: keyHash, purgeAt: purgeAt, version: version, existing: find(key, keyHash: keyHash))
+        return (version, purgeAt)
+    }
+
+    /// The record of `key` (live or tombstone) without touching its recency; an expired entry
+    /// is reclaimed first, as ``get(_:keyHash:wallClock:)`` would.
+    mutating func record(forKey key: String, keyHash: UInt64, now: UInt64) -> CacheRecord? {
+        guard let found = find(key, keyHash: keyHash) else { return nil }
+        let (cell, slot) = (found.cell, found.slot)
+        let deadline = slots[Int(slot)].deadline
+        if deadline & Slot.tombstoneBit == 0, now >= deadline {
+            expire(slot: slot, cell: cell, now: now)
+            guard let marker = find(key, keyHash: keyHash) else { return nil }
+            return slots[Int(marker.slot)].record
+        }
+        return slots[Int(slot)].record
+    }
+
+    // MARK: Remote records
+
+    /// Merges a remote record by last-writer-wins on versions (see ``MergeOutcome``).
+    ///
+    /// The clock receives the version first; when it refuses it (too far ahead) nothing changes.
+    mutating func merge(_ record: CacheRecord, keyHash: UInt64, now: UInt64) throws(ClockError)
+        -> MergeOutcome
+    {
+        try clock.receive(record.version.timestamp, wallMillis: now)
+        let keyBytes = record.key.utf8.count
+        if keyBytes > limits.maxKeyBytes { return .ignoredTooLarge }
+        let existing = find(record.key, keyHash: keyHash)
+        if let existing, slots[Int(existing.slot)].version >= record.version {
+            return .ignoredOlderOrEqual
+        }
+        switch record.state {
+        case .live(let value, let expiresAt):
+            if value.count > limits.maxValueBytes
+                || ShardLimits.entryBytes(keyBytes: keyBytes, valueBytes: value.count) > limits.maxBytes
+            {
+                supersede(
+                    record.key, keyHash: keyHash, version: record.version,
+                    purgeAt: now.addingSaturating(limits.deletionDelayMillis), now: now, existing: existing)
+                return .ignoredTooLarge
+            }
+            if expiresAt <= now {
+                supersede(
+                    record.key, keyHash: keyHash, version: record.version,
+                    purgeAt: expiresAt.addingSaturating(limits.deletionDelayMillis), now: now, existing: existing)
+                return .ignoredExpired
+            }
+            storeLive(
+                record.key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt),
+                version: record.version, existing: existing)
+            return .applied
+        case .tombstone(let remotePurgeAt):
+            // An honest writer's purge time is its delete time plus the deletion delay, so never
+            // further ahead than the allowed drift plus the delay: clamp, so that a broken peer
+            // cannot pin tombstones forever.
+            let latest = now.addingSaturating(limits.deletionDelayMillis).addingSaturating(clock.maxDriftMillis)
+            let purgeAt = min(remotePurgeAt, latest)
+            if purgeAt <= now {
+                supersede(
+                    record.key, keyHash: keyHash, version: record.version, purgeAt: purgeAt, now: now,
+                    existing: existing)
+                return .ignoredExpired
+            }
+            storeTombstone(
+                record.key, keyHash: keyHash, purgeAt: purgeAt, version: record.version, existing: existing)
+            return .applied
+        }
+    }
+
+    /// Replaces the older local state of a key by a newer version whose value is not kept: a
+    /// tombstone with that version until `purgeAt`, or nothing when `purgeAt` has passed.
+    private mutating func supersede(
+        _ key: String, keyHash: UInt64, version: Version, purgeAt: UInt64, now: UInt64,
+        existing: (cell: Int, slot: Int32)?
+    ) {
+        if purgeAt > now {
+            storeTombstone(key, keyHash: keyHash, purgeAt: purgeAt, version: version, existing: existing)
+        } else if let existing {
+            remove(slot: existing.slot, cell: existing.cell)
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Looks at up to `budget` slots from the sweep cursor, reclaiming expired entries and
+    /// purging due tombstones; returns how many live entries and tombstones it removed (an
+    /// expired entry turned into a tombstone counts as one). A shard left empty gives its memory
+    /// back.
+    mutating func sweep(budget: Int, now: UInt64) -> Int {
+        var removed = 0
+        var examined = 0
+        while examined < budget, examined < slots.count {
+            if sweepCursor >= slots.count { sweepCursor = 0 }
+            let index = sweepCursor
+            sweepCursor += 1
+            examined += 1
+            let deadline = slots[index].deadline
+            if deadline == Slot.freeMarker { continue }
+            let slot = Int32(index)
+            if deadline & Slot.tombstoneBit != 0 {
+                if slots[index].purgeAt <= now {
+                    remove(slot: slot, cell: cell(ofSlot: slot, keyHash: slots[index].keyHash))
+                    removed += 1
+                }
+            } else if now >= deadline {
+                expire(slot: slot, cell: cell(ofSlot: slot, keyHash: slots[index].keyHash), now: now)
+                removed += 1
+            }
+        }
+        if liveCount == 0, tombstoneCount == 0, slots.capacity > AlignedTable<Slot>.initialCapacity {
+            releaseStorage()
+        }
+        return removed
+    }
+
+    /// Every record (live and tombstone) whose key falls in `bucket`.
+    func records(inBucket bucket: Int) -> [CacheRecord] {
+        var result: [CacheRecord] = []
+        for index in 0..<slots.count
+        where !slots[index].isFree && BucketDigests.bucket(forKeyHash: slots[index].keyHash) == bucket {
+            result.append(slots[index].record)
+        }
+        return result
+    }
+
+    // MARK: Changes (each keeps index, lists, counts and digests in step)
+
+    /// Makes `key` a live entry with `value` and `version`, at the head of the LRU list, then
+    /// evicts least recently used entries while over the shard's bounds.
+    private mutating func storeLive(
+        _ key: String, keyHash: UInt64, value: [UInt8], deadline: UInt64, version: Version,
+        existing: (cell: Int, slot: Int32)?
+    ) {
+        let slot: Int32
+        if let existing {
+            slot = existing.slot
+            let index = Int(slot)
+            digests.remove(keyHash: keyHash, version: slots[index].version)
+            if slots[index].isTombstone {
+                unlink(slot)
+                tombstoneCount -= 1
+                liveCount += 1
+                byteCount += ShardLimits.entryBytes(keyBytes: slots[index].key.utf8.count, valueBytes: value.count)
+                slots[index].deadline = deadline
+                pushFront(slot)
+            } else {
+                byteCount += value.count - slots[index].value.count
+                slots[index].deadline = deadline
+                touch(slot)
+            }
+            slots[index].value = value
+            slots[index].timestamp = version.timestamp
+            slots[index].node = version.node
+        } else {
+            slot = allocateSlot()
+            slots[Int(slot)] = Slot(
+                key: key, value: value, keyHash: keyHash, timestamp: version.timestamp, node: version.node,
+                deadline: deadline)
+            indexInsert(slot: slot, keyHash: keyHash)
+            pushFront(slot)
+            liveCount += 1
+            byteCount += ShardLimits.entryBytes(keyBytes: key.utf8.count, valueBytes: value.count)
+        }
+        digests.insert(keyHash: keyHash, version: version)
+        while liveCount > limits.maxKeys || byteCount > limits.maxBytes, liveTail != slot {
+            let victim = liveTail
+            remove(slot: victim, cell: cell(ofSlot: victim, keyHash: slots[Int(victim)].keyHash))
+        }
+    }
+
+    /// Makes `key` a tombstone with `version` until `purgeAt`, at the head of the tombstone
+    /// list, then purges the oldest tombstones while over the shard's bound.
+    private mutating func storeTombstone(
+        _ key: String, keyHash: UInt64, purgeAt: UInt64, version: Version,
+        existing: (cell: Int, slot: Int32)?
+    ) {
+        let slot: Int32
+        if let existing {
+            slot = existing.slot
+            let index = Int(slot)
+            digests.remove(keyHash: keyHash, version: slots[index].version)
+            unlink(slot)
+            if !slots[index].isTombstone {
+                liveCount -= 1
+                byteCount -= ShardLimits.entryBytes(
+                    keyBytes: slots[index].key.utf8.count, valueBytes: slots[index].value.count)
+                tombstoneCount += 1
+                slots[index].value = []
+            }
+            slots[index].deadline = Slot.tombstoneDeadline(purgeAt)
+            slots[index].timestamp = version.timestamp
+            slots[index].node = version.node
+            pushFront(slot)
+        } else {
+            slot = allocateSlot()
+            slots[Int(slot)] = Slot(
+                key: key, value: [], keyHash: keyHash, timestamp: version.timestamp, node: version.node,
+                deadline: Slot.tombstoneDeadline(purgeAt))
+            indexInsert(slot: slot, keyHash: keyHash)
+            pushFront(slot)
+            tombstoneCount += 1
+        }
+        digests.insert(keyHash: keyHash, version: version)
+        purgeOverflowingTombstones(protecting: slot)
+    }
+
+    /// Purges the oldest tombstones while there are more than the shard's bound, never `slot`.
+    private mutating func purgeOverflowingTombstones(protecting slot: Int32) {
+        while tombstoneCount > limits.maxTombstones, tombstoneTail != slot {
+            let victim = tombstoneTail
+            remove(slot: victim, cell: cell(ofSlot: victim, keyHash: slots[Int(victim)].keyHash))
+        }
+    }
+
+    /// Reclaims an expired live entry. Its version must keep beating older records, so it
+    /// becomes a tombstone with the same version (same digest term) until
+    /// `expiresAt + deletionDelay`; when that has passed too, it goes entirely.
+    private mutating func expire(slot: Int32, cell: Int, now: UInt64) {
+        let index = Int(slot)
+        let purgeAt = slots[index].expiresAt.addingSaturating(limits.deletionDelayMillis)
+        guard purgeAt > now else {
+            remove(slot: slot, cell: cell)
+            return
+        }
+        unlink(slot)
+        liveCount -= 1
+        byteCount -= ShardLimits.entryBytes(
+            keyBytes: slots[index].key.utf8.count, valueBytes: slots[index].value.count)
+        slots[index].value = []
+        slots[index].deadline = Slot.tombstoneDeadline(purgeAt)
+        tombstoneCount += 1
+        pushFront(slot)
+        purgeOverflowingTombstones(protecting: slot)
+    }
+
+    /// Removes an entry of either kind entirely: index, list, counts, digest, slot.
+    private mutating func remove(slot: Int32, cell: Int) {
+        let index = Int(slot)
+        indexRemove(cell: cell)
+        unlink(slot)
+        digests.remove(keyHash: slots[index].keyHash, version: slots[index].version)
+        if slots[index].isTombstone {
+            tombstoneCount -= 1
+        } else {
+            liveCount -= 1
+            byteCount -= ShardLimits.entryBytes(
+                keyBytes: slots[index].key.utf8.count, valueBytes: slots[index].value.count)
+        }
+        releaseSlot(slot)
+    }
+
+    /// Drops the slot table and index of an empty shard, so that an idle cache shrinks.
+    private mutating func releaseStorage() {
+        slots.removeAll()
+        links.removeAll()
+        table = Array(repeating: 0, count: Self.initialTableSize)
+        tableShift = 64 - 4
+        indexedCount = 0
+        freeHead = Slot.none
+        sweepCursor = 0
+    }
+}

@@ -1,0 +1,202 @@
+import BCacheTransport
+import BCacheTransportUDP
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Packets and streams over TCP.
+///
+/// Create one with ``bind(configuration:logger:)``. Every connection starts with a hello frame
+/// (``ConnectionHello``) saying what it carries and where its opener listens, then carries frames
+/// prefixed by their length as a `UInt32` big-endian:
+///
+/// - **Packets** ride on one pooled connection per peer and direction (see ``PacketLinkPool``),
+///   each packet one frame. A received packet's sender is the address announced in the hello —
+///   the peer's listening address, not the connection's ephemeral source port — so that a reply
+///   reaches it. Packets are unreliable as the ``BCacheTransport/Transport`` contract allows:
+///   when a peer's queue is full or the peer cannot be reached they are dropped and counted.
+/// - **Streams** get a connection each, so a large transfer never delays packets and closing a
+///   stream is closing its socket.
+///
+/// A length prefix over the limit (``maxPacketSize`` on packet connections, ``maxFrameSize`` on
+/// streams), a bad hello, or a connection that ends inside a frame closes that connection and is
+/// counted in ``statistics``; the transport itself carries on.
+public final class TCPTransport: Transport {
+    public let localAddress: NodeAddress
+    public let maxPacketSize: Int
+    public let maxFrameSize: Int
+    public let incomingPackets: AsyncStream<IncomingPacket>
+    public let incomingStreams: AsyncStream<any TransportStream>
+
+    private let serverChannel: any Channel
+    private let shared: TCPConnectionContext
+    private let connector: TCPConnector
+    private let packetLinks: PacketLinkPool
+    private let closed = Mutex(false)
+
+    /// What was sent, received and dropped so far.
+    public var statistics: TransportStatistics { shared.counters.snapshot }
+
+    /// How many connections are open now, in either direction (packet connections and streams).
+    public var openConnectionCount: Int { shared.connections.count }
+
+    /// Binds a TCP listener and starts accepting connections.
+    ///
+    /// - Parameters:
+    ///   - configuration: where to listen, the limits and the timeouts.
+    ///   - logger: where the transport logs (dropped connections at debug level).
+    /// - Throws: ``BCacheTransport/TransportError`` with code `invalidConfiguration` for a setting out
+    ///   of range, `bindFailed` when the address cannot be bound.
+    public static func bind(
+        configuration: Configuration,
+        logger: Logger = Logger(label: "bcache.transport.tcp")
+    ) async throws -> TCPTransport {
+        try await bind(configuration: configuration, acceptsPackets: true, logger: logger)
+    }
+
+    /// Binds a listener that refuses packet connections when `acceptsPackets` is false (the TCP
+    /// half of ``UDPTCPTransport``, whose packets go over UDP: nobody would read TCP ones).
+    static func bind(
+        configuration: Configuration,
+        acceptsPackets: Bool,
+        logger: Logger
+    ) async throws -> TCPTransport {
+        try configuration.validate()
+        let (packets, packetsContinuation) = AsyncStream.makeStream(
+            of: IncomingPacket.self,
+            bufferingPolicy: .bufferingOldest(configuration.receiveQueueCapacity)
+        )
+        let (streams, streamsContinuation) = AsyncStream.makeStream(
+            of: (any TransportStream).self,
+            bufferingPolicy: .bufferingOldest(configuration.pendingStreamLimit)
+        )
+        let shared = TCPConnectionContext(
+            maxPacketSize: configuration.maxPacketSize,
+            maxFrameSize: configuration.maxFrameSize,
+            acceptsPackets: acceptsPackets,
+            handshakeTimeout: TimeAmount(min(configuration.idleTimeout, configuration.connectTimeout * 2)),
+            counters: TransportCounters(transport: "tcp"),
+            logger: logger,
+            packets: packetsContinuation,
+            streams: streamsContinuation,
+            connections: ConnectionRegistry()
+        )
+        let idleTimeout = TimeAmount(configuration.idleTimeout)
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard shared.connections.register(channel) else { return }
+                        shared.counters.connectionOpened()
+                        let pipeline = channel.pipeline.syncOperations
+                        try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                        try pipeline.addHandler(IdleCloseHandler())
+                        try pipeline.addHandler(
+                            ByteToMessageHandler(
+                                FrameDecoder.accepting(
+                                    packetLimit: shared.maxPacketSize,
+                                    frameLimit: shared.maxFrameSize
+                                )
+                            )
+                        )
+                        try pipeline.addHandler(ConnectionInboundHandler.accepting(shared))
+                    }
+                }
+                .bind(host: configuration.host, port: Int(configuration.port))
+                .get()
+        } catch {
+            packetsContinuation.finish()
+            streamsContinuation.finish()
+            throw TransportError(
+                .bindFailed,
+                "cannot bind TCP \(NodeAddress(host: configuration.host, port: configuration.port)): \(error)"
+            )
+        }
+        let boundPort = serverChannel.localAddress?.port.flatMap { UInt16(exactly: $0) } ?? configuration.port
+        let localAddress = NodeAddress(host: configuration.host, port: boundPort)
+        let transport = TCPTransport(
+            serverChannel: serverChannel,
+            localAddress: localAddress,
+            configuration: configuration,
+            shared: shared,
+            streams: (packets, streams)
+        )
+        logger.info("TCP transport listening", metadata: ["address": "\(localAddress)"])
+        return transport
+    }
+
+    private init(
+        serverChannel: any Channel,
+        localAddress: NodeAddress,
+        configuration: Configuration,
+        shared: TCPConnectionContext,
+        streams: (AsyncStream<IncomingPacket>, AsyncStream<any TransportStream>)
+    ) {
+        self.serverChannel = serverChannel
+        self.localAddress = localAddress
+        self.maxPacketSize = configuration.maxPacketSize
+        self.maxFrameSize = configuration.maxFrameSize
+        (self.incomingPackets, self.incomingStreams) = streams
+        self.shared = shared
+        self.connector = TCPConnector(
+            localAddress: localAddress,
+            configuration: configuration,
+            shared: shared,
+            resolver: SocketAddressResolver()
+        )
+        self.packetLinks = PacketLinkPool(configuration: configuration, shared: shared, connector: connector)
+    }
+
+    /// Sends `packet` on the pooled connection to `address`, opening it if needed.
+    ///
+    /// Returns once the packet is queued on that connection (it is written as soon as the
+    /// connection is up). A packet that finds the peer's queue full is dropped and counted; so are
+    /// the packets queued when the connection attempt fails.
+    /// - Throws: `packetTooLarge`, `closed`, and `unreachable` while the peer is backing off after a
+    ///   failed connection attempt (see ``Configuration/reconnectInitialDelay``).
+    public func send(_ packet: [UInt8], to address: NodeAddress) async throws {
+        guard packet.count <= maxPacketSize else {
+            throw TransportError(.packetTooLarge, "packet of \(packet.count) bytes exceeds \(maxPacketSize)")
+        }
+        guard !closed.withLock({ $0 }) else { throw TransportError(.closed, "the TCP transport is closed") }
+        var framed = serverChannel.allocator.buffer(capacity: 4 + packet.count)
+        framed.writeInteger(UInt32(packet.count))
+        framed.writeBytes(packet)
+        try packetLinks.send(framed, payloadSize: packet.count, to: address)
+    }
+
+    /// Opens a new connection to `address` and returns it as a stream.
+    ///
+    /// - Throws: `unreachable` when nobody listens there or the connection does not complete within
+    ///   ``Configuration/connectTimeout``, `closed` after ``close()``.
+    public func openStream(to address: NodeAddress) async throws -> any TransportStream {
+        guard !closed.withLock({ $0 }) else { throw TransportError(.closed, "the TCP transport is closed") }
+        let inbox = FrameInbox()
+        let channel = try await connector.connect(to: address, kind: .stream, inbox: inbox)
+        return TCPStream(
+            channel: channel,
+            remoteAddress: address,
+            inbox: inbox,
+            maxFrameSize: maxFrameSize,
+            counters: shared.counters
+        )
+    }
+
+    public func close() async {
+        let wasClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !wasClosed else { return }
+        try? await serverChannel.close()
+        await shared.connections.closeAll()
+        shared.packets.finish()
+        shared.streams.finish()
+        shared.logger.info("TCP transport closed", metadata: ["address": "\(localAddress)"])
+    }
+}

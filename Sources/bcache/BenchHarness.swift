@@ -1,0 +1,177 @@
+import Dispatch
+import Synchronization
+
+/// Runs the operations of `bcache bench local` against a ``BenchTarget``: fills it, times
+/// rounds on one or more threads, and keeps the median.
+///
+/// Generic over the target so that the store and the baseline run the very same loops. Every
+/// loop folds what it reads into a checksum that the report prints, so the optimiser cannot
+/// drop the work.
+struct BenchHarness: Sendable {
+    let keys: BenchKeys
+    let valueSize: Int
+    let rounds: Int
+    /// The value every timed `set` stores: built once, so no timed loop allocates it.
+    let payload: [UInt8]
+
+    init(keys: BenchKeys, valueSize: Int, rounds: Int) {
+        self.keys = keys
+        self.valueSize = valueSize
+        self.rounds = rounds
+        payload = [UInt8](repeating: 0xA5, count: valueSize)
+    }
+
+    /// The capacity of targets for every operation but "set new": 25% above the key count, so
+    /// that filling never evicts and every get hits even when a sharded store spreads keys
+    /// unevenly over its shards.
+    var roomyCapacity: Int { keys.count + keys.count / 4 + 1 }
+
+    /// The capacity of targets for "set new": exactly the key count, so every insert evicts.
+    var fullCapacity: Int { keys.count }
+
+    /// A target that `makeTarget(capacity)` builds, filled with every key.
+    func filled<Target: BenchTarget>(capacity: Int, makeTarget: (_ capacity: Int) -> Target) -> Target {
+        let target = makeTarget(capacity)
+        fill(target)
+        return target
+    }
+
+    /// Times `operation` over `rounds` rounds on `threads` threads against `target`, which
+    /// must hold every key when called.
+    ///
+    /// Rounds that would find the target changed by the previous one are prepared untimed:
+    /// "delete" refills it; "set new" inserts the next generation of `freshKeys`, so a round
+    /// never overwrites what an earlier round inserted. After "delete" the target is empty;
+    /// after "set new" it holds the last generation.
+    func measure<Target: BenchTarget>(
+        _ operation: BenchOperation, threads: Int, on target: Target, freshKeys: [[String]]
+    ) -> OperationFigures {
+        var samples: [UInt64] = []
+        var checksum: UInt64 = 0
+        var minimumHits = Int.max
+        var cpuNanoseconds: UInt64 = 0
+        for round in 0..<rounds {
+            let roundKeys: [String]
+            switch operation {
+            case .getMiss: roundKeys = keys.absent
+            case .setNewEvict: roundKeys = freshKeys[round % freshKeys.count]
+            case .delete:
+                if round > 0 { fill(target) }
+                roundKeys = keys.present
+            case .getHit, .setOverwrite, .mix: roundKeys = keys.present
+            }
+            let (nanoseconds, tally) = Self.timed(
+                operation, on: target, keys: roundKeys, payload: payload, threads: threads)
+            samples.append(nanoseconds)
+            checksum &+= tally.checksum
+            minimumHits = min(minimumHits, tally.hits)
+            cpuNanoseconds += tally.cpuNanoseconds
+        }
+        return OperationFigures(
+            operationsPerRound: keys.count, threads: threads, roundNanoseconds: samples,
+            cpuNanoseconds: cpuNanoseconds, checksum: checksum, minimumHits: minimumHits,
+            finalCount: target.count)
+    }
+
+    /// Fills `target` with every key, in key order (not the access order), each key and value
+    /// freshly allocated as a server would decode them from requests.
+    func fill<Target: BenchTarget>(_ target: Target) {
+        for number in 0..<keys.count {
+            let value = [UInt8](repeating: UInt8(truncatingIfNeeded: number), count: valueSize)
+            _ = target.set(BenchKeys.key(prefix: "bench:key", number), value)
+        }
+    }
+
+    /// The resident memory a fresh target takes to hold every key: RSS before and after the
+    /// fill, with memory freed by earlier work handed back to the system first.
+    func measureMemory<Target: BenchTarget>(makeTarget: (_ capacity: Int) -> Target) -> MemoryFigures? {
+        ResidentMemory.releaseFreedMemory()
+        guard let before = ResidentMemory.currentBytes() else { return nil }
+        let target = makeTarget(roomyCapacity)
+        fill(target)
+        guard let after = ResidentMemory.currentBytes() else { return nil }
+        withExtendedLifetime(target) {}
+        return MemoryFigures(beforeBytes: before, afterBytes: after, entries: keys.count)
+    }
+
+    /// One timed round: `keys` split into `threads` contiguous parts, each run on its own
+    /// thread; the time is from before the first thread starts to after the last one ends.
+    private static func timed<Target: BenchTarget>(
+        _ operation: BenchOperation, on target: Target, keys: [String], payload: [UInt8], threads: Int
+    ) -> (nanoseconds: UInt64, tally: BenchTally) {
+        if threads == 1 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let tally = run(operation, on: target, keys: keys[...], payload: payload)
+            return (DispatchTime.now().uptimeNanoseconds - start, tally)
+        }
+        let total = Mutex(BenchTally())
+        let start = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: threads) { part in
+            let range = (keys.count * part / threads)..<(keys.count * (part + 1) / threads)
+            let tally = run(operation, on: target, keys: keys[range], payload: payload)
+            total.withLock { $0.add(tally) }
+        }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        return (elapsed, total.withLock { $0 })
+    }
+
+    /// The timed loop of one thread. One tight loop per operation, so that the per-key work is
+    /// the target's call and one array step.
+    private static func run<Target: BenchTarget>(
+        _ operation: BenchOperation, on target: Target, keys: ArraySlice<String>, payload: [UInt8]
+    ) -> BenchTally {
+        var tally = BenchTally()
+        let cpuStart = ThreadCPUTime.nanoseconds()
+        switch operation {
+        case .getHit, .getMiss:
+            for key in keys {
+                if let value = target.get(key) {
+                    tally.checksum &+= UInt64(truncatingIfNeeded: value.count)
+                    tally.hits += 1
+                } else {
+                    tally.checksum &+= 1
+                }
+            }
+        case .setOverwrite, .setNewEvict:
+            for key in keys where target.set(key, payload) {
+                tally.hits += 1
+            }
+            tally.checksum &+= UInt64(tally.hits)
+        case .delete:
+            for key in keys {
+                target.delete(key)
+            }
+            tally.checksum &+= UInt64(keys.count)
+        case .mix:
+            var untilSet = 9
+            for key in keys {
+                if untilSet == 0 {
+                    untilSet = 9
+                    if target.set(key, payload) { tally.hits += 1 }
+                } else {
+                    untilSet -= 1
+                    if let value = target.get(key) {
+                        tally.checksum &+= UInt64(truncatingIfNeeded: value.count)
+                        tally.hits += 1
+                    }
+                }
+            }
+        }
+        tally.cpuNanoseconds = ThreadCPUTime.nanoseconds() - cpuStart
+        return tally
+    }
+}
+
+/// What one thread's timed loop saw: a checksum of the values read, how many calls hit
+/// (gets that found a value, sets that were accepted), and the CPU time the loop used.
+struct BenchTally: Sendable {
+    var checksum: UInt64 = 0
+    var hits = 0
+    var cpuNanoseconds: UInt64 = 0
+
+    mutating func add(_ other: BenchTally) {
+        checksum &+= other.checksum
+        hits += other.hits
+        cpuNanoseconds += other.cpuNanoseconds
+    }
+}

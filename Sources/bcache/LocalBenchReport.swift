@@ -1,0 +1,146 @@
+import Foundation
+
+/// The figures of one `bcache bench local` run, as a table or as one JSON object.
+struct LocalBenchReport {
+    /// One operation at one thread count, on both targets.
+    struct Row {
+        let operation: BenchOperation
+        let threads: Int
+        let store: OperationFigures
+        let baseline: OperationFigures
+
+        /// Store time over baseline time: below 1 means the store is faster.
+        var ratio: Double {
+            baseline.nanosecondsPerOperation > 0
+                ? store.nanosecondsPerOperation / baseline.nanosecondsPerOperation : 0
+        }
+    }
+
+    let keyCount: Int
+    let valueSize: Int
+    let rounds: Int
+    let rows: [Row]
+    let storeMemory: MemoryFigures?
+    let baselineMemory: MemoryFigures?
+    let elapsedSeconds: Double
+
+    /// The fold of every checksum, so that the work feeding it cannot be optimised away.
+    var checksum: UInt64 {
+        rows.reduce(0) { $0 &+ $1.store.checksum &+ $1.baseline.checksum }
+    }
+
+    /// The CPU share of every single-threaded timed round together (see
+    /// ``OperationFigures/cpuShare``). Only one thread: with two, a thread asleep on a contended
+    /// lock also lowers the share, and that is the target's doing, not the machine's.
+    var cpuShare: Double {
+        let figures = rows.filter { $0.threads == 1 }.flatMap { [$0.store, $0.baseline] }
+        let wall = figures.reduce(0.0) { $0 + Double($1.roundNanoseconds.reduce(0, +)) * Double($1.threads) }
+        let cpu = figures.reduce(0.0) { $0 + Double($1.cpuNanoseconds) }
+        return wall > 0 ? cpu / wall : 0
+    }
+
+    /// The human-readable table.
+    func table() -> String {
+        var lines = [
+            "bcache bench local: \(keyCount) keys, \(valueSize)-byte values, shuffled access, "
+                + "median of \(rounds) rounds",
+            "baseline: [String: [UInt8]] behind one Mutex, FIFO-bounded; ratio = store ns/op ÷ baseline ns/op",
+            "",
+            pad("operation", 20) + pad("thr", 4, left: true) + pad("store ns/op", 13, left: true)
+                + pad("store ops/s", 14, left: true) + pad("base ns/op", 13, left: true)
+                + pad("base ops/s", 14, left: true) + pad("ratio", 8, left: true),
+        ]
+        for row in rows {
+            lines.append(
+                pad(row.operation.label, 20) + pad("\(row.threads)", 4, left: true)
+                    + pad(fixed(row.store.nanosecondsPerOperation, 1), 13, left: true)
+                    + pad(rate(row.store.operationsPerSecond), 14, left: true)
+                    + pad(fixed(row.baseline.nanosecondsPerOperation, 1), 13, left: true)
+                    + pad(rate(row.baseline.operationsPerSecond), 14, left: true)
+                    + pad(fixed(row.ratio, 2), 8, left: true))
+        }
+        lines.append("")
+        lines.append("resident memory after filling \(keyCount) entries into a fresh map:")
+        lines.append("  store:    " + describe(storeMemory))
+        lines.append("  baseline: " + describe(baselineMemory))
+        for row in rows where row.operation == .getHit && row.store.minimumHits < keyCount {
+            lines.append(
+                "warning: store get hit found only \(row.store.minimumHits) of \(keyCount) keys "
+                    + "(\(row.threads) thread(s)): it evicted during the fill")
+        }
+        let share = cpuShare
+        lines.append("")
+        lines.append(
+            "single-threaded timed loops ran \(fixed(share * 100, 0))% of their wall time"
+                + (share < 0.9 ? ": other processes took the CPUs, so every figure above is inflated" : ""))
+        lines.append("checksum \(checksum), \(fixed(elapsedSeconds, 1)) s")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Every figure by name: `<operation>_ns_<n>t`, `<operation>_ops_<n>t`, the same prefixed
+    /// `baseline_`, `<operation>_ratio_<n>t`, memory and run parameters. `baseline_get_ns_1t`
+    /// and `baseline_set_ns_1t` repeat the get-hit and set-overwrite baselines under the names
+    /// the issue asked for.
+    func jsonObject() -> [String: Any] {
+        var object: [String: Any] = [
+            "keys": keyCount, "value_size": valueSize, "rounds": rounds,
+            "checksum": checksum, "elapsed_s": elapsedSeconds, "cpu_share": cpuShare,
+        ]
+        for row in rows {
+            let name = row.operation.rawValue
+            let suffix = "_\(row.threads)t"
+            object[name + "_ns" + suffix] = row.store.nanosecondsPerOperation
+            object[name + "_ops" + suffix] = row.store.operationsPerSecond
+            object["baseline_" + name + "_ns" + suffix] = row.baseline.nanosecondsPerOperation
+            object["baseline_" + name + "_ops" + suffix] = row.baseline.operationsPerSecond
+            object[name + "_ratio" + suffix] = row.ratio
+            object[name + "_cpu_share" + suffix] = row.store.cpuShare
+            object["baseline_" + name + "_cpu_share" + suffix] = row.baseline.cpuShare
+            if row.operation != .delete {
+                object[name + "_hits" + suffix] = row.store.minimumHits
+                object["baseline_" + name + "_hits" + suffix] = row.baseline.minimumHits
+            }
+            switch row.operation {
+            case .getHit: object["baseline_get_ns" + suffix] = row.baseline.nanosecondsPerOperation
+            case .setOverwrite: object["baseline_set_ns" + suffix] = row.baseline.nanosecondsPerOperation
+            default: break
+            }
+        }
+        for (prefix, memory) in [("", storeMemory), ("baseline_", baselineMemory)] {
+            guard let memory else { continue }
+            object[prefix + "rss_bytes_per_entry"] = memory.bytesPerEntry
+            object[prefix + "rss_before_mb"] = Double(memory.beforeBytes) / 1_048_576
+            object[prefix + "rss_after_mb"] = Double(memory.afterBytes) / 1_048_576
+            object[prefix + "rss_delta_mb"] = Double(memory.afterBytes - memory.beforeBytes) / 1_048_576
+        }
+        return object
+    }
+
+    /// ``jsonObject()`` encoded on one line, keys sorted.
+    func json() throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func describe(_ memory: MemoryFigures?) -> String {
+        guard let memory else { return "not measured (no /proc/self/statm)" }
+        return "\(fixed(memory.bytesPerEntry, 0)) bytes/entry "
+            + "(RSS \(fixed(Double(memory.beforeBytes) / 1_048_576, 1)) MB → "
+            + "\(fixed(Double(memory.afterBytes) / 1_048_576, 1)) MB, "
+            + "+\(fixed(Double(memory.afterBytes - memory.beforeBytes) / 1_048_576, 1)) MB)"
+    }
+
+    private func fixed(_ value: Double, _ decimals: Int) -> String {
+        String(format: "%.\(decimals)f", value)
+    }
+
+    /// Operations per second with a unit: `12.3 M`, `456.7 k`.
+    private func rate(_ perSecond: Double) -> String {
+        perSecond >= 1e6 ? fixed(perSecond / 1e6, 2) + " M" : fixed(perSecond / 1e3, 1) + " k"
+    }
+
+    private func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+        let padding = String(repeating: " ", count: max(0, width - text.count))
+        return left ? padding + text : text + padding
+    }
+}
