@@ -4,20 +4,23 @@ import Testing
 
 /// A node that vanishes is declared failed by every other; one that leaves is seen as left.
 @Suite struct FailureAndLeaveTests {
-    @Test func aNodeWhoseTransportClosedIsDeclaredFailedByAll() async throws {
-        try await withInMemoryCluster(nodes: 5, seed: 11) { cluster in
+    @Test(arguments: [5, 16])
+    func aNodeWhoseTransportClosedIsDeclaredFailedByAll(count: Int) async throws {
+        try await withInMemoryCluster(nodes: count, seed: UInt64(count)) { cluster in
             try await joinAll(cluster)
-            await cluster.transports[4].close()
-            let others = Array(0..<4)
+            let victim = count - 1
+            await cluster.transports[victim].close()
+            let others = Array(0..<victim)
             let time = try await cluster.run(
-                until: { others.allSatisfy { cluster.status(of: "node-4", seenBy: $0)?.isDead == true } },
+                until: { others.allSatisfy { cluster.status(of: "node-\(victim)", seenBy: $0)?.isDead == true } },
                 timeout: .seconds(60), step: .milliseconds(100))
-            print("driver failure detection: 5 nodes, every member declared the closed node failed after \(time)")
-            #expect(cluster.nodes[4].hasStopped)
+            print(
+                "driver failure detection: \(count) nodes, every member declared the closed node failed after \(time)")
+            #expect(cluster.nodes[victim].hasStopped)
             for observer in others {
                 #expect(
                     cluster.events(of: observer).contains { event in
-                        if case .failed(let member) = event { return member.name == "node-4" }
+                        if case .failed(let member) = event { return member.name == "node-\(victim)" }
                         return false
                     })
             }
