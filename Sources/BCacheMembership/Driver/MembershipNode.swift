@@ -32,7 +32,8 @@ extension Membership {
     /// }
     /// ```
     public final class Node: Sendable {
-        /// This node as announced to the others.
+        /// This node as first announced to the others (``updateMetadata(_:)`` announces newer
+        /// metadata; ``members`` has the current value).
         public let identity: NodeIdentity
         public let configuration: Configuration
         /// The transport the node owns: it closes it when it stops.
