@@ -124,13 +124,13 @@ final class InMemoryCluster: Sendable {
     @discardableResult
     func run(
         until condition: () -> Bool, timeout: Duration, step: Duration = .milliseconds(50),
-        sourceLocation: SourceLocationText = .init()
+        file: String = #fileID, line: Int = #line
     ) async throws -> Duration {
         let start = network.now
         try await settle()
         while !condition() {
             guard network.now - start < timeout else {
-                throw ClusterTimeout("condition still false after \(timeout) simulated (\(sourceLocation.text))")
+                throw ClusterTimeout("condition still false after \(timeout) simulated (\(file):\(line))")
             }
             try await advance(by: step)
         }
@@ -202,12 +202,6 @@ final class InMemoryCluster: Sendable {
 struct ClusterTimeout: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Where a test called from, for timeouts.
-struct SourceLocationText {
-    var text: String
-    init(file: String = #fileID, line: Int = #line) { text = "\(file):\(line)" }
 }
 
 /// Runs `body` with a cluster of `count` running nodes (none joined yet), then stops them all
