@@ -20,6 +20,42 @@ import Testing
         }
     }
 
+    @Test func cancellingRunStopsTheNodeAndClosesItsTransport() async throws {
+        let network = InMemoryNetwork(seed: 63, clock: .manual)
+        let transport = try network.makeTransport(address: NodeAddress(host: "10.0.0.1", port: 7946))
+        let node = Membership.Node(
+            configuration: .init(name: "solo"), transport: transport,
+            clock: Membership.ManualDriverClock(network: network),
+            logger: Logger(label: "solo", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let events = node.makeEventStream()
+        await withTaskGroup { group in
+            group.addTask { try? await node.run() }
+            // Wait (bounded) until run() has started its timer loop, then cancel it.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !node.isSettled, ContinuousClock.now < deadline { await Task.yield() }
+            group.cancelAll()
+        }
+        #expect(node.hasStopped)
+        #expect(transport.isClosed)
+        var iterator = events.makeAsyncIterator()
+        #expect(await iterator.next() == nil)
+        _ = network.finish()
+    }
+
+    @Test func aSlowEventConsumerLosesTheOldestEventsAndTheyAreCounted() async throws {
+        try await withInMemoryCluster(nodes: 4, seed: 64) { cluster in
+            let events = cluster.nodes[0].makeEventStream(bufferSize: 2)
+            try await joinAll(cluster)
+            // Node 0 saw three members join; the buffer keeps the last two.
+            #expect(cluster.nodes[0].statistics.eventsDropped == 1)
+            let recorded = cluster.events(of: 0)
+            var iterator = events.makeAsyncIterator()
+            let first = await iterator.next()
+            let second = await iterator.next()
+            #expect([first, second] == Array(recorded.suffix(2)))
+        }
+    }
+
     @Test func packetsOfAnotherClusterOrMalformedAreDroppedAndCounted() async throws {
         try await withInMemoryCluster(nodes: 1, seed: 62) { cluster in
             let intruder = try cluster.network.makeTransport(address: NodeAddress(host: "10.0.9.9", port: 7946))
@@ -37,45 +73,5 @@ import Testing
             #expect(counter.totalValue == 1)
             await intruder.close()
         }
-    }
-}
-
-/// The driver on real time: the in-memory network in real mode and the continuous clock.
-@Suite struct RealTimeSmokeTests {
-    @Test func threeNodesJoinOnRealTime() async throws {
-        let network = InMemoryNetwork(seed: 71, clock: .real)
-        var nodes: [Membership.Node] = []
-        for index in 0..<3 {
-            let transport = try network.makeTransport(address: NodeAddress(host: "10.1.0.\(index + 1)", port: 7946))
-            var configuration = Membership.Node.Configuration(name: "real-\(index)")
-            configuration.settings = .testing
-            nodes.append(
-                Membership.Node(
-                    configuration: configuration, transport: transport, clock: .continuous,
-                    logger: Logger(label: "real-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })))
-        }
-        let started = ContinuousClock.now
-        try await withThrowingTaskGroup { group in
-            for node in nodes { group.addTask { try await node.run() } }
-            try await nodes[0].join(seeds: [])
-            for node in nodes.dropFirst() { try await node.join(seeds: [nodes[0].identity.address]) }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !nodes.allSatisfy({ $0.members.filter(\.status.isAlive).count == 3 }) {
-                guard ContinuousClock.now < deadline else { break }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            let converged = nodes.allSatisfy { $0.members.filter(\.status.isAlive).count == 3 }
-            #expect(converged)
-            print("driver real time: 3 nodes converged in \(ContinuousClock.now - started)")
-            await nodes[2].leave()
-            let leaveDeadline = ContinuousClock.now + .seconds(10)
-            while nodes[0].member(named: "real-2")?.status.hasLeft != true, ContinuousClock.now < leaveDeadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            #expect(nodes[0].member(named: "real-2")?.status.hasLeft == true)
-            for node in nodes { await node.stop() }
-            try await group.waitForAll()
-        }
-        _ = network.finish()
     }
 }

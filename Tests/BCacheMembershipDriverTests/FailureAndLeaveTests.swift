@@ -54,14 +54,3 @@ import Testing
         }
     }
 }
-
-/// Node 0 starts the cluster; every other joins through it; waits until all see all.
-func joinAll(_ cluster: InMemoryCluster) async throws {
-    try await cluster.nodes[0].join(seeds: [])
-    for node in cluster.nodes.dropFirst() {
-        try await node.join(seeds: [InMemoryCluster.address(of: 0)])
-    }
-    let names = Set(cluster.nodes.map(\.identity.name))
-    let all = Array(cluster.nodes.indices)
-    try await cluster.run(until: { cluster.allSeeAlive(names, observers: all) }, timeout: .seconds(30))
-}

@@ -75,27 +75,3 @@ import Testing
         }
     }
 }
-
-/// A resolver whose table a test changes, counting lookups.
-final class ChangingResolver: AddressResolver {
-    private let state = Mutex<(table: [String: [String]], lookups: Int)>(([:], 0))
-
-    func set(_ table: [String: [String]]) {
-        state.withLock { $0.table = table }
-    }
-
-    var lookups: Int { state.withLock { $0.lookups } }
-
-    func resolve(_ address: NodeAddress) async throws -> [NodeAddress] {
-        let table = state.withLock { state in
-            state.lookups += 1
-            return state.table
-        }
-        return try await StaticResolver(table).resolve(address)
-    }
-}
-
-/// An error caught in a child task, for the test to inspect.
-final class ErrorBox: Sendable {
-    let value = Mutex<(any Error)?>(nil)
-}

@@ -56,17 +56,3 @@ import Testing
         print("driver UDP+TCP: whole test \(ContinuousClock.now - started)")
     }
 }
-
-/// Polls `condition` every 5 ms until it holds; returns how long that took.
-///
-/// - Throws: ``ClusterTimeout`` when it still does not hold after `limit`.
-func poll(within limit: Duration, _ condition: () -> Bool) async throws -> Duration {
-    let start = ContinuousClock.now
-    while !condition() {
-        guard ContinuousClock.now - start < limit else {
-            throw ClusterTimeout("condition still false after \(limit) of real time")
-        }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    return ContinuousClock.now - start
-}
