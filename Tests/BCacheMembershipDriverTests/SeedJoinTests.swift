@@ -74,4 +74,26 @@ import Testing
             #expect(cluster.nodes[0].statistics.pushPullsFailed >= 15)
         }
     }
+
+    @Test func cancellingAJoinEndsTheWaitButNotTheNode() async throws {
+        try await withInMemoryCluster(nodes: 1, seed: 44) { cluster in
+            let outcome = ErrorBox()
+            let node = cluster.nodes[0]
+            try await withThrowingTaskGroup { group in
+                group.addTask {
+                    do {
+                        try await node.join(seeds: [NodeAddress(host: "10.9.0.1", port: 7946)])
+                    } catch {
+                        outcome.value.withLock { $0 = error }
+                    }
+                }
+                try await cluster.advance(by: .milliseconds(100))
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+            let error = outcome.value.withLock { $0 } as? Membership.NodeError
+            #expect(error?.code == .cancelled)
+            #expect(!node.hasStopped && !node.isJoined)
+        }
+    }
 }

@@ -158,7 +158,8 @@ extension Membership.Node {
     /// while it is alone.
     ///
     /// - Throws: ``Membership/NodeError`` `joinFailed` naming each seed and why it did not
-    ///   answer, `stopped` when the node stops first.
+    ///   answer, `stopped` when the node stops first, `cancelled` when the calling task is
+    ///   cancelled (the node keeps running).
     public func join(seeds: [NodeAddress]) async throws(Membership.NodeError) {
         enum Start: Sendable {
             case stopped
@@ -189,17 +190,28 @@ extension Membership.Node {
             slot = waiting
             await finish(effects)
         }
-        let outcome = await withCheckedContinuation {
-            (continuation: CheckedContinuation<NodeState.JoinOutcome, Never>) in
-            if let outcome = state.withLock({ $0.joinWaiters.attach(slot, continuation) }) {
-                continuation.resume(returning: outcome)
+        let outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<NodeState.JoinOutcome, Never>) in
+                let immediate = state.withLock { state -> NodeState.JoinOutcome? in
+                    if Task.isCancelled {
+                        state.joinWaiters.remove(slot)
+                        return .cancelled
+                    }
+                    return state.joinWaiters.attach(slot, continuation)
+                }
+                if let immediate { continuation.resume(returning: immediate) }
             }
+        } onCancel: {
+            state.withLock { $0.joinWaiters.take(slot) }?.resume(returning: .cancelled)
         }
         switch outcome {
         case .joined:
             return
         case .stopped:
             throw Membership.NodeError(.stopped, "\(identity.name) stopped before joining")
+        case .cancelled:
+            throw Membership.NodeError(
+                .cancelled, "the join was cancelled; \(identity.name) keeps trying its seeds while alone")
         case .failed(let contacted):
             let failures = state.withLock { $0.pushPullFailures }
             let reasons = contacted.map { seed in "\(seed): \(failures[seed] ?? "no answer")" }
@@ -212,7 +224,8 @@ extension Membership.Node {
 
     /// Leaves gracefully: announces it, waits until the announcement has been gossiped its full
     /// number of times or ``Membership/Settings/leaveTimeout`` passed (the instance bounds it),
-    /// then stops the node (``stop()``). The others see the node as left, not failed.
+    /// then stops the node (``stop()``). The others see the node as left, not failed. Cancelling
+    /// the calling task cuts the wait short.
     public func leave() async {
         enum Start: Sendable {
             case stop
@@ -238,10 +251,20 @@ extension Membership.Node {
         case .waiting(let slot, let effects):
             logger.info("leaving")
             await finish(effects)
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                if state.withLock({ $0.leaveWaiters.attach(slot, continuation) }) != nil {
-                    continuation.resume()
+            // Cancelling the caller cuts the wait short: the node stops at once.
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state in
+                        if Task.isCancelled {
+                            state.leaveWaiters.remove(slot)
+                            return true
+                        }
+                        return state.leaveWaiters.attach(slot, continuation) != nil
+                    }
+                    if resumeNow { continuation.resume() }
                 }
+            } onCancel: {
+                state.withLock { $0.leaveWaiters.take(slot) }?.resume()
             }
         }
         await stop()

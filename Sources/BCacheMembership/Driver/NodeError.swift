@@ -6,7 +6,7 @@ extension Membership {
         /// What kind of failure this is.
         public struct Code: Hashable, Sendable, CustomStringConvertible {
             private enum Base: String, Hashable, Sendable {
-                case joinFailed, stopped, alreadyRunning, payloadTooLarge
+                case joinFailed, stopped, alreadyRunning, payloadTooLarge, cancelled
             }
             private let base: Base
             private init(_ base: Base) { self.base = base }
@@ -19,6 +19,8 @@ extension Membership {
             public static let alreadyRunning = Code(.alreadyRunning)
             /// A user payload larger than ``Membership/Node/maxUserPayloadSize``.
             public static let payloadTooLarge = Code(.payloadTooLarge)
+            /// The task waiting for the outcome (of a join) was cancelled.
+            public static let cancelled = Code(.cancelled)
 
             public var description: String { base.rawValue }
         }

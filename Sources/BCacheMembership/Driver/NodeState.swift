@@ -26,6 +26,7 @@ struct NodeState: Sendable {
         case joined
         case failed(seeds: [NodeAddress])
         case stopped
+        case cancelled
     }
 
     var instance: Membership.Instance

@@ -33,6 +33,12 @@ struct WaiterSlots<Outcome: Sendable>: Sendable {
         slots[id] = nil
     }
 
+    /// Removes slot `id`, returning its parked continuation if any (for a cancelled waiter).
+    mutating func take(_ id: UInt64) -> CheckedContinuation<Outcome, Never>? {
+        guard case .waiting(let continuation) = slots.removeValue(forKey: id) else { return nil }
+        return continuation
+    }
+
     /// Resolves every slot: returns the parked continuations to resume with `outcome`.
     mutating func resolveAll(_ outcome: Outcome) -> [CheckedContinuation<Outcome, Never>] {
         var continuations: [CheckedContinuation<Outcome, Never>] = []
