@@ -32,19 +32,19 @@ import Testing
             for node in nodes { group.addTask { try await node.run() } }
             try await nodes[0].join(seeds: [])
             for node in nodes.dropFirst() { try await node.join(seeds: [nodes[0].identity.address]) }
-            let joined = try await poll(within: .seconds(10)) {
+            let joined = try await poll(within: .seconds(60)) {
                 nodes.allSatisfy { $0.members.filter(\.status.isAlive).count == 3 }
             }
             print("driver UDP+TCP: 3 nodes on 127.0.0.1 converged in \(joined)")
 
             await nodes[2].stop()
-            let detected = try await poll(within: .seconds(15)) {
+            let detected = try await poll(within: .seconds(60)) {
                 nodes[0...1].allSatisfy { $0.member(named: "udp-2")?.status.isDead == true }
             }
             print("driver UDP+TCP: the killed node was declared failed by both others in \(detected)")
 
             await nodes[1].leave()
-            let left = try await poll(within: .seconds(10)) {
+            let left = try await poll(within: .seconds(60)) {
                 nodes[0].member(named: "udp-1")?.status.hasLeft == true
             }
             print("driver UDP+TCP: the leave was seen \(left) after leave() returned")
