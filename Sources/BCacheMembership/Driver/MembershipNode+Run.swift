@@ -44,33 +44,37 @@ extension Membership.Node {
     /// ``leave()`` to go gracefully): closes the transport, ends `run()`, finishes the streams.
     /// Idempotent.
     public func stop() async {
-        let stopping = state.withLock { state in
-            guard state.phase != .stopped else {
-                return nil
-                    as (
-                        [AsyncStream<Membership.Event>.Continuation],
-                        [AsyncStream<Membership.UserPayload>.Continuation],
-                        [CheckedContinuation<NodeState.JoinOutcome, Never>], [CheckedContinuation<Void, Never>]
-                    )?
-            }
+        /// What is left to finish outside the lock.
+        struct Stopping {
+            var events: [AsyncStream<Membership.Event>.Continuation]
+            var payloads: [AsyncStream<Membership.UserPayload>.Continuation]
+            var joinWaiters: [CheckedContinuation<NodeState.JoinOutcome, Never>]
+            var leaveWaiters: [CheckedContinuation<Void, Never>]
+        }
+        let stopping = state.withLock { state -> Stopping? in
+            guard state.phase != .stopped else { return nil }
             state.phase = .stopped
             state.timers.removeAll()
-            let events = Array(state.eventSubscribers.values)
-            let payloads = Array(state.payloadSubscribers.values)
-            state.eventSubscribers.removeAll()
-            state.payloadSubscribers.removeAll()
-            return (
-                events, payloads, state.joinWaiters.resolveAll(.stopped), state.leaveWaiters.resolveAll(())
-            )
+            defer {
+                state.eventSubscribers.removeAll()
+                state.payloadSubscribers.removeAll()
+            }
+            return Stopping(
+                events: Array(state.eventSubscribers.values),
+                payloads: Array(state.payloadSubscribers.values),
+                joinWaiters: state.joinWaiters.resolveAll(.stopped),
+                leaveWaiters: state.leaveWaiters.resolveAll(()))
         }
-        guard let (events, payloads, joinWaiters, leaveWaiters) = stopping else { return }
+        guard let stopping else { return }
         jobSink.finish()
         wakeup.signal()
         await transport.close()
-        for continuation in events { continuation.finish() }
-        for continuation in payloads { continuation.finish() }
-        for waiter in joinWaiters { waiter.resume(returning: .stopped) }
-        for waiter in leaveWaiters { waiter.resume() }
+        // Finished outside the lock: finishing runs the streams' termination handlers, which
+        // take the lock to unsubscribe.
+        for continuation in stopping.events { continuation.finish() }
+        for continuation in stopping.payloads { continuation.finish() }
+        for waiter in stopping.joinWaiters { waiter.resume(returning: .stopped) }
+        for waiter in stopping.leaveWaiters { waiter.resume() }
     }
 
     /// Hands every packet to the instance until the transport closes (or `run()` is cancelled),
