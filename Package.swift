@@ -55,10 +55,15 @@ let package = Package(
             dependencies: ["BCacheTransport"],
             swiftSettings: strictSettings
         ),
-        // SWIM + Lifeguard membership as a pure state machine (no I/O, no clock reads).
+        // SWIM + Lifeguard membership: a pure state machine (no I/O, no clock reads) and the
+        // driver that runs it over a Transport and a clock.
         .target(
             name: "BCacheMembership",
-            dependencies: ["BCacheCore", "BCacheTransport"],
+            dependencies: [
+                "BCacheCore", "BCacheTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         // Packets over UDP datagrams (SwiftNIO); no streams.
@@ -145,6 +150,17 @@ let package = Package(
         .testTarget(
             name: "BCacheMembershipTests",
             dependencies: ["BCacheMembership", "BCacheCore", "BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BCacheMembershipDriverTests",
+            dependencies: [
+                "BCacheMembership", "BCacheCore", "BCacheTransport", "BCacheTransportUDP", "BCacheTransportTCP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

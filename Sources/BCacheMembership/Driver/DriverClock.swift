@@ -1,0 +1,38 @@
+extension Membership {
+    /// The time source of a ``Membership/Node``: a monotonic `now` and a way to wait for a moment.
+    ///
+    /// Times are `Duration`s since an origin of the clock's choice, as ``Membership/Instance``
+    /// expects. Production uses ``ContinuousDriverClock`` (``DriverClock/continuous``); tests use
+    /// ``ManualDriverClock``, whose time moves only when the test says so, so that minutes of
+    /// gossip run in milliseconds and never depend on how busy the machine is.
+    public protocol DriverClock: Sendable {
+        /// The current time, since the clock's origin. Never decreases.
+        var now: Duration { get }
+
+        /// Returns once ``now`` has reached `deadline` (at once if it has already).
+        ///
+        /// - Throws: `CancellationError` when the calling task is cancelled first.
+        func sleep(until deadline: Duration) async throws
+    }
+
+    /// Real time: `ContinuousClock`, with the origin at the clock's creation.
+    public struct ContinuousDriverClock: DriverClock {
+        private let origin: ContinuousClock.Instant
+
+        /// A clock whose ``now`` is zero at this call.
+        public init() {
+            self.origin = .now
+        }
+
+        public var now: Duration { .now - origin }
+
+        public func sleep(until deadline: Duration) async throws {
+            try await Task.sleep(until: origin + deadline, clock: .continuous)
+        }
+    }
+}
+
+extension Membership.DriverClock where Self == Membership.ContinuousDriverClock {
+    /// Real time, from `ContinuousClock`.
+    public static var continuous: Membership.ContinuousDriverClock { Membership.ContinuousDriverClock() }
+}
