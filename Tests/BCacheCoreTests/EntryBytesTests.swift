@@ -74,4 +74,21 @@ import Testing
         empty.replaceValue(with: [])
         #expect(EntryBytes.empty.valueCount == 0 && EntryBytes.empty.keyCount == 0)
     }
+
+    @Test func dropValueLeavesTheKeyAndNoValueWhateverTheSize() {
+        for size in [0, 1, EntryBytes.valueBytesKeptByTombstone, EntryBytes.valueBytesKeptByTombstone + 1, 5_000] {
+            var entry = EntryBytes(key: "some-key-of-twenty-bytes", value: [UInt8](repeating: 7, count: size))
+            let other = entry
+            entry.dropValue()
+            #expect(entry.key == "some-key-of-twenty-bytes")
+            #expect(entry.valueCount == 0)
+            #expect(entry.value.isEmpty)
+            #expect(other.valueCount == size, "a copy held elsewhere keeps its value")
+            var unique = EntryBytes(key: "k", value: [UInt8](repeating: 1, count: size))
+            unique.dropValue()
+            #expect(unique.key == "k" && unique.value.isEmpty)
+            unique.replaceValue(with: [4, 2])
+            #expect(unique.key == "k" && unique.value == [4, 2])
+        }
+    }
 }

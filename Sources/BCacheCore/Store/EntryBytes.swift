@@ -103,6 +103,25 @@ struct EntryBytes: @unchecked Sendable {
         }
     }
 
+    /// The largest value whose bytes ``dropValue()`` leaves allocated.
+    static let valueBytesKeptByTombstone = 256
+
+    /// Makes this a key-only entry (a tombstone's).
+    ///
+    /// A value of at most ``valueBytesKeptByTombstone`` bytes stays allocated (the count is set
+    /// to zero in place) until the tombstone is purged: a delete then allocates nothing, where
+    /// a new key-only buffer would cost a malloc that, right after freeing the old buffer, often
+    /// walks glibc's unsorted free list (a cache miss per chunk). A larger value is released at
+    /// once. So a tombstone holds at most its key plus 256 bytes.
+    mutating func dropValue() {
+        guard valueCount > 0 else { return }
+        guard valueCount <= Self.valueBytesKeptByTombstone, isKnownUniquelyReferenced(&buffer) else {
+            self = withoutValue()
+            return
+        }
+        buffer.header.value = 0
+    }
+
     /// The same key with no value (for a tombstone).
     func withoutValue() -> EntryBytes {
         guard valueCount > 0 else { return self }

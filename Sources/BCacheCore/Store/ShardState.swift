@@ -265,7 +265,7 @@ struct ShardState: ~Copyable {
                 byteCount -= ShardLimits.entryBytes(
                     keyBytes: slots[index].bytes.keyCount, valueBytes: slots[index].bytes.valueCount)
                 tombstoneCount += 1
-                slots[index].bytes = slots[index].bytes.withoutValue()
+                slots[index].bytes.dropValue()
             }
             slots[index].deadline = Slot.tombstoneDeadline(purgeAt)
             slots[index].timestamp = version.timestamp
@@ -306,7 +306,7 @@ struct ShardState: ~Copyable {
         liveCount -= 1
         byteCount -= ShardLimits.entryBytes(
             keyBytes: slots[index].bytes.keyCount, valueBytes: slots[index].bytes.valueCount)
-        slots[index].bytes = slots[index].bytes.withoutValue()
+        slots[index].bytes.dropValue()
         slots[index].deadline = Slot.tombstoneDeadline(purgeAt)
         tombstoneCount += 1
         pushFront(slot)
