@@ -79,10 +79,10 @@ extension ShardState {
         return Int32(slots.count - 1)
     }
 
-    /// Clears `slot` (dropping its key and value) and puts it on the free list.
+    /// Clears `slot` (freeing its key and value) and puts it on the free list.
     mutating func releaseSlot(_ slot: Int32) {
         let index = Int(slot)
-        slots[index].bytes = .empty
+        slots[index].bytes.release()
         slots[index].deadline = Slot.freeMarker
         slots[index].prev = Slot.none
         slots[index].next = freeHead

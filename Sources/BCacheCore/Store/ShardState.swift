@@ -38,6 +38,13 @@ struct ShardState: ~Copyable {
         self.clock = HybridLogicalClock(maxDriftMillis: maxClockDriftMillis)
     }
 
+    /// Frees every entry's key and value block: the slots own them (see ``EntryBytes``).
+    deinit {
+        for index in 0..<slots.count {
+            slots[index].bytes.deallocate()
+        }
+    }
+
     // MARK: Local operations
 
     /// The value of `key`, refreshing its recency; an expired entry is reclaimed and reads nil.

@@ -1,7 +1,8 @@
 /// One entry of a shard's flat table: a live value, a tombstone, or a free cell.
 ///
 /// 48 bytes: slots live in one ``AlignedTable`` per shard; the key and value bytes are one
-/// ``EntryBytes`` allocation, the only heap object of an entry. The fields a lookup and an LRU
+/// ``EntryBytes`` block, the only heap allocation of an entry, owned by the slot (freed when the
+/// slot is freed). The fields a lookup and an LRU
 /// move read (`bytes`, `keyHash`, `deadline`, `prev`, `next`) come first, 32 bytes that share
 /// one cache line in 3 slots of 4 (the table is 64-byte aligned). The links are in the slot
 /// because a hit reads the slot anyway: a separate links array would cost one more cache miss
@@ -35,8 +36,10 @@ struct Slot {
     var node: NodeID
 
     /// A free cell holding nothing.
-    static let free = Slot(
-        bytes: .empty, keyHash: 0, deadline: freeMarker, timestamp: .zero, node: NodeID(rawValue: 0))
+    static var free: Slot {
+        Slot(
+            bytes: .empty, keyHash: 0, deadline: freeMarker, timestamp: .zero, node: NodeID(rawValue: 0))
+    }
 
     /// The key (decoded from its bytes: not for hot paths).
     var key: String { bytes.key }
