@@ -6,15 +6,16 @@ import Synchronization
 /// Keys are spread over a power-of-two number of shards by the high bits of their
 /// ``StableHash`` (the same bits that choose their digest bucket, so a bucket lives in one
 /// shard). Each shard is a `Synchronization.Mutex` around plain value types; every call locks
-/// one shard once (except the store-wide aggregates), does O(1) work and allocates nothing on a
-/// `get` hit. Each shard also owns a hybrid logical clock: every local write ticks it and every
+/// one shard once (except the store-wide aggregates) and does O(1) work; a `get` hit allocates
+/// only the copy of the value it returns. Each shard also owns a hybrid logical clock: every local write ticks it and every
 /// merged remote version is received into it before anything changes.
 ///
 /// See `Docs/STORE.md` for the design and the guarantees.
 public final class CacheStore: Sendable {
     /// The bytes each live entry accounts for beyond its key and value, in ``byteCount`` and
-    /// against ``StoreConfiguration/maxBytes``: its 64-byte slot, about 16 bytes of index, and the
-    /// 32-byte header of the value's buffer.
+    /// against ``StoreConfiguration/maxBytes``. A conservative figure: the actual fixed cost is
+    /// about 90 bytes (a 48-byte slot, about 16 bytes of index, the key-and-value block's counts
+    /// and malloc's header and rounding), plus the tables' growth slack.
     public static let perEntryOverheadBytes = 112
 
     /// This node's identity, the tie-breaker of its versions.
