@@ -11,14 +11,11 @@ struct BenchHarness: Sendable {
     let keys: BenchKeys
     let valueSize: Int
     let rounds: Int
-    /// The value every timed `set` stores: built once, so no timed loop allocates it.
-    let payload: [UInt8]
 
     init(keys: BenchKeys, valueSize: Int, rounds: Int) {
         self.keys = keys
         self.valueSize = valueSize
         self.rounds = rounds
-        payload = [UInt8](repeating: 0xA5, count: valueSize)
     }
 
     /// The capacity of targets for every operation but "set new": 25% above the key count, so
@@ -39,29 +36,26 @@ struct BenchHarness: Sendable {
     /// Times `operation` over `rounds` rounds on `threads` threads against `target`, which
     /// must hold every key when called.
     ///
-    /// Rounds that would find the target changed by the previous one are prepared untimed:
-    /// "delete" refills it; "set new" inserts the next generation of `freshKeys`, so a round
-    /// never overwrites what an earlier round inserted. After "delete" the target is empty;
-    /// after "set new" it holds the last generation.
+    /// Each thread works through its own ``ThreadWork``, built untimed. Rounds that would find
+    /// the target changed by the previous one are prepared untimed: "delete" refills it; "set
+    /// new" inserts a new generation of keys, so a round never overwrites what an earlier round
+    /// inserted. After "delete" the target is empty; after "set new" it holds the last
+    /// generation.
     func measure<Target: BenchTarget>(
-        _ operation: BenchOperation, threads: Int, on target: Target, freshKeys: [[String]]
+        _ operation: BenchOperation, threads: Int, on target: Target
     ) -> OperationFigures {
         var samples: [UInt64] = []
         var checksum: UInt64 = 0
         var minimumHits = Int.max
         var cpuNanoseconds: UInt64 = 0
+        var work = makeWork(operation, threads: threads, round: 0)
         for round in 0..<rounds {
-            let roundKeys: [String]
-            switch operation {
-            case .getMiss: roundKeys = keys.absent
-            case .setNewEvict: roundKeys = freshKeys[round % freshKeys.count]
-            case .delete:
-                if round > 0 { fill(target) }
-                roundKeys = keys.present
-            case .getHit, .setOverwrite, .mix: roundKeys = keys.present
+            if operation == .delete, round > 0 { fill(target) }
+            if operation == .setNewEvict, round > 0 {
+                work = []
+                work = makeWork(operation, threads: threads, round: round)
             }
-            let (nanoseconds, tally) = Self.timed(
-                operation, on: target, keys: roundKeys, payload: payload, threads: threads)
+            let (nanoseconds, tally) = Self.timed(operation, on: target, work: work)
             samples.append(nanoseconds)
             checksum &+= tally.checksum
             minimumHits = min(minimumHits, tally.hits)
@@ -73,12 +67,19 @@ struct BenchHarness: Sendable {
             finalCount: target.count)
     }
 
+    /// Every thread's work for one round of `operation`.
+    private func makeWork(_ operation: BenchOperation, threads: Int, round: Int) -> [ThreadWork] {
+        (0..<threads).map { thread in
+            ThreadWork(operation, keys: keys, thread: thread, of: threads, valueSize: valueSize, round: round)
+        }
+    }
+
     /// Fills `target` with every key, in key order (not the access order), each key and value
     /// freshly allocated as a server would decode them from requests.
     func fill<Target: BenchTarget>(_ target: Target) {
         for number in 0..<keys.count {
             let value = [UInt8](repeating: UInt8(truncatingIfNeeded: number), count: valueSize)
-            _ = target.set(BenchKeys.key(prefix: "bench:key", number), value)
+            _ = target.set(BenchKeys.key(prefix: BenchKeys.presentPrefix, number), value)
         }
     }
 
@@ -94,21 +95,20 @@ struct BenchHarness: Sendable {
         return MemoryFigures(beforeBytes: before, afterBytes: after, entries: keys.count)
     }
 
-    /// One timed round: `keys` split into `threads` contiguous parts, each run on its own
-    /// thread; the time is from before the first thread starts to after the last one ends.
+    /// One timed round: each thread runs its own `work`; the time is from before the first
+    /// thread starts to after the last one ends.
     private static func timed<Target: BenchTarget>(
-        _ operation: BenchOperation, on target: Target, keys: [String], payload: [UInt8], threads: Int
+        _ operation: BenchOperation, on target: Target, work: [ThreadWork]
     ) -> (nanoseconds: UInt64, tally: BenchTally) {
-        if threads == 1 {
+        if work.count == 1 {
             let start = DispatchTime.now().uptimeNanoseconds
-            let tally = run(operation, on: target, keys: keys[...], payload: payload)
+            let tally = run(operation, on: target, work: work[0])
             return (DispatchTime.now().uptimeNanoseconds - start, tally)
         }
         let total = Mutex(BenchTally())
         let start = DispatchTime.now().uptimeNanoseconds
-        DispatchQueue.concurrentPerform(iterations: threads) { part in
-            let range = (keys.count * part / threads)..<(keys.count * (part + 1) / threads)
-            let tally = run(operation, on: target, keys: keys[range], payload: payload)
+        DispatchQueue.concurrentPerform(iterations: work.count) { thread in
+            let tally = run(operation, on: target, work: work[thread])
             total.withLock { $0.add(tally) }
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
@@ -118,9 +118,11 @@ struct BenchHarness: Sendable {
     /// The timed loop of one thread. One tight loop per operation, so that the per-key work is
     /// the target's call and one array step.
     private static func run<Target: BenchTarget>(
-        _ operation: BenchOperation, on target: Target, keys: ArraySlice<String>, payload: [UInt8]
+        _ operation: BenchOperation, on target: Target, work: ThreadWork
     ) -> BenchTally {
         var tally = BenchTally()
+        let keys = work.keys
+        let values = work.values
         let cpuStart = ThreadCPUTime.nanoseconds()
         switch operation {
         case .getHit, .getMiss:
@@ -133,7 +135,7 @@ struct BenchHarness: Sendable {
                 }
             }
         case .setOverwrite, .setNewEvict:
-            for key in keys where target.set(key, payload) {
+            for index in keys.indices where target.set(keys[index], values[index]) {
                 tally.hits += 1
             }
             tally.checksum &+= UInt64(tally.hits)
@@ -144,13 +146,13 @@ struct BenchHarness: Sendable {
             tally.checksum &+= UInt64(keys.count)
         case .mix:
             var untilSet = 9
-            for key in keys {
+            for index in keys.indices {
                 if untilSet == 0 {
                     untilSet = 9
-                    if target.set(key, payload) { tally.hits += 1 }
+                    if target.set(keys[index], values[index]) { tally.hits += 1 }
                 } else {
                     untilSet -= 1
-                    if let value = target.get(key) {
+                    if let value = target.get(keys[index]) {
                         tally.checksum &+= UInt64(truncatingIfNeeded: value.count)
                         tally.hits += 1
                     }

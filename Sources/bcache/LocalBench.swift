@@ -13,8 +13,10 @@ struct LocalBench {
     let valueSize: Int
     let rounds: Int
     let threadCounts: [Int]
+    /// The operations to time (every one by default).
+    var operations: [BenchOperation] = BenchOperation.allCases
 
-    /// The order operations run in on a shared pair: everything that keeps the keys, reads
+    /// The order operations run in on a shared pair (those asked for): everything that keeps the keys, reads
     /// before writes (so that reads see the per-entry values of the fill, not the shared payload
     /// that timed sets store), and "delete" last.
     static let sharedOrder: [BenchOperation] = [.getHit, .getMiss, .mix, .setOverwrite, .delete]
@@ -34,26 +36,23 @@ struct LocalBench {
         let storeMemory = harness.measureMemory(makeTarget: makeStore)
         let baselineMemory = harness.measureMemory(makeTarget: makeBaseline)
 
-        // One generation of new keys per round, shared by every "set new" measurement.
-        let freshKeys = (0..<rounds).map { keys.fresh(generation: $0) }
-
         var figures: [String: (store: OperationFigures, baseline: OperationFigures)] = [:]
         func measure<Store: BenchTarget, Baseline: BenchTarget>(
             _ operation: BenchOperation, _ threads: Int, store: Store, baseline: Baseline
         ) {
-            let storeFigures = harness.measure(operation, threads: threads, on: store, freshKeys: freshKeys)
-            let baselineFigures = harness.measure(
-                operation, threads: threads, on: baseline, freshKeys: freshKeys)
+            let storeFigures = harness.measure(operation, threads: threads, on: store)
+            let baselineFigures = harness.measure(operation, threads: threads, on: baseline)
             figures["\(operation.rawValue)/\(threads)"] = (storeFigures, baselineFigures)
         }
         for threads in threadCounts {
             do {
                 let store = harness.filled(capacity: harness.roomyCapacity, makeTarget: makeStore)
                 let baseline = harness.filled(capacity: harness.roomyCapacity, makeTarget: makeBaseline)
-                for operation in Self.sharedOrder {
+                for operation in Self.sharedOrder where operations.contains(operation) {
                     measure(operation, threads, store: store, baseline: baseline)
                 }
             }
+            guard operations.contains(.setNewEvict) else { continue }
             let store = harness.filled(capacity: harness.fullCapacity, makeTarget: makeStore)
             let baseline = harness.filled(capacity: harness.fullCapacity, makeTarget: makeBaseline)
             measure(.setNewEvict, threads, store: store, baseline: baseline)
@@ -68,7 +67,7 @@ struct LocalBench {
         }
         return LocalBenchReport(
             keyCount: keyCount, valueSize: valueSize, rounds: rounds, rows: rows,
-            storeMemory: storeMemory, baselineMemory: baselineMemory,
+            storeMemory: storeMemory, baselineMemory: baselineMemory, machine: MachineLoad.current(),
             elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
 }

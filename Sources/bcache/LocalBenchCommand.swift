@@ -13,7 +13,10 @@ struct LocalBenchCommand: ParsableCommand {
             miss, set overwrite, set new (every insert evicts), delete and a 90/10 get/set mix, in \
             a shuffled key order, on 1 and on 2 threads; each figure is the median of --rounds \
             rounds. Every operation also runs on a [String: [UInt8]] behind one Mutex, and the \
-            table gives the ratio store/baseline. Resident memory per entry comes from \
+            table gives the ratio store/baseline. ns/op is a round's wall time over the calls of \
+            all its threads (the inverse of throughput); ops/s is the calls of all threads per \
+            second. To check whether the machine can run two threads at once at all, run two \
+            processes with --threads 1 --operations get_hit side by side. Resident memory per entry comes from \
             /proc/self/statm before and after filling a fresh store. Build in release mode.
             """
     )
@@ -27,6 +30,30 @@ struct LocalBenchCommand: ParsableCommand {
     @Option(help: "Timed rounds per operation; the median is reported.")
     var rounds = 5
 
+    @Option(
+        help: "Comma-separated thread counts to run each operation on.",
+        transform: { text in
+            try text.split(separator: ",").map { part in
+                guard let count = Int(part), count >= 1 else { throw ValidationError("bad thread count '\(part)'") }
+                return count
+            }
+        })
+    var threads: [Int] = [1, 2]
+
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated operations to time (default: all).",
+            discussion: BenchOperation.allCases.map(\.rawValue).joined(separator: ", ")),
+        transform: { text in
+            try text.split(separator: ",").map { part in
+                guard let operation = BenchOperation(rawValue: String(part)) else {
+                    throw ValidationError("unknown operation '\(part)'")
+                }
+                return operation
+            }
+        })
+    var operations: [BenchOperation] = BenchOperation.allCases
+
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
 
@@ -34,10 +61,13 @@ struct LocalBenchCommand: ParsableCommand {
         guard keys >= 10 else { throw ValidationError("--keys must be at least 10") }
         guard valueSize >= 0 else { throw ValidationError("--value-size must not be negative") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        guard !threads.isEmpty, !operations.isEmpty else { throw ValidationError("nothing to run") }
     }
 
     func run() throws {
-        let report = LocalBench(keyCount: keys, valueSize: valueSize, rounds: rounds, threadCounts: [1, 2]).run()
+        let report = LocalBench(
+            keyCount: keys, valueSize: valueSize, rounds: rounds, threadCounts: threads, operations: operations
+        ).run()
         print(json ? try report.json() : report.table())
     }
 }

@@ -22,7 +22,19 @@ struct LocalBenchReport {
     let rows: [Row]
     let storeMemory: MemoryFigures?
     let baselineMemory: MemoryFigures?
+    let machine: MachineLoad
     let elapsedSeconds: Double
+
+    /// Throughput on `threads` threads over throughput on 1 thread, for `operation` on the
+    /// store (`baseline` false) or the baseline; nil unless both were measured.
+    func scaling(_ operation: BenchOperation, threads: Int, baseline: Bool) -> Double? {
+        func rate(_ count: Int) -> Double? {
+            guard let row = rows.first(where: { $0.operation == operation && $0.threads == count }) else { return nil }
+            return baseline ? row.baseline.operationsPerSecond : row.store.operationsPerSecond
+        }
+        guard threads != 1, let one = rate(1), let many = rate(threads), one > 0 else { return nil }
+        return many / one
+    }
 
     /// The fold of every checksum, so that the work feeding it cannot be optimised away.
     var checksum: UInt64 {
@@ -45,6 +57,11 @@ struct LocalBenchReport {
             "bcache bench local: \(keyCount) keys, \(valueSize)-byte values, shuffled access, "
                 + "median of \(rounds) rounds",
             "baseline: [String: [UInt8]] behind one Mutex, FIFO-bounded; ratio = store ns/op ÷ baseline ns/op",
+            "ns/op = a round's wall time ÷ the calls of all its threads (inverse throughput, not latency); "
+                + "ops/s = calls of all threads per second",
+            "each thread has its own keys (own String objects, own shuffled order) and its own value arrays",
+            "machine: \(machine.processors) processor(s) online, load average "
+                + (machine.loadAverage.map { fixed($0, 2) } ?? "unknown") + " at the end of the run",
             "",
             pad("operation", 20) + pad("thr", 4, left: true) + pad("store ns/op", 13, left: true)
                 + pad("store ops/s", 14, left: true) + pad("base ns/op", 13, left: true)
@@ -58,6 +75,14 @@ struct LocalBenchReport {
                     + pad(fixed(row.baseline.nanosecondsPerOperation, 1), 13, left: true)
                     + pad(rate(row.baseline.operationsPerSecond), 14, left: true)
                     + pad(fixed(row.ratio, 2), 8, left: true))
+        }
+        for threads in Set(rows.map(\.threads)).sorted() where threads > 1 {
+            guard let store = scaling(.getHit, threads: threads, baseline: false),
+                let baseline = scaling(.getHit, threads: threads, baseline: true)
+            else { continue }
+            lines.append(
+                "get hit throughput, \(threads) threads ÷ 1 thread: store \(fixed(store, 2))×, "
+                    + "baseline \(fixed(baseline, 2))×")
         }
         lines.append("")
         lines.append("resident memory after filling \(keyCount) entries into a fresh map:")
@@ -85,7 +110,17 @@ struct LocalBenchReport {
         var object: [String: Any] = [
             "keys": keyCount, "value_size": valueSize, "rounds": rounds,
             "checksum": checksum, "elapsed_s": elapsedSeconds, "cpu_share": cpuShare,
+            "processors": machine.processors,
         ]
+        if let load = machine.loadAverage { object["load_average"] = load }
+        for threads in Set(rows.map(\.threads)).sorted() where threads > 1 {
+            if let store = scaling(.getHit, threads: threads, baseline: false) {
+                object["get_hit_scaling_\(threads)t"] = store
+            }
+            if let baseline = scaling(.getHit, threads: threads, baseline: true) {
+                object["baseline_get_hit_scaling_\(threads)t"] = baseline
+            }
+        }
         for row in rows {
             let name = row.operation.rawValue
             let suffix = "_\(row.threads)t"

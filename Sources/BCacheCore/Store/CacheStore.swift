@@ -6,15 +6,16 @@ import Synchronization
 /// Keys are spread over a power-of-two number of shards by the high bits of their
 /// ``StableHash`` (the same bits that choose their digest bucket, so a bucket lives in one
 /// shard). Each shard is a `Synchronization.Mutex` around plain value types; every call locks
-/// one shard once (except the store-wide aggregates), does O(1) work and allocates nothing on a
-/// `get` hit. Each shard also owns a hybrid logical clock: every local write ticks it and every
+/// one shard once (except the store-wide aggregates) and does O(1) work; a `get` hit allocates
+/// only the copy of the value it returns. Each shard also owns a hybrid logical clock: every local write ticks it and every
 /// merged remote version is received into it before anything changes.
 ///
 /// See `Docs/STORE.md` for the design and the guarantees.
 public final class CacheStore: Sendable {
     /// The bytes each live entry accounts for beyond its key and value, in ``byteCount`` and
-    /// against ``StoreConfiguration/maxBytes``: its 64-byte slot, about 16 bytes of index, and the
-    /// 32-byte header of the value's buffer.
+    /// against ``StoreConfiguration/maxBytes``. A conservative figure: the actual fixed cost is
+    /// about 90 bytes (a 48-byte slot, about 16 bytes of index, the key-and-value block's counts
+    /// and malloc's header and rounding), plus the tables' growth slack.
     public static let perEntryOverheadBytes = 112
 
     /// This node's identity, the tie-breaker of its versions.
@@ -23,7 +24,10 @@ public final class CacheStore: Sendable {
     public let configuration: StoreConfiguration
 
     private let wallClock: WallClock
+    /// The shards; they live as long as the store.
     private let shards: [StoreShard]
+    /// The same shards, unretained, for the hot paths (see ``withShard(forKeyHash:_:)``).
+    private let unretainedShards: [Unmanaged<StoreShard>]
     private let shardMask: Int
 
     /// An empty store.
@@ -55,6 +59,7 @@ public final class CacheStore: Sendable {
                 limits: ShardLimits(configuration: configuration, shardIndex: index, shardCount: count),
                 nodeID: nodeID, maxClockDriftMillis: configuration.maxClockDriftMillis)
         }
+        self.unretainedShards = shards.map { Unmanaged.passUnretained($0) }
     }
 
     /// The number of shards in use (``StoreConfiguration/shardCount``, or fewer for tiny bounds).
@@ -64,6 +69,17 @@ public final class CacheStore: Sendable {
         shards[BucketDigests.bucket(forKeyHash: keyHash) & shardMask]
     }
 
+    /// Runs `body` on the shard of `keyHash` without retaining and releasing it.
+    ///
+    /// A plain `shards[i]` costs an atomic retain and release on the shard object, on the
+    /// cache line of its lock word: two more atomic writes per call on a line that every thread
+    /// using the shard writes. `shards` keeps every shard alive as long as `self`, so the
+    /// unretained reference is safe for the duration of the call.
+    @inline(__always)
+    private func withShard<Result>(forKeyHash keyHash: UInt64, _ body: (StoreShard) -> Result) -> Result {
+        unretainedShards[BucketDigests.bucket(forKeyHash: keyHash) & shardMask]._withUnsafeGuaranteedRef(body)
+    }
+
     // MARK: Local reads and writes
 
     /// The value of `key`, or nil when absent, deleted or expired.
@@ -71,8 +87,10 @@ public final class CacheStore: Sendable {
     /// A hit makes the entry the most recently used; an expired entry is reclaimed on the spot.
     public func get(_ key: String) -> [UInt8]? {
         let keyHash = StableHash.hash(key)
-        return shard(forKeyHash: keyHash).state.withLock { state in
-            state.get(key, keyHash: keyHash, wallClock: wallClock)
+        return withShard(forKeyHash: keyHash) { shard in
+            shard.state.withLock { state in
+                state.get(key, keyHash: keyHash, wallClock: wallClock)
+            }
         }
     }
 
@@ -94,17 +112,19 @@ public final class CacheStore: Sendable {
                 .valueTooLarge, "value of \(value.count) bytes; the limit is \(configuration.maxValueBytes)")
         }
         let keyHash = StableHash.hash(key)
-        let shard = shard(forKeyHash: keyHash)
         let entryBytes = ShardLimits.entryBytes(keyBytes: keyBytes, valueBytes: value.count)
-        guard entryBytes <= shard.maxBytes else {
-            throw StoreError(
-                .entryTooLarge, "entry of \(entryBytes) bytes; one shard holds at most \(shard.maxBytes)")
-        }
         let now = wallClock.nowMillis()
         var expiresAt = ttlMillis.map { now.addingSaturating($0) } ?? .max
         if expiresAt >= Slot.neverExpires { expiresAt = .max }
-        let version = shard.state.withLock { state in
-            state.set(key, keyHash: keyHash, value: value, expiresAt: expiresAt, now: now)
+        let version = withShard(forKeyHash: keyHash) { shard -> Version? in
+            guard entryBytes <= shard.maxBytes else { return nil }
+            return shard.state.withLock { state in
+                state.set(key, keyHash: keyHash, value: value, expiresAt: expiresAt, now: now)
+            }
+        }
+        guard let version else {
+            let shardBytes = shard(forKeyHash: keyHash).maxBytes
+            throw StoreError(.entryTooLarge, "entry of \(entryBytes) bytes; one shard holds at most \(shardBytes)")
         }
         return .live(key: key, value: value, expiresAtMillis: expiresAt, version: version)
     }
@@ -118,16 +138,17 @@ public final class CacheStore: Sendable {
     public func delete(_ key: String) -> CacheRecord {
         let keyHash = StableHash.hash(key)
         let now = wallClock.nowMillis()
-        let shard = shard(forKeyHash: keyHash)
         if key.utf8.count > configuration.maxKeyBytes {
-            let version = shard.state.withLock { state in
+            let version = shard(forKeyHash: keyHash).state.withLock { state in
                 Version(timestamp: state.clock.tick(wallMillis: now), node: nodeID)
             }
             let purgeAt = min(now.addingSaturating(configuration.deletionDelayMillis), Slot.latestPurge)
             return .tombstone(key: key, purgeAtMillis: purgeAt, version: version)
         }
-        let (version, purgeAt) = shard.state.withLock { state in
-            state.delete(key, keyHash: keyHash, now: now)
+        let (version, purgeAt) = withShard(forKeyHash: keyHash) { shard in
+            shard.state.withLock { state in
+                state.delete(key, keyHash: keyHash, now: now)
+            }
         }
         return .tombstone(key: key, purgeAtMillis: purgeAt, version: version)
     }

@@ -32,7 +32,7 @@ extension ShardState {
             if entry >> 32 == tag {
                 let slot = Int32(truncatingIfNeeded: entry & 0xffff_ffff) - 1
                 let candidate = Int(slot)
-                if slots[candidate].keyHash == keyHash, slots[candidate].key == key {
+                if slots[candidate].keyHash == keyHash, slots[candidate].bytes.hasKey(key) {
                     return (cell, slot)
                 }
             }

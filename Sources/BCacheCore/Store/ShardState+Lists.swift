@@ -9,10 +9,10 @@ extension ShardState {
         let index = Int(slot)
         let tombstone = slots[index].isTombstone
         let oldHead = tombstone ? tombstoneHead : liveHead
-        links[index].prev = Slot.none
-        links[index].next = oldHead
+        slots[index].prev = Slot.none
+        slots[index].next = oldHead
         if oldHead != Slot.none {
-            links[Int(oldHead)].prev = slot
+            slots[Int(oldHead)].prev = slot
         }
         if tombstone {
             tombstoneHead = slot
@@ -27,24 +27,24 @@ extension ShardState {
     mutating func unlink(_ slot: Int32) {
         let index = Int(slot)
         let tombstone = slots[index].isTombstone
-        let prev = links[index].prev
-        let next = links[index].next
+        let prev = slots[index].prev
+        let next = slots[index].next
         if prev != Slot.none {
-            links[Int(prev)].next = next
+            slots[Int(prev)].next = next
         } else if tombstone {
             tombstoneHead = next
         } else {
             liveHead = next
         }
         if next != Slot.none {
-            links[Int(next)].prev = prev
+            slots[Int(next)].prev = prev
         } else if tombstone {
             tombstoneTail = prev
         } else {
             liveTail = prev
         }
-        links[index].prev = Slot.none
-        links[index].next = Slot.none
+        slots[index].prev = Slot.none
+        slots[index].next = Slot.none
     }
 
     /// Moves a live `slot` to the head of the LRU list (most recently used).
@@ -53,17 +53,17 @@ extension ShardState {
         guard oldHead != slot else { return }
         // Not the head, so it has a previous entry; unlink and relink with the fewest writes.
         let index = Int(slot)
-        let prev = links[index].prev
-        let next = links[index].next
-        links[Int(prev)].next = next
+        let prev = slots[index].prev
+        let next = slots[index].next
+        slots[Int(prev)].next = next
         if next != Slot.none {
-            links[Int(next)].prev = prev
+            slots[Int(next)].prev = prev
         } else {
             liveTail = prev
         }
-        links[index].prev = Slot.none
-        links[index].next = oldHead
-        links[Int(oldHead)].prev = slot
+        slots[index].prev = Slot.none
+        slots[index].next = oldHead
+        slots[Int(oldHead)].prev = slot
         liveHead = slot
     }
 
@@ -71,23 +71,21 @@ extension ShardState {
     mutating func allocateSlot() -> Int32 {
         if freeHead != Slot.none {
             let slot = freeHead
-            freeHead = links[Int(slot)].next
+            freeHead = slots[Int(slot)].next
             return slot
         }
         precondition(slots.count < Int(Int32.max) - 1, "shard slot table full")
         slots.append(.free)
-        links.append(Link(prev: Slot.none, next: Slot.none))
         return Int32(slots.count - 1)
     }
 
-    /// Clears `slot` (dropping its key and value) and puts it on the free list.
+    /// Clears `slot` (freeing its key and value) and puts it on the free list.
     mutating func releaseSlot(_ slot: Int32) {
         let index = Int(slot)
-        slots[index].key = ""
-        slots[index].value = []
+        slots[index].bytes.release()
         slots[index].deadline = Slot.freeMarker
-        links[index].prev = Slot.none
-        links[index].next = freeHead
+        slots[index].prev = Slot.none
+        slots[index].next = freeHead
         freeHead = slot
     }
 }

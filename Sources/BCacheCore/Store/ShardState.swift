@@ -10,10 +10,6 @@ struct ShardState: ~Copyable {
     let nodeID: NodeID
 
     var slots = AlignedTable<Slot>()
-    /// The list links of each slot, apart from the slots: an LRU move writes the links of three
-    /// or four entries, and in this dense array (8 bytes a slot) they stay in cache where the
-    /// slots themselves would not.
-    var links = AlignedTable<Link>()
     var table: [UInt64] = Array(repeating: 0, count: ShardState.initialTableSize)
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
     var tableShift: UInt64 = 64 - 4
@@ -37,10 +33,16 @@ struct ShardState: ~Copyable {
     var clock: HybridLogicalClock
 
     init(limits: ShardLimits, nodeID: NodeID, maxClockDriftMillis: UInt64) {
-        precondition(MemoryLayout<Slot>.stride == 64, "a slot must fill exactly one cache line")
         self.limits = limits
         self.nodeID = nodeID
         self.clock = HybridLogicalClock(maxDriftMillis: maxClockDriftMillis)
+    }
+
+    /// Frees every entry's key and value block: the slots own them (see ``EntryBytes``).
+    deinit {
+        for index in 0..<slots.count {
+            slots[index].bytes.deallocate()
+        }
     }
 
     // MARK: Local operations
@@ -62,7 +64,7 @@ struct ShardState: ~Copyable {
             }
         }
         touch(found.slot)
-        return slots[index].value
+        return slots[index].bytes.value
     }
 
     /// Stores a local write and returns its version.
@@ -225,22 +227,22 @@ struct ShardState: ~Copyable {
                 unlink(slot)
                 tombstoneCount -= 1
                 liveCount += 1
-                byteCount += ShardLimits.entryBytes(keyBytes: slots[index].key.utf8.count, valueBytes: value.count)
+                byteCount += ShardLimits.entryBytes(keyBytes: slots[index].bytes.keyCount, valueBytes: value.count)
                 slots[index].deadline = deadline
                 pushFront(slot)
             } else {
-                byteCount += value.count - slots[index].value.count
+                byteCount += value.count - slots[index].bytes.valueCount
                 slots[index].deadline = deadline
                 touch(slot)
             }
-            slots[index].value = value
+            slots[index].bytes.replaceValue(with: value)
             slots[index].timestamp = version.timestamp
             slots[index].node = version.node
         } else {
             slot = allocateSlot()
             slots[Int(slot)] = Slot(
-                key: key, value: value, keyHash: keyHash, timestamp: version.timestamp, node: version.node,
-                deadline: deadline)
+                bytes: EntryBytes(key: key, value: value), keyHash: keyHash, deadline: deadline,
+                timestamp: version.timestamp, node: version.node)
             indexInsert(slot: slot, keyHash: keyHash)
             pushFront(slot)
             liveCount += 1
@@ -268,9 +270,9 @@ struct ShardState: ~Copyable {
             if !slots[index].isTombstone {
                 liveCount -= 1
                 byteCount -= ShardLimits.entryBytes(
-                    keyBytes: slots[index].key.utf8.count, valueBytes: slots[index].value.count)
+                    keyBytes: slots[index].bytes.keyCount, valueBytes: slots[index].bytes.valueCount)
                 tombstoneCount += 1
-                slots[index].value = []
+                slots[index].bytes.dropValue()
             }
             slots[index].deadline = Slot.tombstoneDeadline(purgeAt)
             slots[index].timestamp = version.timestamp
@@ -279,8 +281,8 @@ struct ShardState: ~Copyable {
         } else {
             slot = allocateSlot()
             slots[Int(slot)] = Slot(
-                key: key, value: [], keyHash: keyHash, timestamp: version.timestamp, node: version.node,
-                deadline: Slot.tombstoneDeadline(purgeAt))
+                bytes: EntryBytes(key: key), keyHash: keyHash, deadline: Slot.tombstoneDeadline(purgeAt),
+                timestamp: version.timestamp, node: version.node)
             indexInsert(slot: slot, keyHash: keyHash)
             pushFront(slot)
             tombstoneCount += 1
@@ -310,8 +312,8 @@ struct ShardState: ~Copyable {
         unlink(slot)
         liveCount -= 1
         byteCount -= ShardLimits.entryBytes(
-            keyBytes: slots[index].key.utf8.count, valueBytes: slots[index].value.count)
-        slots[index].value = []
+            keyBytes: slots[index].bytes.keyCount, valueBytes: slots[index].bytes.valueCount)
+        slots[index].bytes.dropValue()
         slots[index].deadline = Slot.tombstoneDeadline(purgeAt)
         tombstoneCount += 1
         pushFront(slot)
@@ -329,7 +331,7 @@ struct ShardState: ~Copyable {
         } else {
             liveCount -= 1
             byteCount -= ShardLimits.entryBytes(
-                keyBytes: slots[index].key.utf8.count, valueBytes: slots[index].value.count)
+                keyBytes: slots[index].bytes.keyCount, valueBytes: slots[index].bytes.valueCount)
         }
         releaseSlot(slot)
     }
@@ -337,7 +339,6 @@ struct ShardState: ~Copyable {
     /// Drops the slot table and index of an empty shard, so that an idle cache shrinks.
     private mutating func releaseStorage() {
         slots.removeAll()
-        links.removeAll()
         table = Array(repeating: 0, count: Self.initialTableSize)
         tableShift = 64 - 4
         indexedCount = 0

@@ -1,8 +1,13 @@
 /// One entry of a shard's flat table: a live value, a tombstone, or a free cell.
 ///
-/// 64 bytes, one cache line: slots live in one ``AlignedTable`` per shard, so an entry costs no
-/// object of its own. Their list links live apart, in the shard's dense ``Link`` array (see
-/// ``ShardState``). The kind is folded into `deadline` (see ``Slot/deadline``).
+/// 48 bytes: slots live in one ``AlignedTable`` per shard; the key and value bytes are one
+/// ``EntryBytes`` block, the only heap allocation of an entry, owned by the slot (freed when the
+/// slot is freed). The fields a lookup and an LRU
+/// move read (`bytes`, `keyHash`, `deadline`, `prev`, `next`) come first, 32 bytes that share
+/// one cache line in 3 slots of 4 (the table is 64-byte aligned). The links are in the slot
+/// because a hit reads the slot anyway: a separate links array would cost one more cache miss
+/// per move to the LRU head, and the same 8 bytes. The kind is folded into `deadline` (see
+/// ``Slot/deadline``).
 struct Slot {
     /// "No slot", for list ends.
     static let none: Int32 = -1
@@ -16,23 +21,28 @@ struct Slot {
     /// The largest purge time a tombstone stores (all ones is the free marker).
     static let latestPurge: UInt64 = (1 << 63) - 2
 
-    var key: String
-    /// The value of a live entry; empty otherwise.
-    var value: [UInt8]
-    /// ``StableHash`` of `key`, kept so that eviction, purge and digests need not hash again.
+    /// The key and, for a live entry, the value; ``EntryBytes/empty`` in a free slot.
+    var bytes: EntryBytes
+    /// ``StableHash`` of the key, kept so that eviction, purge and digests need not hash again.
     var keyHash: UInt64
-    var timestamp: HybridTimestamp
-    var node: NodeID
     /// A live entry's expiry (top bit clear, ``neverExpires`` for none), a tombstone's purge time
     /// with ``tombstoneBit`` set, or ``freeMarker``. Wall times in ms fit in 63 bits by far.
     var deadline: UInt64
-    /// Pads the slot to exactly one cache line.
-    var padding: UInt64 = 0
+    /// Towards the head of its list (more recent), or ``none``.
+    var prev: Int32 = Slot.none
+    /// Towards the tail of its list (older), or ``none``; the next free slot in the free list.
+    var next: Int32 = Slot.none
+    var timestamp: HybridTimestamp
+    var node: NodeID
 
     /// A free cell holding nothing.
-    static let free = Slot(
-        key: "", value: [], keyHash: 0, timestamp: .zero, node: NodeID(rawValue: 0),
-        deadline: freeMarker)
+    static var free: Slot {
+        Slot(
+            bytes: .empty, keyHash: 0, deadline: freeMarker, timestamp: .zero, node: NodeID(rawValue: 0))
+    }
+
+    /// The key (decoded from its bytes: not for hot paths).
+    var key: String { bytes.key }
 
     var isFree: Bool { deadline == Self.freeMarker }
     /// A tombstone (free cells are never asked: they are not in the index).
@@ -58,6 +68,6 @@ struct Slot {
             return .tombstone(key: key, purgeAtMillis: purgeAt, version: version)
         }
         let expires = deadline == Self.neverExpires ? UInt64.max : deadline
-        return .live(key: key, value: value, expiresAtMillis: expires, version: version)
+        return .live(key: key, value: bytes.value, expiresAtMillis: expires, version: version)
     }
 }

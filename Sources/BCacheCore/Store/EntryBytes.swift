@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The key and the value of one entry, in a single heap block owned by the shard: two `Int32`
+/// counts, the key's UTF-8 bytes, then the value's bytes.
+///
+/// One block instead of two objects: a `String` key longer than 15 UTF-8 bytes has heap storage
+/// of its own (a 32-byte header, rounded up by malloc), and so does a `[UInt8]` value. The
+/// block is a plain malloc'd buffer rather than a Swift object: no 16-byte object header, and
+/// no reference counting, so a lookup reads the key and copies the value without an atomic
+/// retain and release on the entry (an `EntryBytes` is a bare pointer; copying it is free).
+///
+/// Ownership is manual: the shard's slot owns the block. Every block is made by
+/// ``init(key:value:)`` or ``init(key:)``, changed only by ``replaceValue(with:)`` and
+/// ``dropValue()`` on the owning slot, and freed exactly once by ``release()`` (when the slot
+/// is freed) or ``deallocate()`` (when the shard goes away). ``value`` returns a fresh copy: the
+/// block never leaves the shard's lock, so no two threads share a buffer's reference count.
+struct EntryBytes {
+    /// The block (counts, then bytes), or nil for ``empty``.
+    private var storage: UnsafeMutableRawPointer?
+
+    /// The bytes in front of the key: the key and value counts.
+    private static let headerBytes = 8
+
+    private init(storage: UnsafeMutableRawPointer?) {
+        self.storage = storage
+    }
+
+    /// No key and no value, no block: what a free slot holds.
+    static var empty: EntryBytes { EntryBytes(storage: nil) }
+
+    /// A new block holding the bytes of `key` followed by `value`.
+    init(key: String, value: [UInt8]) {
+        var key = key
+        self = key.withUTF8 { keyBytes in
+            value.withUnsafeBytes { valueBytes in
+                EntryBytes(keyBytes: UnsafeRawBufferPointer(keyBytes), valueBytes: valueBytes)
+            }
+        }
+    }
+
+    /// A new block holding the bytes of `key`, with no value (a tombstone's).
+    init(key: String) {
+        self.init(key: key, value: [])
+    }
+
+    private init(keyBytes: UnsafeRawBufferPointer, valueBytes: UnsafeRawBufferPointer) {
+        let block = UnsafeMutableRawPointer.allocate(
+            byteCount: Self.headerBytes + keyBytes.count + valueBytes.count, alignment: 8)
+        block.storeBytes(of: Int32(keyBytes.count), as: Int32.self)
+        block.storeBytes(of: Int32(valueBytes.count), toByteOffset: 4, as: Int32.self)
+        let bytes = block + Self.headerBytes
+        if let base = keyBytes.baseAddress { bytes.copyMemory(from: base, byteCount: keyBytes.count) }
+        if let base = valueBytes.baseAddress {
+            (bytes + keyBytes.count).copyMemory(from: base, byteCount: valueBytes.count)
+        }
+        storage = block
+    }
+
+    /// The key's UTF-8 byte count.
+    var keyCount: Int {
+        guard let storage else { return 0 }
+        return Int(storage.load(as: Int32.self))
+    }
+
+    /// The value's byte count.
+    var valueCount: Int {
+        guard let storage else { return 0 }
+        return Int(storage.load(fromByteOffset: 4, as: Int32.self))
+    }
+
+    /// The key bytes (empty for ``empty``).
+    private var keyBuffer: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage.map { $0 + Self.headerBytes }, count: keyCount)
+    }
+
+    /// The key.
+    var key: String {
+        String(decoding: keyBuffer, as: UTF8.self)
+    }
+
+    /// A copy of the value.
+    var value: [UInt8] {
+        let valueCount = self.valueCount
+        guard valueCount > 0, let storage else { return [] }
+        let source = storage + Self.headerBytes + keyCount
+        return [UInt8](unsafeUninitializedCapacity: valueCount) { target, initialized in
+            UnsafeMutableRawPointer(target.baseAddress!).copyMemory(from: source, byteCount: valueCount)
+            initialized = valueCount
+        }
+    }
+
+    /// Whether the key is `key`, byte for byte (UTF-8; not Swift's canonical equivalence).
+    func hasKey(_ key: String) -> Bool {
+        let stored = keyBuffer
+        guard key.utf8.count == stored.count else { return false }
+        guard let storedBase = stored.baseAddress else { return true }
+        let fast = key.utf8.withContiguousStorageIfAvailable { bytes in
+            memcmp(bytes.baseAddress!, storedBase, stored.count) == 0
+        }
+        return fast ?? key.utf8.elementsEqual(stored)
+    }
+
+    /// Replaces the value by `value`, keeping the key: in place when the size is the same (an
+    /// overwrite then allocates and frees nothing), otherwise in a new block (the key is copied
+    /// from the old one, not encoded again) and the old block is freed.
+    mutating func replaceValue(with value: [UInt8]) {
+        if value.count == valueCount, let storage {
+            let target = storage + Self.headerBytes + keyCount
+            value.withUnsafeBytes { bytes in
+                if let base = bytes.baseAddress { target.copyMemory(from: base, byteCount: bytes.count) }
+            }
+            return
+        }
+        let replacement = value.withUnsafeBytes { EntryBytes(keyBytes: keyBuffer, valueBytes: $0) }
+        deallocate()
+        self = replacement
+    }
+
+    /// The largest value whose bytes ``dropValue()`` leaves allocated.
+    static let valueBytesKeptByTombstone = 256
+
+    /// Makes this a key-only entry (a tombstone's).
+    ///
+    /// A value of at most ``valueBytesKeptByTombstone`` bytes stays allocated (its count is set
+    /// to zero in place) until the tombstone is purged: a delete then allocates nothing, where
+    /// a new key-only block would cost a malloc that, right after freeing the old block, often
+    /// walks glibc's unsorted free list (a cache miss per chunk). A larger value is released at
+    /// once. So a tombstone holds at most its key plus 256 bytes.
+    mutating func dropValue() {
+        guard valueCount > 0, let storage else { return }
+        guard valueCount <= Self.valueBytesKeptByTombstone else {
+            let replacement = EntryBytes(keyBytes: keyBuffer, valueBytes: UnsafeRawBufferPointer(start: nil, count: 0))
+            deallocate()
+            self = replacement
+            return
+        }
+        storage.storeBytes(of: 0, toByteOffset: 4, as: Int32.self)
+    }
+
+    /// Frees the block and leaves ``empty``.
+    mutating func release() {
+        deallocate()
+        storage = nil
+    }
+
+    /// Frees the block, leaving this value dangling: only for an owner about to forget it (a
+    /// shard going away, or ``release()``).
+    func deallocate() {
+        storage?.deallocate()
+    }
+}
