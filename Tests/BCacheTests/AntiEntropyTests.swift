@@ -36,4 +36,37 @@ import Testing
             }
         }
     }
+
+    @Test func aLargeStateSyncsInBoundedFrames() async throws {
+        let cluster = CacheCluster(seed: 203)
+        let frameLimit = 70_000
+        var configurations = (0..<2).map { index in
+            var configuration = cluster.configuration(index: index)
+            configuration.maxValueBytes = 1_000
+            configuration.maxSyncFrameBytes = frameLimit
+            // The transport refuses any larger frame: a sync that overstepped would fail.
+            configuration.transport = .inMemory(cluster.network, configuration: .init(maxFrameSize: frameLimit))
+            return configuration
+        }
+        let first = try await BCache(configuration: configurations.removeFirst())
+        try await first.start()
+        let value = [UInt8](repeating: 7, count: 40)
+        for index in 0..<20_000 { try first.set("bulk-\(index)", value, ttl: nil) }
+        let late = try await BCache(configuration: configurations.removeFirst())
+        try await late.start()
+        do {
+            try await eventually("20000 keys on the late node") { late.count == 20_000 }
+            let statistics = late.statistics
+            #expect(statistics.syncRecordsReceived >= 20_000)
+            #expect(statistics.syncBytesReceived > 20_000 * 50)
+            #expect(statistics.syncFailures == 0)
+            #expect(first.statistics.syncRecordsSent >= 20_000)
+        } catch {
+            await first.shutdown()
+            await late.shutdown()
+            throw error
+        }
+        await first.shutdown()
+        await late.shutdown()
+    }
 }
