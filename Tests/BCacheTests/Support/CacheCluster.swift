@@ -10,6 +10,8 @@ struct CacheCluster {
     let network: InMemoryNetwork
     let wallClock: WallClock
     private(set) var caches: [BCache] = []
+    /// The membership's user-payload queue bound for the nodes made from now on.
+    var userPayloadQueueLimit = Membership.Settings.fastTesting.userPayloadQueueLimit
 
     init(seed: UInt64, wallClock: WallClock = .system) {
         network = InMemoryNetwork(seed: seed, clock: .real)
@@ -27,6 +29,7 @@ struct CacheCluster {
         configuration.nodeName = "node-\(index)"
         configuration.clusterLabel = "test"
         configuration.membership = .fastTesting
+        configuration.membership.userPayloadQueueLimit = userPayloadQueueLimit
         configuration.wallClock = wallClock
         configuration.logger = Logger(label: "node-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })
         return configuration
