@@ -183,6 +183,8 @@ let package = Package(
             dependencies: [
                 "BCache", "BCacheCore", "BCacheMembership", "BCacheTransport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings

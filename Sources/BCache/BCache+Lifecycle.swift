@@ -1,5 +1,6 @@
 import BCacheCore
 import BCacheMembership
+import CoreMetrics
 import Logging
 import ServiceLifecycle
 
@@ -117,9 +118,11 @@ extension BCache {
         }
     }
 
-    /// Reclaims expired entries and due tombstones every sweep interval, until cancelled.
+    /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges,
+    /// until cancelled.
     private func sweepLoop() async {
         while true {
+            reportGauges()
             do {
                 try await Task.sleep(for: configuration.sweepInterval)
             } catch {
@@ -127,5 +130,13 @@ extension BCache {
             }
             store.sweep()
         }
+    }
+
+    /// Sets the entries, bytes, tombstones and reachable members gauges.
+    func reportGauges() {
+        gauges.entries.record(store.count)
+        gauges.bytes.record(store.byteCount)
+        gauges.tombstones.record(store.tombstoneCount)
+        gauges.members.record(node.members.filter { $0.status.isReachable }.count)
     }
 }

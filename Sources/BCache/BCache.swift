@@ -51,6 +51,7 @@ public final class BCache: Service, Sendable {
     /// The parsed seeds.
     let seeds: [NodeAddress]
     let lifecycle = Lifecycle()
+    let gauges: CacheGauges
 
     /// Makes a node: checks the configuration, binds the transport. Nothing is sent until
     /// ``run()`` or ``start()``.
@@ -68,7 +69,9 @@ public final class BCache: Service, Sendable {
         }
         var logger = configuration.logger
         logger[metadataKey: "bcache.node"] = "\(parsed.nodeName)"
-        let counters = CacheCounters(dimensions: [("node", parsed.nodeName)], factory: MetricsSystem.factory)
+        let metricsFactory = configuration.metricsFactory ?? MetricsSystem.factory
+        let dimensions = [("node", parsed.nodeName)]
+        let counters = CacheCounters(dimensions: dimensions, factory: metricsFactory)
         let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
         let merger = RecordMerger(store: store, counters: counters, logger: logger)
         let antiEntropy = AntiEntropy(
@@ -78,9 +81,10 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.settings = configuration.membership
         nodeConfiguration.advertisedAddress = parsed.advertise
         nodeConfiguration.pushPullTimeout = configuration.syncTimeout
-        nodeConfiguration.metricsDimensions = [("node", parsed.nodeName)]
+        nodeConfiguration.metricsDimensions = dimensions
         let node = Membership.Node(
-            configuration: nodeConfiguration, transport: transport, logger: logger, pushPullExtension: antiEntropy)
+            configuration: nodeConfiguration, transport: transport, logger: logger, metricsFactory: metricsFactory,
+            pushPullExtension: antiEntropy)
         self.configuration = configuration
         self.store = store
         self.node = node
@@ -88,6 +92,7 @@ public final class BCache: Service, Sendable {
         self.merger = merger
         self.logger = logger
         self.seeds = parsed.seeds
+        self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.batcher = ReplicationBatcher(
             node: node, flushDelay: configuration.flushDelay, counters: counters, logger: logger)
     }

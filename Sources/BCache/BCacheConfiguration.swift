@@ -1,5 +1,6 @@
 import BCacheCore
 import BCacheMembership
+import CoreMetrics
 import Logging
 
 extension BCache {
@@ -57,6 +58,9 @@ extension BCache {
         public var wallClock: WallClock = .system
         /// Where the cache and its membership log.
         public var logger: Logger = Logger(label: "bcache")
+        /// Where the cache's and the membership's metrics go; nil uses `MetricsSystem.factory`
+        /// (what the application bootstrapped).
+        public var metricsFactory: (any MetricsFactory)?
 
         /// A configuration with every default and the given transport.
         public init(transport: TransportProvider) {
