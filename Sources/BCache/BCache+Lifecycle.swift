@@ -46,6 +46,7 @@ extension BCache {
         if lifecycle.markStopped() {
             // Never ran: nothing to leave; close the transport.
             await node.stop()
+            changes.finish()
             lifecycle.finished.fulfil(())
             return
         }
@@ -83,6 +84,7 @@ extension BCache {
             self.lifecycle.shutdownRequested.fulfil(())
         }
         _ = lifecycle.markStopped()
+        changes.finish()
         lifecycle.joined.fulfil(.failure(BCacheError(.stopped, "the cache stopped before joining")))
         lifecycle.finished.fulfil(())
         logger.info("stopped")

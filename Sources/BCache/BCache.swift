@@ -52,6 +52,7 @@ public final class BCache: Service, Sendable {
     let seeds: [NodeAddress]
     let lifecycle = Lifecycle()
     let gauges: CacheGauges
+    let changes: ChangeFeed
 
     /// Makes a node: checks the configuration, binds the transport. Nothing is sent until
     /// ``run()`` or ``start()``.
@@ -73,7 +74,8 @@ public final class BCache: Service, Sendable {
         let dimensions = [("node", parsed.nodeName)]
         let counters = CacheCounters(dimensions: dimensions, factory: metricsFactory)
         let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
-        let merger = RecordMerger(store: store, counters: counters, logger: logger)
+        let changes = ChangeFeed()
+        let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
         let antiEntropy = AntiEntropy(
             merger: merger, counters: counters, logger: logger, maxFrameBytes: configuration.maxSyncFrameBytes)
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
@@ -92,6 +94,7 @@ public final class BCache: Service, Sendable {
         self.merger = merger
         self.logger = logger
         self.seeds = parsed.seeds
+        self.changes = changes
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.batcher = ReplicationBatcher(
             node: node, flushDelay: configuration.flushDelay, counters: counters, logger: logger)
@@ -128,6 +131,7 @@ public final class BCache: Service, Sendable {
         let record = try store.set(key, value, ttlMillis: ttlMillis)
         counters.sets.increment()
         batcher.enqueue(record)
+        changes.publish(ChangeEvent(key: key, kind: .set, isLocal: true))
     }
 
     /// Stores `value`'s UTF-8 bytes; see ``set(_:_:ttl:)-([UInt8])``.
@@ -140,9 +144,19 @@ public final class BCache: Service, Sendable {
         let record = store.delete(key)
         counters.deletes.increment()
         batcher.enqueue(record)
+        changes.publish(ChangeEvent(key: key, kind: .deleted, isLocal: true))
     }
 
     // MARK: Observing
+
+    /// A new subscription to the changes of keys on this node, local and remote, from now on.
+    ///
+    /// Each subscription buffers the newest `bufferSize` events: a consumer that falls further
+    /// behind loses the oldest (the cache itself is the authoritative state). The stream finishes
+    /// when the cache stops. Expirations and evictions are not reported yet.
+    public func makeChangeStream(bufferSize: Int = 4096) -> AsyncStream<ChangeEvent> {
+        changes.subscribe(bufferSize: bufferSize)
+    }
 
     /// The number of live entries on this node.
     public var count: Int { store.count }

@@ -9,6 +9,7 @@ struct RecordMerger: Sendable {
     let store: CacheStore
     let counters: CacheCounters
     let logger: Logger
+    let changes: ChangeFeed
 
     /// The limits remote batches are decoded with: the codec's defaults, widened to this
     /// store's own limits, so that a peer configured alike is never refused at decoding (a value
@@ -26,7 +27,11 @@ struct RecordMerger: Sendable {
         var applied = 0
         for record in records {
             do {
-                if try store.merge(record) == .applied { applied += 1 }
+                if try store.merge(record) == .applied {
+                    applied += 1
+                    changes.publish(
+                        BCache.ChangeEvent(key: record.key, kind: record.isTombstone ? .deleted : .set, isLocal: false))
+                }
             } catch {
                 counters.clockRejections.increment()
                 logger.warning(
