@@ -181,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "BCacheTests",
             dependencies: [
-                "BCache", "BCacheCore", "BCacheMembership", "BCacheTransport",
+                "BCache", "BCacheCore", "BCacheMembership", "BCacheTransport", "BCacheTransportTCP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -1,0 +1,59 @@
+import BCache
+import BCacheMembership
+import BCacheTransport
+import BCacheTransportTCP
+import Logging
+import Testing
+
+/// The Go library's scenario over real sockets: UDP packets and TCP streams on 127.0.0.1, port 0.
+@Suite struct RealSocketScenarioTests {
+    func configuration(index: Int, seed: NodeAddress?) -> BCache.Configuration {
+        var configuration = BCache.Configuration(
+            transport: TransportProvider { address in
+                try await UDPTCPTransport.bind(configuration: .init(host: address.host, port: address.port))
+            })
+        configuration.listen = "127.0.0.1:0"
+        configuration.seeds = seed.map { ["\($0)"] } ?? []
+        configuration.nodeName = "udp-\(index)"
+        configuration.clusterLabel = "loopback"
+        configuration.membership = .fastTesting
+        configuration.logger = Logger(label: "udp-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })
+        return configuration
+    }
+
+    @Test func threeNodesOverUDPAndTCPReplicateSetsUpdatesAndDeletes() async throws {
+        var caches: [BCache] = []
+        do {
+            for index in 0..<3 {
+                let cache = try await BCache(configuration: configuration(index: index, seed: caches.first?.address))
+                try await cache.start()
+                caches.append(cache)
+            }
+            #expect(caches[0].address.port != 0)
+            let keys = (0..<50).map { "key-\($0)" }
+            for key in keys { try caches[0].set(key, "v1 \(key)", ttl: .seconds(3600)) }
+            try await eventually("50 keys on nodes 2 and 3") {
+                caches[1...].allSatisfy { cache in keys.allSatisfy { cache.getString($0) == "v1 \($0)" } }
+            }
+            for key in keys { try caches[1].set(key, "v2 \(key)", ttl: .seconds(3600)) }
+            try await eventually("updates on nodes 1 and 3") {
+                [caches[0], caches[2]].allSatisfy { cache in keys.allSatisfy { cache.getString($0) == "v2 \($0)" } }
+            }
+            for key in keys { caches[0].delete(key) }
+            try await eventually("deletes everywhere") { caches.allSatisfy { $0.count == 0 } }
+        } catch {
+            for cache in caches { await cache.shutdown() }
+            throw error
+        }
+        for cache in caches { await cache.shutdown() }
+    }
+
+    @Test func aPortInUseIsATransportError() async throws {
+        let first = try await BCache(configuration: configuration(index: 0, seed: nil))
+        var second = configuration(index: 1, seed: nil)
+        second.listen = "\(first.address)"
+        let error = await #expect(throws: BCacheError.self) { try await BCache(configuration: second) }
+        #expect(error?.code == .transportFailed)
+        await first.shutdown()
+    }
+}
