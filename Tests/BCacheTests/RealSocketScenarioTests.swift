@@ -5,13 +5,29 @@ import BCacheTransportTCP
 import Logging
 import Testing
 
-/// The Go library's scenario over real sockets: UDP packets and TCP streams on 127.0.0.1, port 0.
+/// The Go library's scenario over real sockets on 127.0.0.1, port 0: UDP packets with TCP
+/// streams, and TCP alone.
 @Suite struct RealSocketScenarioTests {
-    func configuration(index: Int, seed: NodeAddress?) -> BCache.Configuration {
-        var configuration = BCache.Configuration(
-            transport: TransportProvider { address in
-                try await UDPTCPTransport.bind(configuration: .init(host: address.host, port: address.port))
-            })
+    /// Which socket transport the nodes use.
+    enum Sockets: String, CaseIterable, Sendable {
+        case udpAndTCP, tcpOnly
+
+        var provider: TransportProvider {
+            switch self {
+            case .udpAndTCP:
+                TransportProvider { address in
+                    try await UDPTCPTransport.bind(configuration: .init(host: address.host, port: address.port))
+                }
+            case .tcpOnly:
+                TransportProvider { address in
+                    try await TCPTransport.bind(configuration: .init(host: address.host, port: address.port))
+                }
+            }
+        }
+    }
+
+    func configuration(index: Int, seed: NodeAddress?, sockets: Sockets = .udpAndTCP) -> BCache.Configuration {
+        var configuration = BCache.Configuration(transport: sockets.provider)
         configuration.listen = "127.0.0.1:0"
         configuration.seeds = seed.map { ["\($0)"] } ?? []
         configuration.nodeName = "udp-\(index)"
@@ -21,11 +37,13 @@ import Testing
         return configuration
     }
 
-    @Test func threeNodesOverUDPAndTCPReplicateSetsUpdatesAndDeletes() async throws {
+    @Test(arguments: Sockets.allCases)
+    func threeNodesReplicateSetsUpdatesAndDeletes(over sockets: Sockets) async throws {
         var caches: [BCache] = []
         do {
             for index in 0..<3 {
-                let cache = try await BCache(configuration: configuration(index: index, seed: caches.first?.address))
+                let cache = try await BCache(
+                    configuration: configuration(index: index, seed: caches.first?.address, sockets: sockets))
                 try await cache.start()
                 caches.append(cache)
             }
