@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "BCacheTransportUDP", targets: ["BCacheTransportUDP"]),
         .library(name: "BCacheTransportTCP", targets: ["BCacheTransportTCP"]),
         .library(name: "BCacheSecure", targets: ["BCacheSecure"]),
+        .library(name: "BCache", targets: ["BCache"]),
         .executable(name: "bcache", targets: ["bcache"]),
         .plugin(name: "BCacheKeygenPlugin", targets: ["BCacheKeygenPlugin"]),
     ],
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The LRU store and the CRDT: no I/O, no NIO.
@@ -103,6 +105,19 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The product users touch: configuration, replication, anti-entropy, the filler, Service.
+        .target(
+            name: "BCache",
+            dependencies: [
+                "BCacheCore",
+                "BCacheMembership",
+                "BCacheTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bcache",
             dependencies: [
@@ -160,6 +175,17 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BCacheTests",
+            dependencies: [
+                "BCache", "BCacheCore", "BCacheMembership", "BCacheTransport", "BCacheTransportTCP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

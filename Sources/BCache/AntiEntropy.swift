@@ -1,0 +1,167 @@
+import BCacheCore
+import BCacheMembership
+import Logging
+
+/// The anti-entropy exchange, run by the membership on every push-pull stream (on join, after
+/// a partition heals, and every push-pull interval): the two nodes compare bucket digests and
+/// swap the records of the buckets that differ, in frames of bounded size.
+///
+/// ```
+/// initiator                               responder
+///   digests(own)             ───────────▶  compares with its own
+///                            ◀───────────  buckets(differing)
+///                            ◀───────────  records … records, done   (its records of those buckets)
+///   merges them
+///   records … records, done  ───────────▶  merges them
+/// ```
+///
+/// The initiator encodes its own records of the differing buckets before it merges the
+/// responder's, so that it sends back only what it held, not what it just received. Every frame
+/// is at most ``maxFrameBytes``; a record alone larger than that is skipped and logged (the
+/// configuration check keeps `maxValueBytes` below it).
+struct AntiEntropy: Membership.PushPullExtension {
+    let merger: RecordMerger
+    let counters: CacheCounters
+    let logger: Logger
+    /// The configured frame bound; the transport's own bound may be lower.
+    let maxFrameBytes: Int
+
+    var store: CacheStore { merger.store }
+
+    /// A peer that does not follow the conversation.
+    struct ProtocolViolation: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func initiate(over channel: Membership.PushPullChannel) async throws {
+        do {
+            try await channel.send(send(.digests(store.bucketDigests())))
+            guard case .buckets(let buckets) = try await receive(from: channel) else {
+                throw ProtocolViolation(description: "expected the differing buckets")
+            }
+            if buckets.isEmpty {
+                counters.syncRounds.increment()
+                return
+            }
+            let own = recordFrames(buckets: buckets, limit: frameLimit(channel))
+            let received = try await receiveRecords(from: channel)
+            for frame in own { try await channel.send(send(frame)) }
+            try await channel.send(send(SyncFrame.done.encoded()))
+            finished(channel, buckets: buckets.count, sent: own.count, received: received)
+        } catch {
+            failed(channel, error)
+            throw error
+        }
+    }
+
+    func respond(over channel: Membership.PushPullChannel) async throws {
+        do {
+            guard case .digests(let remote) = try await receive(from: channel) else {
+                throw ProtocolViolation(description: "expected digests")
+            }
+            let local = store.bucketDigests()
+            let buckets = local.indices.filter { local[$0] != remote[$0] }
+            try await channel.send(send(SyncFrame.buckets(buckets).encoded()))
+            if buckets.isEmpty {
+                counters.syncRounds.increment()
+                return
+            }
+            let own = recordFrames(buckets: buckets, limit: frameLimit(channel))
+            for frame in own { try await channel.send(send(frame)) }
+            try await channel.send(send(SyncFrame.done.encoded()))
+            let received = try await receiveRecords(from: channel)
+            finished(channel, buckets: buckets.count, sent: own.count, received: received)
+        } catch {
+            failed(channel, error)
+            throw error
+        }
+    }
+
+    // MARK: Steps
+
+    private func frameLimit(_ channel: Membership.PushPullChannel) -> Int {
+        min(maxFrameBytes, channel.maxFrameSize)
+    }
+
+    /// This node's records of `buckets`, encoded as records frames within `limit` bytes each.
+    private func recordFrames(buckets: [Int], limit: Int) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        var records: [CacheRecord] = []
+        var sent = 0
+        let maxBatchBytes = limit - SyncFrame.recordsHeaderSize
+        func encodeCollected() {
+            for batch in RecordCodec.encodeBatches(records, maxBatchBytes: maxBatchBytes) {
+                guard !batch.isOversized else {
+                    logger.warning(
+                        "a record is larger than a sync frame and was not sent",
+                        metadata: ["bytes": "\(batch.bytes.count)", "limit": "\(limit)"])
+                    continue
+                }
+                sent += batch.recordCount
+                frames.append(SyncFrame.encodedRecords(batch.bytes))
+            }
+            records.removeAll(keepingCapacity: true)
+        }
+        for bucket in buckets {
+            records.append(contentsOf: store.records(inBucket: bucket))
+            // Encode in groups, so that the records of many buckets are not all held twice.
+            if records.count >= 4096 { encodeCollected() }
+        }
+        encodeCollected()
+        counters.syncRecordsSent.increment(by: sent)
+        return frames
+    }
+
+    /// Receives records frames until `done`, merging each; returns how many records came.
+    private func receiveRecords(from channel: Membership.PushPullChannel) async throws -> Int {
+        var count = 0
+        while true {
+            switch try await receive(from: channel) {
+            case .records(let records):
+                count += records.count
+                counters.syncRecordsReceived.increment(by: records.count)
+                merger.merge(records, from: "\(channel.context.peer)")
+            case .done:
+                return count
+            default:
+                throw ProtocolViolation(description: "expected records or done")
+            }
+        }
+    }
+
+    private func receive(from channel: Membership.PushPullChannel) async throws -> SyncFrame {
+        let bytes = try await channel.receiveRequired()
+        counters.syncBytesReceived.increment(by: bytes.count)
+        do {
+            return try SyncFrame.decode(bytes, limits: merger.decodingLimits)
+        } catch {
+            counters.decodeFailures.increment()
+            throw error
+        }
+    }
+
+    /// Counts an outgoing frame and returns it.
+    private func send(_ frame: [UInt8]) -> [UInt8] {
+        counters.syncBytesSent.increment(by: frame.count)
+        return frame
+    }
+
+    private func send(_ frame: SyncFrame) -> [UInt8] {
+        send(frame.encoded())
+    }
+
+    private func finished(_ channel: Membership.PushPullChannel, buckets: Int, sent frames: Int, received: Int) {
+        counters.syncRounds.increment()
+        logger.debug(
+            "anti-entropy round",
+            metadata: [
+                "peer": "\(channel.context.peer)", "differingBuckets": "\(buckets)",
+                "framesSent": "\(frames)", "recordsReceived": "\(received)",
+            ])
+    }
+
+    private func failed(_ channel: Membership.PushPullChannel, _ error: any Error) {
+        counters.syncFailures.increment()
+        logger.debug("anti-entropy failed", metadata: ["peer": "\(channel.context.peer)", "error": "\(error)"])
+    }
+}

@@ -1,0 +1,31 @@
+import BCacheCore
+import Foundation
+
+extension BCache {
+    /// Stores `value` encoded as JSON; see ``set(_:_:ttl:)-([UInt8])``.
+    ///
+    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/encodingFailed`` when `value` does
+    ///   not encode, or ``BCacheCore/StoreError`` when the store refuses it.
+    public func set<Value: Encodable>(_ key: String, codable value: Value, ttl: Duration? = nil) throws {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try JSONEncoder().encode(value))
+        } catch {
+            throw BCacheError(.encodingFailed, "cannot encode a \(Value.self) for '\(key)': \(error)")
+        }
+        try set(key, bytes, ttl: ttl)
+    }
+
+    /// The value of `key` decoded from JSON as `type`, or nil when absent.
+    ///
+    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/decodingFailed`` when the stored
+    ///   bytes are not a `Value` (written as another type, or by another version of the type).
+    public func get<Value: Decodable>(_ key: String, as type: Value.Type) throws(BCacheError) -> Value? {
+        guard let bytes = get(key) else { return nil }
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(bytes))
+        } catch {
+            throw BCacheError(.decodingFailed, "the value of '\(key)' is not a \(Value.self): \(error)")
+        }
+    }
+}

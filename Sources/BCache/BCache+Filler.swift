@@ -1,0 +1,47 @@
+import Logging
+
+extension BCache {
+    /// The value of `key`, filled by `filler` on a miss and cached for `ttl`.
+    ///
+    /// However many tasks on this node miss the same key at the same moment, `filler` runs once;
+    /// they all receive its value or its error. An error is not cached: the next miss calls the
+    /// filler again. Cancelling a waiting task throws `CancellationError` in that task only; the
+    /// fill goes on for the others (and its value is still cached). With a `timeout`, the waiters
+    /// receive ``BCacheError/Code/fillTimedOut`` if the filler has not returned by then, and the
+    /// filler's task is cancelled.
+    ///
+    /// The filled value is stored like ``set(_:_:ttl:)-([UInt8])`` (a `ttl` of zero or less
+    /// returns the value without caching it); when the store refuses it (too large), it is
+    /// returned all the same and the refusal is logged.
+    public func get(
+        _ key: String,
+        ttl: Duration?,
+        timeout: Duration? = nil,
+        filler: @escaping @Sendable (String) async throws -> [UInt8]
+    ) async throws -> [UInt8] {
+        if let value = get(key) { return value }
+        return try await singleFlight.value(for: key, timeout: timeout) { [self] in
+            counters.fills.increment()
+            let value: [UInt8]
+            do {
+                value = try await filler(key)
+            } catch {
+                counters.fillFailures.increment()
+                throw error
+            }
+            // A fill abandoned after its timeout does not overwrite what came since.
+            guard !Task.isCancelled else { return value }
+            do {
+                try set(key, value, ttl: ttl)
+            } catch {
+                logger.warning("a filled value was not cached", metadata: ["key": "\(key)", "error": "\(error)"])
+            }
+            return value
+        }
+    }
+
+    /// How many tasks wait for the fill of `key` now (for tests).
+    package func fillWaiterCount(forKey key: String) -> Int {
+        singleFlight.waiterCount(forKey: key)
+    }
+}

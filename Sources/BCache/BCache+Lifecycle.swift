@@ -1,0 +1,144 @@
+import BCacheCore
+import BCacheMembership
+import CoreMetrics
+import Logging
+import ServiceLifecycle
+
+extension BCache {
+    /// Runs the node until graceful shutdown, ``shutdown()`` or cancellation: joins the seeds,
+    /// gossips deltas, merges the others', runs anti-entropy and sweeps expired entries.
+    ///
+    /// On graceful shutdown (swift-service-lifecycle) or ``shutdown()``, the pending deltas are
+    /// flushed and the node leaves the cluster gracefully; on cancellation it stops at once.
+    /// Failing to join is logged, not thrown: the node keeps trying its seeds while alone
+    /// (``start()`` reports it instead).
+    ///
+    /// - Throws: ``BCacheError`` `alreadyStarted` when the cache is already running, `stopped`
+    ///   once it has shut down.
+    public func run() async throws {
+        try lifecycle.claimRun()
+        await runClaimed()
+    }
+
+    /// Starts the node in the background and returns once it has joined its seeds (at once for
+    /// the first node, whose seed list is empty).
+    ///
+    /// - Throws: ``BCacheError`` `joinFailed` when no seed answered (the cache is shut down
+    ///   then), `alreadyStarted` or `stopped`; `stopped` when the calling task is cancelled.
+    public func start() async throws(BCacheError) {
+        try lifecycle.claimRun()
+        Task { await self.runClaimed() }
+        switch await lifecycle.joined.wait() {
+        case .success?:
+            return
+        case .failure(let error)?:
+            await shutdown()
+            throw error
+        case nil:
+            await shutdown()
+            throw BCacheError(.stopped, "start() was cancelled")
+        }
+    }
+
+    /// Leaves the cluster gracefully (the others see this node as left) and stops; returns once
+    /// ``run()`` has returned. Idempotent.
+    public func shutdown() async {
+        if lifecycle.markStopped() {
+            // Never ran: nothing to leave; close the transport.
+            await node.stop()
+            changes.finish()
+            lifecycle.finished.fulfil(())
+            return
+        }
+        lifecycle.shutdownRequested.fulfil(())
+        _ = await lifecycle.finished.wait()
+    }
+
+    private func runClaimed() async {
+        let payloads = node.makePayloadStream()
+        logger.info("starting", metadata: ["address": "\(address)", "seeds": "\(seeds)"])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    do {
+                        try await self.node.run()
+                    } catch {
+                        self.logger.error("the membership node failed", metadata: ["error": "\(error)"])
+                    }
+                    self.lifecycle.shutdownRequested.fulfil(())
+                }
+                group.addTask { await self.receive(payloads) }
+                group.addTask { await self.batcher.runFlushLoop() }
+                group.addTask { await self.sweepLoop() }
+                group.addTask { await self.joinSeeds() }
+                // Returns on a shutdown request, or nil at once when the task is cancelled.
+                _ = await lifecycle.shutdownRequested.wait()
+                batcher.flush()
+                // Graceful: waits until the leave was gossiped; cut short when cancelled.
+                await node.leave()
+                await node.stop()
+                batcher.finish()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.lifecycle.shutdownRequested.fulfil(())
+        }
+        _ = lifecycle.markStopped()
+        changes.finish()
+        lifecycle.joined.fulfil(.failure(BCacheError(.stopped, "the cache stopped before joining")))
+        lifecycle.finished.fulfil(())
+        logger.info("stopped")
+    }
+
+    /// Joins the seeds and reports the outcome to ``start()``.
+    private func joinSeeds() async {
+        do {
+            try await node.join(seeds: seeds)
+            logger.info("joined", metadata: ["seeds": "\(seeds)"])
+            lifecycle.joined.fulfil(.success(()))
+        } catch {
+            let code: BCacheError.Code = error.code == .joinFailed ? .joinFailed : .stopped
+            logger.warning("could not join", metadata: ["error": "\(error)"])
+            lifecycle.joined.fulfil(.failure(BCacheError(code, error.message)))
+        }
+    }
+
+    /// Merges the deltas the other nodes gossip, until the node stops.
+    private func receive(_ payloads: AsyncStream<Membership.UserPayload>) async {
+        let limits = merger.decodingLimits
+        for await payload in payloads {
+            counters.payloadsReceived.increment()
+            do {
+                let records = try RecordCodec.decodeBatch(payload.bytes, limits: limits)
+                merger.merge(records, from: "\(payload.origin)")
+            } catch {
+                counters.decodeFailures.increment()
+                logger.warning(
+                    "a replication payload did not decode",
+                    metadata: ["origin": "\(payload.origin)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges,
+    /// until cancelled.
+    private func sweepLoop() async {
+        while true {
+            reportGauges()
+            do {
+                try await Task.sleep(for: configuration.sweepInterval)
+            } catch {
+                return
+            }
+            store.sweep()
+        }
+    }
+
+    /// Sets the entries, bytes, tombstones and reachable members gauges.
+    func reportGauges() {
+        gauges.entries.record(store.count)
+        gauges.bytes.record(store.byteCount)
+        gauges.tombstones.record(store.tombstoneCount)
+        gauges.members.record(node.members.filter { $0.status.isReachable }.count)
+    }
+}

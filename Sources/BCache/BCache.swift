@@ -1,0 +1,189 @@
+import BCacheCore
+import BCacheMembership
+import BCacheTransport
+import CoreMetrics
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A distributed in-process cache: every node holds all the data, and every write reaches every
+/// node.
+///
+/// Reads and writes are synchronous and never wait on the network: a write is applied to the
+/// local ``BCacheCore/CacheStore`` with a new version, then queued as a delta that the
+/// membership gossips to the other nodes (batched, within about a millisecond). Anti-entropy on
+/// every push-pull (on join, after a partition heals, and periodically) repairs whatever gossip
+/// missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
+/// wins everywhere.
+///
+/// `BCache` is a swift-service-lifecycle `Service`: ``run()`` drives the membership, the delta
+/// batcher and the store's sweeping until graceful shutdown (a `leave`, so the others see the
+/// node as left, not failed). It can also be started and stopped by hand (``start()``,
+/// ``shutdown()``).
+///
+/// See `Docs/FACADE.md` for the design.
+///
+/// # Usage
+///
+/// ```swift
+/// var configuration = BCache.Configuration(transport: .inMemory(network))
+/// configuration.listen = "10.0.0.1:7946"
+/// let cache = try await BCache(configuration: configuration)
+/// try await cache.start()
+/// try cache.set("my_key", "my_val", ttl: .seconds(86_400))
+/// let value = cache.getString("my_key")
+/// cache.delete("my_key")
+/// let filled = try await cache.get("user:42", ttl: .seconds(60)) { key in try await db.load(key) }
+/// await cache.shutdown()
+/// ```
+public final class BCache: Service, Sendable {
+    /// The configuration the cache was made with.
+    public let configuration: Configuration
+    /// The local store (every node's full copy of the data).
+    let store: CacheStore
+    /// The membership node: failure detection, gossip of deltas, push-pull streams.
+    let node: Membership.Node
+    let batcher: ReplicationBatcher
+    let merger: RecordMerger
+    let counters: CacheCounters
+    let singleFlight = SingleFlight()
+    let logger: Logger
+    /// The parsed seeds.
+    let seeds: [NodeAddress]
+    let lifecycle = Lifecycle()
+    let gauges: CacheGauges
+    let changes: ChangeFeed
+
+    /// Makes a node: checks the configuration, binds the transport. Nothing is sent until
+    /// ``run()`` or ``start()``.
+    ///
+    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/invalidConfiguration`` naming the
+    ///   setting to change, or ``BCacheError/Code/transportFailed`` when the transport cannot be
+    ///   made (for example, the port is in use).
+    public init(configuration: Configuration) async throws(BCacheError) {
+        let parsed = try ParsedConfiguration(configuration)
+        let transport: any Transport
+        do {
+            transport = try await configuration.transport.make(parsed.listen)
+        } catch {
+            throw BCacheError(.transportFailed, "cannot listen on \(parsed.listen): \(error)")
+        }
+        var logger = configuration.logger
+        logger[metadataKey: "bcache.node"] = "\(parsed.nodeName)"
+        let metricsFactory = configuration.metricsFactory ?? MetricsSystem.factory
+        let dimensions = [("node", parsed.nodeName)]
+        let counters = CacheCounters(dimensions: dimensions, factory: metricsFactory)
+        let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
+        let changes = ChangeFeed()
+        let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
+        let antiEntropy = AntiEntropy(
+            merger: merger, counters: counters, logger: logger, maxFrameBytes: configuration.maxSyncFrameBytes)
+        var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
+        nodeConfiguration.clusterLabel = configuration.clusterLabel
+        nodeConfiguration.settings = configuration.membership
+        nodeConfiguration.advertisedAddress = parsed.advertise
+        nodeConfiguration.pushPullTimeout = configuration.syncTimeout
+        nodeConfiguration.metricsDimensions = dimensions
+        let node = Membership.Node(
+            configuration: nodeConfiguration, transport: transport, logger: logger, metricsFactory: metricsFactory,
+            pushPullExtension: antiEntropy)
+        self.configuration = configuration
+        self.store = store
+        self.node = node
+        self.counters = counters
+        self.merger = merger
+        self.logger = logger
+        self.seeds = parsed.seeds
+        self.changes = changes
+        self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
+        self.batcher = ReplicationBatcher(
+            node: node, flushDelay: configuration.flushDelay, counters: counters, logger: logger)
+    }
+
+    // MARK: Reads and writes
+
+    /// The value of `key`, or nil when absent, deleted or expired.
+    public func get(_ key: String) -> [UInt8]? {
+        let value = store.get(key)
+        (value == nil ? counters.misses : counters.hits).increment()
+        return value
+    }
+
+    /// The value of `key` as UTF-8 text (invalid sequences repaired), or nil when absent.
+    public func getString(_ key: String) -> String? {
+        get(key).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Stores `value` under `key` on this node and replicates it to the others. Expires after
+    /// `ttl` (never when nil); a `ttl` of zero or less deletes the key, as in the Go library.
+    ///
+    /// - Throws: ``BCacheCore/StoreError`` when the key or the value is larger than the limits;
+    ///   nothing changes then.
+    public func set(_ key: String, _ value: [UInt8], ttl: Duration? = nil) throws(StoreError) {
+        var ttlMillis: UInt64?
+        if let ttl {
+            guard ttl > .zero else {
+                delete(key)
+                return
+            }
+            ttlMillis = Self.millisecondsRoundedUp(ttl)
+        }
+        let record = try store.set(key, value, ttlMillis: ttlMillis)
+        counters.sets.increment()
+        batcher.enqueue(record)
+        changes.publish(ChangeEvent(key: key, kind: .set, isLocal: true))
+    }
+
+    /// Stores `value`'s UTF-8 bytes; see ``set(_:_:ttl:)-([UInt8])``.
+    public func set(_ key: String, _ value: String, ttl: Duration? = nil) throws(StoreError) {
+        try set(key, Array(value.utf8), ttl: ttl)
+    }
+
+    /// Deletes `key` on every node (a tombstone kept for the deletion delay).
+    public func delete(_ key: String) {
+        let record = store.delete(key)
+        counters.deletes.increment()
+        batcher.enqueue(record)
+        changes.publish(ChangeEvent(key: key, kind: .deleted, isLocal: true))
+    }
+
+    // MARK: Observing
+
+    /// A new subscription to the changes of keys on this node, local and remote, from now on.
+    ///
+    /// Each subscription buffers the newest `bufferSize` events: a consumer that falls further
+    /// behind loses the oldest (the cache itself is the authoritative state). The stream finishes
+    /// when the cache stops. Expirations and evictions are not reported yet.
+    public func makeChangeStream(bufferSize: Int = 4096) -> AsyncStream<ChangeEvent> {
+        changes.subscribe(bufferSize: bufferSize)
+    }
+
+    /// The number of live entries on this node.
+    public var count: Int { store.count }
+
+    /// This node's member name.
+    public var name: String { node.identity.name }
+
+    /// The address the others reach this node at.
+    public var address: NodeAddress { node.identity.address }
+
+    /// Every member this node knows, itself included, with its status.
+    public var members: [Membership.Member] { node.members }
+
+    /// The cache's counters.
+    public var statistics: Statistics { counters.snapshot }
+
+    /// `duration` in whole milliseconds, rounded up (so a positive TTL never becomes 0),
+    /// saturating.
+    static func millisecondsRoundedUp(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 0 }
+        let (wholeMillis, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000)
+        guard !overflow else { return .max }
+        let attosecondsPerMilli: Int64 = 1_000_000_000_000_000
+        let (partial, remainder) = attoseconds.quotientAndRemainder(dividingBy: attosecondsPerMilli)
+        let extra = UInt64(partial) + (remainder > 0 ? 1 : 0)
+        let (total, overflowed) = wholeMillis.addingReportingOverflow(extra)
+        return overflowed ? .max : total
+    }
+}

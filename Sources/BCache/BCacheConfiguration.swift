@@ -1,0 +1,70 @@
+import BCacheCore
+import BCacheMembership
+import CoreMetrics
+import Logging
+
+extension BCache {
+    /// Everything a node needs: where it listens, whom it joins, how much it holds, how it talks.
+    ///
+    /// Addresses are strings, parsed when the cache is made, so that a typo is reported as a
+    /// ``BCacheError`` with code ``BCacheError/Code/invalidConfiguration`` naming the setting,
+    /// not a crash.
+    ///
+    /// # Usage
+    ///
+    /// ```swift
+    /// var configuration = BCache.Configuration(transport: .inMemory(network))
+    /// configuration.listen = "10.0.0.1:7946"
+    /// configuration.seeds = ["10.0.0.2:7946"]
+    /// let cache = try await BCache(configuration: configuration)
+    /// ```
+    public struct Configuration: Sendable {
+        /// Where the transport binds, `host:port` (port 0 picks a free port).
+        public var listen: String = "127.0.0.1:7946"
+        /// The address announced to the other nodes when it differs from the bound one (NAT,
+        /// containers); nil announces the bound address.
+        public var advertise: String?
+        /// Nodes to join through, `host:port`, IP literals or DNS names; empty for the first node.
+        public var seeds: [String] = []
+        /// This node's unique member name; nil makes one (`bcache-` and 16 random hex digits).
+        public var nodeName: String?
+        /// The most live keys the cache holds before evicting the least recently used.
+        public var maxKeys: Int = 1_000_000
+        /// The most bytes (keys, values and per-entry overhead) the cache holds.
+        public var maxBytes: Int = 1 << 30
+        /// How long a deleted key's tombstone is kept, so that an older write arriving late loses.
+        public var deletionDelay: Duration = .seconds(100)
+        /// The largest value accepted by `set`, in bytes.
+        public var maxValueBytes: Int = 1 << 20
+        /// A label every node of a cluster shares: packets of another label are dropped, so two
+        /// clusters on one network never merge.
+        public var clusterLabel: String = ""
+        /// The membership protocol's timing (probe, gossip and push-pull intervals).
+        ///
+        /// ``Membership/Settings/pushPullInterval`` is also the anti-entropy period.
+        public var membership: Membership.Settings = .lan
+        /// How long a flush of replication deltas may wait after the first write of a batch.
+        public var flushDelay: Duration = .milliseconds(1)
+        /// How often expired entries and due tombstones are reclaimed in the background.
+        public var sweepInterval: Duration = .seconds(1)
+        /// The largest anti-entropy frame, in bytes (also bounded by the transport's frame size); it
+        /// must exceed the largest record (`maxValueBytes` + 64 KiB of key + 64).
+        public var maxSyncFrameBytes: Int = 2 << 20
+        /// How long one push-pull, anti-entropy included, may take before it is abandoned.
+        public var syncTimeout: Duration = .seconds(30)
+        /// How the node reaches the others.
+        public var transport: TransportProvider
+        /// The wall clock of TTLs and versions; `.system` except in tests.
+        public var wallClock: WallClock = .system
+        /// Where the cache and its membership log.
+        public var logger: Logger = Logger(label: "bcache")
+        /// Where the cache's and the membership's metrics go; nil uses `MetricsSystem.factory`
+        /// (what the application bootstrapped).
+        public var metricsFactory: (any MetricsFactory)?
+
+        /// A configuration with every default and the given transport.
+        public init(transport: TransportProvider) {
+            self.transport = transport
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import CoreMetrics
+
+/// Every counter of one cache, updated from the hot path without a lock.
+final class CacheCounters: Sendable {
+    let hits: CountedMetric
+    let misses: CountedMetric
+    let sets: CountedMetric
+    let deletes: CountedMetric
+    let fills: CountedMetric
+    let fillFailures: CountedMetric
+    let deltasQueued: CountedMetric
+    let payloadsBroadcast: CountedMetric
+    let payloadBytesBroadcast: CountedMetric
+    let deltasLeftToSync: CountedMetric
+    let broadcastFailures: CountedMetric
+    let payloadsReceived: CountedMetric
+    let recordsApplied: CountedMetric
+    let clockRejections: CountedMetric
+    let decodeFailures: CountedMetric
+    let syncRounds: CountedMetric
+    let syncFailures: CountedMetric
+    let syncRecordsSent: CountedMetric
+    let syncRecordsReceived: CountedMetric
+    let syncBytesSent: CountedMetric
+    let syncBytesReceived: CountedMetric
+
+    init(dimensions: [(String, String)], factory: any MetricsFactory) {
+        func metric(_ name: String) -> CountedMetric {
+            CountedMetric(label: "bcache_\(name)", dimensions: dimensions, factory: factory)
+        }
+        hits = metric("hits")
+        misses = metric("misses")
+        sets = metric("sets")
+        deletes = metric("deletes")
+        fills = metric("fills")
+        fillFailures = metric("fill_failures")
+        deltasQueued = metric("deltas_queued")
+        payloadsBroadcast = metric("replication_payloads_sent")
+        payloadBytesBroadcast = metric("replication_bytes_sent")
+        deltasLeftToSync = metric("deltas_left_to_sync")
+        broadcastFailures = metric("broadcast_failures")
+        payloadsReceived = metric("replication_payloads_received")
+        recordsApplied = metric("records_applied")
+        clockRejections = metric("clock_rejections")
+        decodeFailures = metric("decode_failures")
+        syncRounds = metric("sync_rounds")
+        syncFailures = metric("sync_failures")
+        syncRecordsSent = metric("sync_records_sent")
+        syncRecordsReceived = metric("sync_records_received")
+        syncBytesSent = metric("sync_bytes_sent")
+        syncBytesReceived = metric("sync_bytes_received")
+    }
+
+    /// A snapshot of every counter.
+    var snapshot: BCache.Statistics {
+        var statistics = BCache.Statistics()
+        statistics.hits = hits.total
+        statistics.misses = misses.total
+        statistics.sets = sets.total
+        statistics.deletes = deletes.total
+        statistics.fills = fills.total
+        statistics.fillFailures = fillFailures.total
+        statistics.deltasQueued = deltasQueued.total
+        statistics.payloadsBroadcast = payloadsBroadcast.total
+        statistics.payloadBytesBroadcast = payloadBytesBroadcast.total
+        statistics.deltasLeftToSync = deltasLeftToSync.total
+        statistics.broadcastFailures = broadcastFailures.total
+        statistics.payloadsReceived = payloadsReceived.total
+        statistics.recordsApplied = recordsApplied.total
+        statistics.clockRejections = clockRejections.total
+        statistics.decodeFailures = decodeFailures.total
+        statistics.syncRounds = syncRounds.total
+        statistics.syncFailures = syncFailures.total
+        statistics.syncRecordsSent = syncRecordsSent.total
+        statistics.syncRecordsReceived = syncRecordsReceived.total
+        statistics.syncBytesSent = syncBytesSent.total
+        statistics.syncBytesReceived = syncBytesReceived.total
+        return statistics
+    }
+}

@@ -1,0 +1,50 @@
+extension BCache {
+    /// The cache's counters since it was made (the same values go to swift-metrics, labelled
+    /// `bcache_<name>`).
+    public struct Statistics: Hashable, Sendable {
+        /// `get` calls that found a value.
+        public var hits = 0
+        /// `get` calls that found nothing.
+        public var misses = 0
+        /// Local writes (`set`).
+        public var sets = 0
+        /// Local deletes (including `set` with a TTL ≤ 0).
+        public var deletes = 0
+        /// Filler calls (one per single-flight group).
+        public var fills = 0
+        /// Filler calls that threw or timed out.
+        public var fillFailures = 0
+        /// Write deltas queued for gossip.
+        public var deltasQueued = 0
+        /// Gossip payloads broadcast, each a batch of deltas.
+        public var payloadsBroadcast = 0
+        /// Bytes of those payloads.
+        public var payloadBytesBroadcast = 0
+        /// Deltas too large for one gossip payload: left to anti-entropy.
+        public var deltasLeftToSync = 0
+        /// Deltas the membership refused (node stopped): left to anti-entropy.
+        public var broadcastFailures = 0
+        /// Gossip payloads received from other nodes.
+        public var payloadsReceived = 0
+        /// Remote records that changed the store (from gossip or anti-entropy).
+        public var recordsApplied = 0
+        /// Remote records refused for a timestamp too far ahead of this node's clock.
+        public var clockRejections = 0
+        /// Payloads or sync frames that did not decode (nothing was changed).
+        public var decodeFailures = 0
+        /// Anti-entropy exchanges completed, on either side.
+        public var syncRounds = 0
+        /// Anti-entropy exchanges that failed (stream broken, peer misbehaving).
+        public var syncFailures = 0
+        /// Records sent by anti-entropy.
+        public var syncRecordsSent = 0
+        /// Records received by anti-entropy.
+        public var syncRecordsReceived = 0
+        /// Bytes sent by anti-entropy.
+        public var syncBytesSent = 0
+        /// Bytes received by anti-entropy.
+        public var syncBytesReceived = 0
+
+        public init() {}
+    }
+}

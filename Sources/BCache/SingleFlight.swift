@@ -1,0 +1,118 @@
+import Synchronization
+
+/// One fill per key however many tasks miss it at once: the first caller starts the fill, the
+/// others wait for its outcome.
+///
+/// The fill runs in its own unstructured task, so cancelling a waiter (even the first) only
+/// releases that waiter with a `CancellationError`; the fill goes on for the others. The
+/// outcome, value or error, goes to every waiter and is then forgotten: an error is not cached,
+/// the next miss fills again. With a timeout, the waiters get ``BCacheError/Code/fillTimedOut``
+/// when the fill has not finished in time, and the fill task is cancelled.
+final class SingleFlight: Sendable {
+    typealias Outcome = Result<[UInt8], any Error>
+
+    private struct Flight {
+        var id: UInt64
+        var waiters: [UInt64: CheckedContinuation<Outcome, Never>] = [:]
+        var tasks: [Task<Void, Never>] = []
+    }
+
+    private struct State {
+        var flights: [String: Flight] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    /// How many tasks wait for the fill of `key` now.
+    func waiterCount(forKey key: String) -> Int {
+        state.withLock { $0.flights[key]?.waiters.count ?? 0 }
+    }
+
+    /// The outcome of the fill of `key`: joins the one in flight or starts `fill`.
+    func value(
+        for key: String, timeout: Duration?, fill: @escaping @Sendable () async throws -> [UInt8]
+    ) async throws -> [UInt8] {
+        let waiter = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        let outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+                enum Start {
+                    case cancelled, joined
+                    case lead(UInt64)
+                }
+                let start = state.withLock { state -> Start in
+                    if Task.isCancelled { return .cancelled }
+                    if state.flights[key] != nil {
+                        state.flights[key]?.waiters[waiter] = continuation
+                        return .joined
+                    }
+                    state.nextID += 1
+                    var flight = Flight(id: state.nextID)
+                    flight.waiters[waiter] = continuation
+                    state.flights[key] = flight
+                    return .lead(flight.id)
+                }
+                switch start {
+                case .cancelled: continuation.resume(returning: .failure(CancellationError()))
+                case .joined: break
+                case .lead(let flight): launch(key: key, flight: flight, timeout: timeout, fill: fill)
+                }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state in
+                state.flights[key]?.waiters.removeValue(forKey: waiter)
+            }
+            continuation?.resume(returning: .failure(CancellationError()))
+        }
+        return try outcome.get()
+    }
+
+    private func launch(
+        key: String, flight: UInt64, timeout: Duration?, fill: @escaping @Sendable () async throws -> [UInt8]
+    ) {
+        var tasks = [
+            Task {
+                let outcome: Outcome
+                do {
+                    outcome = .success(try await fill())
+                } catch {
+                    outcome = .failure(error)
+                }
+                self.complete(key: key, flight: flight, with: outcome)
+            }
+        ]
+        if let timeout {
+            tasks.append(
+                Task {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    let error = BCacheError(.fillTimedOut, "the filler of '\(key)' did not return within \(timeout)")
+                    self.complete(key: key, flight: flight, with: .failure(error))
+                })
+        }
+        // The flight may already be over (a fast fill): then the tasks left are cancelled.
+        let stored = state.withLock { state -> Bool in
+            guard state.flights[key]?.id == flight else { return false }
+            state.flights[key]?.tasks = tasks
+            return true
+        }
+        if !stored {
+            for task in tasks { task.cancel() }
+        }
+    }
+
+    private func complete(key: String, flight: UInt64, with outcome: Outcome) {
+        let finished = state.withLock { state -> Flight? in
+            guard state.flights[key]?.id == flight else { return nil }
+            return state.flights.removeValue(forKey: key)
+        }
+        guard let finished else { return }
+        // Cancels the other task: the timer after a fill, the fill after a timeout.
+        for task in finished.tasks { task.cancel() }
+        for waiter in finished.waiters.values { waiter.resume(returning: outcome) }
+    }
+}

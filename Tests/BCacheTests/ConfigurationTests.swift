@@ -1,0 +1,62 @@
+import BCache
+import BCacheMembership
+import BCacheTransport
+import Logging
+import Testing
+
+/// Configuration mistakes are reported at creation with a message naming the setting.
+@Suite struct ConfigurationTests {
+    func configuration(_ network: InMemoryNetwork) -> BCache.Configuration {
+        var configuration = BCache.Configuration(transport: .inMemory(network))
+        configuration.listen = "10.0.0.1:7946"
+        configuration.logger = Logger(label: "config", factory: { _ in SwiftLogNoOpLogHandler() })
+        return configuration
+    }
+
+    @Test func anUnparseableSeedNamesTheSeed() async throws {
+        var configuration = configuration(InMemoryNetwork(seed: 1))
+        configuration.seeds = ["10.0.0.2:7946", "10.0.0.3"]
+        let error = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains("seeds[1]") == true)
+    }
+
+    @Test func anUnparseableListenAddressIsAnError() async throws {
+        var configuration = configuration(InMemoryNetwork(seed: 1))
+        configuration.listen = "not an address"
+        let error = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains("listen") == true)
+    }
+
+    @Test func nonPositiveSizesAreErrors() async throws {
+        var configuration = configuration(InMemoryNetwork(seed: 1))
+        configuration.maxKeys = 0
+        let keys = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration) }
+        #expect(keys?.message.contains("maxKeys") == true)
+        configuration.maxKeys = 10
+        configuration.maxBytes = -1
+        let bytes = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration) }
+        #expect(bytes?.message.contains("maxBytes") == true)
+    }
+
+    @Test func anAddressInUseIsATransportError() async throws {
+        let network = InMemoryNetwork(seed: 1)
+        let first = try await BCache(configuration: configuration(network))
+        let error = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration(network)) }
+        #expect(error?.code == .transportFailed)
+        await first.shutdown()
+    }
+
+    @Test func aSeedThatNeverAnswersFailsStart() async throws {
+        var configuration = configuration(InMemoryNetwork(seed: 1))
+        configuration.seeds = ["10.0.0.9:7946"]
+        configuration.membership = .fastTesting
+        configuration.membership.joinMaxAttempts = 2
+        let cache = try await BCache(configuration: configuration)
+        let error = await #expect(throws: BCacheError.self) { try await cache.start() }
+        #expect(error?.code == .joinFailed)
+        let again = await #expect(throws: BCacheError.self) { try await cache.start() }
+        #expect(again?.code == .stopped)
+    }
+}

@@ -1,0 +1,75 @@
+import BCache
+import BCacheCore
+import BCacheMembership
+import BCacheTransport
+import Logging
+import Testing
+
+/// A member that gossips garbage or breaks the sync conversation changes nothing; it is counted.
+@Suite struct HostileInputTests {
+    /// Answers every push-pull's anti-entropy with a frame that does not decode.
+    struct GarbageSync: Membership.PushPullExtension {
+        func initiate(over channel: Membership.PushPullChannel) async throws {
+            try await channel.send([0x01, 0xFF])
+            _ = try await channel.receive()
+        }
+
+        func respond(over channel: Membership.PushPullChannel) async throws {
+            _ = try await channel.receive()
+            try await channel.send([0x03, 0x01, 0x05, 0xFF])
+        }
+    }
+
+    /// A raw membership node on the cluster's network, joined through node 0.
+    func withRogueNode(
+        _ cluster: CacheCluster, _ body: (Membership.Node) async throws -> Void
+    ) async throws {
+        let transport = try cluster.network.makeTransport(address: NodeAddress(host: "10.0.0.99", port: 7946))
+        var configuration = Membership.Node.Configuration(name: "rogue")
+        configuration.clusterLabel = "test"
+        configuration.settings = .fastTesting
+        let rogue = Membership.Node(
+            configuration: configuration, transport: transport,
+            logger: Logger(label: "rogue", factory: { _ in SwiftLogNoOpLogHandler() }), pushPullExtension: GarbageSync()
+        )
+        try await withThrowingTaskGroup { group in
+            group.addTask { try await rogue.run() }
+            try await rogue.join(seeds: [NodeAddress(host: "10.0.0.1", port: 7946)])
+            do {
+                try await body(rogue)
+            } catch {
+                await rogue.stop()
+                throw error
+            }
+            await rogue.stop()
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func garbagePayloadsAreCountedAndChangeNothing() async throws {
+        try await withCacheCluster(nodes: 2, seed: 501) { cluster in
+            let caches = cluster.caches
+            try caches[0].set("k", "v", ttl: nil)
+            try await eventually("k on node 1") { caches[1].getString("k") == "v" }
+            try await withRogueNode(cluster) { rogue in
+                try rogue.broadcast(userPayload: [0xFF, 0x00, 0x01])
+                try rogue.broadcast(userPayload: [RecordCodec.formatVersion, 0x05, 0x00])
+                try await eventually("both nodes counted the garbage") {
+                    caches.allSatisfy { $0.statistics.decodeFailures >= 2 }
+                }
+            }
+            #expect(caches.allSatisfy { $0.count == 1 && $0.getString("k") == "v" })
+        }
+    }
+
+    @Test func aPeerBreakingTheSyncConversationIsCountedAndChangesNothing() async throws {
+        try await withCacheCluster(nodes: 1, seed: 502) { cluster in
+            let cache = cluster.caches[0]
+            try cache.set("k", "v", ttl: nil)
+            try await withRogueNode(cluster) { _ in
+                try await eventually("the failed sync counted") { cache.statistics.syncFailures >= 1 }
+            }
+            #expect(cache.count == 1 && cache.getString("k") == "v")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import BCache
+import BCacheMembership
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// Starting and stopping: by hand, and as a swift-service-lifecycle `Service`.
+@Suite struct LifecycleTests {
+    @Test func gracefulShutdownOfAServiceGroupMakesTheNodeLeave() async throws {
+        try await withCacheCluster(nodes: 2, seed: 401) { cluster in
+            try cluster.caches[0].set("before", "joined", ttl: nil)
+            let service = try await BCache(configuration: cluster.configuration(index: 2))
+            let group = ServiceGroup(
+                services: [service], logger: Logger(label: "group", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let running = Task { try await group.run() }
+            try await eventually("the service joined and synced") {
+                cluster.caches[0].members.contains { $0.name == "node-2" && $0.status.isAlive }
+                    && service.getString("before") == "joined"
+            }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            try await eventually("node 0 sees node-2 as left") {
+                cluster.caches[0].members.contains { $0.name == "node-2" && $0.status.hasLeft }
+            }
+        }
+    }
+
+    @Test func shutdownByHandLeavesAndKeepsTheDataElsewhere() async throws {
+        try await withCacheCluster(nodes: 2, seed: 402) { cluster in
+            let caches = cluster.caches
+            try caches[1].set("written by node 1", "kept", ttl: nil)
+            try await eventually("the write on node 0") { caches[0].getString("written by node 1") == "kept" }
+            await caches[1].shutdown()
+            try await eventually("node 0 sees node-1 as left") {
+                caches[0].members.contains { $0.name == "node-1" && $0.status.hasLeft }
+            }
+            #expect(caches[0].getString("written by node 1") == "kept")
+            let restart = await #expect(throws: BCacheError.self) { try await caches[1].start() }
+            #expect(restart?.code == .stopped)
+        }
+    }
+
+    @Test func runningTwiceIsAnError() async throws {
+        try await withCacheCluster(nodes: 1, seed: 403) { cluster in
+            let error = await #expect(throws: BCacheError.self) { try await cluster.caches[0].run() }
+            #expect(error?.code == .alreadyStarted)
+        }
+    }
+
+    @Test func cancellingRunStopsTheNode() async throws {
+        let cluster = CacheCluster(seed: 404)
+        let cache = try await BCache(configuration: cluster.configuration(index: 0))
+        let running = Task { try await cache.run() }
+        try await eventually("the node started a cluster") { cache.members.count == 1 }
+        running.cancel()
+        try await running.value
+        let error = await #expect(throws: BCacheError.self) { try await cache.start() }
+        #expect(error?.code == .stopped)
+        await cluster.shutdown()
+    }
+}

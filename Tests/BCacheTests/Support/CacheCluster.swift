@@ -1,0 +1,127 @@
+import BCache
+import BCacheCore
+import BCacheMembership
+import BCacheTransport
+import Logging
+
+/// BCache nodes on one in-memory network in real time, with membership timing short enough for
+/// tests that poll with deadlines.
+struct CacheCluster {
+    let network: InMemoryNetwork
+    let wallClock: WallClock
+    private(set) var caches: [BCache] = []
+    /// The membership's user-payload queue bound for the nodes made from now on.
+    var userPayloadQueueLimit = Membership.Settings.fastTesting.userPayloadQueueLimit
+
+    init(seed: UInt64, wallClock: WallClock = .system) {
+        network = InMemoryNetwork(seed: seed, clock: .real)
+        self.wallClock = wallClock
+    }
+
+    /// The listen address of node `index`: `10.0.0.<index + 1>:7946` (in-memory, not a socket).
+    static func address(of index: Int) -> String { "10.0.0.\(index + 1):7946" }
+
+    /// A configuration for node `index` joining through node 0 (or starting the cluster).
+    func configuration(index: Int) -> BCache.Configuration {
+        var configuration = BCache.Configuration(transport: .inMemory(network))
+        configuration.listen = Self.address(of: index)
+        configuration.seeds = index == 0 ? [] : [Self.address(of: 0)]
+        configuration.nodeName = "node-\(index)"
+        configuration.clusterLabel = "test"
+        configuration.membership = .fastTesting
+        configuration.membership.userPayloadQueueLimit = userPayloadQueueLimit
+        configuration.wallClock = wallClock
+        configuration.logger = Logger(label: "node-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })
+        return configuration
+    }
+
+    /// Makes and starts node `caches.count`; returns it.
+    @discardableResult
+    mutating func addNode() async throws -> BCache {
+        let cache = try await BCache(configuration: configuration(index: caches.count))
+        try await cache.start()
+        caches.append(cache)
+        return cache
+    }
+
+    /// Waits until every node sees every other as alive.
+    func waitForFullMembership() async throws {
+        let names = Set(caches.map(\.name))
+        try await eventually("all nodes see \(names) alive") {
+            caches.allSatisfy { cache in
+                Set(cache.members.filter { $0.status.isAlive }.map(\.name)) == names
+            }
+        }
+    }
+
+    /// Shuts every node down.
+    func shutdown() async {
+        for cache in caches { await cache.shutdown() }
+    }
+}
+
+/// Runs `body` with a started cluster of `count` nodes, all seeing each other; shuts it down
+/// afterwards, also when `body` throws.
+func withCacheCluster(
+    nodes count: Int, seed: UInt64, wallClock: WallClock = .system,
+    _ body: (inout CacheCluster) async throws -> Void
+) async throws {
+    var cluster = CacheCluster(seed: seed, wallClock: wallClock)
+    do {
+        for _ in 0..<count { try await cluster.addNode() }
+        try await cluster.waitForFullMembership()
+        try await body(&cluster)
+    } catch {
+        await cluster.shutdown()
+        throw error
+    }
+    await cluster.shutdown()
+}
+
+/// A condition that did not come true in time.
+struct TimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` every 5 ms until it holds.
+///
+/// - Throws: ``TimedOut`` naming `what` after `limit` of real time (generous: the whole package's
+///   tests may share 2 cores).
+func eventually(
+    _ what: @autoclosure () -> String, within limit: Duration = .seconds(20), _ condition: () -> Bool
+) async throws {
+    let start = ContinuousClock.now
+    while !condition() {
+        guard ContinuousClock.now - start < limit else {
+            throw TimedOut(description: "still not true after \(limit): \(what())")
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+extension Membership.Settings {
+    /// Membership timing for real-time tests: probes every 200 ms, gossip every 20 ms, push-pull
+    /// (and so anti-entropy) and reconnection every 500 ms.
+    static var fastTesting: Membership.Settings {
+        var settings = Membership.Settings.local
+        settings.probeInterval = .milliseconds(200)
+        settings.probeTimeout = .milliseconds(100)
+        settings.gossipInterval = .milliseconds(20)
+        settings.pushPullInterval = .milliseconds(500)
+        settings.reconnectInterval = .milliseconds(500)
+        settings.joinRetryInterval = .milliseconds(100)
+        settings.leaveTimeout = .milliseconds(200)
+        settings.retransmitMultiplier = 4
+        return settings
+    }
+}
+
+/// A single node that never starts: for the local API (reads, writes, filler, Codable).
+func makeLocalCache(wallClock: WallClock = .system) async throws -> BCache {
+    let network = InMemoryNetwork(seed: 1, clock: .real)
+    var configuration = BCache.Configuration(transport: .inMemory(network))
+    configuration.listen = "10.0.0.1:7946"
+    configuration.wallClock = wallClock
+    configuration.logger = Logger(label: "local", factory: { _ in SwiftLogNoOpLogHandler() })
+    return try await BCache(configuration: configuration)
+}
