@@ -102,9 +102,11 @@ struct AntiEntropy: Membership.PushPullExtension {
             }
             records.removeAll(keepingCapacity: true)
         }
-        for bucket in buckets {
-            records.append(contentsOf: store.records(inBucket: bucket))
-            // Encode in groups, so that the records of many buckets are not all held twice.
+        // One scan per shard for all of its differing buckets; encoded shard by shard, so that
+        // the records of many buckets are not all held twice.
+        let bucketsByShard = Dictionary(grouping: buckets) { store.shardIndex(ofBucket: $0) }
+        for shard in bucketsByShard.keys.sorted() {
+            records.append(contentsOf: store.records(inBuckets: bucketsByShard[shard]!))
             if records.count >= 4096 { encodeCollected() }
         }
         encodeCollected()

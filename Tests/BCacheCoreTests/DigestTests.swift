@@ -90,6 +90,21 @@ import Testing
         }
     }
 
+    @Test func recordsOfManyBucketsAreTheUnionOfEachBucketsRecords() throws {
+        let all = records(count: 2_000, seed: 5)
+        let store = TestStores.store(TestStores.configuration(shardCount: 8))
+        for record in all { try store.merge(record) }
+        // Buckets spread over several shards, with an out-of-range number a peer might send.
+        let wanted = [3, 4, 11, 12, 500, 1023]
+        let together = store.records(inBuckets: wanted + [-1, BucketDigests.bucketCount])
+        let oneByOne = wanted.flatMap { store.records(inBucket: $0) }
+        #expect(!oneByOne.isEmpty)
+        #expect(Set(together.map(\.key)) == Set(oneByOne.map(\.key)))
+        #expect(together.count == oneByOne.count)
+        #expect(Set(wanted.map { store.shardIndex(ofBucket: $0) }).count > 1)
+        #expect(store.records(inBuckets: 0..<BucketDigests.bucketCount).count == all.count)
+    }
+
     @Test func recordsOfOneBucketRebuildItsDigest() throws {
         let all = records(count: 1_000, seed: 8)
         let store = TestStores.store()

@@ -201,10 +201,35 @@ public final class CacheStore: Sendable {
     ///
     /// Scans the bucket's shard: O(entries in the shard).
     public func records(inBucket bucket: Int) -> [CacheRecord] {
-        guard bucket >= 0, bucket < BucketDigests.bucketCount else { return [] }
-        return shards[bucket & shardMask].state.withLock { state in
-            state.records(inBucket: bucket)
+        records(inBuckets: [bucket])
+    }
+
+    /// Every record (live and tombstone) of the given buckets, scanning each shard that owns one
+    /// of them once (a per-bucket loop would scan a shard once per bucket: 64 times for a full
+    /// sync with 16 shards). Bucket numbers out of range (they may come from a peer) are ignored.
+    ///
+    /// Pass the buckets of one shard at a time (see ``shardIndex(ofBucket:)``) to bound how many
+    /// records one call returns.
+    public func records(inBuckets buckets: some Sequence<Int>) -> [CacheRecord] {
+        var wantedByShard: [[Bool]?] = Array(repeating: nil, count: shards.count)
+        for bucket in buckets where bucket >= 0 && bucket < BucketDigests.bucketCount {
+            let shard = bucket & shardMask
+            if wantedByShard[shard] == nil {
+                wantedByShard[shard] = Array(repeating: false, count: BucketDigests.bucketCount)
+            }
+            wantedByShard[shard]![bucket] = true
         }
+        var result: [CacheRecord] = []
+        for (shard, wanted) in wantedByShard.enumerated() {
+            guard let wanted else { continue }
+            result.append(contentsOf: shards[shard].state.withLock { $0.records(inBuckets: wanted) })
+        }
+        return result
+    }
+
+    /// The shard that owns `bucket`: buckets of one shard are listed by one scan.
+    public func shardIndex(ofBucket bucket: Int) -> Int {
+        bucket & shardMask
     }
 
     // MARK: Size and maintenance

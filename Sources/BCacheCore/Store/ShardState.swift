@@ -4,7 +4,7 @@
 /// linked by `Int32` indices into the LRU list (live entries) and the tombstone list. The
 /// shard's bucket digests and its hybrid logical clock live here too, so that one lock covers
 /// every change and its digest update. Every operation is O(1) except ``sweep(budget:now:)``
-/// (bounded by its budget) and ``records(inBucket:)`` (a scan of the shard).
+/// (bounded by its budget) and ``records(inBuckets:)`` (a scan of the shard).
 struct ShardState: ~Copyable {
     let limits: ShardLimits
     let nodeID: NodeID
@@ -200,11 +200,12 @@ struct ShardState: ~Copyable {
         return removed
     }
 
-    /// Every record (live and tombstone) whose key falls in `bucket`.
-    func records(inBucket bucket: Int) -> [CacheRecord] {
+    /// Every record (live and tombstone) whose key falls in a bucket `wanted` marks, in one scan
+    /// of the shard (`wanted` has ``BucketDigests/bucketCount`` flags).
+    func records(inBuckets wanted: [Bool]) -> [CacheRecord] {
         var result: [CacheRecord] = []
         for index in 0..<slots.count
-        where !slots[index].isFree && BucketDigests.bucket(forKeyHash: slots[index].keyHash) == bucket {
+        where !slots[index].isFree && wanted[BucketDigests.bucket(forKeyHash: slots[index].keyHash)] {
             result.append(slots[index].record)
         }
         return result

@@ -29,13 +29,9 @@ enum TestStores {
 
     /// Every record a store holds, by key.
     static func allRecords(_ store: CacheStore) -> [String: CacheRecord] {
-        var result: [String: CacheRecord] = [:]
-        for bucket in 0..<BucketDigests.bucketCount {
-            for record in store.records(inBucket: bucket) {
-                result[record.key] = record
-            }
-        }
-        return result
+        Dictionary(
+            store.records(inBuckets: 0..<BucketDigests.bucketCount).map { ($0.key, $0) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// The bytes one entry accounts for.
