@@ -133,7 +133,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheCoreTests",
-            dependencies: ["BCacheCore"],
+            // BCacheTransport only for its seedable SplitMix64, shared by every randomized test.
+            dependencies: ["BCacheCore", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

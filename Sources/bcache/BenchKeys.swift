@@ -1,3 +1,5 @@
+import BCacheTransport
+
 /// The keys of `bcache bench local`: which key numbers each thread uses, in which order.
 ///
 /// Keys look like `bench:key:00012345`: 18 UTF-8 bytes, longer than the 15 bytes Swift stores

@@ -1,4 +1,5 @@
 import BCacheCore
+import BCacheTransport
 import Testing
 
 /// Per-bucket digests: order-independent, exactly invertible, sensitive to every version.

@@ -1,4 +1,5 @@
 import BCacheCore
+import BCacheTransport
 import Testing
 
 /// Records and batches decode to exactly what was encoded, and `encodeBatches` packs them into

@@ -1,4 +1,5 @@
 import BCacheCore
+import BCacheTransport
 import Testing
 
 @Suite struct LRUEvictionTests {

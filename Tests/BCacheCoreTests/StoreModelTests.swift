@@ -1,4 +1,5 @@
 import BCacheCore
+import BCacheTransport
 import Testing
 
 /// Random operations on a one-shard store and on ``StoreModel``, compared after every step:

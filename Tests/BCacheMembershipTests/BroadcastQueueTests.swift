@@ -1,4 +1,5 @@
 import BCacheCore
+import BCacheTransport
 import Testing
 
 @testable import BCacheMembership

@@ -1,4 +1,5 @@
 import BCacheCore
+import BCacheTransport
 
 /// Builders for stores driven by a manual clock.
 enum TestStores {

@@ -1,3 +1,5 @@
+import BCacheTransport
+
 /// A min-heap of actions by time, first-scheduled first among equal times: the simulation's
 /// timer wheel and network in flight.
 struct EventQueue<Action> {
@@ -56,19 +58,5 @@ struct EventQueue<Action> {
     }
 }
 
-/// SplitMix64: the simulation's own seeded randomness (loss, latency), independent of the nodes'.
-struct SimulationRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The simulation's own seeded randomness (loss, latency), independent of the nodes'.
+typealias SimulationRandom = SplitMix64
