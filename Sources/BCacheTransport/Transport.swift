@@ -19,7 +19,9 @@ public protocol Transport: Sendable {
     /// The largest packet ``send(_:to:)`` accepts, in bytes.
     var maxPacketSize: Int { get }
 
-    /// The largest frame a stream accepts, in bytes, in either direction.
+    /// The largest frame a stream accepts, in bytes, in either direction; 0 for a transport
+    /// without streams (plain UDP), whose ``openStream(to:)`` throws `unsupported`. Wrappers
+    /// (the secure transport) rely on that convention.
     var maxFrameSize: Int { get }
 
     /// Sends one packet, unreliably.
