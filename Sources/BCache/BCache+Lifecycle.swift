@@ -134,8 +134,10 @@ extension BCache {
         }
     }
 
-    /// Sets the entries, bytes, tombstones and reachable members gauges.
+    /// Sets the entries, bytes, tombstones and reachable members gauges, and adds the reads
+    /// counted since the last report to the hit and miss counters.
     func reportGauges() {
+        reads.report(store)
         gauges.entries.record(store.count)
         gauges.bytes.record(store.byteCount)
         gauges.tombstones.record(store.tombstoneCount)

@@ -52,6 +52,7 @@ public final class BCache: Service, Sendable {
     let seeds: [NodeAddress]
     let lifecycle = Lifecycle()
     let gauges: CacheGauges
+    let reads: ReadCountReporter
     let changes: ChangeFeed
 
     /// Makes a node: checks the configuration, binds the transport. Nothing is sent until
@@ -96,6 +97,7 @@ public final class BCache: Service, Sendable {
         self.seeds = parsed.seeds
         self.changes = changes
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
+        self.reads = ReadCountReporter(dimensions: dimensions, factory: metricsFactory)
         self.batcher = ReplicationBatcher(
             node: node, flushDelay: configuration.flushDelay, counters: counters, logger: logger)
     }
@@ -104,9 +106,9 @@ public final class BCache: Service, Sendable {
 
     /// The value of `key`, or nil when absent, deleted or expired.
     public func get(_ key: String) -> [UInt8]? {
-        let value = store.get(key)
-        (value == nil ? counters.misses : counters.hits).increment()
-        return value
+        // Hits and misses are counted by the store's shards and reported to the metrics
+        // backend by the sweep loop: no shared counter on the read path.
+        store.get(key)
     }
 
     /// The value of `key` as UTF-8 text (invalid sequences repaired), or nil when absent.
@@ -171,7 +173,11 @@ public final class BCache: Service, Sendable {
     public var members: [Membership.Member] { node.members }
 
     /// The cache's counters.
-    public var statistics: Statistics { counters.snapshot }
+    public var statistics: Statistics {
+        var statistics = counters.snapshot
+        (statistics.hits, statistics.misses) = store.readCounts
+        return statistics
+    }
 
     /// `duration` in whole milliseconds, rounded up (so a positive TTL never becomes 0),
     /// saturating.

@@ -1,9 +1,8 @@
 import CoreMetrics
 
-/// Every counter of one cache, updated from the hot path without a lock.
+/// Every counter of one cache. Reads are not here: the store counts hits and misses per shard
+/// (see ``ReadCountReporter``).
 final class CacheCounters: Sendable {
-    let hits: CountedMetric
-    let misses: CountedMetric
     let sets: CountedMetric
     let deletes: CountedMetric
     let fills: CountedMetric
@@ -28,8 +27,6 @@ final class CacheCounters: Sendable {
         func metric(_ name: String) -> CountedMetric {
             CountedMetric(label: "bcache_\(name)", dimensions: dimensions, factory: factory)
         }
-        hits = metric("hits")
-        misses = metric("misses")
         sets = metric("sets")
         deletes = metric("deletes")
         fills = metric("fills")
@@ -54,8 +51,6 @@ final class CacheCounters: Sendable {
     /// A snapshot of every counter.
     var snapshot: BCache.Statistics {
         var statistics = BCache.Statistics()
-        statistics.hits = hits.total
-        statistics.misses = misses.total
         statistics.sets = sets.total
         statistics.deletes = deletes.total
         statistics.fills = fills.total

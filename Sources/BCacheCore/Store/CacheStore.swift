@@ -227,6 +227,17 @@ public final class CacheStore: Sendable {
         return result
     }
 
+    /// How many ``get(_:)`` calls found a value (`hits`) and how many did not (`misses`) since
+    /// the store was made. Counted per shard under the lock each read takes anyway, so that
+    /// counting adds no shared atomic to the read path; this sums the shards.
+    public var readCounts: (hits: Int, misses: Int) {
+        shards.reduce(into: (hits: 0, misses: 0)) { total, shard in
+            let (hits, misses) = shard.state.withLock { ($0.hits, $0.misses) }
+            total.hits += hits
+            total.misses += misses
+        }
+    }
+
     /// The shard that owns `bucket`: buckets of one shard are listed by one scan.
     public func shardIndex(ofBucket bucket: Int) -> Int {
         bucket & shardMask

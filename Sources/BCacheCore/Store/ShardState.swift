@@ -14,6 +14,10 @@ struct ShardState: ~Copyable {
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
     var tableShift: UInt64 = 64 - 4
     var indexedCount = 0
+    /// Reads that found a value, and reads that did not: counted here, under the lock the read
+    /// holds anyway, rather than on a counter every thread writes.
+    var hits = 0
+    var misses = 0
 
     var freeHead: Int32 = Slot.none
     var liveHead: Int32 = Slot.none
@@ -52,18 +56,26 @@ struct ShardState: ~Copyable {
     /// Reads the wall clock only when the entry has an expiry, so that the common no-TTL hit
     /// pays no clock read.
     mutating func get(_ key: String, keyHash: UInt64, wallClock: WallClock) -> [UInt8]? {
-        guard let found = find(key, keyHash: keyHash) else { return nil }
+        guard let found = find(key, keyHash: keyHash) else {
+            misses &+= 1
+            return nil
+        }
         let index = Int(found.slot)
         let deadline = slots[index].deadline
-        if deadline & Slot.tombstoneBit != 0 { return nil }
+        if deadline & Slot.tombstoneBit != 0 {
+            misses &+= 1
+            return nil
+        }
         if deadline != Slot.neverExpires {
             let now = wallClock.nowMillis()
             if now >= deadline {
                 expire(slot: found.slot, cell: found.cell, now: now)
+                misses &+= 1
                 return nil
             }
         }
         touch(found.slot)
+        hits &+= 1
         return slots[index].bytes.value
     }
 
