@@ -1,5 +1,6 @@
 import BCacheCore
 import BCacheMembership
+import BCacheTransport
 import CoreMetrics
 import Logging
 

@@ -14,14 +14,8 @@ import Testing
 
         var provider: TransportProvider {
             switch self {
-            case .udpAndTCP:
-                TransportProvider { address in
-                    try await UDPTCPTransport.bind(configuration: .init(host: address.host, port: address.port))
-                }
-            case .tcpOnly:
-                TransportProvider { address in
-                    try await TCPTransport.bind(configuration: .init(host: address.host, port: address.port))
-                }
+            case .udpAndTCP: .udpAndTCP()
+            case .tcpOnly: .tcp()
             }
         }
     }

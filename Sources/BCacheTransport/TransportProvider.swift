@@ -1,16 +1,17 @@
-import BCacheTransport
-
-/// How a ``BCache`` gets its ``BCacheTransport/Transport``: made from the parsed listen address
-/// when the cache is made.
+/// How a cache gets its ``Transport``: made from the parsed listen address when the cache is made.
 ///
-/// The socket transports add their own constructors in their modules (for example a
-/// `.udpAndTCP()` extension), so this module does not depend on NIO.
+/// The socket transports add their own constructors in their modules (`.udp()` in
+/// `BCacheTransportUDP`, `.tcp()` and `.udpAndTCP()` in `BCacheTransportTCP`), and `BCacheSecure`
+/// adds `.encrypted(keyring:)` to wrap any of them, so this module depends on no socket library
+/// and a test target can use `.inMemory(network)` alone.
 ///
 /// # Usage
 ///
 /// ```swift
 /// configuration.transport = .inMemory(network)      // tests: a simulated network
 /// configuration.transport = .custom(myTransport)    // any Transport, already bound
+/// configuration.transport = .udpAndTCP()             // import BCacheTransportTCP
+/// configuration.transport = .udpAndTCP().encrypted(keyring: keyring)   // import BCacheSecure
 /// ```
 public struct TransportProvider: Sendable {
     /// Makes the transport, bound to the listen address.
