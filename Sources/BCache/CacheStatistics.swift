@@ -45,6 +45,7 @@ extension BCache {
         /// Bytes received by anti-entropy.
         public var syncBytesReceived = 0
 
+        /// Every counter at zero.
         public init() {}
     }
 }

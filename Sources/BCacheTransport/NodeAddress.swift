@@ -12,7 +12,9 @@ public struct NodeAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// The host, without brackets for IPv6 (`::1`).
     public var host: String
+    /// The port.
     public var port: UInt16
+    /// Whether the host is an IPv4 or IPv6 literal or a name to resolve.
     public var kind: Kind
 
     /// An address from its parts. The kind is inferred from `host`.

@@ -35,6 +35,7 @@ extension Membership {
         /// This node as first announced to the others (``updateMetadata(_:)`` announces newer
         /// metadata; ``members`` has the current value).
         public let identity: NodeIdentity
+        /// The configuration the node was made with.
         public let configuration: Configuration
         /// The transport the node owns: it closes it when it stops.
         public let transport: any Transport

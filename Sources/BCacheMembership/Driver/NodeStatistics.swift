@@ -28,6 +28,7 @@ extension Membership.Node {
         /// Delivered user payloads dropped from a full subscriber buffer.
         public var payloadsDropped = 0
 
+        /// Every count at zero.
         public init() {}
 
         /// Decode failures of any reason.
