@@ -19,12 +19,14 @@ let package = Package(
             name: "HummingbirdService",
             dependencies: [
                 .product(name: "BCache", package: "bcache"),
+                .product(name: "BCacheMembership", package: "bcache"),
                 .product(name: "BCacheTransportTCP", package: "bcache"),
                 .product(name: "BCacheSecure", package: "bcache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),

@@ -10,7 +10,7 @@ import Synchronization
 /// node.
 ///
 /// Reads and writes are synchronous and never wait on the network: a write is applied to the
-/// local ``BCacheCore/CacheStore`` with a new version, then queued as a delta that the
+/// local `CacheStore` with a new version, then queued as a delta that the
 /// membership gossips to the other nodes (batched, within about a millisecond). Anti-entropy on
 /// every push-pull (on join, after a partition heals, and periodically) repairs whatever gossip
 /// missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
@@ -119,7 +119,7 @@ public final class BCache: Service, Sendable {
     /// Stores `value` under `key` on this node and replicates it to the others. Expires after
     /// `ttl` (never when nil); a `ttl` of zero or less deletes the key, as in the Go library.
     ///
-    /// - Throws: ``BCacheCore/StoreError`` when the key or the value is larger than the limits;
+    /// - Throws: `StoreError` when the key or the value is larger than the limits;
     ///   nothing changes then.
     public func set(_ key: String, _ value: [UInt8], ttl: Duration? = nil) throws(StoreError) {
         var ttlMillis: UInt64?
@@ -136,7 +136,7 @@ public final class BCache: Service, Sendable {
         changes.publish(ChangeEvent(key: key, kind: .set, isLocal: true))
     }
 
-    /// Stores `value`'s UTF-8 bytes; see ``set(_:_:ttl:)-([UInt8])``.
+    /// Stores `value`'s UTF-8 bytes; see ``set(_:_:ttl:)-(_,[UInt8],_)``.
     public func set(_ key: String, _ value: String, ttl: Duration? = nil) throws(StoreError) {
         try set(key, Array(value.utf8), ttl: ttl)
     }

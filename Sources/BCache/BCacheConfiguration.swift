@@ -42,7 +42,7 @@ extension BCache {
         public var clusterLabel: String = ""
         /// The membership protocol's timing (probe, gossip and push-pull intervals).
         ///
-        /// ``Membership/Settings/pushPullInterval`` is also the anti-entropy period.
+        /// `Membership.Settings.pushPullInterval` is also the anti-entropy period.
         public var membership: Membership.Settings = .lan
         /// How long a flush of replication deltas may wait after the first write of a batch.
         public var flushDelay: Duration = .milliseconds(1)

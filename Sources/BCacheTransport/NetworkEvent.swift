@@ -5,7 +5,9 @@
 public struct NetworkEvent: Hashable, Sendable, CustomStringConvertible {
     /// What happened to the packet.
     public enum Outcome: Hashable, Sendable {
+        /// The packet reached its receiver.
         case delivered
+        /// The packet was lost, for this reason.
         case dropped(NetworkStatistics.DropReason)
     }
 

@@ -5,8 +5,11 @@
 public struct NodeAddress: Hashable, Sendable, CustomStringConvertible {
     /// What kind of host this is.
     public enum Kind: Hashable, Sendable {
+        /// An IPv4 literal, as `10.0.0.1`.
         case ipv4
+        /// An IPv6 literal, as `::1`.
         case ipv6
+        /// A name to resolve, as `cache-1.internal`.
         case name
     }
 

@@ -1,4 +1,5 @@
 import BCache
+import BCacheMembership
 import Hummingbird
 
 /// The HTTP API: a cached slow lookup, direct access to the cache, and the cluster's state.

@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// An HTTP service whose instances share one cache: a slow lookup made on any instance is served
 /// from memory by all of them.
@@ -29,6 +30,9 @@ struct ServiceCommand: AsyncParsableCommand {
         help: "A node to join, host:port; repeat for several (env BCACHE_SEEDS, comma-separated).")
     var seeds: [String] = Self.environment("BCACHE_SEEDS").map { $0.split(separator: ",").map(String.init) } ?? []
 
+    @Option(help: "This node's member name, stable across restarts (env BCACHE_NODE_NAME; default: random).")
+    var name: String? = Self.environment("BCACHE_NODE_NAME")
+
     @Option(help: "A file holding the cluster key (bcache keygen): encrypts the cluster (env BCACHE_KEY_FILE).")
     var keyFile: String? = Self.environment("BCACHE_KEY_FILE")
 
@@ -50,6 +54,7 @@ struct ServiceCommand: AsyncParsableCommand {
         }
         configuration.listen = listen
         configuration.seeds = seeds
+        configuration.nodeName = name
         configuration.maxKeys = 100_000
         configuration.maxBytes = 64 << 20
         configuration.logger = logger
