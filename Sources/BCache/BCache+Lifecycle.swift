@@ -126,7 +126,8 @@ extension BCache {
         while true {
             reportGauges()
             do {
-                try await Task.sleep(for: configuration.sweepInterval)
+                let clock = configuration.clock
+                try await clock.sleep(until: clock.now + configuration.sweepInterval)
             } catch {
                 return
             }

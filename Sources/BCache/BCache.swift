@@ -86,8 +86,8 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.pushPullTimeout = configuration.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
         let node = Membership.Node(
-            configuration: nodeConfiguration, transport: transport, logger: logger, metricsFactory: metricsFactory,
-            pushPullExtension: antiEntropy)
+            configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
+            metricsFactory: metricsFactory, pushPullExtension: antiEntropy)
         self.configuration = configuration
         self.store = store
         self.node = node
@@ -99,7 +99,8 @@ public final class BCache: Service, Sendable {
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.reads = ReadCountReporter(dimensions: dimensions, factory: metricsFactory)
         self.batcher = ReplicationBatcher(
-            node: node, flushDelay: configuration.flushDelay, counters: counters, logger: logger)
+            node: node, flushDelay: configuration.flushDelay, clock: configuration.clock, counters: counters,
+            logger: logger)
     }
 
     // MARK: Reads and writes

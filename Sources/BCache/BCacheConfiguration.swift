@@ -57,6 +57,12 @@ extension BCache {
         public var transport: TransportProvider
         /// The wall clock of TTLs and versions; `.system` except in tests.
         public var wallClock: WallClock = .system
+        /// The monotonic clock of every wait: the membership's timers and push-pull timeouts,
+        /// the flush delay and the sweep interval. Real time (`ContinuousDriverClock`) except in
+        /// simulations, which pass a ``BCacheMembership/Membership/ManualDriverClock`` reading an
+        /// `InMemoryNetwork`'s manual time, so that minutes of a cluster's life run in seconds.
+        /// (A read-through fill's `timeout` stays in real time: it bounds the caller's wait.)
+        public var clock: any Membership.DriverClock = Membership.ContinuousDriverClock()
         /// Where the cache and its membership log.
         public var logger: Logger = Logger(label: "bcache")
         /// Where the cache's and the membership's metrics go; nil uses `MetricsSystem.factory`

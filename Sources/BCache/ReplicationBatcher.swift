@@ -23,16 +23,22 @@ final class ReplicationBatcher: Sendable {
     private let node: Membership.Node
     private let maxPayloadBytes: Int
     private let flushDelay: Duration
+    /// What the flush delay is measured on (real time, or a simulation's manual clock).
+    private let clock: any Membership.DriverClock
     private let counters: CacheCounters
     private let logger: Logger
     private let pending = Mutex(Pending())
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
 
-    init(node: Membership.Node, flushDelay: Duration, counters: CacheCounters, logger: Logger) {
+    init(
+        node: Membership.Node, flushDelay: Duration, clock: any Membership.DriverClock, counters: CacheCounters,
+        logger: Logger
+    ) {
         self.node = node
         self.maxPayloadBytes = node.maxUserPayloadSize
         self.flushDelay = flushDelay
+        self.clock = clock
         self.counters = counters
         self.logger = logger
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -79,7 +85,7 @@ final class ReplicationBatcher: Sendable {
     func runFlushLoop() async {
         for await _ in wakeups {
             do {
-                try await Task.sleep(for: flushDelay)
+                try await clock.sleep(until: clock.now + flushDelay)
             } catch {
                 break
             }
