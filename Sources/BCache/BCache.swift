@@ -10,8 +10,9 @@ import Synchronization
 /// node.
 ///
 /// Reads and writes are synchronous and never wait on the network: a write is applied to the
-/// local `CacheStore` with a new version, then queued as a delta that the
-/// membership gossips to the other nodes (batched, within about a millisecond). Anti-entropy on
+/// local ``BCacheCore/CacheStore`` with a new version, then queued as a delta sent to the other
+/// nodes at once (straight to each member in clusters of up to
+/// ``Configuration/directReplicationLimit`` members, by gossip in larger ones). Anti-entropy on
 /// every push-pull (on join, after a partition heals, and periodically) repairs whatever gossip
 /// missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
 /// wins everywhere.
@@ -99,8 +100,13 @@ public final class BCache: Service, Sendable {
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.reads = ReadCountReporter(dimensions: dimensions, factory: metricsFactory)
         self.batcher = ReplicationBatcher(
-            node: node, flushDelay: configuration.flushDelay, clock: configuration.clock, counters: counters,
-            logger: logger)
+            node: node,
+            settings: ReplicationBatcher.Settings(
+                directLimit: configuration.directReplicationLimit, flushDelay: configuration.flushDelay,
+                clock: configuration.clock,
+                maxPendingBytes: configuration.maxPendingReplicationBytes,
+                maxFrameBytes: configuration.maxSyncFrameBytes),
+            counters: counters, logger: logger)
     }
 
     // MARK: Reads and writes

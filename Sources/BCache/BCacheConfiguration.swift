@@ -44,8 +44,17 @@ extension BCache {
         ///
         /// `Membership.Settings.pushPullInterval` is also the anti-entropy period.
         public var membership: Membership.Settings = .lan
-        /// How long a flush of replication deltas may wait after the first write of a batch.
+        /// How long a delta may wait for its batch to fill when deltas are gossiped (clusters
+        /// larger than ``directReplicationLimit``). The direct path does not wait: it sends what
+        /// is pending as soon as the previous send is done.
         public var flushDelay: Duration = .milliseconds(1)
+        /// The most reachable members (this node included) for which each batch of deltas is
+        /// sent straight to every member, as packets (or over streams, for bursts and large
+        /// values); in larger clusters deltas ride the membership's gossip. 0 always gossips.
+        public var directReplicationLimit: Int = 32
+        /// The most bytes of deltas waiting to be sent; a write beyond it is not queued and is
+        /// left to anti-entropy (counted in ``BCache/Statistics/deltasLeftToSync``).
+        public var maxPendingReplicationBytes: Int = 64 << 20
         /// How often expired entries and due tombstones are reclaimed in the background.
         public var sweepInterval: Duration = .seconds(1)
         /// The largest anti-entropy frame, in bytes (also bounded by the transport's frame size); it
