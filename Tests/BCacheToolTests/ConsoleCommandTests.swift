@@ -29,6 +29,10 @@ import Testing
                 == .set(key: "my key", value: Array("café".utf8) + [0, 0x25], ttl: .zero))
     }
 
+    @Test func aNegativeTTLIsKeptForTheCacheToTreatAsADelete() throws {
+        #expect(try ConsoleCommand.parse("set k v -5") == .set(key: "k", value: Array("v".utf8), ttl: .seconds(-5)))
+    }
+
     @Test func blankLinesAndCommentsGetNoReply() throws {
         #expect(try ConsoleCommand.parse("") == nil)
         #expect(try ConsoleCommand.parse("   \t ") == nil)
@@ -50,6 +54,7 @@ import Testing
         ("set k v nan", .badTTL),
         ("set k v inf", .badTTL),
         ("set k v 1e300", .badTTL),
+        ("set k v -1e300", .badTTL),
         ("set k v%2", .badEscape),
         ("set k%zz v", .badEscape),
         ("get %FF", .badEscape),

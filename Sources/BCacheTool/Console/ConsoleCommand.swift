@@ -87,10 +87,10 @@ public enum ConsoleCommand: Hashable, Sendable {
         return key
     }
 
-    /// Seconds, whole or decimal, at most about 136 years (UInt32.max): beyond, `Duration`
-    /// arithmetic would not matter and a typo is more likely.
+    /// Seconds, whole or decimal, of magnitude at most about 136 years (UInt32.max): beyond, a
+    /// typo is more likely, and the bound keeps the milliseconds well inside `Int64`.
     private static func parseTTL(_ token: Substring) throws(ConsoleError) -> Duration {
-        guard let seconds = Double(token), seconds.isFinite, seconds <= Double(UInt32.max) else {
+        guard let seconds = Double(token), seconds.isFinite, abs(seconds) <= Double(UInt32.max) else {
             throw ConsoleError(.badTTL, "the ttl must be a number of seconds, got '\(token)'")
         }
         return .milliseconds(Int64((seconds * 1_000).rounded(.up)))

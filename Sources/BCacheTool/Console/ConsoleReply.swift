@@ -72,8 +72,12 @@ public enum ConsoleReply: Hashable, Sendable {
         case .bye:
             return "BYE"
         case .error(let error):
-            // The message is for people: keep it on one line.
-            let message = error.message.split(whereSeparator: \.isNewline).joined(separator: " ")
+            // The message is for people and may quote the line: keep it on one line, without
+            // control characters.
+            var message = ""
+            for scalar in error.message.unicodeScalars {
+                message.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? " " : scalar)
+            }
             return "ERR \(error.code) \(message)"
         }
     }
