@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources
 
-.PHONY: deps build test bench docs example format lint clean
+.PHONY: deps build test demo bench docs example format lint clean
 
 ## deps: install libsodium-dev and pkg-config when they are missing (Debian/Ubuntu, apt-get).
 deps:
@@ -23,6 +23,11 @@ build: deps
 ## take the same wall time here (about 40 s) and are deterministic.
 test: deps
 	$(SWIFT) test --no-parallel
+
+## demo: three real nodes on 127.0.0.1 (encrypted, random ports), narrated; see Docs/TOOL.md.
+demo: deps
+	$(SWIFT) build --product bcache
+	$$($(SWIFT) build --show-bin-path)/bcache demo
 
 ## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json).
 BENCH_ARGS ?=

@@ -120,9 +120,28 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `bcache node` and `bcache demo`: the node's command line and line protocol, and the
+        // demo that drives three node processes. A library so that tests can drive them.
+        .target(
+            name: "BCacheTool",
+            dependencies: [
+                "BCache",
+                "BCacheCore",
+                "BCacheMembership",
+                "BCacheSecure",
+                "BCacheTransport",
+                "BCacheTransportTCP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bcache",
             dependencies: [
+                "BCacheTool",
                 "BCacheCore",
                 "BCacheSecure",
                 "BCacheTransport",
@@ -189,6 +208,17 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Also runs the built `bcache demo --quick` end to end (`swift build --build-tests`, which
+        // `swift test` runs, builds the executable next to the test bundle).
+        .testTarget(
+            name: "BCacheToolTests",
+            dependencies: [
+                "BCacheTool", "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
