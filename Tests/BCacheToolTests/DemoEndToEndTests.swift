@@ -11,7 +11,7 @@ import Testing
             "the bcache executable is not next to the test bundle: build it with swift build --build-tests")
         let output = FileManager.default.temporaryDirectory.appendingPathComponent(
             "bcache-demo-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: output.path, contents: nil))
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
