@@ -121,6 +121,7 @@ let package = Package(
         .executableTarget(
             name: "bcache",
             dependencies: [
+                "BCache",
                 "BCacheCore",
                 "BCacheSecure",
                 "BCacheTransport",

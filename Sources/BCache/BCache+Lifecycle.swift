@@ -120,24 +120,27 @@ extension BCache {
         }
     }
 
-    /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges,
-    /// until cancelled.
+    /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges
+    /// and the store's counts, until cancelled (then reports the counts once more, so that the
+    /// metrics backend ends with the same totals as ``statistics``).
     private func sweepLoop() async {
         while true {
             reportGauges()
             do {
                 try await Task.sleep(for: configuration.sweepInterval)
             } catch {
+                storeCounts.report(store)
                 return
             }
             store.sweep()
         }
     }
 
-    /// Sets the entries, bytes, tombstones and reachable members gauges, and adds the reads
-    /// counted since the last report to the hit and miss counters.
+    /// Sets the entries, bytes, tombstones and reachable members gauges, and adds what the store
+    /// counted since the last report (hits, misses, sets, deletes, evictions, expirations) to
+    /// their counters.
     func reportGauges() {
-        reads.report(store)
+        storeCounts.report(store)
         gauges.entries.record(store.count)
         gauges.bytes.record(store.byteCount)
         gauges.tombstones.record(store.tombstoneCount)
