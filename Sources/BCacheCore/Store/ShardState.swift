@@ -14,20 +14,22 @@ struct ShardState: ~Copyable {
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
     var tableShift: UInt64 = 64 - 4
     var indexedCount = 0
-    /// Reads, writes, evictions and expirations: counted here, under the lock each operation
-    /// holds anyway, rather than on counters every thread writes.
-    var counts = StoreOperationCounts()
-    /// The removals of the operation in progress, taken by ``takeRemovals()`` before the lock is
-    /// released; nil when there are none (always, while nobody observes). Kept next to the
-    /// counts, which the same operations write, so that reading it rarely costs a cache line of
-    /// its own.
-    var pendingRemovals: PendingRemovals?
-
     var freeHead: Int32 = Slot.none
     var liveHead: Int32 = Slot.none
     var liveTail: Int32 = Slot.none
     var tombstoneHead: Int32 = Slot.none
     var tombstoneTail: Int32 = Slot.none
+
+    // The counts and the pending removals come after the list heads, so that the fields a hit
+    // touches (table, slots, LRU head, hit count, pending removals) stay on two cache lines.
+
+    /// Reads, writes, evictions and expirations: counted here, under the lock each operation
+    /// holds anyway, rather than on counters every thread writes.
+    var counts = StoreOperationCounts()
+    /// The removals of the operation in progress, taken by ``takeRemovals()`` before the lock is
+    /// released; nil when there are none (always, while nobody observes). Kept next to the
+    /// counts, which the same operations write.
+    var pendingRemovals: PendingRemovals?
 
     var liveCount = 0
     var tombstoneCount = 0
