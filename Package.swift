@@ -142,6 +142,7 @@ let package = Package(
             name: "bcache",
             dependencies: [
                 "BCacheTool",
+                "BCache",
                 "BCacheCore",
                 "BCacheSecure",
                 "BCacheTransport",

@@ -182,8 +182,9 @@ extension BCache {
         await incoming.stream.close()
     }
 
-    /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges,
-    /// until cancelled.
+    /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges
+    /// and the store's counts, until cancelled (then reports the counts once more, so that the
+    /// metrics backend ends with the same totals as ``statistics``).
     private func sweepLoop() async {
         while true {
             reportGauges()
@@ -191,16 +192,18 @@ extension BCache {
                 let clock = configuration.clock
                 try await clock.sleep(until: clock.now + configuration.sweepInterval)
             } catch {
+                storeCounts.report(store)
                 return
             }
             store.sweep()
         }
     }
 
-    /// Sets the entries, bytes, tombstones and reachable members gauges, and adds the reads
-    /// counted since the last report to the hit and miss counters.
+    /// Sets the entries, bytes, tombstones and reachable members gauges, and adds what the store
+    /// counted since the last report (hits, misses, sets, deletes, evictions, expirations) to
+    /// their counters.
     func reportGauges() {
-        reads.report(store)
+        storeCounts.report(store)
         gauges.entries.record(store.count)
         gauges.bytes.record(store.byteCount)
         gauges.tombstones.record(store.tombstoneCount)
