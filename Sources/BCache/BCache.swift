@@ -46,6 +46,7 @@ public final class BCache: Service, Sendable {
     let node: Membership.Node
     let batcher: ReplicationBatcher
     let merger: RecordMerger
+    let receiver: ReplicationReceiver
     let counters: CacheCounters
     let singleFlight = SingleFlight()
     let logger: Logger
@@ -86,14 +87,17 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.advertisedAddress = parsed.advertise
         nodeConfiguration.pushPullTimeout = configuration.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
+        let receiver = ReplicationReceiver(merger: merger, counters: counters, logger: logger)
         let node = Membership.Node(
             configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
-            metricsFactory: metricsFactory, pushPullExtension: antiEntropy)
+            metricsFactory: metricsFactory, pushPullExtension: antiEntropy,
+            userPacketHandler: { receiver.receive($0) })
         self.configuration = configuration
         self.store = store
         self.node = node
         self.counters = counters
         self.merger = merger
+        self.receiver = receiver
         self.logger = logger
         self.seeds = parsed.seeds
         self.changes = changes
