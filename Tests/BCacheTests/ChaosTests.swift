@@ -14,12 +14,13 @@ import Testing
 /// of the acknowledged writes (see ``ChaosModel``). Time is simulated (`ManualDriverClock`).
 ///
 /// Seeds: 1, 2 and 3 by default; `BCACHE_CHAOS_SEEDS=N` runs seeds 1 to N,
-/// `BCACHE_CHAOS_SEED=17,42` exactly those (to replay a failure). A failing run prints its seed
+/// `BCACHE_CHAOS_SEED=17,42` exactly those (to replay a failure); `BCACHE_CHAOS_SECONDS=S` sets the
+/// simulated seconds of faults (default 120). A failing run prints its seed
 /// and its whole schedule.
 @Suite struct ChaosTests {
     @Test(arguments: ChaosSeeds.selected)
     func liveNodesConvergeToTheAcknowledgedWritesAfterChaos(seed: UInt64) async throws {
-        let schedule = ChaosSchedule(seed: seed, nodeCount: 16, duration: .seconds(120))
+        let schedule = ChaosSchedule(seed: seed, nodeCount: 16, duration: .seconds(ChaosSeeds.faultSeconds))
         let report: ChaosRun.Report
         do {
             report = try await ChaosRun(schedule: schedule).run()
@@ -46,6 +47,11 @@ enum ChaosSeeds {
         }
         let count = environment("BCACHE_CHAOS_SEEDS").flatMap { Int($0) } ?? 3
         return (1...UInt64(max(1, count))).map { $0 }
+    }
+
+    /// Simulated seconds of faults per run.
+    static var faultSeconds: Int {
+        environment("BCACHE_CHAOS_SECONDS").flatMap { Int($0) }.map { max(30, $0) } ?? 120
     }
 
     private static func environment(_ name: String) -> String? {

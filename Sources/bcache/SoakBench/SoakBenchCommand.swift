@@ -1,5 +1,6 @@
 import ArgumentParser
 import BCacheMembership
+import Foundation
 
 /// `bcache bench soak`: a 3-node cluster on 127.0.0.1 under load and churn, minute by minute.
 struct SoakBenchCommand: AsyncParsableCommand {
@@ -81,6 +82,8 @@ struct SoakBenchCommand: AsyncParsableCommand {
         }
         let outcome = try await bench.run { minute in
             print(json ? ((try? minute.json()) ?? "{}") : minute.row)
+            // A row per minute as it ends, also when the output is a pipe or a file.
+            fflush(nil)
         }
         let storesWithin = outcome.storesWithin(settings.maxBytes)
         if !json {
