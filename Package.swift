@@ -144,6 +144,7 @@ let package = Package(
                 "BCacheTool",
                 "BCache",
                 "BCacheCore",
+                "BCacheMembership",
                 "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportUDP",

@@ -10,7 +10,7 @@ import Synchronization
 /// node.
 ///
 /// Reads and writes are synchronous and never wait on the network: a write is applied to the
-/// local ``BCacheCore/CacheStore`` with a new version, then queued as a delta sent to the other
+/// local `CacheStore` with a new version, then queued as a delta sent to the other
 /// nodes at once (straight to each member in clusters of up to
 /// ``Configuration/directReplicationLimit`` members, by gossip in larger ones). Anti-entropy on
 /// every push-pull (on join, after a partition heals, and periodically) repairs whatever gossip

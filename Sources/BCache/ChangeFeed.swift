@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Publishing costs one atomic load when nobody subscribed, so the write path pays nothing for
 /// the feature it does not use. Evictions and expirations come from the store's removal reports
-/// (``BCacheCore/CacheStore/reportRemovals(to:)``), which the feed switches on with its first
+/// (`CacheStore/reportRemovals(to:)`), which the feed switches on with its first
 /// subscriber and off with its last: while nobody listens the store does not even collect the
 /// keys it removes.
 final class ChangeFeed: Sendable {
