@@ -121,7 +121,9 @@ let package = Package(
         .executableTarget(
             name: "bcache",
             dependencies: [
+                "BCache",
                 "BCacheCore",
+                "BCacheMembership",
                 "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportUDP",

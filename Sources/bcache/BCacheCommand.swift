@@ -15,6 +15,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure BCache's speed.",
-        subcommands: [LocalBenchCommand.self, TransportBenchCommand.self]
+        subcommands: [LocalBenchCommand.self, TransportBenchCommand.self, ClusterBenchCommand.self]
     )
 }
