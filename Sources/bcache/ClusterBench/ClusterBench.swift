@@ -94,7 +94,8 @@ struct ClusterBench {
                 report.joins.append(
                     .init(
                         entries: figures.entries, seconds: figures.seconds, held: figures.held,
-                        withPeers: cluster.count > 1))
+                        withPeers: cluster.count > 1, startSeconds: figures.startSeconds,
+                        syncFailures: figures.syncFailures))
             }
         } catch {
             for cache in cluster { await cache.shutdown() }

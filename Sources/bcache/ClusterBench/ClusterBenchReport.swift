@@ -12,6 +12,10 @@ struct ClusterBenchReport: Encodable {
         var held: Int
         /// Whether nodes 2 and 3 were still members (false: the seed was alone).
         var withPeers: Bool
+        /// Seconds until the new node's `start()` returned (joined).
+        var startSeconds: Double
+        /// The new node's failed anti-entropy rounds.
+        var syncFailures: Int
 
         /// `100k`, `1m`, `2500`: the size as the JSON keys name it.
         var label: String {
@@ -73,6 +77,8 @@ struct ClusterBenchReport: Encodable {
             try container.encode(join.seconds.map(Self.thousandths), forKey: Key("join_\(join.label)_s"))
             try container.encode(join.entries, forKey: Key("join_\(join.label)_entries"))
             try container.encode(join.held, forKey: Key("join_\(join.label)_held"))
+            try container.encode(Self.thousandths(join.startSeconds), forKey: Key("join_\(join.label)_start_s"))
+            try container.encode(join.syncFailures, forKey: Key("join_\(join.label)_sync_failures"))
         }
         try container.encode(rssMegabytesPerNode.map(Self.tenths), forKey: Key("rss_mb_per_node"))
         try container.encode(rssEntriesPerNode, forKey: Key("rss_entries_per_node"))
@@ -116,7 +122,9 @@ struct ClusterBenchReport: Encodable {
             let peers = join.withPeers ? "nodes 2 and 3 up" : "node 1 alone"
             lines.append(
                 "join later, a new node through node 1 holding \(join.entries) entries (\(peers)): "
-                    + (join.seconds.map { "\(number($0, 3)) s" } ?? "held \(join.held) at the deadline"))
+                    + (join.seconds.map { "\(number($0, 3)) s" } ?? "held \(join.held) at the deadline")
+                    + " (start() returned after \(number(join.startSeconds, 3)) s"
+                    + (join.syncFailures > 0 ? ", \(join.syncFailures) failed sync rounds)" : ")"))
         }
         lines.append(
             "resident memory: \(number(rssMegabytesPerNode, 1)) MB per node "

@@ -18,17 +18,25 @@ struct JoinMeasurement {
         var seconds: Double?
         /// What the joiner held when the wait ended.
         var held: Int
+        /// From creation until `start()` returned (the join's push-pull, sync included, done).
+        var startSeconds: Double
+        /// The joiner's anti-entropy rounds that failed (a timed-out join sync is retried).
+        var syncFailures: Int
     }
 
     func measure(seed: BCache, name: String) async throws -> Figures {
         let entries = seed.count
         let started = ContinuousClock.now
         let late = try await nodes.start(name: name, seed: seed.address)
+        let joined = ContinuousClock.now
         let done = try? await BenchWait.until("\(entries) entries on the new node", within: limit) {
             late.count >= entries
         }
         let held = late.count
+        let syncFailures = late.statistics.syncFailures
         await late.shutdown()
-        return Figures(entries: entries, seconds: done.map { ($0 - started).seconds }, held: held)
+        return Figures(
+            entries: entries, seconds: done.map { ($0 - started).seconds }, held: held,
+            startSeconds: (joined - started).seconds, syncFailures: syncFailures)
     }
 }
