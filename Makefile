@@ -24,12 +24,15 @@ build: deps
 test: deps
 	$(SWIFT) test --no-parallel
 
-## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json).
+## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json):
+## local store, transports (plain and encrypted), the 3-node cluster plain and encrypted.
 BENCH_ARGS ?=
 bench: deps
 	$(SWIFT) build -c release --product bcache
 	$$($(SWIFT) build -c release --show-bin-path)/bcache bench local $(BENCH_ARGS)
-	$$($(SWIFT) build -c release --show-bin-path)/bcache bench transport $(BENCH_ARGS)
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench transport --encrypted $(BENCH_ARGS)
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench cluster $(BENCH_ARGS)
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench cluster --encrypted $(BENCH_ARGS)
 
 ## format: rewrite sources in place with swift-format (.swift-format).
 format:
