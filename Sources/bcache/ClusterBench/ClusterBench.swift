@@ -93,7 +93,7 @@ struct ClusterBench {
                 let figures = try await join.measure(seed: first, name: "bench-join-\(index + 1)")
                 report.joins.append(
                     .init(
-                        entries: figures.entries, seconds: figures.seconds, held: figures.held,
+                        target: entries, entries: figures.entries, seconds: figures.seconds, held: figures.held,
                         withPeers: cluster.count > 1, startSeconds: figures.startSeconds,
                         syncFailures: figures.syncFailures))
             }

@@ -4,6 +4,8 @@ import Foundation
 struct ClusterBenchReport: Encodable {
     /// One join-later measurement.
     struct Join {
+        /// The size asked for (`--join`); the seed may hold a few more (the earlier phases' keys).
+        var target: Int
         /// Entries the seed held.
         var entries: Int
         /// Seconds until the new node held them all; nil when it did not within the limit.
@@ -17,11 +19,11 @@ struct ClusterBenchReport: Encodable {
         /// The new node's failed anti-entropy rounds.
         var syncFailures: Int
 
-        /// `100k`, `1m`, `2500`: the size as the JSON keys name it.
+        /// `100k`, `1m`, `2500`: the size asked for, as the JSON keys name it.
         var label: String {
-            if entries >= 1_000_000, entries % 1_000_000 == 0 { return "\(entries / 1_000_000)m" }
-            if entries >= 1_000, entries % 1_000 == 0 { return "\(entries / 1_000)k" }
-            return "\(entries)"
+            if target >= 1_000_000, target % 1_000_000 == 0 { return "\(target / 1_000_000)m" }
+            if target >= 1_000, target % 1_000 == 0 { return "\(target / 1_000)k" }
+            return "\(target)"
         }
     }
 
