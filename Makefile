@@ -1,9 +1,9 @@
 # BCache developer commands. `make test` is what CI runs (through .ci/run).
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-SOURCES := Sources Tests Plugins Package.swift
+SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources
 
-.PHONY: deps build test bench format lint clean
+.PHONY: deps build test demo bench docs example format lint clean
 
 ## deps: install libsodium-dev and pkg-config when they are missing (Debian/Ubuntu, apt-get).
 deps:
@@ -24,6 +24,11 @@ build: deps
 test: deps
 	$(SWIFT) test --no-parallel
 
+## demo: three real nodes on 127.0.0.1 (encrypted, random ports), narrated; see Docs/TOOL.md.
+demo: deps
+	$(SWIFT) build --product bcache
+	$$($(SWIFT) build --show-bin-path)/bcache demo
+
 ## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json):
 ## local store, transports (plain and encrypted), the 3-node cluster plain and encrypted.
 BENCH_ARGS ?=
@@ -34,6 +39,17 @@ bench: deps
 	$$($(SWIFT) build -c release --show-bin-path)/bcache bench cluster $(BENCH_ARGS)
 	$$($(SWIFT) build -c release --show-bin-path)/bcache bench cluster --encrypted $(BENCH_ARGS)
 
+## docs: the DocC catalog of the BCache target (Sources/BCache/BCache.docc), built offline by
+## swift-docc-plugin with warnings as errors (a broken symbol link fails), into $(DOCS_OUTPUT).
+DOCS_OUTPUT ?= .build/docs
+docs: deps
+	$(SWIFT) package --disable-sandbox generate-documentation --target BCache \
+		--warnings-as-errors --output-path $(DOCS_OUTPUT)
+
+## example: build Examples/HummingbirdService, a package of its own (its own .build folder).
+example: deps
+	cd Examples/HummingbirdService && $(SWIFT) build
+
 ## format: rewrite sources in place with swift-format (.swift-format).
 format:
 	$(SWIFT) format --in-place --recursive $(SOURCES)
@@ -43,4 +59,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive $(SOURCES)
 
 clean:
-	rm -rf .build .build-*
+	rm -rf .build .build-* Examples/HummingbirdService/.build

@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // `make docs`: the DocC catalog of the BCache target (no code of it is linked).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The LRU store and the CRDT: no I/O, no NIO.
@@ -118,10 +120,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `bcache node` and `bcache demo`: the node's command line and line protocol, and the
+        // demo that drives three node processes. A library so that tests can drive them.
+        .target(
+            name: "BCacheTool",
+            dependencies: [
+                "BCache",
+                "BCacheCore",
+                "BCacheMembership",
+                "BCacheSecure",
+                "BCacheTransport",
+                "BCacheTransportTCP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "bcache",
             dependencies: [
                 "BCache",
+                "BCacheTool",
                 "BCacheCore",
                 "BCacheMembership",
                 "BCacheSecure",
@@ -196,6 +217,17 @@ let package = Package(
         .testTarget(
             name: "BCacheBenchTests",
             dependencies: ["bcache", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        // Also runs the built `bcache demo --quick` end to end (`swift build --build-tests`, which
+        // `swift test` runs, builds the executable next to the test bundle).
+        .testTarget(
+            name: "BCacheToolTests",
+            dependencies: [
+                "BCacheTool", "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,10 +2,10 @@ import BCacheCore
 import Foundation
 
 extension BCache {
-    /// Stores `value` encoded as JSON; see ``set(_:_:ttl:)-([UInt8])``.
+    /// Stores `value` encoded as JSON; see ``set(_:_:ttl:)-(_,[UInt8],_)``.
     ///
     /// - Throws: ``BCacheError`` with code ``BCacheError/Code/encodingFailed`` when `value` does
-    ///   not encode, or ``BCacheCore/StoreError`` when the store refuses it.
+    ///   not encode, or `StoreError` when the store refuses it.
     public func set<Value: Encodable>(_ key: String, codable value: Value, ttl: Duration? = nil) throws {
         let bytes: [UInt8]
         do {

@@ -10,7 +10,7 @@ extension BCache {
     /// receive ``BCacheError/Code/fillTimedOut`` if the filler has not returned by then, and the
     /// filler's task is cancelled.
     ///
-    /// The filled value is stored like ``set(_:_:ttl:)-([UInt8])`` (a `ttl` of zero or less
+    /// The filled value is stored like ``set(_:_:ttl:)-(_,[UInt8],_)`` (a `ttl` of zero or less
     /// returns the value without caching it); when the store refuses it (too large), it is
     /// returned all the same and the refusal is logged.
     public func get(

@@ -1,5 +1,6 @@
 import BCacheCore
 import BCacheMembership
+import BCacheTransport
 import CoreMetrics
 import Logging
 import ServiceLifecycle
@@ -56,6 +57,8 @@ extension BCache {
 
     private func runClaimed() async {
         let payloads = node.makePayloadStream()
+        let userPackets = node.makeUserPacketStream()
+        let userStreams = node.makeIncomingUserStreams()
         logger.info("starting", metadata: ["address": "\(address)", "seeds": "\(seeds)"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -68,16 +71,18 @@ extension BCache {
                     self.lifecycle.shutdownRequested.fulfil(())
                 }
                 group.addTask { await self.receive(payloads) }
+                group.addTask { await self.receive(userPackets) }
+                group.addTask { await self.receive(userStreams) }
                 group.addTask { await self.batcher.runFlushLoop() }
                 group.addTask { await self.sweepLoop() }
                 group.addTask { await self.joinSeeds() }
                 // Returns on a shutdown request, or nil at once when the task is cancelled.
                 _ = await lifecycle.shutdownRequested.wait()
-                batcher.flush()
+                // Sends what is pending (bounded by the stream send timeout), then leaves.
+                await batcher.drain()
                 // Graceful: waits until the leave was gossiped; cut short when cancelled.
                 await node.leave()
                 await node.stop()
-                batcher.finish()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -120,13 +125,71 @@ extension BCache {
         }
     }
 
+    /// Merges the deltas other nodes send straight to this one as packets (one `SyncFrame`
+    /// records frame each), until the node stops.
+    private func receive(_ packets: AsyncStream<Membership.UserPacket>) async {
+        let limits = merger.decodingLimits
+        for await packet in packets {
+            counters.directPacketsReceived.increment()
+            do {
+                guard case .records(let records) = try SyncFrame.decode(packet.bytes, limits: limits) else {
+                    throw CodecError(.unknownStateTag, "a replication packet holds records frames only")
+                }
+                merger.merge(records, from: "\(packet.sender)")
+            } catch {
+                counters.decodeFailures.increment()
+                logger.warning(
+                    "a replication packet did not decode",
+                    metadata: ["sender": "\(packet.sender)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Reads every replication stream other nodes open to this one, each in its own child task,
+    /// until the node stops.
+    private func receive(_ streams: AsyncStream<Membership.IncomingUserStream>) async {
+        await withDiscardingTaskGroup { group in
+            for await incoming in streams {
+                group.addTask { await self.receive(incoming) }
+            }
+        }
+    }
+
+    /// Merges the records frames of one replication stream until the peer closes it; a frame
+    /// that does not decode (or is not records) is counted and ends the stream.
+    private func receive(_ incoming: Membership.IncomingUserStream) async {
+        let limits = merger.decodingLimits
+        do {
+            for try await frame in incoming.stream.inboundFrames {
+                counters.directFramesReceived.increment()
+                let decoded: SyncFrame
+                do {
+                    decoded = try SyncFrame.decode(frame, limits: limits)
+                } catch {
+                    counters.decodeFailures.increment()
+                    throw error
+                }
+                guard case .records(let records) = decoded else {
+                    counters.decodeFailures.increment()
+                    throw CodecError(.unknownStateTag, "a replication stream carries records frames only")
+                }
+                merger.merge(records, from: "\(incoming.sender)")
+            }
+        } catch {
+            logger.warning(
+                "closed a replication stream", metadata: ["sender": "\(incoming.sender)", "error": "\(error)"])
+        }
+        await incoming.stream.close()
+    }
+
     /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges,
     /// until cancelled.
     private func sweepLoop() async {
         while true {
             reportGauges()
             do {
-                try await Task.sleep(for: configuration.sweepInterval)
+                let clock = configuration.clock
+                try await clock.sleep(until: clock.now + configuration.sweepInterval)
             } catch {
                 return
             }

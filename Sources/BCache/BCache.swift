@@ -10,8 +10,9 @@ import Synchronization
 /// node.
 ///
 /// Reads and writes are synchronous and never wait on the network: a write is applied to the
-/// local ``BCacheCore/CacheStore`` with a new version, then queued as a delta that the
-/// membership gossips to the other nodes (batched, within about a millisecond). Anti-entropy on
+/// local ``BCacheCore/CacheStore`` with a new version, then queued as a delta sent to the other
+/// nodes at once (straight to each member in clusters of up to
+/// ``Configuration/directReplicationLimit`` members, by gossip in larger ones). Anti-entropy on
 /// every push-pull (on join, after a partition heals, and periodically) repairs whatever gossip
 /// missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
 /// wins everywhere.
@@ -86,8 +87,8 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.pushPullTimeout = configuration.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
         let node = Membership.Node(
-            configuration: nodeConfiguration, transport: transport, logger: logger, metricsFactory: metricsFactory,
-            pushPullExtension: antiEntropy)
+            configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
+            metricsFactory: metricsFactory, pushPullExtension: antiEntropy)
         self.configuration = configuration
         self.store = store
         self.node = node
@@ -99,7 +100,13 @@ public final class BCache: Service, Sendable {
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.reads = ReadCountReporter(dimensions: dimensions, factory: metricsFactory)
         self.batcher = ReplicationBatcher(
-            node: node, flushDelay: configuration.flushDelay, counters: counters, logger: logger)
+            node: node,
+            settings: ReplicationBatcher.Settings(
+                directLimit: configuration.directReplicationLimit, flushDelay: configuration.flushDelay,
+                clock: configuration.clock,
+                maxPendingBytes: configuration.maxPendingReplicationBytes,
+                maxFrameBytes: configuration.maxSyncFrameBytes),
+            counters: counters, logger: logger)
     }
 
     // MARK: Reads and writes
@@ -119,7 +126,7 @@ public final class BCache: Service, Sendable {
     /// Stores `value` under `key` on this node and replicates it to the others. Expires after
     /// `ttl` (never when nil); a `ttl` of zero or less deletes the key, as in the Go library.
     ///
-    /// - Throws: ``BCacheCore/StoreError`` when the key or the value is larger than the limits;
+    /// - Throws: `StoreError` when the key or the value is larger than the limits;
     ///   nothing changes then.
     public func set(_ key: String, _ value: [UInt8], ttl: Duration? = nil) throws(StoreError) {
         var ttlMillis: UInt64?
@@ -136,7 +143,7 @@ public final class BCache: Service, Sendable {
         changes.publish(ChangeEvent(key: key, kind: .set, isLocal: true))
     }
 
-    /// Stores `value`'s UTF-8 bytes; see ``set(_:_:ttl:)-([UInt8])``.
+    /// Stores `value`'s UTF-8 bytes; see ``set(_:_:ttl:)-(_,[UInt8],_)``.
     public func set(_ key: String, _ value: String, ttl: Duration? = nil) throws(StoreError) {
         try set(key, Array(value.utf8), ttl: ttl)
     }

@@ -42,10 +42,19 @@ extension BCache {
         public var clusterLabel: String = ""
         /// The membership protocol's timing (probe, gossip and push-pull intervals).
         ///
-        /// ``Membership/Settings/pushPullInterval`` is also the anti-entropy period.
+        /// `Membership.Settings.pushPullInterval` is also the anti-entropy period.
         public var membership: Membership.Settings = .lan
-        /// How long a flush of replication deltas may wait after the first write of a batch.
+        /// How long a delta may wait for its batch to fill when deltas are gossiped (clusters
+        /// larger than ``directReplicationLimit``). The direct path does not wait: it sends what
+        /// is pending as soon as the previous send is done.
         public var flushDelay: Duration = .milliseconds(1)
+        /// The most reachable members (this node included) for which each batch of deltas is
+        /// sent straight to every member, as packets (or over streams, for bursts and large
+        /// values); in larger clusters deltas ride the membership's gossip. 0 always gossips.
+        public var directReplicationLimit: Int = 32
+        /// The most bytes of deltas waiting to be sent; a write beyond it is not queued and is
+        /// left to anti-entropy (counted in ``BCache/Statistics/deltasLeftToSync``).
+        public var maxPendingReplicationBytes: Int = 64 << 20
         /// How often expired entries and due tombstones are reclaimed in the background.
         public var sweepInterval: Duration = .seconds(1)
         /// The largest anti-entropy frame, in bytes (also bounded by the transport's frame size); it
@@ -57,6 +66,12 @@ extension BCache {
         public var transport: TransportProvider
         /// The wall clock of TTLs and versions; `.system` except in tests.
         public var wallClock: WallClock = .system
+        /// The monotonic clock of every wait: the membership's timers and push-pull timeouts,
+        /// the flush delay and the sweep interval. Real time (`ContinuousDriverClock`) except in
+        /// simulations, which pass a ``BCacheMembership/Membership/ManualDriverClock`` reading an
+        /// `InMemoryNetwork`'s manual time, so that minutes of a cluster's life run in seconds.
+        /// (A read-through fill's `timeout` stays in real time: it bounds the caller's wait.)
+        public var clock: any Membership.DriverClock = Membership.ContinuousDriverClock()
         /// Where the cache and its membership log.
         public var logger: Logger = Logger(label: "bcache")
         /// Where the cache's and the membership's metrics go; nil uses `MetricsSystem.factory`

@@ -29,20 +29,26 @@ public struct BCacheError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The filler did not return within the fill timeout.
         public static let fillTimedOut = Code(.fillTimedOut)
 
+        /// The code's name, as `invalidConfiguration`.
         public var description: String { base.rawValue }
     }
 
+    /// What kind of failure this is.
     public var code: Code
     /// What happened and what to change, for people.
     public var message: String
 
+    /// An error of kind `code`, with a message saying what happened and what to change.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The code and the message, as `BCacheError.joinFailed: …`.
     public var description: String { "BCacheError.\(code): \(message)" }
 
+    /// Errors are equal when their codes are: messages differ with the details.
     public static func == (lhs: BCacheError, rhs: BCacheError) -> Bool { lhs.code == rhs.code }
+    /// Hashes the code only, consistently with `==`.
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

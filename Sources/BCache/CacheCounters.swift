@@ -22,6 +22,12 @@ final class CacheCounters: Sendable {
     let syncRecordsReceived: CountedMetric
     let syncBytesSent: CountedMetric
     let syncBytesReceived: CountedMetric
+    let directPacketsSent: CountedMetric
+    let directFramesSent: CountedMetric
+    let directBytesSent: CountedMetric
+    let directSendFailures: CountedMetric
+    let directPacketsReceived: CountedMetric
+    let directFramesReceived: CountedMetric
 
     init(dimensions: [(String, String)], factory: any MetricsFactory) {
         func metric(_ name: String) -> CountedMetric {
@@ -46,6 +52,12 @@ final class CacheCounters: Sendable {
         syncRecordsReceived = metric("sync_records_received")
         syncBytesSent = metric("sync_bytes_sent")
         syncBytesReceived = metric("sync_bytes_received")
+        directPacketsSent = metric("direct_packets_sent")
+        directFramesSent = metric("direct_frames_sent")
+        directBytesSent = metric("direct_bytes_sent")
+        directSendFailures = metric("direct_send_failures")
+        directPacketsReceived = metric("direct_packets_received")
+        directFramesReceived = metric("direct_frames_received")
     }
 
     /// A snapshot of every counter.
@@ -70,6 +82,12 @@ final class CacheCounters: Sendable {
         statistics.syncRecordsReceived = syncRecordsReceived.total
         statistics.syncBytesSent = syncBytesSent.total
         statistics.syncBytesReceived = syncBytesReceived.total
+        statistics.directPacketsSent = directPacketsSent.total
+        statistics.directFramesSent = directFramesSent.total
+        statistics.directBytesSent = directBytesSent.total
+        statistics.directSendFailures = directSendFailures.total
+        statistics.directPacketsReceived = directPacketsReceived.total
+        statistics.directFramesReceived = directFramesReceived.total
         return statistics
     }
 }

@@ -44,7 +44,20 @@ extension BCache {
         public var syncBytesSent = 0
         /// Bytes received by anti-entropy.
         public var syncBytesReceived = 0
+        /// Replication packets sent straight to a member (one per member and batch).
+        public var directPacketsSent = 0
+        /// Replication stream frames sent straight to a member (bursts and large values).
+        public var directFramesSent = 0
+        /// Bytes of those packets and frames.
+        public var directBytesSent = 0
+        /// Direct packets or frames the transport refused (the peer is repaired by anti-entropy).
+        public var directSendFailures = 0
+        /// Replication packets received straight from a member.
+        public var directPacketsReceived = 0
+        /// Replication stream frames received straight from a member.
+        public var directFramesReceived = 0
 
+        /// Every counter at zero.
         public init() {}
     }
 }

@@ -17,6 +17,7 @@ extension BCache {
             /// The key was deleted.
             public static let deleted = Kind(.deleted)
 
+            /// The kind's name: `set` or `deleted`.
             public var description: String { base.rawValue }
         }
 
@@ -27,6 +28,7 @@ extension BCache {
         /// Whether the write was made on this node (false: merged from another node).
         public var isLocal: Bool
 
+        /// The change of `key` by `kind`, made on this node when `isLocal`.
         public init(key: String, kind: Kind, isLocal: Bool) {
             self.key = key
             self.kind = kind

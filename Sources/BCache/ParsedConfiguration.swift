@@ -39,6 +39,13 @@ struct ParsedConfiguration: Sendable {
         try Self.require(
             configuration.flushDelay >= .zero, "flushDelay is \(configuration.flushDelay); it must not be negative")
         try Self.require(
+            configuration.directReplicationLimit >= 0,
+            "directReplicationLimit is \(configuration.directReplicationLimit); it must not be negative (0 always gossips)"
+        )
+        try Self.require(
+            configuration.maxPendingReplicationBytes > 0,
+            "maxPendingReplicationBytes is \(configuration.maxPendingReplicationBytes); it must be positive")
+        try Self.require(
             configuration.sweepInterval > .zero, "sweepInterval is \(configuration.sweepInterval); it must be positive")
         try Self.require(
             configuration.syncTimeout > .zero, "syncTimeout is \(configuration.syncTimeout); it must be positive")

@@ -10,6 +10,7 @@ public struct KeyID: Hashable, Sendable, CustomStringConvertible {
     /// The 8 bytes as a little-endian integer (the wire order).
     public let rawValue: UInt64
 
+    /// The ID with these 8 bytes (little-endian), as read from an envelope.
     public init(rawValue: UInt64) {
         self.rawValue = rawValue
     }

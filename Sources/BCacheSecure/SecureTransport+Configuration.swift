@@ -24,6 +24,8 @@ extension SecureTransport {
         /// debug level, so that a misconfigured node is visible without flooding the log.
         public var logger: Logger
 
+        /// A configuration with the given settings; every one has a default (the cluster label empty,
+        /// fully encrypted, messages valid for 30 s and up to 30 s from the future).
         public init(
             clusterLabel: String = "",
             migration: Migration = .encrypted,
@@ -85,6 +87,7 @@ extension SecureTransport {
         /// Seal outgoing messages; when false, send plaintext.
         public var encryptOutgoing: Bool
 
+        /// A mode with both switches given; prefer the named modes.
         public init(verifyIncoming: Bool, encryptOutgoing: Bool) {
             self.verifyIncoming = verifyIncoming
             self.encryptOutgoing = encryptOutgoing

@@ -23,6 +23,7 @@ extension SecureTransport {
         /// Frames refused, by reason; each closed its stream.
         public var framesRejected: [RejectionReason: Int] = [:]
 
+        /// Every count at zero.
         public init() {}
 
         /// Packets refused for `reason`.

@@ -5,6 +5,7 @@ public struct AddressParseError: Error, Hashable, Sendable, CustomStringConverti
     /// What is wrong with it, naming the part (host, port, brackets).
     public var reason: String
 
+    /// The error for `input`, wrong because of `reason`.
     public init(input: String, reason: String) {
         self.input = input
         self.reason = reason

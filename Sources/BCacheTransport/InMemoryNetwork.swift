@@ -53,6 +53,7 @@ public final class InMemoryNetwork: Sendable {
 
     /// The seed of every random decision, to replay a run.
     public let seed: UInt64
+    /// How time passes on this network.
     public let clockMode: ClockMode
     private let start: ContinuousClock.Instant
     private let state: Mutex<NetworkState>

@@ -39,6 +39,7 @@ public final class InMemoryTransport: Transport {
         /// into an empty buffer).
         public var streamBufferBytes: Int
 
+        /// Limits and buffers like a UDP socket's and a TCP stream's; every one has a default.
         public init(
             maxPacketSize: Int = 1400,
             maxFrameSize: Int = 16 << 20,

@@ -29,6 +29,7 @@ public struct LinkConditions: Hashable, Sendable {
     /// A perfect link: no delay, no loss, no duplication, no reordering.
     public static let perfect = LinkConditions()
 
+    /// Conditions with the given effects; each defaults to none (a perfect link).
     public init(
         latency: Duration = .zero,
         jitter: Duration = .zero,

@@ -5,7 +5,9 @@
 public struct NetworkEvent: Hashable, Sendable, CustomStringConvertible {
     /// What happened to the packet.
     public enum Outcome: Hashable, Sendable {
+        /// The packet reached its receiver.
         case delivered
+        /// The packet was lost, for this reason.
         case dropped(NetworkStatistics.DropReason)
     }
 
@@ -14,11 +16,16 @@ public struct NetworkEvent: Hashable, Sendable, CustomStringConvertible {
     public var time: Duration
     /// The packet's number, in the order the network accepted packets; a duplicate shares it.
     public var packetNumber: UInt64
+    /// The sender's address.
     public var from: NodeAddress
+    /// The receiver's address.
     public var to: NodeAddress
+    /// The packet's bytes.
     public var bytes: [UInt8]
+    /// Whether it was delivered, or why not.
     public var outcome: Outcome
 
+    /// An event with every field given.
     public init(
         time: Duration, packetNumber: UInt64, from: NodeAddress, to: NodeAddress, bytes: [UInt8], outcome: Outcome
     ) {

@@ -13,6 +13,7 @@ public struct NetworkLeftovers: Hashable, Sendable {
     /// itself, so it does not count against ``isClean``.
     public var openStreams = 0
 
+    /// Every count at zero.
     public init() {}
 
     /// Nothing was in flight and nothing was left unread.

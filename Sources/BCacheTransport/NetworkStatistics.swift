@@ -39,6 +39,7 @@ public struct NetworkStatistics: Hashable, Sendable {
     /// Open streams broken by a partition.
     public var streamsBroken = 0
 
+    /// Every count at zero.
     public init() {}
 
     /// Packets dropped for `reason`.

@@ -5,14 +5,19 @@
 public struct NodeAddress: Hashable, Sendable, CustomStringConvertible {
     /// What kind of host this is.
     public enum Kind: Hashable, Sendable {
+        /// An IPv4 literal, as `10.0.0.1`.
         case ipv4
+        /// An IPv6 literal, as `::1`.
         case ipv6
+        /// A name to resolve, as `cache-1.internal`.
         case name
     }
 
     /// The host, without brackets for IPv6 (`::1`).
     public var host: String
+    /// The port.
     public var port: UInt16
+    /// Whether the host is an IPv4 or IPv6 literal or a name to resolve.
     public var kind: Kind
 
     /// An address from its parts. The kind is inferred from `host`.

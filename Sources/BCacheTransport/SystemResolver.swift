@@ -16,6 +16,7 @@
 /// // e.g. [127.0.0.1:7946, [::1]:7946]
 /// ```
 public struct SystemResolver: AddressResolver {
+    /// The system resolver; it holds no state.
     public init() {}
 
     public func resolve(_ address: NodeAddress) async throws -> [NodeAddress] {

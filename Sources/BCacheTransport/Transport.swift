@@ -56,6 +56,7 @@ public struct IncomingPacket: Sendable {
     /// Where it came from, as the transport saw it (for UDP, the sender's socket address).
     public var sender: NodeAddress
 
+    /// A packet of `bytes` from `sender`.
     public init(bytes: [UInt8], sender: NodeAddress) {
         self.bytes = bytes
         self.sender = sender

@@ -32,10 +32,12 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
         public var description: String { base.rawValue }
     }
 
+    /// What kind of failure this is.
     public var code: Code
     /// What happened, for people.
     public var message: String
 
+    /// An error of kind `code`, with a message saying what happened and what to change.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

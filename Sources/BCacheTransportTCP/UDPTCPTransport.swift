@@ -29,6 +29,7 @@ public final class UDPTCPTransport: Transport {
         /// taken. Defaults to 8.
         public var bindAttempts: Int
 
+        /// The pair on `host` and `port`, each half with its defaults.
         public init(host: String = "0.0.0.0", port: UInt16 = 0) {
             self.host = host
             self.port = port

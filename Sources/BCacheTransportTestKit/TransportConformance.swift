@@ -49,6 +49,8 @@ public struct TransportConformance: Sendable {
         /// The longest any one wait lasts before the case fails.
         public var timeout: Duration
 
+        /// Options with the given expectations; the defaults describe a reliable transport with
+        /// streams.
         public init(
             reliablePackets: Bool = true,
             supportsStreams: Bool = true,
@@ -92,6 +94,7 @@ public struct TransportConformance: Sendable {
         public var description: String { rawValue }
     }
 
+    /// What the suite expects of the transport.
     public let options: Options
     let makeTransport: @Sendable () async throws -> any Transport
 

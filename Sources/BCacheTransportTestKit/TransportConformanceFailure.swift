@@ -2,9 +2,12 @@ import BCacheTransport
 
 /// A conformance case that failed: which case, and what the transport did wrong.
 public struct TransportConformanceFailure: Error, Sendable, CustomStringConvertible {
+    /// The case that failed.
     public var testCase: TransportConformance.Case
+    /// What the transport did wrong.
     public var message: String
 
+    /// The failure of `testCase`, described by `message`.
     public init(testCase: TransportConformance.Case, message: String) {
         self.testCase = testCase
         self.message = message

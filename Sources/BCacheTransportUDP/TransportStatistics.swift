@@ -35,6 +35,7 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
     /// Outgoing connection attempts that failed or timed out.
     public var connectionsFailed: Int = 0
 
+    /// Every count at zero.
     public init() {}
 
     /// Field-by-field sums: the figures of two transports taken together (the halves of a

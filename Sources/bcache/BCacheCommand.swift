@@ -1,4 +1,5 @@
 import ArgumentParser
+import BCacheTool
 
 /// The `bcache` command-line tool.
 @main
@@ -6,7 +7,7 @@ struct BCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bcache",
         abstract: "BCache: a distributed in-process cache for Swift servers.",
-        subcommands: [BenchCommand.self, KeygenCommand.self]
+        subcommands: [NodeCommand.self, DemoCommand.self, BenchCommand.self, KeygenCommand.self]
     )
 }
 

@@ -24,13 +24,19 @@ import Testing
                 caches.allSatisfy { cache in keys.allSatisfy { cache.get($0) == nil } }
             }
             #expect(caches.allSatisfy { $0.count == 0 })
-            #expect(caches[0].statistics.payloadsBroadcast > 0)
-            #expect(caches[1].statistics.payloadsReceived > 0)
+            #expect(caches[0].statistics.directPacketsSent > 0)
+            #expect(caches[1].statistics.directPacketsReceived > 0)
         }
     }
 
-    @Test func writesAreBatchedIntoFewerPayloadsThanWrites() async throws {
-        try await withCacheCluster(nodes: 2, seed: 102) { cluster in
+    /// directReplicationLimit 0: the gossip path whatever the cluster's size.
+    @Sendable static func alwaysGossip(_ configuration: inout BCache.Configuration) {
+        configuration.directReplicationLimit = 0
+    }
+
+    @Test func gossipedWritesAreBatchedIntoFewerPayloadsThanWrites() async throws {
+        // directReplicationLimit 0: always the gossip path, which lets a batch fill for flushDelay.
+        try await withCacheCluster(nodes: 2, seed: 102, customize: Self.alwaysGossip) { cluster in
             let caches = cluster.caches
             for index in 0..<200 { try caches[0].set("k\(index)", [UInt8(index % 256)], ttl: nil) }
             try await eventually("200 keys on node 2") { caches[1].count == 200 }

@@ -13,10 +13,14 @@ public struct CacheRecord: Hashable, Sendable {
         case tombstone(purgeAtMillis: UInt64)
     }
 
+    /// The key, compared by its UTF-8 bytes.
     public var key: String
+    /// The value and its expiry, or a tombstone.
     public var state: State
+    /// The write's version: the greater one wins on every node.
     public var version: Version
 
+    /// A record of `key` in `state`, written at `version`.
     public init(key: String, state: State, version: Version) {
         self.key = key
         self.state = state
@@ -41,6 +45,7 @@ public struct CacheRecord: Hashable, Sendable {
         return nil
     }
 
+    /// Whether the record is a deletion.
     public var isTombstone: Bool {
         if case .tombstone = state { return true }
         return false

@@ -11,6 +11,8 @@ public struct HybridLogicalClock: Sendable {
     /// Defaults to 60 seconds.
     public var maxDriftMillis: UInt64
 
+    /// A clock that has issued nothing after `last`, refusing remote timestamps more than
+    /// `maxDriftMillis` ahead of the wall clock.
     public init(maxDriftMillis: UInt64 = 60_000, last: HybridTimestamp = .zero) {
         self.maxDriftMillis = maxDriftMillis
         self.last = last

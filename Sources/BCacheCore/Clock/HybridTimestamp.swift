@@ -15,6 +15,8 @@ public struct HybridTimestamp: RawRepresentable, Hashable, Comparable, Sendable,
     /// The zero timestamp, older than every real one.
     public static let zero = HybridTimestamp(rawValue: 0)
 
+    /// The timestamp packed in `rawValue` (physical milliseconds in the high 48 bits, the logical
+    /// counter in the low 16).
     public init(rawValue: UInt64) {
         self.rawValue = rawValue
     }
@@ -33,6 +35,7 @@ public struct HybridTimestamp: RawRepresentable, Hashable, Comparable, Sendable,
     /// The counter that orders events within one millisecond.
     public var logical: UInt16 { UInt16(truncatingIfNeeded: rawValue) }
 
+    /// Orders by physical time, then by the logical counter (the packed integer's order).
     public static func < (lhs: HybridTimestamp, rhs: HybridTimestamp) -> Bool {
         lhs.rawValue < rhs.rawValue
     }

@@ -12,6 +12,7 @@ public struct CodecLimits: Hashable, Sendable {
     /// The most records one batch may announce.
     public var maxRecordsPerBatch: Int
 
+    /// Limits with the given bounds; the defaults are the store's own.
     public init(maxKeyBytes: Int = 65_536, maxValueBytes: Int = 1 << 20, maxRecordsPerBatch: Int = 65_536) {
         self.maxKeyBytes = maxKeyBytes
         self.maxValueBytes = maxValueBytes

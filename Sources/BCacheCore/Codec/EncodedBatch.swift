@@ -10,6 +10,7 @@ public struct EncodedBatch: Hashable, Sendable {
     /// packet of that size: send it over a stream instead.
     public var isOversized: Bool
 
+    /// A batch of `recordCount` records encoded in `bytes`.
     public init(bytes: [UInt8], recordCount: Int, isOversized: Bool) {
         self.bytes = bytes
         self.recordCount = recordCount

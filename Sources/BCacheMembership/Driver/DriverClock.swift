@@ -24,8 +24,11 @@ extension Membership {
             self.origin = .now
         }
 
+        /// The time elapsed since the clock was made.
         public var now: Duration { .now - origin }
 
+        /// Suspends until `deadline` (since the clock was made); throws `CancellationError` when
+        /// the task is cancelled.
         public func sleep(until deadline: Duration) async throws {
             try await Task.sleep(until: origin + deadline, clock: .continuous)
         }

@@ -46,6 +46,7 @@ extension Membership {
             self.init(source: { network.now })
         }
 
+        /// The simulated time, read from the source.
         public var now: Duration { source() }
 
         /// The earliest deadline a task sleeps until, nil when none sleeps.
@@ -73,6 +74,8 @@ extension Membership {
             return due.count
         }
 
+        /// Suspends until the simulated time reaches `deadline` (returns at once when it has); throws
+        /// `CancellationError` when the task is cancelled.
         public func sleep(until deadline: Duration) async throws {
             guard deadline > now else { return }
             let id = state.withLock { state in

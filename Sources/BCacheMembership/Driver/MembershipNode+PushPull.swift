@@ -54,17 +54,26 @@ extension Membership.Node {
         await stream.close()
     }
 
-    /// Serves a push-pull another node opened: merges its list, answers with this node's, runs
-    /// the extension.
+    /// Serves a stream another node opened: a push-pull (merges its list, answers with this
+    /// node's, runs the extension), or a user stream, handed to the application once its opening
+    /// frame was read.
     func serve(_ stream: any TransportStream) async {
+        /// What the opening frame announced, once served.
+        enum Served: Sendable {
+            case pushPull
+            case userStream
+        }
         let peer = stream.remoteAddress
+        let served: Served
         do {
-            try await withTimeout(configuration.pushPullTimeout) {
+            served = try await withTimeout(configuration.pushPullTimeout) { () async throws -> Served in
                 var frames = stream.inboundFrames.makeAsyncIterator()
-                guard let request = try await frames.next() else {
-                    throw TransportError(.closed, "\(peer) closed the push-pull stream without a request")
+                guard let opening = try await frames.next() else {
+                    throw TransportError(.closed, "\(peer) closed the stream without a request")
                 }
-                let remote = try self.decodePushPull(request, from: peer)
+                guard case .pushPull(let remote) = try self.decodeOpening(opening, from: peer) else {
+                    return .userStream
+                }
                 let response = await self.stepReturning { instance, now in
                     instance.onPushPullRequest(remote, from: peer, now: now)
                 }
@@ -76,13 +85,22 @@ extension Membership.Node {
                         maxFrameSize: self.transport.maxFrameSize)
                     await self.runExtension { try await pushPullExtension.respond(over: channel) }
                 }
+                return .pushPull
             }
+        } catch {
+            logger.debug("serving a stream failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            await stream.close()
+            return
+        }
+        switch served {
+        case .pushPull:
             metrics.pushPullsServed.increment()
             state.withLock { $0.statistics.pushPullsServed += 1 }
-        } catch {
-            logger.debug("serving a push-pull failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            await stream.close()
+        case .userStream:
+            // The application owns it from now on (or it is closed when nobody takes it).
+            await deliver(Membership.IncomingUserStream(sender: peer, stream: stream))
         }
-        await stream.close()
     }
 
     private func runExtension(_ body: () async throws -> Void) async {
@@ -98,10 +116,25 @@ extension Membership.Node {
         do {
             return try Membership.Wire.decodePushPull(bytes, label: configuration.clusterLabel)
         } catch {
-            metrics.recordDecodeFailure(error.code)
-            state.withLock { $0.statistics.decodeFailures[error.code, default: 0] += 1 }
+            countDecodeFailure(error, from: peer)
             throw error
         }
+    }
+
+    /// The first frame of a stream a peer opened: a push-pull state or a user stream's opening.
+    private func decodeOpening(_ bytes: [UInt8], from peer: NodeAddress) throws -> Membership.Wire.StreamOpening {
+        do {
+            return try Membership.Wire.decodeStreamOpening(bytes, label: configuration.clusterLabel)
+        } catch {
+            countDecodeFailure(error, from: peer)
+            throw error
+        }
+    }
+
+    private func countDecodeFailure(_ error: Membership.WireError, from peer: NodeAddress) {
+        metrics.recordDecodeFailure(error.code)
+        state.withLock { $0.statistics.decodeFailures[error.code, default: 0] += 1 }
+        logger.debug("dropped a stream's frame", metadata: ["from": "\(peer)", "reason": "\(error)"])
     }
 
     /// A stream to `address`: a name is resolved through the resolver (every time: a seed's
@@ -125,24 +158,24 @@ extension Membership.Node {
 
     /// Runs `operation`, giving up with a `TransportError` `unreachable` after `timeout` on the
     /// node's clock.
-    private func withTimeout(
-        _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Void
-    ) async throws {
+    private func withTimeout<Value: Sendable>(
+        _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
         let clock = self.clock
         let deadline = clock.now + timeout
-        try await withThrowingTaskGroup(of: Bool.self) { group in
+        return try await withThrowingTaskGroup(of: Value?.self) { group in
             group.addTask {
                 try await operation()
-                return true
             }
             group.addTask {
                 try await clock.sleep(until: deadline)
-                return false
+                return nil
             }
             defer { group.cancelAll() }
-            guard try await group.next() == true else {
+            guard let value = try await group.next() ?? nil else {
                 throw TransportError(.unreachable, "no answer within \(timeout)")
             }
+            return value
         }
     }
 

@@ -48,6 +48,8 @@ extension Membership.Node {
         struct Stopping {
             var events: [AsyncStream<Membership.Event>.Continuation]
             var payloads: [AsyncStream<Membership.UserPayload>.Continuation]
+            var userPackets: [AsyncStream<Membership.UserPacket>.Continuation]
+            var userStreams: [AsyncStream<Membership.IncomingUserStream>.Continuation]
             var joinWaiters: [CheckedContinuation<NodeState.JoinOutcome, Never>]
             var leaveWaiters: [CheckedContinuation<Void, Never>]
         }
@@ -58,10 +60,14 @@ extension Membership.Node {
             defer {
                 state.eventSubscribers.removeAll()
                 state.payloadSubscribers.removeAll()
+                state.userPacketSubscribers.removeAll()
+                state.userStreamSubscribers.removeAll()
             }
             return Stopping(
                 events: Array(state.eventSubscribers.values),
                 payloads: Array(state.payloadSubscribers.values),
+                userPackets: Array(state.userPacketSubscribers.values),
+                userStreams: Array(state.userStreamSubscribers.values),
                 joinWaiters: state.joinWaiters.resolveAll(.stopped),
                 leaveWaiters: state.leaveWaiters.resolveAll(()))
         }
@@ -73,6 +79,8 @@ extension Membership.Node {
         // take the lock to unsubscribe.
         for continuation in stopping.events { continuation.finish() }
         for continuation in stopping.payloads { continuation.finish() }
+        for continuation in stopping.userPackets { continuation.finish() }
+        for continuation in stopping.userStreams { continuation.finish() }
         for waiter in stopping.joinWaiters { waiter.resume(returning: .stopped) }
         for waiter in stopping.leaveWaiters { waiter.resume() }
     }
@@ -94,7 +102,13 @@ extension Membership.Node {
         metrics.bytesIn.increment(by: incoming.bytes.count)
         let packet: Membership.Packet
         do {
-            packet = try Membership.Wire.decode(incoming.bytes, label: configuration.clusterLabel)
+            switch try Membership.Wire.decodeDatagram(incoming.bytes, label: configuration.clusterLabel) {
+            case .packet(let decoded):
+                packet = decoded
+            case .user(let bytes):
+                deliver(Membership.UserPacket(sender: incoming.sender, bytes: bytes), size: incoming.bytes.count)
+                return
+            }
         } catch {
             metrics.recordDecodeFailure(error.code)
             state.withLock { state in

@@ -35,6 +35,7 @@ extension Membership {
         /// This node as first announced to the others (``updateMetadata(_:)`` announces newer
         /// metadata; ``members`` has the current value).
         public let identity: NodeIdentity
+        /// The configuration the node was made with.
         public let configuration: Configuration
         /// The transport the node owns: it closes it when it stops.
         public let transport: any Transport
@@ -183,14 +184,19 @@ extension Membership {
                 unregister: { _ = $0.payloadSubscribers.removeValue(forKey: $1) })
         }
 
-        private func subscribe<Element: Sendable>(
+        /// A subscription registered in the node's state until it terminates; finished at once
+        /// when the node has stopped. `keepsOldest` drops new elements rather than old ones when
+        /// the buffer is full.
+        func subscribe<Element: Sendable>(
             bufferSize: Int,
+            keepsOldest: Bool = false,
             register: (inout NodeState, UInt64, AsyncStream<Element>.Continuation) -> Void,
             unregister: @escaping @Sendable (inout NodeState, UInt64) -> Void
         ) -> AsyncStream<Element> {
             precondition(bufferSize > 0, "a subscription buffers at least one element")
             let (stream, continuation) = AsyncStream.makeStream(
-                of: Element.self, bufferingPolicy: .bufferingNewest(bufferSize))
+                of: Element.self,
+                bufferingPolicy: keepsOldest ? .bufferingOldest(bufferSize) : .bufferingNewest(bufferSize))
             let id: UInt64? = state.withLock { state in
                 guard state.phase != .stopped else { return nil }
                 state.nextSubscriberID += 1

@@ -29,6 +29,10 @@ struct NodeMetrics: Sendable {
     let pushPullsFailed: Counter
     let pushPullsServed: Counter
     let eventsDropped: Counter
+    let userPacketsIn: Counter
+    let userPacketsOut: Counter
+    let userStreamsOpened: Counter
+    let userStreamsAccepted: Counter
     private let decodeFailures: [Membership.WireError.Code: Counter]
 
     init(prefix: String, dimensions: [(String, String)], factory: any MetricsFactory) {
@@ -61,6 +65,10 @@ struct NodeMetrics: Sendable {
         pushPullsFailed = counter("push_pulls", [("outcome", "failed")])
         pushPullsServed = counter("push_pulls", [("outcome", "served")])
         eventsDropped = counter("events_dropped")
+        userPacketsIn = counter("user_packets_in")
+        userPacketsOut = counter("user_packets_out")
+        userStreamsOpened = counter("user_streams", [("direction", "opened")])
+        userStreamsAccepted = counter("user_streams", [("direction", "accepted")])
         var decodeFailures: [Membership.WireError.Code: Counter] = [:]
         for code in [
             Membership.WireError.Code.truncated, .badMagic, .unsupportedVersion, .labelMismatch, .malformed,

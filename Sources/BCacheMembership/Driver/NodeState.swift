@@ -43,6 +43,9 @@ struct NodeState: Sendable {
     var reportedStatistics = Membership.Statistics()
     var eventSubscribers: [UInt64: AsyncStream<Membership.Event>.Continuation] = [:]
     var payloadSubscribers: [UInt64: AsyncStream<Membership.UserPayload>.Continuation] = [:]
+    var userPacketSubscribers: [UInt64: AsyncStream<Membership.UserPacket>.Continuation] = [:]
+    /// Each incoming user stream goes to one of these: the earliest subscription still open.
+    var userStreamSubscribers: [UInt64: AsyncStream<Membership.IncomingUserStream>.Continuation] = [:]
     var nextSubscriberID: UInt64 = 0
     var joinWaiters = WaiterSlots<JoinOutcome>()
     var leaveWaiters = WaiterSlots<Void>()

@@ -27,7 +27,21 @@ extension Membership.Node {
         public var eventsDropped = 0
         /// Delivered user payloads dropped from a full subscriber buffer.
         public var payloadsDropped = 0
+        /// User packets sent (``Membership/Node/send(userPacket:to:)``); also in ``packetsOut``.
+        public var userPacketsOut = 0
+        /// User packets received; also in ``packetsIn``.
+        public var userPacketsIn = 0
+        /// Received user packets dropped from a full subscriber buffer, or received with no
+        /// subscriber.
+        public var userPacketsDropped = 0
+        /// User streams this node opened.
+        public var userStreamsOpened = 0
+        /// User streams other nodes opened, handed to a subscriber.
+        public var userStreamsAccepted = 0
+        /// User streams closed at once: no subscriber, or its buffer full.
+        public var userStreamsRefused = 0
 
+        /// Every count at zero.
         public init() {}
 
         /// Decode failures of any reason.

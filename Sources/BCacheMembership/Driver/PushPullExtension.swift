@@ -36,6 +36,7 @@ extension Membership {
         /// The peer's state.
         public var merge: @Sendable ([UInt8], PushPullContext) async -> Void
 
+        /// An exchange sending `localState` and handing the peer's state to `merge`.
         public init(
             localState: @escaping @Sendable (PushPullContext) async -> [UInt8],
             merge: @escaping @Sendable ([UInt8], PushPullContext) async -> Void
@@ -44,12 +45,14 @@ extension Membership {
             self.merge = merge
         }
 
+        /// Sends this node's state, then merges the peer's.
         public func initiate(over channel: PushPullChannel) async throws {
             try await channel.send(localState(channel.context))
             let remote = try await channel.receiveRequired()
             await merge(remote, channel.context)
         }
 
+        /// Receives the peer's state, sends this node's, then merges the peer's.
         public func respond(over channel: PushPullChannel) async throws {
             let remote = try await channel.receiveRequired()
             try await channel.send(localState(channel.context))
@@ -66,6 +69,7 @@ extension Membership {
         /// Whether this node opened the push-pull.
         public var isInitiator: Bool
 
+        /// The context of a push-pull with `peer`.
         public init(peer: NodeAddress, isJoin: Bool, isInitiator: Bool) {
             self.peer = peer
             self.isJoin = isJoin

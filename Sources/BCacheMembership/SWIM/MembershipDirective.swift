@@ -53,6 +53,7 @@ extension Membership {
         /// Whether the sender is joining (it knows nothing yet).
         public var isJoin: Bool
 
+        /// A member list to send, `isJoin` when the sender is joining.
         public init(members: [Member], isJoin: Bool) {
             self.members = members
             self.isJoin = isJoin

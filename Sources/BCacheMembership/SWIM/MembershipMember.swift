@@ -6,6 +6,7 @@ extension Membership {
         /// What the node believes about it.
         public var status: Status
 
+        /// A member with `identity` in `status`.
         public init(identity: NodeIdentity, status: Status) {
             self.identity = identity
             self.status = status

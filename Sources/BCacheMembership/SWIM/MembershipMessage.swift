@@ -50,6 +50,7 @@ extension Membership {
         /// The application's bytes.
         public var bytes: [UInt8]
 
+        /// Payload number `sequence` of node `origin`.
         public init(origin: NodeID, sequence: UInt64, bytes: [UInt8]) {
             self.origin = origin
             self.sequence = sequence
@@ -62,6 +63,7 @@ extension Membership {
         /// In order: the primary message (ping, ack...) first, then piggybacked updates.
         public var messages: [Message]
 
+        /// A packet of `messages`, the primary message first.
         public init(_ messages: [Message]) {
             self.messages = messages
         }

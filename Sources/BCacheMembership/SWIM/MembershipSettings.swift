@@ -122,6 +122,7 @@ extension Membership {
         /// The Lifeguard refinements.
         public var lifeguard = Lifeguard()
 
+        /// The LAN defaults (``lan``).
         public init() {}
 
         /// Lifeguard's refinements to SWIM: local health awareness and the buddy system.
@@ -136,6 +137,7 @@ extension Membership {
             /// Defaults to `true`.
             public var isBuddySystemEnabled = true
 
+            /// Lifeguard with its defaults: both refinements on.
             public init() {}
         }
 

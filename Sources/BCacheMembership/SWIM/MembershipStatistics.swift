@@ -26,6 +26,7 @@ extension Membership {
         /// Membership updates too large for one packet, left to push-pull.
         public var oversizedUpdates = 0
 
+        /// Every count at zero.
         public init() {}
     }
 }

@@ -38,6 +38,10 @@ extension Membership {
         enum EnvelopeKind: UInt8 {
             case packet = 1
             case pushPull = 2
+            /// An application packet sent to one member (``Membership/Node/send(userPacket:to:)``).
+            case userPacket = 3
+            /// The first frame of an application stream (``Membership/Node/openUserStream(to:)``).
+            case userStream = 4
         }
 
         // MARK: Packets
@@ -56,6 +60,11 @@ extension Membership {
         public static func decode(_ bytes: [UInt8], label: String) throws(WireError) -> Packet {
             var reader = WireReader(bytes)
             try readHeader(&reader, label: label, kind: .packet)
+            return try decodePacketBody(&reader)
+        }
+
+        /// The messages after a packet's envelope header.
+        static func decodePacketBody(_ reader: inout WireReader) throws(WireError) -> Packet {
             let count = try reader.readVarint(atMost: UInt64(maxMessagesPerPacket), "message count")
             // Each message takes at least two bytes: a count beyond that is a lie, caught before looping.
             guard count <= UInt64(reader.remaining / 2) else {
@@ -115,6 +124,11 @@ extension Membership {
         public static func decodePushPull(_ bytes: [UInt8], label: String) throws(WireError) -> PushPullState {
             var reader = WireReader(bytes)
             try readHeader(&reader, label: label, kind: .pushPull)
+            return try decodePushPullBody(&reader)
+        }
+
+        /// The member list after a push-pull state's envelope header.
+        static func decodePushPullBody(_ reader: inout WireReader) throws(WireError) -> PushPullState {
             let join = try reader.readByte()
             guard join <= 1 else { throw WireError(.malformed, "join flag \(join)") }
             // A member takes at least 16 bytes, which bounds the count by the bytes present.
@@ -140,7 +154,7 @@ extension Membership {
 
         // MARK: Envelope
 
-        private static func writeHeader(_ writer: inout ByteWriter, label: String, kind: EnvelopeKind) {
+        static func writeHeader(_ writer: inout ByteWriter, label: String, kind: EnvelopeKind) {
             writer.writeByte(magic.0)
             writer.writeByte(magic.1)
             writer.writeByte(version)
@@ -151,6 +165,12 @@ extension Membership {
         private static func readHeader(
             _ reader: inout WireReader, label: String, kind: EnvelopeKind
         ) throws(WireError) {
+            let found = try readHeader(&reader, label: label)
+            guard found == kind else { throw WireError(.malformed, "envelope kind \(found.rawValue)") }
+        }
+
+        /// Reads an envelope header of any known kind and checks its label; returns the kind.
+        static func readHeader(_ reader: inout WireReader, label: String) throws(WireError) -> EnvelopeKind {
             guard try reader.readByte() == magic.0, try reader.readByte() == magic.1 else {
                 throw WireError(.badMagic, "not a BCache membership envelope")
             }
@@ -159,12 +179,15 @@ extension Membership {
                 throw WireError(.unsupportedVersion, "wire version \(version), this node speaks \(Self.version)")
             }
             let found = try reader.readByte()
-            guard found == kind.rawValue else { throw WireError(.malformed, "envelope kind \(found)") }
+            guard let kind = EnvelopeKind(rawValue: found) else {
+                throw WireError(.malformed, "envelope kind \(found)")
+            }
             let count = Int(try reader.readByte())
             let labelBytes = try reader.readBytes(count)
             guard labelBytes.elementsEqual(label.utf8) else {
                 throw WireError(.labelMismatch, "packet from another cluster")
             }
+            return kind
         }
 
         // MARK: Messages

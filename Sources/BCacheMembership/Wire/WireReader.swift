@@ -62,6 +62,12 @@ struct WireReader {
         }
     }
 
+    /// Every byte left, which this reader skips.
+    mutating func readRemaining() -> [UInt8] {
+        // Cannot fail: exactly the bytes present are read.
+        (try? reader.readBytes(count: reader.remainingCount)) ?? []
+    }
+
     /// A reader over the next `count` bytes, which this reader skips.
     mutating func slice(_ count: Int) throws(Membership.WireError) -> WireReader {
         do { return WireReader(ByteReader(try reader.readSlice(count: count))) } catch {

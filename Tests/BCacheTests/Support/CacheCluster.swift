@@ -12,6 +12,8 @@ struct CacheCluster {
     private(set) var caches: [BCache] = []
     /// The membership's user-payload queue bound for the nodes made from now on.
     var userPayloadQueueLimit = Membership.Settings.fastTesting.userPayloadQueueLimit
+    /// Changes to the configuration of the nodes made from now on.
+    var customize: @Sendable (inout BCache.Configuration) -> Void = { _ in }
 
     init(seed: UInt64, wallClock: WallClock = .system) {
         network = InMemoryNetwork(seed: seed, clock: .real)
@@ -32,6 +34,7 @@ struct CacheCluster {
         configuration.membership.userPayloadQueueLimit = userPayloadQueueLimit
         configuration.wallClock = wallClock
         configuration.logger = Logger(label: "node-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })
+        customize(&configuration)
         return configuration
     }
 
@@ -64,9 +67,11 @@ struct CacheCluster {
 /// afterwards, also when `body` throws.
 func withCacheCluster(
     nodes count: Int, seed: UInt64, wallClock: WallClock = .system,
+    customize: @escaping @Sendable (inout BCache.Configuration) -> Void = { _ in },
     _ body: (inout CacheCluster) async throws -> Void
 ) async throws {
     var cluster = CacheCluster(seed: seed, wallClock: wallClock)
+    cluster.customize = customize
     do {
         for _ in 0..<count { try await cluster.addNode() }
         try await cluster.waitForFullMembership()

@@ -1,0 +1,125 @@
+import BCache
+import BCacheMembership
+import Hummingbird
+
+/// The HTTP API: a cached slow lookup, direct access to the cache, and the cluster's state.
+///
+/// ```
+/// GET    /products/:id     the slow lookup, cached for `ttl` (filled once per miss, shared by every instance)
+/// PUT    /cache/:key       body = value; `?ttl=SECONDS` (none: never expires)
+/// GET    /cache/:key       the value, or 404
+/// DELETE /cache/:key       deletes it on every instance
+/// GET    /members          the members this instance sees
+/// GET    /stats            this instance's counters
+/// ```
+struct CacheRoutes: Sendable {
+    let cache: BCache
+    let catalog: SlowCatalog
+    /// How long a looked-up product stays cached.
+    let ttl: Duration
+
+    /// Adds the routes to `router`.
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("products/:id") { _, context in try await product(context) }
+        router.put("cache/:key") { request, context in try await put(request, context) }
+        router.get("cache/:key") { _, context in try value(context) }
+        router.delete("cache/:key") { _, context in try delete(context) }
+        router.get("members") { _, _ in members() }
+        router.get("stats") { _, _ in stats() }
+    }
+
+    /// A product: from the cache when any instance looked it up within `ttl`, otherwise from
+    /// the slow catalog (once, however many requests miss it together on this instance).
+    private func product(_ context: BasicRequestContext) async throws -> ProductResponse {
+        let id = try context.parameters.require("id")
+        let start = ContinuousClock.now
+        let key = "product:\(id)"
+        let source: String
+        let bytes: [UInt8]
+        if let cached = cache.get(key) {
+            (bytes, source) = (cached, "cache")
+        } else {
+            bytes = try await cache.get(key, ttl: ttl, timeout: .seconds(5)) { _ in
+                Array(try await catalog.product(id).utf8)
+            }
+            source = "catalog"
+        }
+        return ProductResponse(
+            id: id, description: String(decoding: bytes, as: UTF8.self), source: source,
+            node: cache.name, micros: (ContinuousClock.now - start).microseconds)
+    }
+
+    private func put(_ request: Request, _ context: BasicRequestContext) async throws -> HTTPResponse.Status {
+        let key = try context.parameters.require("key")
+        let body = try await request.body.collect(upTo: cache.configuration.maxValueBytes)
+        var ttl: Duration?
+        if let seconds = request.uri.queryParameters.get("ttl", as: Int.self) {
+            ttl = .seconds(seconds)
+        }
+        do {
+            try cache.set(key, Array(body.readableBytesView), ttl: ttl)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "\(error)")
+        }
+        return .noContent
+    }
+
+    private func value(_ context: BasicRequestContext) throws -> String {
+        let key = try context.parameters.require("key")
+        guard let value = cache.getString(key) else { throw HTTPError(.notFound) }
+        return value
+    }
+
+    private func delete(_ context: BasicRequestContext) throws -> HTTPResponse.Status {
+        cache.delete(try context.parameters.require("key"))
+        return .noContent
+    }
+
+    private func members() -> [MemberResponse] {
+        cache.members.map { MemberResponse(name: $0.name, address: "\($0.identity.address)", status: "\($0.status)") }
+    }
+
+    private func stats() -> StatsResponse {
+        let statistics = cache.statistics
+        return StatsResponse(
+            node: cache.name, entries: cache.count, hits: statistics.hits, misses: statistics.misses,
+            fills: statistics.fills, recordsApplied: statistics.recordsApplied, catalogLookups: catalog.lookupCount)
+    }
+}
+
+/// The answer of `GET /products/:id`.
+struct ProductResponse: ResponseEncodable {
+    var id: String
+    var description: String
+    /// `cache` (found in this instance's copy) or `catalog` (looked up, then shared by replication).
+    var source: String
+    /// The instance that answered.
+    var node: String
+    var micros: Int64
+}
+
+/// One member in `GET /members`.
+struct MemberResponse: ResponseEncodable {
+    var name: String
+    var address: String
+    var status: String
+}
+
+/// The answer of `GET /stats`.
+struct StatsResponse: ResponseEncodable {
+    var node: String
+    var entries: Int
+    var hits: Int
+    var misses: Int
+    var fills: Int
+    var recordsApplied: Int
+    var catalogLookups: Int
+}
+
+extension Duration {
+    /// The duration in whole microseconds.
+    fileprivate var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}
