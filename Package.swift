@@ -141,8 +141,8 @@ let package = Package(
         .executableTarget(
             name: "bcache",
             dependencies: [
-                "BCache",
                 "BCacheTool",
+                "BCache",
                 "BCacheCore",
                 "BCacheMembership",
                 "BCacheSecure",

@@ -57,7 +57,6 @@ extension BCache {
 
     private func runClaimed() async {
         let payloads = node.makePayloadStream()
-        let userPackets = node.makeUserPacketStream()
         let userStreams = node.makeIncomingUserStreams()
         logger.info("starting", metadata: ["address": "\(address)", "seeds": "\(seeds)"])
         await withGracefulShutdownHandler {
@@ -71,7 +70,6 @@ extension BCache {
                     self.lifecycle.shutdownRequested.fulfil(())
                 }
                 group.addTask { await self.receive(payloads) }
-                group.addTask { await self.receive(userPackets) }
                 group.addTask { await self.receive(userStreams) }
                 group.addTask { await self.batcher.runFlushLoop() }
                 group.addTask { await self.sweepLoop() }
@@ -125,65 +123,20 @@ extension BCache {
         }
     }
 
-    /// Merges the deltas other nodes send straight to this one as packets (one `SyncFrame`
-    /// records frame each), until the node stops.
-    private func receive(_ packets: AsyncStream<Membership.UserPacket>) async {
-        let limits = merger.decodingLimits
-        for await packet in packets {
-            counters.directPacketsReceived.increment()
-            do {
-                guard case .records(let records) = try SyncFrame.decode(packet.bytes, limits: limits) else {
-                    throw CodecError(.unknownStateTag, "a replication packet holds records frames only")
-                }
-                merger.merge(records, from: "\(packet.sender)")
-            } catch {
-                counters.decodeFailures.increment()
-                logger.warning(
-                    "a replication packet did not decode",
-                    metadata: ["sender": "\(packet.sender)", "error": "\(error)"])
-            }
-        }
-    }
-
     /// Reads every replication stream other nodes open to this one, each in its own child task,
-    /// until the node stops.
+    /// until the node stops. (Direct packets need no task: the membership's packet pump hands
+    /// them to ``ReplicationReceiver/receive(_:)-(Membership.UserPacket)`` as they arrive.)
     private func receive(_ streams: AsyncStream<Membership.IncomingUserStream>) async {
         await withDiscardingTaskGroup { group in
             for await incoming in streams {
-                group.addTask { await self.receive(incoming) }
+                group.addTask { await self.receiver.receive(incoming) }
             }
         }
     }
 
-    /// Merges the records frames of one replication stream until the peer closes it; a frame
-    /// that does not decode (or is not records) is counted and ends the stream.
-    private func receive(_ incoming: Membership.IncomingUserStream) async {
-        let limits = merger.decodingLimits
-        do {
-            for try await frame in incoming.stream.inboundFrames {
-                counters.directFramesReceived.increment()
-                let decoded: SyncFrame
-                do {
-                    decoded = try SyncFrame.decode(frame, limits: limits)
-                } catch {
-                    counters.decodeFailures.increment()
-                    throw error
-                }
-                guard case .records(let records) = decoded else {
-                    counters.decodeFailures.increment()
-                    throw CodecError(.unknownStateTag, "a replication stream carries records frames only")
-                }
-                merger.merge(records, from: "\(incoming.sender)")
-            }
-        } catch {
-            logger.warning(
-                "closed a replication stream", metadata: ["sender": "\(incoming.sender)", "error": "\(error)"])
-        }
-        await incoming.stream.close()
-    }
-
-    /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges,
-    /// until cancelled.
+    /// Reclaims expired entries and due tombstones every sweep interval, and reports the gauges
+    /// and the store's counts, until cancelled (then reports the counts once more, so that the
+    /// metrics backend ends with the same totals as ``statistics``).
     private func sweepLoop() async {
         while true {
             reportGauges()
@@ -191,16 +144,18 @@ extension BCache {
                 let clock = configuration.clock
                 try await clock.sleep(until: clock.now + configuration.sweepInterval)
             } catch {
+                storeCounts.report(store)
                 return
             }
             store.sweep()
         }
     }
 
-    /// Sets the entries, bytes, tombstones and reachable members gauges, and adds the reads
-    /// counted since the last report to the hit and miss counters.
+    /// Sets the entries, bytes, tombstones and reachable members gauges, and adds what the store
+    /// counted since the last report (hits, misses, sets, deletes, evictions, expirations) to
+    /// their counters.
     func reportGauges() {
-        reads.report(store)
+        storeCounts.report(store)
         gauges.entries.record(store.count)
         gauges.bytes.record(store.byteCount)
         gauges.tombstones.record(store.tombstoneCount)

@@ -10,7 +10,7 @@ import Synchronization
 /// node.
 ///
 /// Reads and writes are synchronous and never wait on the network: a write is applied to the
-/// local ``BCacheCore/CacheStore`` with a new version, then queued as a delta sent to the other
+/// local `CacheStore` with a new version, then queued as a delta sent to the other
 /// nodes at once (straight to each member in clusters of up to
 /// ``Configuration/directReplicationLimit`` members, by gossip in larger ones). Anti-entropy on
 /// every push-pull (on join, after a partition heals, and periodically) repairs whatever gossip
@@ -46,6 +46,7 @@ public final class BCache: Service, Sendable {
     let node: Membership.Node
     let batcher: ReplicationBatcher
     let merger: RecordMerger
+    let receiver: ReplicationReceiver
     let counters: CacheCounters
     let singleFlight = SingleFlight()
     let logger: Logger
@@ -53,7 +54,7 @@ public final class BCache: Service, Sendable {
     let seeds: [NodeAddress]
     let lifecycle = Lifecycle()
     let gauges: CacheGauges
-    let reads: ReadCountReporter
+    let storeCounts: StoreCountReporter
     let changes: ChangeFeed
 
     /// Makes a node: checks the configuration, binds the transport. Nothing is sent until
@@ -76,7 +77,7 @@ public final class BCache: Service, Sendable {
         let dimensions = [("node", parsed.nodeName)]
         let counters = CacheCounters(dimensions: dimensions, factory: metricsFactory)
         let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
-        let changes = ChangeFeed()
+        let changes = ChangeFeed(store: store)
         let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
         let antiEntropy = AntiEntropy(
             merger: merger, counters: counters, logger: logger, maxFrameBytes: configuration.maxSyncFrameBytes)
@@ -86,19 +87,22 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.advertisedAddress = parsed.advertise
         nodeConfiguration.pushPullTimeout = configuration.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
+        let receiver = ReplicationReceiver(merger: merger, counters: counters, logger: logger)
         let node = Membership.Node(
             configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
-            metricsFactory: metricsFactory, pushPullExtension: antiEntropy)
+            metricsFactory: metricsFactory, pushPullExtension: antiEntropy,
+            userPacketHandler: { receiver.receive($0) })
         self.configuration = configuration
         self.store = store
         self.node = node
         self.counters = counters
         self.merger = merger
+        self.receiver = receiver
         self.logger = logger
         self.seeds = parsed.seeds
         self.changes = changes
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
-        self.reads = ReadCountReporter(dimensions: dimensions, factory: metricsFactory)
+        self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)
         self.batcher = ReplicationBatcher(
             node: node,
             settings: ReplicationBatcher.Settings(
@@ -114,7 +118,8 @@ public final class BCache: Service, Sendable {
     /// The value of `key`, or nil when absent, deleted or expired.
     public func get(_ key: String) -> [UInt8]? {
         // Hits and misses are counted by the store's shards and reported to the metrics
-        // backend by the sweep loop: no shared counter on the read path.
+        // backend by the sweep loop: no shared counter on the read path. An expired entry
+        // found here is published by the store's removal report, when someone listens.
         store.get(key)
     }
 
@@ -137,8 +142,8 @@ public final class BCache: Service, Sendable {
             }
             ttlMillis = Self.millisecondsRoundedUp(ttl)
         }
+        // Counted by the store's shard (see `get`); evictions are published by the store.
         let record = try store.set(key, value, ttlMillis: ttlMillis)
-        counters.sets.increment()
         batcher.enqueue(record)
         changes.publish(ChangeEvent(key: key, kind: .set, isLocal: true))
     }
@@ -151,7 +156,6 @@ public final class BCache: Service, Sendable {
     /// Deletes `key` on every node (a tombstone kept for the deletion delay).
     public func delete(_ key: String) {
         let record = store.delete(key)
-        counters.deletes.increment()
         batcher.enqueue(record)
         changes.publish(ChangeEvent(key: key, kind: .deleted, isLocal: true))
     }
@@ -162,7 +166,9 @@ public final class BCache: Service, Sendable {
     ///
     /// Each subscription buffers the newest `bufferSize` events: a consumer that falls further
     /// behind loses the oldest (the cache itself is the authoritative state). The stream finishes
-    /// when the cache stops. Expirations and evictions are not reported yet.
+    /// when the cache stops. Entries this node evicts or finds expired are reported too
+    /// (``ChangeEvent/Kind/evicted``, ``ChangeEvent/Kind/expired``, always local); while no
+    /// stream is open the store does not even collect their keys.
     public func makeChangeStream(bufferSize: Int = 4096) -> AsyncStream<ChangeEvent> {
         changes.subscribe(bufferSize: bufferSize)
     }
@@ -182,7 +188,13 @@ public final class BCache: Service, Sendable {
     /// The cache's counters.
     public var statistics: Statistics {
         var statistics = counters.snapshot
-        (statistics.hits, statistics.misses) = store.readCounts
+        let counts = store.operationCounts
+        statistics.hits = counts.hits
+        statistics.misses = counts.misses
+        statistics.sets = counts.sets
+        statistics.deletes = counts.deletes
+        statistics.evictions = counts.evictions
+        statistics.expirations = counts.expirations
         return statistics
     }
 

@@ -68,7 +68,7 @@ extension BCache {
         public var wallClock: WallClock = .system
         /// The monotonic clock of every wait: the membership's timers and push-pull timeouts,
         /// the flush delay and the sweep interval. Real time (`ContinuousDriverClock`) except in
-        /// simulations, which pass a ``BCacheMembership/Membership/ManualDriverClock`` reading an
+        /// simulations, which pass a `Membership.ManualDriverClock` reading an
         /// `InMemoryNetwork`'s manual time, so that minutes of a cluster's life run in seconds.
         /// (A read-through fill's `timeout` stays in real time: it bounds the caller's wait.)
         public var clock: any Membership.DriverClock = Membership.ContinuousDriverClock()

@@ -1,10 +1,8 @@
 import CoreMetrics
 
-/// Every counter of one cache. Reads are not here: the store counts hits and misses per shard
-/// (see ``ReadCountReporter``).
+/// Every counter of one cache but those of the store's operations: the store counts hits,
+/// misses, sets, deletes, evictions and expirations per shard (see ``StoreCountReporter``).
 final class CacheCounters: Sendable {
-    let sets: CountedMetric
-    let deletes: CountedMetric
     let fills: CountedMetric
     let fillFailures: CountedMetric
     let deltasQueued: CountedMetric
@@ -33,8 +31,6 @@ final class CacheCounters: Sendable {
         func metric(_ name: String) -> CountedMetric {
             CountedMetric(label: "bcache_\(name)", dimensions: dimensions, factory: factory)
         }
-        sets = metric("sets")
-        deletes = metric("deletes")
         fills = metric("fills")
         fillFailures = metric("fill_failures")
         deltasQueued = metric("deltas_queued")
@@ -63,8 +59,6 @@ final class CacheCounters: Sendable {
     /// A snapshot of every counter.
     var snapshot: BCache.Statistics {
         var statistics = BCache.Statistics()
-        statistics.sets = sets.total
-        statistics.deletes = deletes.total
         statistics.fills = fills.total
         statistics.fillFailures = fillFailures.total
         statistics.deltasQueued = deltasQueued.total

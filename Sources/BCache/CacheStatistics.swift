@@ -10,6 +10,10 @@ extension BCache {
         public var sets = 0
         /// Local deletes (including `set` with a TTL ≤ 0).
         public var deletes = 0
+        /// Live entries this node's store evicted to stay within `maxKeys` or `maxBytes`.
+        public var evictions = 0
+        /// Live entries found expired (by a read or the sweep) and reclaimed.
+        public var expirations = 0
         /// Filler calls (one per single-flight group).
         public var fills = 0
         /// Filler calls that threw or timed out.

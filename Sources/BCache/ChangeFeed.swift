@@ -1,9 +1,13 @@
+import BCacheCore
 import Synchronization
 
 /// The subscribers to a cache's ``BCache/ChangeEvent``s.
 ///
 /// Publishing costs one atomic load when nobody subscribed, so the write path pays nothing for
-/// the feature it does not use.
+/// the feature it does not use. Evictions and expirations come from the store's removal reports
+/// (`CacheStore/reportRemovals(to:)`), which the feed switches on with its first
+/// subscriber and off with its last: while nobody listens the store does not even collect the
+/// keys it removes.
 final class ChangeFeed: Sendable {
     private struct State {
         var subscribers: [UInt64: AsyncStream<BCache.ChangeEvent>.Continuation] = [:]
@@ -13,8 +17,12 @@ final class ChangeFeed: Sendable {
 
     private let subscriberCount = Atomic<Int>(0)
     private let state = Mutex(State())
+    private let store: CacheStore
 
-    init() {}
+    /// A feed with no subscribers, for the changes of `store`.
+    init(store: CacheStore) {
+        self.store = store
+    }
 
     /// Hands the event to every subscriber.
     func publish(_ event: @autoclosure () -> BCache.ChangeEvent) {
@@ -22,6 +30,17 @@ final class ChangeFeed: Sendable {
         let event = event()
         let subscribers = state.withLock { Array($0.subscribers.values) }
         for subscriber in subscribers { subscriber.yield(event) }
+    }
+
+    /// Hands the store's removals to every subscriber, as local `expired` and `evicted` events.
+    func publish(_ removals: [StoreRemoval]) {
+        guard subscriberCount.load(ordering: .relaxed) > 0 else { return }
+        let subscribers = state.withLock { Array($0.subscribers.values) }
+        for removal in removals {
+            let kind: BCache.ChangeEvent.Kind = removal.reason == .evicted ? .evicted : .expired
+            let event = BCache.ChangeEvent(key: removal.key, kind: kind, isLocal: true)
+            for subscriber in subscribers { subscriber.yield(event) }
+        }
     }
 
     /// A new subscription, buffering the newest `bufferSize` events; finished when the cache stops.
@@ -32,7 +51,11 @@ final class ChangeFeed: Sendable {
             guard !state.isFinished else { return nil }
             state.nextID += 1
             state.subscribers[state.nextID] = continuation
-            subscriberCount.add(1, ordering: .relaxed)
+            if subscriberCount.add(1, ordering: .relaxed).newValue == 1 {
+                // Under the feed's lock, so that switching on and off cannot interleave. The
+                // store never calls the observer under its own locks, so no lock-order cycle.
+                store.reportRemovals(to: { [weak self] removals in self?.publish(removals) })
+            }
             return state.nextID
         }
         guard let id else {
@@ -40,11 +63,19 @@ final class ChangeFeed: Sendable {
             return stream
         }
         continuation.onTermination = { [weak self] _ in
-            guard let self else { return }
-            let removed = self.state.withLock { $0.subscribers.removeValue(forKey: id) }
-            if removed != nil { self.subscriberCount.subtract(1, ordering: .relaxed) }
+            self?.unsubscribe(id)
         }
         return stream
+    }
+
+    /// Removes subscriber `id`; the last one switches the store's removal reports off.
+    private func unsubscribe(_ id: UInt64) {
+        state.withLock { state in
+            guard state.subscribers.removeValue(forKey: id) != nil else { return }
+            if subscriberCount.subtract(1, ordering: .relaxed).newValue == 0 {
+                store.reportRemovals(to: nil)
+            }
+        }
     }
 
     /// Finishes every subscription; later ones finish at once.

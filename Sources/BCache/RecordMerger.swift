@@ -3,7 +3,7 @@ import Logging
 
 /// Merges remote records (from gossip or anti-entropy) into the store, counting what happened.
 ///
-/// A record refused for its clock (``BCacheCore/ClockError``) changes nothing and is counted and
+/// A record refused for its clock (`ClockError`) changes nothing and is counted and
 /// logged; the others still merge.
 struct RecordMerger: Sendable {
     let store: CacheStore

@@ -8,6 +8,9 @@ import Dispatch
 /// which empties them; "set new" gets a fresh pair that is exactly full. Each operation runs on
 /// the store and then at once on the baseline, so that both see the machine in the same state.
 /// Sharing the filled maps halves the untimed filling, which is most of the run's time.
+///
+/// Last, on one thread, get hit and set overwrite also run on the facade (``FacadeBenchTarget``:
+/// a started `BCache` node alone on an in-memory network), to show what it adds to the store.
 struct LocalBench {
     let keyCount: Int
     let valueSize: Int
@@ -58,6 +61,8 @@ struct LocalBench {
             measure(.setNewEvict, threads, store: store, baseline: baseline)
         }
 
+        let facade = measureFacade(harness)
+
         var rows: [LocalBenchReport.Row] = []
         for operation in BenchOperation.allCases {
             for threads in threadCounts {
@@ -66,8 +71,29 @@ struct LocalBench {
             }
         }
         return LocalBenchReport(
-            keyCount: keyCount, valueSize: valueSize, rounds: rounds, rows: rows,
+            keyCount: keyCount, valueSize: valueSize, rounds: rounds, rows: rows, facade: facade,
             storeMemory: storeMemory, baselineMemory: baselineMemory, machine: MachineLoad.current(),
             elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+    }
+
+    /// The facade's figures (get hit, then set overwrite, of those asked for) on one thread, or
+    /// what kept them from being measured; empty when one thread was not asked for.
+    private func measureFacade(_ harness: BenchHarness) -> LocalBenchReport.FacadeFigures {
+        let facadeOperations = [BenchOperation.getHit, .setOverwrite].filter { operations.contains($0) }
+        guard threadCounts.contains(1), !facadeOperations.isEmpty else { return .init() }
+        let facade: FacadeBenchTarget
+        do {
+            facade = try FacadeBenchTarget(
+                capacity: harness.roomyCapacity, valueSize: valueSize, keyBytes: harness.keys.keyBytes)
+        } catch {
+            return .init(error: "\(error)")
+        }
+        harness.fill(facade)
+        var figures = LocalBenchReport.FacadeFigures()
+        for operation in facadeOperations {
+            figures.operations[operation] = harness.measure(operation, threads: 1, on: facade)
+        }
+        facade.shutdown()
+        return figures
     }
 }

@@ -16,10 +16,18 @@ struct LocalBenchReport {
         }
     }
 
+    /// The facade's figures on one thread (see ``LocalBench``).
+    struct FacadeFigures {
+        var operations: [BenchOperation: OperationFigures] = [:]
+        /// Why the facade was not measured, if it could not be started.
+        var error: String?
+    }
+
     let keyCount: Int
     let valueSize: Int
     let rounds: Int
     let rows: [Row]
+    let facade: FacadeFigures
     let storeMemory: MemoryFigures?
     let baselineMemory: MemoryFigures?
     let machine: MachineLoad
@@ -38,7 +46,37 @@ struct LocalBenchReport {
 
     /// The fold of every checksum, so that the work feeding it cannot be optimised away.
     var checksum: UInt64 {
-        rows.reduce(0) { $0 &+ $1.store.checksum &+ $1.baseline.checksum }
+        let stores = rows.reduce(0) { $0 &+ $1.store.checksum &+ $1.baseline.checksum }
+        return facade.operations.values.reduce(stores) { $0 &+ $1.checksum }
+    }
+
+    /// The store's figures for `operation` on one thread, in this run.
+    private func storeFigures(_ operation: BenchOperation) -> OperationFigures? {
+        rows.first { $0.operation == operation && $0.threads == 1 }?.store
+    }
+
+    /// The facade's lines of the table.
+    private func facadeLines() -> [String] {
+        if let error = facade.error { return ["", "facade: not measured: \(error)"] }
+        guard !facade.operations.isEmpty else { return [] }
+        var lines = [
+            "",
+            "facade (BCache.get/set on a started node alone on an in-memory network; a set also queues "
+                + "its delta for replication), 1 thread:",
+        ]
+        for operation in [BenchOperation.getHit, .setOverwrite] {
+            guard let figures = facade.operations[operation] else { continue }
+            var line =
+                "  " + pad(operation.label, 18) + pad(fixed(figures.nanosecondsPerOperation, 1), 9, left: true)
+                + " ns/op"
+            if let store = storeFigures(operation) {
+                line +=
+                    ", store \(fixed(store.nanosecondsPerOperation, 1)) ns/op: facade adds "
+                    + fixed(figures.nanosecondsPerOperation - store.nanosecondsPerOperation, 1) + " ns"
+            }
+            lines.append(line)
+        }
+        return lines
     }
 
     /// The CPU share of every single-threaded timed round together (see
@@ -84,6 +122,7 @@ struct LocalBenchReport {
                 "get hit throughput, \(threads) threads ÷ 1 thread: store \(fixed(store, 2))×, "
                     + "baseline \(fixed(baseline, 2))×")
         }
+        lines.append(contentsOf: facadeLines())
         lines.append("")
         lines.append("resident memory after filling \(keyCount) entries into a fresh map:")
         lines.append("  store:    " + describe(storeMemory))
@@ -105,7 +144,9 @@ struct LocalBenchReport {
     /// Every figure by name: `<operation>_ns_<n>t`, `<operation>_ops_<n>t`, the same prefixed
     /// `baseline_`, `<operation>_ratio_<n>t`, memory and run parameters. `baseline_get_ns_1t`
     /// and `baseline_set_ns_1t` repeat the get-hit and set-overwrite baselines under the names
-    /// the issue asked for.
+    /// the issue asked for. The facade's figures are `facade_<operation>_ns_1t`, with
+    /// `facade_set_ns_1t` repeating set overwrite, and `facade_<operation>_overhead_ns_1t` (facade
+    /// minus store, same run).
     func jsonObject() -> [String: Any] {
         var object: [String: Any] = [
             "keys": keyCount, "value_size": valueSize, "rounds": rounds,
@@ -141,6 +182,16 @@ struct LocalBenchReport {
             default: break
             }
         }
+        for (operation, figures) in facade.operations {
+            let name = "facade_" + operation.rawValue
+            object[name + "_ns_1t"] = figures.nanosecondsPerOperation
+            object[name + "_ops_1t"] = figures.operationsPerSecond
+            if let store = storeFigures(operation) {
+                object[name + "_overhead_ns_1t"] = figures.nanosecondsPerOperation - store.nanosecondsPerOperation
+            }
+            if operation == .setOverwrite { object["facade_set_ns_1t"] = figures.nanosecondsPerOperation }
+        }
+        if let error = facade.error { object["facade_error"] = error }
         for (prefix, memory) in [("", storeMemory), ("baseline_", baselineMemory)] {
             guard let memory else { continue }
             object[prefix + "rss_bytes_per_entry"] = memory.bytesPerEntry

@@ -1,6 +1,7 @@
 import BCacheMembership
 import BCacheTransport
 import Logging
+import Synchronization
 import Testing
 
 /// User packets and user streams: sent straight to one node over the membership's transport,
@@ -10,7 +11,8 @@ struct UserMessageTests {
     /// Two running nodes (not joined: user messages need no membership) on a real-time in-memory
     /// network with the label "user", and that network for intruders.
     private func withTwoNodes(
-        seed: UInt64, _ body: ([Membership.Node], InMemoryNetwork) async throws -> Void
+        seed: UInt64, handler: (@Sendable (Membership.UserPacket) -> Void)? = nil,
+        _ body: ([Membership.Node], InMemoryNetwork) async throws -> Void
     ) async throws {
         let network = InMemoryNetwork(seed: seed, clock: .real)
         var nodes: [Membership.Node] = []
@@ -22,7 +24,8 @@ struct UserMessageTests {
             nodes.append(
                 Membership.Node(
                     configuration: configuration, transport: transport, clock: .continuous,
-                    logger: Logger(label: "user-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })))
+                    logger: Logger(label: "user-\(index)", factory: { _ in SwiftLogNoOpLogHandler() }),
+                    userPacketHandler: index == 1 ? handler : nil))
         }
         try await withThrowingTaskGroup { group in
             for node in nodes { group.addTask { try await node.run() } }
@@ -48,6 +51,26 @@ struct UserMessageTests {
             #expect(nodes[0].statistics.userPacketsOut == 1)
             #expect(nodes[0].statistics.userPacketsIn == 0)
             #expect(nodes[1].statistics.totalDecodeFailures == 0)
+        }
+    }
+
+    @Test func theUserPacketHandlerGetsEachPacketBeforeTheSubscribers() async throws {
+        let handled = HandledPackets()
+        let handler: @Sendable (Membership.UserPacket) -> Void = { packet in
+            handled.packets.withLock { $0.append(packet) }
+        }
+        try await withTwoNodes(seed: 87, handler: handler) { nodes, _ in
+            let received = nodes[1].makeUserPacketStream()
+            try await nodes[0].send(userPacket: [4, 5], to: nodes[1].identity.address)
+            var iterator = received.makeAsyncIterator()
+            let packet = await iterator.next()
+            // The handler ran first, synchronously, in the packet pump.
+            #expect(
+                handled.packets.withLock { $0 } == [
+                    Membership.UserPacket(sender: nodes[0].identity.address, bytes: [4, 5])
+                ])
+            #expect(packet?.bytes == [4, 5])
+            #expect(nodes[1].statistics.userPacketsDropped == 0)
         }
     }
 
@@ -137,6 +160,11 @@ struct UserMessageTests {
             await intruder.close()
         }
     }
+}
+
+/// What a user packet handler was given.
+private final class HandledPackets: Sendable {
+    let packets = Mutex<[Membership.UserPacket]>([])
 }
 
 /// The user envelopes' bytes.

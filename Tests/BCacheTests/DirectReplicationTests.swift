@@ -57,7 +57,7 @@ import Testing
         try await withCacheCluster(nodes: 3, seed: 703, customize: Self.withoutSync) { cluster in
             let caches = cluster.caches
             let value = [UInt8](repeating: 5, count: 100)
-            let count = 20_000
+            let count = 10_000
             for index in 0..<count { try caches[0].set("burst-\(index)", value, ttl: nil) }
             try await eventually("the burst on nodes 2 and 3", within: .seconds(60)) {
                 caches[1...].allSatisfy { $0.count == count }

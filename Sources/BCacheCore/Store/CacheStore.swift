@@ -84,18 +84,22 @@ public final class CacheStore: Sendable {
 
     /// The value of `key`, or nil when absent, deleted or expired.
     ///
-    /// A hit makes the entry the most recently used; an expired entry is reclaimed on the spot.
+    /// A hit makes the entry the most recently used; an expired entry is reclaimed on the spot
+    /// (and reported as ``StoreRemoval/Reason/expired``).
     public func get(_ key: String) -> [UInt8]? {
         let keyHash = StableHash.hash(key)
-        return withShard(forKeyHash: keyHash) { shard in
+        let (value, removals) = withShard(forKeyHash: keyHash) { shard in
             shard.state.withLock { state in
-                state.get(key, keyHash: keyHash, wallClock: wallClock)
+                (state.get(key, keyHash: keyHash, wallClock: wallClock), state.takeRemovals())
             }
         }
+        removals?.deliver()
+        return value
     }
 
     /// Stores `value` under `key`, expiring `ttlMillis` from now (never when nil), and returns the
-    /// record to replicate. Evicts least recently used entries when over a bound.
+    /// record to replicate. Evicts least recently used entries when over a bound (reported as
+    /// ``StoreRemoval/Reason/evicted``).
     ///
     /// - Throws: ``StoreError`` with ``StoreError/Code/keyTooLarge``,
     ///   ``StoreError/Code/valueTooLarge`` or ``StoreError/Code/entryTooLarge``; nothing changes.
@@ -116,16 +120,18 @@ public final class CacheStore: Sendable {
         let now = wallClock.nowMillis()
         var expiresAt = ttlMillis.map { now.addingSaturating($0) } ?? .max
         if expiresAt >= Slot.neverExpires { expiresAt = .max }
-        let version = withShard(forKeyHash: keyHash) { shard -> Version? in
+        let written = withShard(forKeyHash: keyHash) { shard -> (Version, PendingRemovals?)? in
             guard entryBytes <= shard.maxBytes else { return nil }
             return shard.state.withLock { state in
-                state.set(key, keyHash: keyHash, value: value, expiresAt: expiresAt, now: now)
+                let version = state.set(key, keyHash: keyHash, value: value, expiresAt: expiresAt, now: now)
+                return (version, state.takeRemovals())
             }
         }
-        guard let version else {
+        guard let (version, removals) = written else {
             let shardBytes = shard(forKeyHash: keyHash).maxBytes
             throw StoreError(.entryTooLarge, "entry of \(entryBytes) bytes; one shard holds at most \(shardBytes)")
         }
+        removals?.deliver()
         return .live(key: key, value: value, expiresAtMillis: expiresAt, version: version)
     }
 
@@ -140,7 +146,8 @@ public final class CacheStore: Sendable {
         let now = wallClock.nowMillis()
         if key.utf8.count > configuration.maxKeyBytes {
             let version = shard(forKeyHash: keyHash).state.withLock { state in
-                Version(timestamp: state.clock.tick(wallMillis: now), node: nodeID)
+                state.counts.deletes &+= 1
+                return Version(timestamp: state.clock.tick(wallMillis: now), node: nodeID)
             }
             let purgeAt = min(now.addingSaturating(configuration.deletionDelayMillis), Slot.latestPurge)
             return .tombstone(key: key, purgeAtMillis: purgeAt, version: version)
@@ -156,7 +163,8 @@ public final class CacheStore: Sendable {
     // MARK: Replication
 
     /// Merges a record from another node: the greater ``Version`` wins, whatever the states and
-    /// TTLs (see ``MergeOutcome`` for the cases).
+    /// TTLs (see ``MergeOutcome`` for the cases). Storing a newer live record may evict least
+    /// recently used entries, reported as ``StoreRemoval/Reason/evicted``.
     ///
     /// - Throws: ``ClockError`` when the record's timestamp is further ahead of the local wall
     ///   clock than ``StoreConfiguration/maxClockDriftMillis``; nothing changes then.
@@ -164,9 +172,13 @@ public final class CacheStore: Sendable {
     public func merge(_ record: CacheRecord) throws(ClockError) -> MergeOutcome {
         let keyHash = StableHash.hash(record.key)
         let now = wallClock.nowMillis()
-        return try shard(forKeyHash: keyHash).state.withLock { (state) throws(ClockError) -> MergeOutcome in
-            try state.merge(record, keyHash: keyHash, now: now)
+        let (outcome, removals) = try shard(forKeyHash: keyHash).state.withLock {
+            (state) throws(ClockError) -> (MergeOutcome, PendingRemovals?) in
+            let outcome = try state.merge(record, keyHash: keyHash, now: now)
+            return (outcome, state.takeRemovals())
         }
+        removals?.deliver()
+        return outcome
     }
 
     /// The record of `key`, live or tombstone, for replication and sync; nil when the store
@@ -174,9 +186,11 @@ public final class CacheStore: Sendable {
     public func record(forKey key: String) -> CacheRecord? {
         let keyHash = StableHash.hash(key)
         let now = wallClock.nowMillis()
-        return shard(forKeyHash: keyHash).state.withLock { state in
-            state.record(forKey: key, keyHash: keyHash, now: now)
+        let (record, removals) = shard(forKeyHash: keyHash).state.withLock { state in
+            (state.record(forKey: key, keyHash: keyHash, now: now), state.takeRemovals())
         }
+        removals?.deliver()
+        return record
     }
 
     /// The digest of every bucket (``BucketDigests/bucketCount`` values), covering live entries
@@ -228,13 +242,35 @@ public final class CacheStore: Sendable {
     }
 
     /// How many ``get(_:)`` calls found a value (`hits`) and how many did not (`misses`) since
-    /// the store was made. Counted per shard under the lock each read takes anyway, so that
-    /// counting adds no shared atomic to the read path; this sums the shards.
+    /// the store was made (the read part of ``operationCounts``).
     public var readCounts: (hits: Int, misses: Int) {
-        shards.reduce(into: (hits: 0, misses: 0)) { total, shard in
-            let (hits, misses) = shard.state.withLock { ($0.hits, $0.misses) }
-            total.hits += hits
-            total.misses += misses
+        let counts = operationCounts
+        return (counts.hits, counts.misses)
+    }
+
+    /// Reads, local writes and deletes, evictions and expirations since the store was made.
+    /// Counted per shard under the lock each operation takes anyway, so that counting adds no
+    /// shared atomic to the hot paths; this locks each shard once and sums them.
+    public var operationCounts: StoreOperationCounts {
+        shards.reduce(into: StoreOperationCounts()) { total, shard in
+            total.add(shard.state.withLock { $0.counts })
+        }
+    }
+
+    // MARK: Removal reports
+
+    /// Reports every live entry that leaves the store without a write (evicted by `maxKeys` or
+    /// `maxBytes`, or found expired by a read or the sweep) to `observer`; nil stops the reports.
+    ///
+    /// While no observer is set, the store collects nothing: a removal is only counted (see
+    /// ``operationCounts``), and the hot paths pay one load and a branch. With an observer, the
+    /// keys an operation removed are collected in its shard under the lock and handed to
+    /// `observer` by that same operation once the lock is released, so the observer may call
+    /// the store (see ``RemovalObserver``). Each shard switches in turn: an operation running
+    /// during the call may report to the previous observer.
+    public func reportRemovals(to observer: RemovalObserver?) {
+        for shard in shards {
+            shard.state.withLock { $0.removalObserver = observer }
         }
     }
 
@@ -263,12 +299,18 @@ public final class CacheStore: Sendable {
 
     /// Reclaims expired entries and purges due tombstones, looking at no more than
     /// `maxEntriesPerShard` slots of each shard (each shard locked once): call it periodically so
-    /// that an idle cache shrinks. Returns how many entries and tombstones it removed.
+    /// that an idle cache shrinks. Returns how many entries and tombstones it removed. Expired
+    /// entries are reported (``StoreRemoval/Reason/expired``) shard by shard, after each shard's
+    /// lock is released.
     @discardableResult
     public func sweep(maxEntriesPerShard: Int = 64) -> Int {
         let now = wallClock.nowMillis()
         return shards.reduce(0) { sum, shard in
-            sum + shard.state.withLock { state in state.sweep(budget: maxEntriesPerShard, now: now) }
+            let (removed, removals) = shard.state.withLock { state in
+                (state.sweep(budget: maxEntriesPerShard, now: now), state.takeRemovals())
+            }
+            removals?.deliver()
+            return sum + removed
         }
     }
 }

@@ -14,16 +14,22 @@ struct ShardState: ~Copyable {
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
     var tableShift: UInt64 = 64 - 4
     var indexedCount = 0
-    /// Reads that found a value, and reads that did not: counted here, under the lock the read
-    /// holds anyway, rather than on a counter every thread writes.
-    var hits = 0
-    var misses = 0
-
     var freeHead: Int32 = Slot.none
     var liveHead: Int32 = Slot.none
     var liveTail: Int32 = Slot.none
     var tombstoneHead: Int32 = Slot.none
     var tombstoneTail: Int32 = Slot.none
+
+    // The counts and the pending removals come after the list heads, so that the fields a hit
+    // touches (table, slots, LRU head, hit count, pending removals) stay on two cache lines.
+
+    /// Reads, writes, evictions and expirations: counted here, under the lock each operation
+    /// holds anyway, rather than on counters every thread writes.
+    var counts = StoreOperationCounts()
+    /// The removals of the operation in progress, taken by ``takeRemovals()`` before the lock is
+    /// released; nil when there are none (always, while nobody observes). Kept next to the
+    /// counts, which the same operations write.
+    var pendingRemovals: PendingRemovals?
 
     var liveCount = 0
     var tombstoneCount = 0
@@ -32,6 +38,9 @@ struct ShardState: ~Copyable {
     var sweepCursor = 0
 
     var digests = BucketDigests()
+    /// Where evictions and expirations are reported; nil while nobody observes them, and then
+    /// no key is collected (they are only counted).
+    var removalObserver: CacheStore.RemovalObserver?
     /// This shard's clock: every version written to a key of this shard is greater than every
     /// version this shard stored or received before (the property last-writer-wins needs).
     var clock: HybridLogicalClock
@@ -57,25 +66,25 @@ struct ShardState: ~Copyable {
     /// pays no clock read.
     mutating func get(_ key: String, keyHash: UInt64, wallClock: WallClock) -> [UInt8]? {
         guard let found = find(key, keyHash: keyHash) else {
-            misses &+= 1
+            counts.misses &+= 1
             return nil
         }
         let index = Int(found.slot)
         let deadline = slots[index].deadline
         if deadline & Slot.tombstoneBit != 0 {
-            misses &+= 1
+            counts.misses &+= 1
             return nil
         }
         if deadline != Slot.neverExpires {
             let now = wallClock.nowMillis()
             if now >= deadline {
                 expire(slot: found.slot, cell: found.cell, now: now)
-                misses &+= 1
+                counts.misses &+= 1
                 return nil
             }
         }
         touch(found.slot)
-        hits &+= 1
+        counts.hits &+= 1
         return slots[index].bytes.value
     }
 
@@ -84,6 +93,7 @@ struct ShardState: ~Copyable {
         _ key: String, keyHash: UInt64, value: [UInt8], expiresAt: UInt64, now: UInt64
     ) -> Version {
         let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
+        counts.sets &+= 1
         storeLive(
             key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt), version: version,
             existing: find(key, keyHash: keyHash))
@@ -93,6 +103,7 @@ struct ShardState: ~Copyable {
     /// Stores a local delete (a tombstone until `now + deletionDelay`) and returns its version.
     mutating func delete(_ key: String, keyHash: UInt64, now: UInt64) -> (Version, purgeAt: UInt64) {
         let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
+        counts.deletes &+= 1
         let purgeAt = min(now.addingSaturating(limits.deletionDelayMillis), Slot.latestPurge)
         storeTombstone(
             key, keyHash: keyHash, purgeAt: purgeAt, version: version, existing: find(key, keyHash: keyHash))
@@ -264,6 +275,8 @@ struct ShardState: ~Copyable {
         digests.insert(keyHash: keyHash, version: version)
         while liveCount > limits.maxKeys || byteCount > limits.maxBytes, liveTail != slot {
             let victim = liveTail
+            counts.evictions &+= 1
+            noteRemoval(of: victim, .evicted)
             remove(slot: victim, cell: cell(ofSlot: victim, keyHash: slots[Int(victim)].keyHash))
         }
     }
@@ -317,6 +330,8 @@ struct ShardState: ~Copyable {
     /// `expiresAt + deletionDelay`; when that has passed too, it goes entirely.
     private mutating func expire(slot: Int32, cell: Int, now: UInt64) {
         let index = Int(slot)
+        counts.expirations &+= 1
+        noteRemoval(of: slot, .expired)
         let purgeAt = slots[index].expiresAt.addingSaturating(limits.deletionDelayMillis)
         guard purgeAt > now else {
             remove(slot: slot, cell: cell)
@@ -331,6 +346,28 @@ struct ShardState: ~Copyable {
         tombstoneCount += 1
         pushFront(slot)
         purgeOverflowingTombstones(protecting: slot)
+    }
+
+    /// Collects the removal of the live entry in `slot` for the observer, if there is one (only
+    /// on the eviction and expiry paths: a hit or an overwrite never comes here).
+    private mutating func noteRemoval(of slot: Int32, _ reason: StoreRemoval.Reason) {
+        guard let observer = removalObserver else { return }
+        let removal = StoreRemoval(key: slots[Int(slot)].key, reason: reason)
+        if pendingRemovals == nil {
+            pendingRemovals = PendingRemovals(observer: observer, removals: [removal])
+        } else {
+            pendingRemovals!.removals.append(removal)
+        }
+    }
+
+    /// The removals collected since the last call, for delivery once the lock is released; nil
+    /// (one load and a branch) when there are none.
+    @inline(__always)
+    mutating func takeRemovals() -> PendingRemovals? {
+        guard pendingRemovals != nil else { return nil }
+        let taken = pendingRemovals
+        pendingRemovals = nil
+        return taken
     }
 
     /// Removes an entry of either kind entirely: index, list, counts, digest, slot.

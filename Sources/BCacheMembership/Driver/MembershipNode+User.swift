@@ -100,14 +100,18 @@ extension Membership.Node {
 
     // MARK: Delivery
 
-    /// Hands a received user packet (whose datagram had `size` bytes) to every subscriber.
+    /// Hands a received user packet (whose datagram had `size` bytes) to the handler, then to
+    /// every subscriber.
     func deliver(_ packet: Membership.UserPacket, size: Int) {
         metrics.userPacketsIn.increment()
+        userPacketHandler?(packet)
         state.withLock { state in
             state.statistics.packetsIn += 1
             state.statistics.bytesIn += size
             state.statistics.userPacketsIn += 1
-            if state.userPacketSubscribers.isEmpty { state.statistics.userPacketsDropped += 1 }
+            if state.userPacketSubscribers.isEmpty && userPacketHandler == nil {
+                state.statistics.userPacketsDropped += 1
+            }
             for continuation in state.userPacketSubscribers.values {
                 if case .dropped = continuation.yield(packet) { state.statistics.userPacketsDropped += 1 }
             }

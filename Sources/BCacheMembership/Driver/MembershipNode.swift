@@ -44,6 +44,8 @@ extension Membership {
         let logger: Logger
         let metrics: NodeMetrics
         let pushPullExtension: (any PushPullExtension)?
+        /// Called by the packet pump with each user packet, before the subscribers get it.
+        let userPacketHandler: (@Sendable (UserPacket) -> Void)?
         let state: Mutex<NodeState>
         let wakeup = TimerWakeup()
         let jobs: AsyncStream<Job>
@@ -68,6 +70,11 @@ extension Membership {
         ///     and trace.
         ///   - metricsFactory: where the metrics go; nil uses `MetricsSystem.factory`.
         ///   - pushPullExtension: the facade's own exchange on each push-pull stream.
+        ///   - userPacketHandler: called synchronously by the packet pump with each user packet
+        ///     (``send(userPacket:to:)``) as soon as it is decoded, before the subscribers of
+        ///     ``makeUserPacketStream(bufferSize:)``: no task hop between the network and the
+        ///     application, for the cache's replication latency. It must be quick (it delays the
+        ///     protocol's next packet) and never block.
         public init(
             configuration: Configuration,
             transport: any Transport,
@@ -75,7 +82,8 @@ extension Membership {
             resolver: any AddressResolver = .system,
             logger: Logger,
             metricsFactory: (any MetricsFactory)? = nil,
-            pushPullExtension: (any PushPullExtension)? = nil
+            pushPullExtension: (any PushPullExtension)? = nil,
+            userPacketHandler: (@Sendable (UserPacket) -> Void)? = nil
         ) {
             var settings = configuration.settings
             settings.maxPacketSize = min(settings.maxPacketSize, transport.maxPacketSize)
@@ -100,6 +108,7 @@ extension Membership {
                 prefix: configuration.metricsLabelPrefix, dimensions: configuration.metricsDimensions,
                 factory: metricsFactory ?? MetricsSystem.factory)
             self.pushPullExtension = pushPullExtension
+            self.userPacketHandler = userPacketHandler
             self.state = Mutex(NodeState(instance: instance))
             (self.jobs, self.jobSink) = AsyncStream.makeStream(of: Job.self)
             self.origin = clock.now

@@ -31,8 +31,8 @@ extension Membership.Node {
         public var userPacketsOut = 0
         /// User packets received; also in ``packetsIn``.
         public var userPacketsIn = 0
-        /// Received user packets dropped from a full subscriber buffer, or received with no
-        /// subscriber.
+        /// Received user packets dropped from a full subscriber buffer, or received with neither
+        /// a handler nor a subscriber.
         public var userPacketsDropped = 0
         /// User streams this node opened.
         public var userStreamsOpened = 0

@@ -122,11 +122,15 @@ extension Membership.Settings {
 }
 
 /// A single node that never starts: for the local API (reads, writes, filler, Codable).
-func makeLocalCache(wallClock: WallClock = .system) async throws -> BCache {
+/// `configure` changes the configuration (bounds, metrics) before the node is made.
+func makeLocalCache(
+    wallClock: WallClock = .system, configure: (inout BCache.Configuration) -> Void = { _ in }
+) async throws -> BCache {
     let network = InMemoryNetwork(seed: 1, clock: .real)
     var configuration = BCache.Configuration(transport: .inMemory(network))
     configuration.listen = "10.0.0.1:7946"
     configuration.wallClock = wallClock
     configuration.logger = Logger(label: "local", factory: { _ in SwiftLogNoOpLogHandler() })
+    configure(&configuration)
     return try await BCache(configuration: configuration)
 }

@@ -1,0 +1,59 @@
+import BCacheCore
+import BCacheMembership
+import BCacheTransport
+import Logging
+
+/// Merges the deltas other nodes send straight to this one: packets and replication streams,
+/// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication").
+///
+/// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
+/// or is not a records frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
+/// changes nothing.
+struct ReplicationReceiver: Sendable {
+    let merger: RecordMerger
+    let counters: CacheCounters
+    let logger: Logger
+
+    /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet
+    /// arrives, without a task hop (the propagation latency is mostly hops between threads).
+    func receive(_ packet: Membership.UserPacket) {
+        counters.directPacketsReceived.increment()
+        do {
+            merger.merge(try records(in: packet.bytes), from: "\(packet.sender)")
+        } catch {
+            counters.decodeFailures.increment()
+            logger.warning(
+                "a replication packet did not decode", metadata: ["sender": "\(packet.sender)", "error": "\(error)"])
+        }
+    }
+
+    /// Merges the frames of one replication stream until the peer closes it; a frame that does
+    /// not decode ends the stream.
+    func receive(_ incoming: Membership.IncomingUserStream) async {
+        do {
+            for try await frame in incoming.stream.inboundFrames {
+                counters.directFramesReceived.increment()
+                let decoded: [CacheRecord]
+                do {
+                    decoded = try records(in: frame)
+                } catch {
+                    counters.decodeFailures.increment()
+                    throw error
+                }
+                merger.merge(decoded, from: "\(incoming.sender)")
+            }
+        } catch {
+            logger.warning(
+                "closed a replication stream", metadata: ["sender": "\(incoming.sender)", "error": "\(error)"])
+        }
+        await incoming.stream.close()
+    }
+
+    /// The records of one records frame.
+    private func records(in frame: [UInt8]) throws(CodecError) -> [CacheRecord] {
+        guard case .records(let records) = try SyncFrame.decode(frame, limits: merger.decodingLimits) else {
+            throw CodecError(.unknownStateTag, "direct replication carries records frames only")
+        }
+        return records
+    }
+}
