@@ -29,12 +29,15 @@ demo: deps
 	$(SWIFT) build --product bcache
 	$$($(SWIFT) build --show-bin-path)/bcache demo
 
-## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json).
+## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json):
+## local store, transports (plain and encrypted), the 3-node cluster plain and encrypted.
 BENCH_ARGS ?=
 bench: deps
 	$(SWIFT) build -c release --product bcache
 	$$($(SWIFT) build -c release --show-bin-path)/bcache bench local $(BENCH_ARGS)
-	$$($(SWIFT) build -c release --show-bin-path)/bcache bench transport $(BENCH_ARGS)
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench transport --encrypted $(BENCH_ARGS)
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench cluster $(BENCH_ARGS)
+	$$($(SWIFT) build -c release --show-bin-path)/bcache bench cluster --encrypted $(BENCH_ARGS)
 
 ## docs: the DocC catalog of the BCache target (Sources/BCache/BCache.docc), built offline by
 ## swift-docc-plugin with warnings as errors (a broken symbol link fails), into $(DOCS_OUTPUT).

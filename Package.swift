@@ -205,12 +205,18 @@ let package = Package(
         .testTarget(
             name: "BCacheTests",
             dependencies: [
-                "BCache", "BCacheCore", "BCacheMembership", "BCacheTransport", "BCacheTransportTCP",
+                "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport", "BCacheTransportTCP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Smoke tests of the `bcache` tool's benchmarks (quick sizes), through `@testable import`.
+        .testTarget(
+            name: "BCacheBenchTests",
+            dependencies: ["bcache", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         // Also runs the built `bcache demo --quick` end to end (`swift build --build-tests`, which

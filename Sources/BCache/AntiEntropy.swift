@@ -43,7 +43,10 @@ struct AntiEntropy: Membership.PushPullExtension {
                 counters.syncRounds.increment()
                 return
             }
-            let own = recordFrames(buckets: buckets, limit: frameLimit(channel))
+            // Encoded in full before the peer's records are merged: only what this node held
+            // goes back.
+            var own: [[UInt8]] = []
+            try await forEachRecordFrame(buckets: buckets, limit: frameLimit(channel)) { own.append($0) }
             let received = try await receiveRecords(from: channel)
             for frame in own { try await channel.send(send(frame)) }
             try await channel.send(send(SyncFrame.done.encoded()))
@@ -66,11 +69,16 @@ struct AntiEntropy: Membership.PushPullExtension {
                 counters.syncRounds.increment()
                 return
             }
-            let own = recordFrames(buckets: buckets, limit: frameLimit(channel))
-            for frame in own { try await channel.send(send(frame)) }
+            // Sent shard by shard as they are encoded: the peer merges the first frames while
+            // the rest are encoded, and the whole state is never held encoded at once.
+            var sent = 0
+            try await forEachRecordFrame(buckets: buckets, limit: frameLimit(channel)) { frame in
+                try await channel.send(send(frame))
+                sent += 1
+            }
             try await channel.send(send(SyncFrame.done.encoded()))
             let received = try await receiveRecords(from: channel)
-            finished(channel, buckets: buckets.count, sent: own.count, received: received)
+            finished(channel, buckets: buckets.count, sent: sent, received: received)
         } catch {
             failed(channel, error)
             throw error
@@ -83,35 +91,29 @@ struct AntiEntropy: Membership.PushPullExtension {
         min(maxFrameBytes, channel.maxFrameSize)
     }
 
-    /// This node's records of `buckets`, encoded as records frames within `limit` bytes each.
-    private func recordFrames(buckets: [Int], limit: Int) -> [[UInt8]] {
-        var frames: [[UInt8]] = []
-        var records: [CacheRecord] = []
-        var sent = 0
-        let maxBatchBytes = limit - SyncFrame.recordsHeaderSize
-        func encodeCollected() {
-            for batch in RecordCodec.encodeBatches(records, maxBatchBytes: maxBatchBytes) {
-                guard !batch.isOversized else {
-                    logger.warning(
-                        "a record is larger than a sync frame and was not sent",
-                        metadata: ["bytes": "\(batch.bytes.count)", "limit": "\(limit)"])
-                    continue
-                }
-                sent += batch.recordCount
-                frames.append(SyncFrame.encodedRecords(batch.bytes))
-            }
-            records.removeAll(keepingCapacity: true)
-        }
-        // One scan per shard for all of its differing buckets; encoded shard by shard, so that
-        // the records of many buckets are not all held twice.
+    /// This node's records of `buckets`, encoded as records frames of at most `limit` bytes,
+    /// handed to `body` one frame at a time.
+    ///
+    /// One scan per shard for all of its differing buckets (``BCacheCore/CacheStore/records(inBuckets:)``),
+    /// encoded and handed on shard by shard, so that the records of many buckets are never all
+    /// held at once, nor all of their frames unless `body` keeps them.
+    private func forEachRecordFrame(
+        buckets: [Int], limit: Int, _ body: ([UInt8]) async throws -> Void
+    ) async throws {
         let bucketsByShard = Dictionary(grouping: buckets) { store.shardIndex(ofBucket: $0) }
+        var sent = 0
+        defer { counters.syncRecordsSent.increment(by: sent) }
         for shard in bucketsByShard.keys.sorted() {
-            records.append(contentsOf: store.records(inBuckets: bucketsByShard[shard]!))
-            if records.count >= 4096 { encodeCollected() }
+            let records = store.records(inBuckets: bucketsByShard[shard]!)
+            let (frames, skipped) = SyncFrame.recordsFrames(records, maxFrameBytes: limit)
+            for size in skipped {
+                logger.warning(
+                    "a record is larger than a sync frame and was not sent",
+                    metadata: ["bytes": "\(size)", "limit": "\(limit)"])
+            }
+            sent += records.count - skipped.count
+            for frame in frames { try await body(frame) }
         }
-        encodeCollected()
-        counters.syncRecordsSent.increment(by: sent)
-        return frames
     }
 
     /// Receives records frames until `done`, merging each; returns how many records came.

@@ -62,6 +62,54 @@ enum SyncFrame: Equatable, Sendable {
         return frame
     }
 
+    /// `records`, in order, packed greedily into records frames of at most `maxFrameBytes`
+    /// bytes and `maxRecordsPerFrame` records each, written straight into each frame (no batch
+    /// copied behind the tag byte afterwards).
+    ///
+    /// A record that alone makes a frame larger than `maxFrameBytes` is left out; its size is
+    /// returned in `skipped` for the caller to report. The frames decode with ``decode(_:limits:)``
+    /// as ``records(_:)`` frames, the same bytes ``encoded()`` gives for each group.
+    static func recordsFrames(
+        _ records: [CacheRecord], maxFrameBytes: Int,
+        maxRecordsPerFrame: Int = CodecLimits().maxRecordsPerBatch
+    ) -> (frames: [[UInt8]], skipped: [Int]) {
+        var frames: [[UInt8]] = []
+        var skipped: [Int] = []
+        // Each record's size is computed once, for packing and for the frame's exact capacity.
+        var group: [Int] = []
+        var groupBytes = 0
+        func frameSize(count: Int, recordBytes: Int) -> Int {
+            recordsHeaderSize + RecordCodec.batchHeaderSize(recordCount: count) + recordBytes
+        }
+        func emit() {
+            guard !group.isEmpty else { return }
+            var writer = ByteWriter(reservingCapacity: frameSize(count: group.count, recordBytes: groupBytes))
+            writer.writeByte(Tag.records.rawValue)
+            writer.writeByte(RecordCodec.formatVersion)
+            writer.writeVarint(UInt64(group.count))
+            for index in group { RecordCodec.encode(records[index], into: &writer) }
+            frames.append(writer.bytes)
+            group.removeAll(keepingCapacity: true)
+            groupBytes = 0
+        }
+        for index in records.indices {
+            let size = RecordCodec.encodedSize(of: records[index])
+            guard frameSize(count: 1, recordBytes: size) <= maxFrameBytes else {
+                skipped.append(size)
+                continue
+            }
+            if group.count >= maxRecordsPerFrame
+                || frameSize(count: group.count + 1, recordBytes: groupBytes + size) > maxFrameBytes
+            {
+                emit()
+            }
+            group.append(index)
+            groupBytes += size
+        }
+        emit()
+        return (frames, skipped)
+    }
+
     /// Decodes one frame that must fill `bytes` exactly.
     static func decode(_ bytes: [UInt8], limits: CodecLimits) throws(CodecError) -> SyncFrame {
         var reader = ByteReader(bytes)

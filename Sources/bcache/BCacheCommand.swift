@@ -16,6 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure BCache's speed.",
-        subcommands: [LocalBenchCommand.self, TransportBenchCommand.self, SoakBenchCommand.self]
+        subcommands: [
+            LocalBenchCommand.self, TransportBenchCommand.self, ClusterBenchCommand.self, SoakBenchCommand.self,
+        ]
     )
 }

@@ -39,4 +39,33 @@ import Testing
             _ = try? SyncFrame.decode(bytes, limits: limits)
         }
     }
+
+    @Test func recordsFramesPackInOrderWithinTheLimitsAndSkipOversizedRecords() throws {
+        // Values of 0 to 299 bytes, some tombstones, and one record too large for any frame.
+        let records = (0..<300).map { index in
+            let version = Version(timestamp: .init(rawValue: UInt64(10 + index)), node: NodeID(rawValue: 9))
+            guard !index.isMultiple(of: 5) else {
+                return CacheRecord.tombstone(key: "key-\(index)", purgeAtMillis: 5_000, version: version)
+            }
+            return CacheRecord.live(
+                key: "key-\(index)", value: [UInt8](repeating: UInt8(index % 251), count: index == 151 ? 3_000 : index),
+                expiresAtMillis: index.isMultiple(of: 3) ? .max : UInt64(1_000 + index), version: version)
+        }
+        let (frames, skipped) = SyncFrame.recordsFrames(records, maxFrameBytes: 2_000, maxRecordsPerFrame: 7)
+        #expect(skipped.count == 1)
+        #expect(skipped.first.map { $0 > 2_000 } == true)
+        var decoded: [CacheRecord] = []
+        for frame in frames {
+            #expect(frame.count <= 2_000)
+            guard case .records(let batch) = try SyncFrame.decode(frame, limits: limits) else {
+                Issue.record("not a records frame")
+                continue
+            }
+            #expect((1...7).contains(batch.count))
+            // The same bytes as encoding the group as one records frame.
+            #expect(SyncFrame.records(batch).encoded() == frame)
+            decoded.append(contentsOf: batch)
+        }
+        #expect(decoded == records.filter { $0.key != "key-151" })
+    }
 }

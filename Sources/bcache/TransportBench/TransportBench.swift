@@ -1,3 +1,4 @@
+import BCacheSecure
 import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportUDP
@@ -11,6 +12,9 @@ struct TransportBench {
     let frameCount: Int
     let frameSize: Int
     let pingCount: Int
+    /// Also measure the secure wrapper: sealing and opening alone, and UDP packets, the TCP
+    /// stream and UDP round trips through it.
+    var encrypted = false
 
     private static let quietLogger: Logger = {
         var logger = Logger(label: "bcache.bench.transport")
@@ -52,8 +56,41 @@ struct TransportBench {
         report.tcpRttP50Us = tcpRTT.percentile(0.50)
         report.tcpRttP99Us = tcpRTT.percentile(0.99)
 
+        if encrypted { try await measureEncrypted(into: &report) }
+
         report.elapsedSeconds = (ContinuousClock.now - started).seconds
         return report
+    }
+
+    /// The secure wrapper's figures, each next to its plaintext counterpart measured above.
+    private func measureEncrypted(into report: inout TransportBenchReport) async throws {
+        let cost = try await SealOpenCost(count: min(packetCount, 20_000), size: packetSize).measure()
+        report.sealNs = cost.sealNanoseconds
+        report.openNs = cost.openNanoseconds
+
+        // One key for both ends of every pair, as a cluster shares it.
+        let keyring = Keyring(primary: try SecretKey.generate())
+        let secureUDP = { try SecureTransport(wrapping: try await Self.makeUDP(), keyring: keyring) as any Transport }
+        let secureTCP = { try SecureTransport(wrapping: try await Self.makeTCP(), keyring: keyring) as any Transport }
+
+        let udp = try await withPair(secureUDP) { a, b in
+            try await OneWayPackets(count: packetCount, size: packetSize).measure(from: a, to: b)
+        }
+        report.encryptedUdpPacketsPerS = udp.packetsPerSecond
+        report.encryptedUdpDeliveredRatio = udp.deliveredRatio
+        report.encryptedThroughputRatio = report.udpPacketsPerS > 0 ? udp.packetsPerSecond / report.udpPacketsPerS : 0
+
+        let stream = try await withPair(secureTCP) { a, b in
+            try await OneWayStream(count: frameCount, size: frameSize).measure(from: a, to: b)
+        }
+        report.encryptedTcpStreamMbPerS = stream
+        report.encryptedStreamThroughputRatio = report.tcpStreamMbPerS > 0 ? stream / report.tcpStreamMbPerS : 0
+
+        let rtt = try await withPair(secureUDP) { a, b in
+            try await RoundTrips(count: pingCount).measure(from: a, echoedBy: b)
+        }
+        report.encryptedUdpRttP50Us = rtt.percentile(0.50)
+        report.encryptedUdpRttP99Us = rtt.percentile(0.99)
     }
 
     private static func makeUDP() async throws -> any Transport {

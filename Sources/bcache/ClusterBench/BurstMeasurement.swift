@@ -1,0 +1,42 @@
+import BCache
+
+/// A burst of writes on one node as fast as one caller can make them, then the time until
+/// every watching node holds all of them.
+///
+/// The keys (`burst-<i>`) are made before the clock starts, so that the timed loop is `set`
+/// alone. The watching nodes' `count` is polled every millisecond from the last write; once it
+/// has grown by the burst's size, every burst key is looked up to confirm.
+struct BurstMeasurement {
+    let count: Int
+    let valueSize: Int
+    /// How long to wait for the watching nodes; beyond it the catch-up is reported as not done.
+    let catchUpLimit: Duration
+
+    struct Figures {
+        var setsPerSecond: Double
+        /// From the last write until every watching node held the burst; nil past the limit.
+        var catchUpMilliseconds: Double?
+        /// How many burst keys each watching node held when the wait ended.
+        var held: [Int]
+    }
+
+    func measure(writer: BCache, watchers: [BCache]) async throws -> Figures {
+        let keys = (0..<count).map { "burst-" + String($0) }
+        let value = [UInt8](repeating: 0x42, count: valueSize)
+        let before = watchers.map(\.count)
+        let started = ContinuousClock.now
+        for key in keys { try writer.set(key, value) }
+        let finished = ContinuousClock.now
+        // The count is cheap to poll but may also grow by earlier writes arriving late, so once
+        // it says enough, every burst key is checked.
+        let caughtUp = try? await BenchWait.until("the burst on every node", within: catchUpLimit) {
+            zip(watchers, before).allSatisfy { cache, start in
+                cache.count - start >= count && keys.allSatisfy { cache.get($0) != nil }
+            }
+        }
+        return Figures(
+            setsPerSecond: Double(count) / max((finished - started).seconds, 1e-9),
+            catchUpMilliseconds: caughtUp.map { ($0 - finished).seconds * 1e3 },
+            held: watchers.map { cache in keys.count(where: { cache.get($0) != nil }) })
+    }
+}
