@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the fuzz targets with libFuzzer and the address sanitizer, in .build-fuzz.
+# ld.gold warns "Cannot export local symbol '__asan_...'" hundreds of times; the warnings are
+# harmless (see Docs/RELIABILITY.md) and filtered out so that real diagnostics stay visible.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+swift build --package-path Fuzz --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address "$@" 2>&1 \
+    | grep -v "Cannot export local symbol"
+exit "${PIPESTATUS[0]}"
