@@ -5,7 +5,8 @@ import PackageDescription
 //
 // A package of its own, so that the main package's `swift build` and `swift test` never compile
 // them: build with `make fuzz-build`, which runs
-// `swift build --package-path Fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address` (Fuzz/build.sh).
+// `swift build --package-path Fuzz --scratch-path .build-fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address`
+// (Fuzz/build.sh says why both).
 // Each target is an executable without `main`: libFuzzer's main calls `LLVMFuzzerTestOneInput`.
 // The targets reach internal decoders (`FrameDecoder`, `SyncFrame`, `SecureEnvelope`) with
 // `@testable import`, which debug builds allow.

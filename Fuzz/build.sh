@@ -5,9 +5,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 #
-# One `-sanitize=fuzzer,address`, not SwiftPM's `--sanitize=fuzzer --sanitize=address`: SwiftPM
-# passes those as two `-sanitize=` flags in no fixed order and the driver keeps the last one, so
-# a build got either no coverage (libFuzzer: "no interesting inputs") or no ASan.
-swift build --package-path Fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address "$@" 2>&1 \
+# `--sanitize=fuzzer` tells SwiftPM to link libFuzzer's `main` instead of the executable's own;
+# `-Xswiftc -sanitize=fuzzer,address` (one flag, last on the command line) is what the compiler
+# keeps. SwiftPM's `--sanitize=fuzzer --sanitize=address` alone gives two `-sanitize=` flags, and
+# the driver keeps only the last: a build silently lacked either coverage (libFuzzer: "no
+# interesting inputs") or ASan. With `-Xswiftc` alone, the targets got an empty `main` and exited.
+swift build --package-path Fuzz --scratch-path .build-fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address "$@" \
+    2>&1 \
     | grep -v "Cannot export local symbol"
 exit "${PIPESTATUS[0]}"

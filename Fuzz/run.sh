@@ -44,6 +44,11 @@ for target in "${targets[@]}"; do
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     summary+=("$(printf '%-22s %12s %10s %8s' "$target" "${runs:-?}" "${speed:-?}" "${coverage:-?}")")
+    if [ $status -eq 0 ] && [ -z "$runs" ]; then
+        # A binary linked without libFuzzer's main exits 0 at once: that is not a pass.
+        echo "!!! $target did not run as a fuzzer (no libFuzzer statistics); rebuild with Fuzz/build.sh"
+        status=1
+    fi
     if [ $status -ne 0 ]; then
         failed+=("$target")
         echo "!!! $target failed (exit $status); the end of its log:"
