@@ -1,9 +1,9 @@
 # BCache developer commands. `make test` is what CI runs (through .ci/run).
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources
+SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Fuzz/Package.swift Fuzz/Sources
 
-.PHONY: deps build test demo bench docs example format lint clean
+.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds demo bench docs example format lint clean
 
 ## deps: install libsodium-dev and pkg-config when they are missing (Debian/Ubuntu, apt-get).
 deps:
@@ -28,6 +28,31 @@ test: deps
 demo: deps
 	$(SWIFT) build --product bcache
 	$$($(SWIFT) build --show-bin-path)/bcache demo
+
+## test-tsan, test-asan: the whole suite under the thread (address) sanitizer, in .build-tsan
+## (.build-asan). Fails on the exit code and on any sanitizer report in the output (see
+## Docs/RELIABILITY.md).
+test-tsan: deps
+	.ci/sanitized-test thread
+
+test-asan: deps
+	.ci/sanitized-test address
+
+## fuzz: every libFuzzer target (Fuzz/) for FUZZ_SECONDS each; fuzz-short: 10 s each (CI).
+## A crash fails the run and prints the crashing input in base64. fuzz-seeds regenerates the
+## committed seed corpora in Fuzz/Corpus.
+FUZZ_SECONDS ?= 60
+fuzz-build: deps
+	Fuzz/build.sh
+
+fuzz: fuzz-build
+	Fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-short: fuzz-build
+	Fuzz/run.sh 10
+
+fuzz-seeds: fuzz-build
+	Fuzz/seeds.sh
 
 ## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json):
 ## local store, transports (plain and encrypted), the 3-node cluster plain and encrypted.

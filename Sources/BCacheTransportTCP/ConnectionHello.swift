@@ -49,7 +49,8 @@ struct ConnectionHello: Hashable, Sendable {
 
     /// Decodes a hello payload (without its length prefix), consuming all of it.
     ///
-    /// - Throws: ``FrameDecodingError`` when any field is wrong or bytes are left over.
+    /// - Throws: ``FrameDecodingError`` when any field is wrong (a host that is not valid UTF-8
+    ///   included) or bytes are left over.
     init(decoding payload: ByteBuffer) throws(FrameDecodingError) {
         var payload = payload
         guard let magic = payload.readBytes(length: 3), magic == Self.magic else {
@@ -68,8 +69,14 @@ struct ConnectionHello: Hashable, Sendable {
         else {
             throw FrameDecodingError(.malformed, "truncated or overlong hello")
         }
+        // Validated, not repaired: `String(decoding:)` would turn each bad byte into U+FFFD (3
+        // bytes), so the peer's announced host and ours would differ, and a 255-byte host could
+        // grow past what a hello holds. A peer sends what it listens on, which is valid UTF-8.
+        guard let host = String(validating: hostBytes, as: UTF8.self) else {
+            throw FrameDecodingError(.malformed, "the host in the hello is not valid UTF-8")
+        }
         self.kind = kind
-        self.listeningAddress = NodeAddress(host: String(decoding: hostBytes, as: UTF8.self), port: port)
+        self.listeningAddress = NodeAddress(host: host, port: port)
     }
 
     init(kind: Kind, listeningAddress: NodeAddress) {

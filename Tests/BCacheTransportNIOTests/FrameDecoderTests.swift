@@ -52,6 +52,16 @@ import Testing
         #expect(decoded == hello)
     }
 
+    /// Found by `fuzz-tcp-framing`: the host was repaired (each bad byte became U+FFFD), so the
+    /// decoded hello did not encode back to what the peer sent, and a 255-byte host grew past 255.
+    @Test func aHelloWhoseHostIsNotUTF8IsRefused() {
+        var payload: [UInt8] = Array("BCT".utf8) + [1, 1, 0x1F, 0x12]
+        payload += [3, 0x61, 0xFF, 0x62]
+        var decoder = FrameDecoder.accepting(packetLimit: 10, frameLimit: 10)
+        var input = buffer(RawTCPClient.frame(payload))
+        #expect(throws: FrameDecodingError.self) { _ = try decoder.decodeFrame(from: &input) }
+    }
+
     @Test func randomInputNeverTraps() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {

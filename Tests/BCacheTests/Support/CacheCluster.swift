@@ -4,6 +4,12 @@ import BCacheMembership
 import BCacheTransport
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// BCache nodes on one in-memory network in real time, with membership timing short enough for
 /// tests that poll with deadlines.
 struct CacheCluster {
@@ -88,13 +94,23 @@ struct TimedOut: Error, CustomStringConvertible {
     var description: String
 }
 
+/// How much longer than written real-time deadlines are: `BCACHE_TEST_TIME_SCALE` (a whole
+/// number, default 1). The sanitizer runs set it, since TSan slows the code 5 to 15 times.
+let testTimeScale: Int = {
+    guard let text = getenv("BCACHE_TEST_TIME_SCALE").map({ String(cString: $0) }), let scale = Int(text) else {
+        return 1
+    }
+    return max(1, scale)
+}()
+
 /// Polls `condition` every 5 ms until it holds.
 ///
-/// - Throws: ``TimedOut`` naming `what` after `limit` of real time (generous: the whole package's
-///   tests may share 2 cores).
+/// - Throws: ``TimedOut`` naming `what` after `limit` (times ``testTimeScale``) of real time
+///   (generous: the whole package's tests may share 2 cores).
 func eventually(
     _ what: @autoclosure () -> String, within limit: Duration = .seconds(20), _ condition: () -> Bool
 ) async throws {
+    let limit = limit * testTimeScale
     let start = ContinuousClock.now
     while !condition() {
         guard ContinuousClock.now - start < limit else {

@@ -1,0 +1,57 @@
+import BCacheCore
+import FuzzSupport
+
+@testable import BCache
+
+// Fuzzes the anti-entropy frame decoder (`SyncFrame.decode`), which reads every frame a peer
+// sends on a push-pull stream.
+//
+// Invariant on top of "no crash": every accepted frame re-encodes to exactly the input (digests
+// are fixed-size, bucket lists strictly increasing canonical varints, records a canonical batch),
+// and tighter codec limits never accept what the defaults refuse.
+
+private let tightLimits = CodecLimits(maxKeyBytes: 8, maxValueBytes: 32, maxRecordsPerBatch: 3)
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzSyncFrame(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = Fuzz.bytes(data, size)
+    guard let frame = try? SyncFrame.decode(bytes, limits: CodecLimits()) else {
+        Fuzz.require((try? SyncFrame.decode(bytes, limits: tightLimits)) == nil, "tight limits accepted more")
+        return 0
+    }
+    Fuzz.require(frame.encoded() == bytes, "sync frame re-encoding differs from the accepted input")
+    if let tight = try? SyncFrame.decode(bytes, limits: tightLimits) {
+        Fuzz.require(tight == frame, "tight limits decoded another frame")
+    }
+    return 0
+}
+
+@_cdecl("LLVMFuzzerInitialize")
+public func initializeSyncFrame(
+    _ argc: UnsafeMutablePointer<CInt>?,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?
+) -> CInt {
+    Fuzz.writeSeedsIfAsked(syncFrameSeeds)
+    return 0
+}
+
+/// One frame of each type; the digests frame is 8,193 bytes (run with `-max_len` above that).
+func syncFrameSeeds() -> [(name: String, bytes: [UInt8])] {
+    let version = Version(
+        timestamp: HybridTimestamp(physicalMillis: 1_767_225_600_000, logical: 0), node: NodeID(rawValue: 9))
+    let records = [
+        CacheRecord(key: "a", state: .live(value: [1, 2, 3], expiresAtMillis: 1_767_225_700_000), version: version),
+        CacheRecord(key: "b", state: .tombstone(purgeAtMillis: .max), version: version),
+    ]
+    return [
+        (
+            "digests",
+            SyncFrame.digests((0..<UInt64(BucketDigests.bucketCount)).map { $0 &* 0x9e37_79b9_7f4a_7c15 }).encoded()
+        ),
+        ("buckets", SyncFrame.buckets([0, 1, 127, 128, 1023]).encoded()),
+        ("buckets-empty", SyncFrame.buckets([]).encoded()),
+        ("records", SyncFrame.records(records).encoded()),
+        ("records-empty", SyncFrame.records([]).encoded()),
+        ("done", SyncFrame.done.encoded()),
+    ]
+}
