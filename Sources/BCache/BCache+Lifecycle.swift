@@ -108,18 +108,8 @@ extension BCache {
 
     /// Merges the deltas the other nodes gossip, until the node stops.
     private func receive(_ payloads: AsyncStream<Membership.UserPayload>) async {
-        let limits = merger.decodingLimits
         for await payload in payloads {
-            counters.payloadsReceived.increment()
-            do {
-                let records = try RecordCodec.decodeBatch(payload.bytes, limits: limits)
-                merger.merge(records, from: "\(payload.origin)")
-            } catch {
-                counters.decodeFailures.increment()
-                logger.warning(
-                    "a replication payload did not decode",
-                    metadata: ["origin": "\(payload.origin)", "error": "\(error)"])
-            }
+            receiver.receive(payload)
         }
     }
 

@@ -27,6 +27,20 @@ struct ReplicationReceiver: Sendable {
         }
     }
 
+    /// Merges one gossiped payload (a bare record batch, the gossip path of clusters above the
+    /// direct limit), with the same limits, counting and logging as a direct packet.
+    func receive(_ payload: Membership.UserPayload) {
+        counters.payloadsReceived.increment()
+        do {
+            merger.merge(
+                try RecordCodec.decodeBatch(payload.bytes, limits: merger.decodingLimits), from: "\(payload.origin)")
+        } catch {
+            counters.decodeFailures.increment()
+            logger.warning(
+                "a replication payload did not decode", metadata: ["origin": "\(payload.origin)", "error": "\(error)"])
+        }
+    }
+
     /// Merges the frames of one replication stream until the peer closes it; a frame that does
     /// not decode ends the stream.
     func receive(_ incoming: Membership.IncomingUserStream) async {
