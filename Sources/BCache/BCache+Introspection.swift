@@ -8,4 +8,17 @@ extension BCache {
 
     /// The tombstones the local store keeps (deleted and expired keys, until purged).
     package var storeTombstoneCount: Int { store.tombstoneCount }
+
+    /// The digest of every bucket of the local store: two caches holding the same versions of the
+    /// same keys have equal digests. For the package's benchmarks, which detect that a peer caught
+    /// up without reading every key.
+    package var storeDigests: [UInt64] { store.bucketDigests() }
+
+    /// Calls `observer` with every change event from now on, synchronously, on the thread that
+    /// merged or made the change, until the returned closure is called. For the package's
+    /// benchmarks: a remote set is stamped the instant `get` can return it, with neither the
+    /// change stream's thread hop nor a polling thread's load on the machine.
+    package func observeChanges(_ observer: @escaping @Sendable (ChangeEvent) -> Void) -> @Sendable () -> Void {
+        changes.observe(observer)
+    }
 }

@@ -71,7 +71,13 @@ extension BCache {
                 }
                 group.addTask { await self.receive(payloads) }
                 group.addTask { await self.receive(userStreams) }
-                group.addTask { await self.batcher.runFlushLoop() }
+                // On the transport's packet executor (the UDP socket's event loop): a write
+                // wakes the loop that sends, once, instead of a flusher thread that must then
+                // wake the loop; and the loop, quick to take what is pending, leaves little for
+                // the end of a burst (catch-up median 148 ms against 223 ms, same run).
+                group.addTask(executorPreference: self.node.transport.packetExecutor) {
+                    await self.batcher.runFlushLoop()
+                }
                 group.addTask { await self.sweepLoop() }
                 group.addTask { await self.joinSeeds() }
                 // Returns on a shutdown request, or nil at once when the task is cancelled.

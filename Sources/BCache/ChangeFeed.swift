@@ -9,8 +9,14 @@ import Synchronization
 /// subscriber and off with its last: while nobody listens the store does not even collect the
 /// keys it removes.
 final class ChangeFeed: Sendable {
+    /// One subscriber: a change stream's continuation, or a synchronous observer.
+    private struct Subscriber: Sendable {
+        var deliver: @Sendable (BCache.ChangeEvent) -> Void
+        var finish: @Sendable () -> Void
+    }
+
     private struct State {
-        var subscribers: [UInt64: AsyncStream<BCache.ChangeEvent>.Continuation] = [:]
+        var subscribers: [UInt64: Subscriber] = [:]
         var nextID: UInt64 = 0
         var isFinished = false
     }
@@ -29,7 +35,7 @@ final class ChangeFeed: Sendable {
         guard subscriberCount.load(ordering: .relaxed) > 0 else { return }
         let event = event()
         let subscribers = state.withLock { Array($0.subscribers.values) }
-        for subscriber in subscribers { subscriber.yield(event) }
+        for subscriber in subscribers { subscriber.deliver(event) }
     }
 
     /// Hands the store's removals to every subscriber, as local `expired` and `evicted` events.
@@ -39,7 +45,7 @@ final class ChangeFeed: Sendable {
         for removal in removals {
             let kind: BCache.ChangeEvent.Kind = removal.reason == .evicted ? .evicted : .expired
             let event = BCache.ChangeEvent(key: removal.key, kind: kind, isLocal: true)
-            for subscriber in subscribers { subscriber.yield(event) }
+            for subscriber in subscribers { subscriber.deliver(event) }
         }
     }
 
@@ -47,18 +53,8 @@ final class ChangeFeed: Sendable {
     func subscribe(bufferSize: Int) -> AsyncStream<BCache.ChangeEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: BCache.ChangeEvent.self, bufferingPolicy: .bufferingNewest(max(bufferSize, 1)))
-        let id = state.withLock { state -> UInt64? in
-            guard !state.isFinished else { return nil }
-            state.nextID += 1
-            state.subscribers[state.nextID] = continuation
-            if subscriberCount.add(1, ordering: .relaxed).newValue == 1 {
-                // Under the feed's lock, so that switching on and off cannot interleave. The
-                // store never calls the observer under its own locks, so no lock-order cycle.
-                store.reportRemovals(to: { [weak self] removals in self?.publish(removals) })
-            }
-            return state.nextID
-        }
-        guard let id else {
+        let subscriber = Subscriber(deliver: { continuation.yield($0) }, finish: { continuation.finish() })
+        guard let id = add(subscriber) else {
             continuation.finish()
             return stream
         }
@@ -68,7 +64,30 @@ final class ChangeFeed: Sendable {
         return stream
     }
 
-    /// Removes subscriber `id`; the last one switches the store's removal reports off.
+    /// Calls `observer` with every event from now on, synchronously, on the thread that made the
+    /// change (after the store released its lock), until the returned cancellation is called or
+    /// the feed finishes. For measurements that must not add a thread hop: a remote set is seen
+    /// the instant it becomes readable.
+    func observe(_ observer: @escaping @Sendable (BCache.ChangeEvent) -> Void) -> @Sendable () -> Void {
+        guard let id = add(Subscriber(deliver: observer, finish: {})) else { return {} }
+        return { [weak self] in self?.unsubscribe(id) }
+    }
+
+    /// Registers `subscriber`; nil once the feed finished.
+    private func add(_ subscriber: Subscriber) -> UInt64? {
+        state.withLock { state -> UInt64? in
+            guard !state.isFinished else { return nil }
+            state.nextID += 1
+            state.subscribers[state.nextID] = subscriber
+            if subscriberCount.add(1, ordering: .relaxed).newValue == 1 {
+                // Under the feed's lock, so that switching on and off cannot interleave. The
+                // store never calls the observer under its own locks, so no lock-order cycle.
+                store.reportRemovals(to: { [weak self] removals in self?.publish(removals) })
+            }
+            return state.nextID
+        }
+    }
+
     private func unsubscribe(_ id: UInt64) {
         state.withLock { state in
             guard state.subscribers.removeValue(forKey: id) != nil else { return }

@@ -34,6 +34,8 @@ public final class SecureTransport: Transport {
     public let maxPacketSize: Int
     public let maxFrameSize: Int
     public let incomingPackets: AsyncStream<IncomingPacket>
+    /// The inner transport's: packets are opened where its consumer runs.
+    public var packetExecutor: (any TaskExecutor)? { inner.packetExecutor }
     public let incomingStreams: AsyncStream<any TransportStream>
     /// The keys this transport seals and opens with; rotate them on it directly.
     public let keyring: Keyring

@@ -45,6 +45,16 @@ public protocol Transport: Sendable {
     /// Streams other nodes opened to this one.
     var incomingStreams: AsyncStream<any TransportStream> { get }
 
+    /// The executor on which a task consuming ``incomingPackets`` (and sending packets) runs
+    /// without a thread hop: for the NIO transports, the event loop that reads the socket. Nil
+    /// when there is none (the in-memory transport), and consumers run where they like.
+    ///
+    /// A packet costs two thread wake-ups when its consumer runs elsewhere: the event loop's
+    /// wake-up of the consumer, then the consumer's of the event loop for every reply. With this
+    /// executor preferred, a read packet is handled in the same event-loop tick, and a send is
+    /// written at once. Work done there must stay short, as any work on an event loop.
+    var packetExecutor: (any TaskExecutor)? { get }
+
     /// Stops listening, closes every stream and finishes both incoming sequences. Idempotent.
     func close() async
 }
@@ -81,4 +91,9 @@ public protocol TransportStream: Sendable {
 
     /// Flushes the frames already sent, then closes both directions. Idempotent.
     func close() async
+}
+
+extension Transport {
+    /// Nil: consumers of this transport's packets run on the default executor.
+    public var packetExecutor: (any TaskExecutor)? { nil }
 }

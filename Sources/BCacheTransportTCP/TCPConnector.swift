@@ -27,7 +27,7 @@ struct TCPConnector: Sendable {
         let shared = self.shared
         let idleTimeout = TimeAmount(configuration.idleTimeout)
         let maxFrameSize = configuration.maxFrameSize
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ClientBootstrap(group: configuration.eventLoopGroup)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(

@@ -1,4 +1,6 @@
 import BCacheTransport
+import NIOCore
+import NIOPosix
 
 extension TCPTransport {
     /// Where and how a ``TCPTransport`` listens and connects.
@@ -43,6 +45,11 @@ extension TCPTransport {
         /// Tests swap in a ``BCacheTransport/StaticResolver``. Answers are cached for 10 seconds.
         /// Defaults to `nil`.
         public var resolver: (any AddressResolver)?
+        /// The event loops the sockets run on. Defaults to NIO's process-wide
+        /// `MultiThreadedEventLoopGroup.singleton`; a server that has its own group (Vapor's,
+        /// Hummingbird's) can pass it, and a process running several nodes can give each its own
+        /// loops, as each would have in a process of its own.
+        public var eventLoopGroup: any EventLoopGroup
 
         /// A configuration binding `host` and `port`, with the defaults above.
         public init(host: String = "0.0.0.0", port: UInt16 = 0) {
@@ -58,6 +65,7 @@ extension TCPTransport {
             self.receiveQueueCapacity = 4096
             self.pendingStreamLimit = 64
             self.resolver = nil
+            self.eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         }
 
         /// Checks every setting's range.

@@ -85,7 +85,7 @@ public final class TCPTransport: Transport {
         let idleTimeout = TimeAmount(configuration.idleTimeout)
         let serverChannel: any Channel
         do {
-            serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            serverChannel = try await ServerBootstrap(group: configuration.eventLoopGroup)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)

@@ -1,6 +1,7 @@
 import BCacheTransport
 import BCacheTransportUDP
 import Logging
+import NIOCore
 
 /// Packets over UDP and streams over TCP, on the same port number: the usual setup for a cluster.
 ///
@@ -29,6 +30,17 @@ public final class UDPTCPTransport: Transport {
         /// taken. Defaults to 8.
         public var bindAttempts: Int
 
+        /// The event loops both halves run on (see
+        /// ``BCacheTransportUDP/UDPTransport/Configuration/eventLoopGroup``); setting it sets
+        /// both ``udp`` and ``tcp``.
+        public var eventLoopGroup: any EventLoopGroup {
+            get { tcp.eventLoopGroup }
+            set {
+                udp.eventLoopGroup = newValue
+                tcp.eventLoopGroup = newValue
+            }
+        }
+
         /// The pair on `host` and `port`, each half with its defaults.
         public init(host: String = "0.0.0.0", port: UInt16 = 0) {
             self.host = host
@@ -49,6 +61,8 @@ public final class UDPTCPTransport: Transport {
     public var maxFrameSize: Int { tcp.maxFrameSize }
     public var incomingPackets: AsyncStream<IncomingPacket> { udp.incomingPackets }
     public var incomingStreams: AsyncStream<any TransportStream> { tcp.incomingStreams }
+    /// The UDP socket's event loop: packets are read there.
+    public var packetExecutor: (any TaskExecutor)? { udp.packetExecutor }
 
     /// Both halves' figures added up: packets from UDP, frames and connections from TCP.
     public var statistics: TransportStatistics { udp.statistics + tcp.statistics }

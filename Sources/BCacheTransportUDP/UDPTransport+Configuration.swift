@@ -1,4 +1,6 @@
 import BCacheTransport
+import NIOCore
+import NIOPosix
 
 extension UDPTransport {
     /// Where and how a ``UDPTransport`` listens.
@@ -26,6 +28,11 @@ extension UDPTransport {
         /// Tests swap in a ``BCacheTransport/StaticResolver``. Answers are cached for 10 seconds.
         /// Defaults to `nil`.
         public var resolver: (any AddressResolver)?
+        /// The event loops the sockets run on. Defaults to NIO's process-wide
+        /// `MultiThreadedEventLoopGroup.singleton`; a server that has its own group (Vapor's,
+        /// Hummingbird's) can pass it, and a process running several nodes can give each its own
+        /// loops, as each would have in a process of its own.
+        public var eventLoopGroup: any EventLoopGroup
 
         /// A configuration binding `host` and `port`, with the defaults above.
         public init(host: String = "0.0.0.0", port: UInt16 = 0) {
@@ -35,6 +42,7 @@ extension UDPTransport {
             self.receiveBufferSize = nil
             self.receiveQueueCapacity = 4096
             self.resolver = nil
+            self.eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         }
 
         /// Checks every setting's range.

@@ -22,6 +22,9 @@ public final class UDPTransport: Transport {
     /// Never yields: finishes on ``close()``.
     public let incomingStreams: AsyncStream<any TransportStream>
 
+    /// The event loop that reads the socket, as a task executor.
+    public let packetExecutor: (any TaskExecutor)?
+
     private let channel: any Channel
     private let packetsContinuation: AsyncStream<IncomingPacket>.Continuation
     private let streamsContinuation: AsyncStream<any TransportStream>.Continuation
@@ -53,7 +56,7 @@ public final class UDPTransport: Transport {
         let maxPacketSize = configuration.maxPacketSize
         // No SO_REUSEADDR: on Linux it would let another UDP socket share the port and take
         // half of the datagrams.
-        var bootstrap = DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = DatagramBootstrap(group: configuration.eventLoopGroup)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maxPacketSize + 1))
         if let receiveBufferSize = configuration.receiveBufferSize {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
@@ -105,6 +108,7 @@ public final class UDPTransport: Transport {
         logger: Logger
     ) {
         self.channel = channel
+        self.packetExecutor = EventLoopTaskExecutor(channel.eventLoop)
         self.localAddress = localAddress
         self.maxPacketSize = maxPacketSize
         (self.incomingPackets, self.packetsContinuation) = packets

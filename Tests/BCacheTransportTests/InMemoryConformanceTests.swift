@@ -37,4 +37,14 @@ import Testing
             try await conformance.run(.streamFramesArriveInOrder)
         }
     }
+
+    /// Its packets are delivered by the sender's or the simulation's thread: there is no loop a
+    /// consumer could prefer, and the deterministic simulations rely on consumers running on the
+    /// default executor.
+    @Test func inMemoryTransportHasNoPacketExecutor() async throws {
+        let network = InMemoryNetwork(seed: 1)
+        let transport = try network.makeTransport(address: NodeAddress(host: "127.0.0.1", port: 0))
+        #expect(transport.packetExecutor == nil)
+        await transport.close()
+    }
 }

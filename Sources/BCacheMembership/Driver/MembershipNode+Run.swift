@@ -27,7 +27,9 @@ extension Membership.Node {
         }
         logger.debug("running", metadata: ["address": "\(identity.address)"])
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.pumpPackets() }
+            // On the transport's packet executor (the event loop reading the socket, for UDP):
+            // a packet is handled in the loop tick that read it, without a thread wake-up.
+            group.addTask(executorPreference: transport.packetExecutor) { await self.pumpPackets() }
             group.addTask { await self.acceptStreams() }
             group.addTask { await self.runTimers() }
             // Push-pulls, opened by directives or by peers, as child tasks of this group.

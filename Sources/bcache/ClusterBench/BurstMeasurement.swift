@@ -4,8 +4,8 @@ import BCache
 /// every watching node holds all of them.
 ///
 /// The keys (`burst-<i>`) are made before the clock starts, so that the timed loop is `set`
-/// alone. The watching nodes' `count` is polled every millisecond from the last write; once it
-/// has grown by the burst's size, every burst key is looked up to confirm.
+/// alone. From the last write, the watching nodes' bucket digests are polled every millisecond
+/// until they equal the writer's: equal digests mean the same versions of the same keys.
 struct BurstMeasurement {
     let count: Int
     let valueSize: Int
@@ -23,16 +23,15 @@ struct BurstMeasurement {
     func measure(writer: BCache, watchers: [BCache]) async throws -> Figures {
         let keys = (0..<count).map { "burst-" + String($0) }
         let value = [UInt8](repeating: 0x42, count: valueSize)
-        let before = watchers.map(\.count)
         let started = ContinuousClock.now
         for key in keys { try writer.set(key, value) }
         let finished = ContinuousClock.now
-        // The count is cheap to poll but may also grow by earlier writes arriving late, so once
-        // it says enough, every burst key is checked.
+        // The writer is quiet now: a peer has caught up when its bucket digests equal the
+        // writer's, which is cheap to poll (O(buckets)), unlike reading every key, whose time
+        // would be counted in the catch-up.
+        let target = writer.storeDigests
         let caughtUp = try? await BenchWait.until("the burst on every node", within: catchUpLimit) {
-            zip(watchers, before).allSatisfy { cache, start in
-                cache.count - start >= count && keys.allSatisfy { cache.get($0) != nil }
-            }
+            watchers.allSatisfy { $0.storeDigests == target }
         }
         return Figures(
             setsPerSecond: Double(count) / max((finished - started).seconds, 1e-9),

@@ -31,7 +31,7 @@ struct ClusterBench {
 
     var sizes = Sizes()
     var encrypted = false
-    var visibility = VisibilityDetection.stream
+    var visibility = VisibilityDetection.merge
     /// Membership timing; nil keeps the facade's default (`.lan`).
     var membership: Membership.Settings?
     /// Printed in the report next to the timing used.

@@ -30,8 +30,12 @@ struct ClusterBenchCommand: AsyncParsableCommand {
     @Flag(help: "Small sizes and fast membership timing: a smoke test of a few seconds.")
     var quick = false
 
-    @Option(help: "How visibility on nodes 2 and 3 is detected: stream (change stream) or poll (a thread polling get).")
-    var visibility: VisibilityDetection = .stream
+    @Option(
+        help: """
+            How visibility on nodes 2 and 3 is detected: merge (stamped as each node merges the set), \
+            stream (through the change stream, one more thread hop) or poll (a thread polling get).
+            """)
+    var visibility: VisibilityDetection = .merge
 
     @Option(help: "Propagation probes (default 200; 20 with --quick).")
     var propagationSets: Int?

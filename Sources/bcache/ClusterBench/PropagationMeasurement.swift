@@ -29,7 +29,18 @@ struct PropagationMeasurement {
         let value = [UInt8](repeating: 0x70, count: valueSize)
         var readers: [Task<Void, Never>] = []
         var poller: PollingWatcher?
+        var observations: [@Sendable () -> Void] = []
         switch detection {
+        case .merge:
+            for (node, cache) in watchers.enumerated() {
+                observations.append(
+                    cache.observeChanges { event in
+                        guard !event.isLocal, event.kind == .set, let index = ProbeKeys.index(of: event.key) else {
+                            return
+                        }
+                        log.markSeen(node: node, probe: index)
+                    })
+            }
         case .stream:
             for (node, cache) in watchers.enumerated() {
                 // Subscribed before the first write, so that no event can be missed.
@@ -52,10 +63,12 @@ struct PropagationMeasurement {
             }
             _ = try? await BenchWait.until("every probe seen", within: straggleLimit) { log.isComplete }
         } catch {
+            for cancel in observations { cancel() }
             for reader in readers { reader.cancel() }
             try? await poller?.stop()
             throw error
         }
+        for cancel in observations { cancel() }
         for reader in readers { reader.cancel() }
         try await poller?.stop()
         let (microseconds, unseen) = log.latencies()
