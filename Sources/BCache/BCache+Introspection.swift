@@ -21,4 +21,10 @@ extension BCache {
     package func observeChanges(_ observer: @escaping @Sendable (ChangeEvent) -> Void) -> @Sendable () -> Void {
         changes.observe(observer)
     }
+
+    /// One digest of every (key, version) pair the local store holds, live or tombstone: the
+    /// wrapping sum of the anti-entropy bucket digests (each a sum of per-entry XXH64 terms), so
+    /// replicas holding the same versions report the same value. For `bcache node`'s `digest`
+    /// command, which tests use to see a cluster of processes converge. O(buckets).
+    package var storeDigest: UInt64 { storeDigests.reduce(0, &+) }
 }

@@ -13,6 +13,7 @@ import Testing
         #expect(try ConsoleCommand.parse("delete k") == .delete(key: "k"))
         #expect(try ConsoleCommand.parse("members") == .members)
         #expect(try ConsoleCommand.parse("stats") == .stats)
+        #expect(try ConsoleCommand.parse("digest") == .digest)
         #expect(try ConsoleCommand.parse("help") == .help)
         #expect(try ConsoleCommand.parse("quit") == .quit)
         #expect(try ConsoleCommand.parse("exit") == .quit)
@@ -49,6 +50,7 @@ import Testing
         ("del", .usage),
         ("members now", .usage),
         ("stats all", .usage),
+        ("digest now", .usage),
         ("quit please", .usage),
         ("set k v soon", .badTTL),
         ("set k v nan", .badTTL),

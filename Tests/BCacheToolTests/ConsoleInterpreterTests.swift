@@ -92,6 +92,31 @@ import Testing
         }
     }
 
+    @Test func digestsAgreeOnceBothNodesHoldTheSameVersionsAndCountTombstones() async throws {
+        try await withPair { pair in
+            let empty = try #require(pair.a.reply(to: "digest")?.machineLine)
+            #expect(empty == "DIGEST 0000000000000000 0 0")
+            _ = pair.a.reply(to: "set one 1")
+            _ = pair.b.reply(to: "set two 2")
+            // Delete once node-b holds the set: a delete racing it in the same millisecond may
+            // lose to it (last-writer-wins), which is not what this test is about.
+            try await eventually("node-b reads one") { pair.b.reply(to: "get one") == .value(Array("1".utf8)) }
+            _ = pair.b.reply(to: "del one")
+            try await eventually("both nodes report one digest") {
+                pair.a.reply(to: "digest") == pair.b.reply(to: "digest")
+            }
+            guard case .digest(let digest)? = pair.a.reply(to: "digest") else {
+                Issue.record("digest did not answer DIGEST")
+                return
+            }
+            #expect(digest.entries == 1 && digest.tombstones == 1)
+            #expect(digest.value != 0)
+            // Another write changes the digest on the node that makes it.
+            _ = pair.a.reply(to: "set two 3")
+            #expect(pair.a.reply(to: "digest") != .digest(digest))
+        }
+    }
+
     @Test func aTTLExpiresTheKeyAndAZeroTTLDeletesIt() async throws {
         let clock = ManualWallClock()
         try await withPair(wallClock: clock.wallClock) { pair in
@@ -116,7 +141,7 @@ import Testing
             #expect(pair.a.reply(to: "set big \(tooLarge)")?.machineLine.hasPrefix("ERR refused ") == true)
             #expect(pair.a.reply(to: "get big") == .notFound)
             #expect(pair.a.reply(to: "# a comment") == nil)
-            #expect(pair.a.reply(to: "help")?.machineLine == "HELP set,get,del,members,stats,help,quit")
+            #expect(pair.a.reply(to: "help")?.machineLine == "HELP set,get,del,members,stats,digest,help,quit")
             #expect(pair.a.reply(to: "quit")?.machineLine == "BYE")
             #expect(pair.a.reply(to: "set k v") == .ok)
         }
@@ -125,7 +150,7 @@ import Testing
     @Test func randomLinesNeverCrashAndEveryReplyIsOneLineWithoutControlCharacters() async throws {
         try await withPair { pair in
             var random = SplitMix64(seed: 42)
-            let commands = ["set", "get", "del", "members", "stats", "help", "SET"]
+            let commands = ["set", "get", "del", "members", "stats", "digest", "help", "SET"]
             let alphabet = Array("setgk %0aF9\t#\r\u{0}é-.e5i".unicodeScalars)
             for _ in 0..<3_000 {
                 // Half the lines start with a real command, so that its arguments get fuzzed too.

@@ -51,16 +51,16 @@ import Testing
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// The pids of processes running `executable node … BCACHE_DEMO_KEY` (Linux /proc; none
+    /// The pids of processes running `executable node … <keyVariable>` (Linux /proc; none
     /// elsewhere).
-    static func demoNodes(of executable: String) -> [String] {
+    static func demoNodes(of executable: String, keyVariable: String = "BCACHE_DEMO_KEY") -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { entry in
             guard entry.allSatisfy(\.isNumber),
                 let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
             else { return false }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return arguments.first == executable && arguments.contains("node") && arguments.contains("BCACHE_DEMO_KEY")
+            return arguments.first == executable && arguments.contains("node") && arguments.contains(keyVariable)
         }
     }
 }

@@ -2,7 +2,7 @@
 ///
 /// ```
 /// set <key> <value> [ttl-seconds]    get <key>    del <key>
-/// members    stats    help    quit
+/// members    stats    digest    help    quit
 /// ```
 ///
 /// Words are separated by spaces or tabs; keys and values are ``TokenEscaping`` tokens (`%20`
@@ -13,6 +13,8 @@ public enum ConsoleCommand: Hashable, Sendable {
     case delete(key: String)
     case members
     case stats
+    /// The digest of every record the node holds, to compare replicas in one line each.
+    case digest
     case help
     case quit
 
@@ -23,6 +25,7 @@ public enum ConsoleCommand: Hashable, Sendable {
         "del <key>                         delete on every node",
         "members                           the members this node knows and their status",
         "stats                             entries, members and counters",
+        "digest                            one hash of every key and version held, to compare nodes",
         "help                              this list",
         "quit                              leave the cluster and exit",
     ]
@@ -56,6 +59,9 @@ public enum ConsoleCommand: Hashable, Sendable {
         case "stats":
             try noArguments(arguments, "stats")
             return .stats
+        case "digest":
+            try noArguments(arguments, "digest")
+            return .digest
         case "help", "?":
             try noArguments(arguments, "help")
             return .help

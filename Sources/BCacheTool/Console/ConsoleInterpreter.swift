@@ -44,6 +44,10 @@ public struct ConsoleInterpreter: Sendable {
             return .members(memberLines())
         case .stats:
             return .stats(statistics())
+        case .digest:
+            return .digest(
+                ConsoleReply.Digest(
+                    value: cache.storeDigest, entries: cache.count, tombstones: cache.storeTombstoneCount))
         case .help:
             return .help
         case .quit:

@@ -10,6 +10,7 @@
 /// NOTFOUND                                  get
 /// MEMBERS <n> <name>=<status>@<address> …   members (status: alive, suspect, dead, left)
 /// STATS <name>=<integer> …                  stats
+/// DIGEST <16 hex digits> <entries> <tombstones>   digest
 /// HELP <command>,<command>,…                help
 /// BYE                                       quit
 /// ERR <code> <message>                      a refused line (the node goes on)
@@ -20,6 +21,7 @@ public enum ConsoleReply: Hashable, Sendable {
     case notFound
     case members([MemberLine])
     case stats([Statistic])
+    case digest(Digest)
     case help
     case bye
     case error(ConsoleError)
@@ -53,6 +55,33 @@ public enum ConsoleReply: Hashable, Sendable {
         }
     }
 
+    /// What the `digest` command reports: one number summarising every record a node holds.
+    ///
+    /// `value` is the wrapping sum of the store's anti-entropy bucket digests, so the sum over
+    /// every (key, version) pair held, live or tombstone: two nodes report the same value when
+    /// they hold the same versions of the same keys (up to a 2⁻⁶⁴ chance), whatever order the
+    /// writes arrived in. A test compares five nodes with five lines instead of reading every
+    /// key on every node.
+    public struct Digest: Hashable, Sendable {
+        public var value: UInt64
+        /// Live entries.
+        public var entries: Int
+        /// Tombstones (deleted or expired keys not yet purged); the digest covers them too.
+        public var tombstones: Int
+
+        public init(value: UInt64, entries: Int, tombstones: Int) {
+            self.value = value
+            self.entries = entries
+            self.tombstones = tombstones
+        }
+
+        /// The value as 16 lowercase hex digits, zero-padded.
+        public var hex: String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+    }
+
     /// The reply as one line, without the line break.
     public var machineLine: String {
         switch self {
@@ -67,8 +96,10 @@ public enum ConsoleReply: Hashable, Sendable {
             return (["MEMBERS", "\(members.count)"] + entries).joined(separator: " ")
         case .stats(let statistics):
             return (["STATS"] + statistics.map { "\($0.name)=\($0.value)" }).joined(separator: " ")
+        case .digest(let digest):
+            return "DIGEST \(digest.hex) \(digest.entries) \(digest.tombstones)"
         case .help:
-            return "HELP set,get,del,members,stats,help,quit"
+            return "HELP set,get,del,members,stats,digest,help,quit"
         case .bye:
             return "BYE"
         case .error(let error):
@@ -102,6 +133,8 @@ public enum ConsoleReply: Hashable, Sendable {
             let width = statistics.map(\.name.count).max() ?? 0
             return statistics.map { "\($0.name.padded(to: width))  \($0.value)" }
                 .joined(separator: "\n")
+        case .digest(let digest):
+            return "digest \(digest.hex) (\(digest.entries) entries, \(digest.tombstones) tombstones)"
         case .help:
             return ConsoleCommand.usage.joined(separator: "\n")
         case .bye:

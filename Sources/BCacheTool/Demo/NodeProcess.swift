@@ -15,18 +15,27 @@ final class NodeProcess {
     private let errors: PipeLineReader
     private let replyTimeout: Duration
 
-    /// Starts `executable node --listen 127.0.0.1:0 --name <name> …`, with the cluster key in the
+    /// Starts `executable node --listen <listen> --name <name> …`, with the cluster key in the
     /// environment variable `keyVariable` (not on the command line, where `ps` would show it).
+    ///
+    /// `launcher` is a command that runs the node and must `exec` it (so that ``pid`` is the
+    /// node's and ``kill()`` reaches it), such as `ip netns exec <namespace>` for the network
+    /// namespace tests; empty (the demo) starts the executable itself.
     init(
         executable: String, name: String, seed: String?, key: String, keyVariable: String,
-        replyTimeout: Duration = .seconds(10)
+        listen: String = "127.0.0.1:0", launcher: [String] = [], replyTimeout: Duration = .seconds(10)
     ) throws {
         self.name = name
         self.replyTimeout = replyTimeout
-        var arguments = ["node", "--listen", "127.0.0.1:0", "--name", name, "--key-env", keyVariable, "--fast"]
+        var arguments = ["node", "--listen", listen, "--name", name, "--key-env", keyVariable, "--fast"]
         if let seed { arguments += ["--seed", seed] }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = launcher.dropFirst() + [executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         environment[keyVariable] = key
         process.environment = environment
@@ -110,6 +119,16 @@ final class NodeProcess {
             if parts.count == 2, let value = Int(parts[1]) { figures[String(parts[0])] = value }
         }
         return figures
+    }
+
+    /// The node's `DIGEST` reply: one hash of every record it holds, and its entry counts.
+    func digest() throws -> ConsoleReply.Digest {
+        let reply = try send("digest")
+        let words = reply.split(separator: " ")
+        guard words.count == 4, words[0] == "DIGEST", let value = UInt64(words[1], radix: 16),
+            let entries = Int(words[2]), let tombstones = Int(words[3])
+        else { throw failure("unexpected reply '\(reply)' to digest") }
+        return ConsoleReply.Digest(value: value, entries: entries, tombstones: tombstones)
     }
 
     /// Asks the node to leave (`quit`) and waits for it to exit; kills it after `timeout`.

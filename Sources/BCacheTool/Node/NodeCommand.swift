@@ -19,8 +19,9 @@ public struct NodeCommand: AsyncParsableCommand {
             Commands: \(ConsoleCommand.usage.map { $0.prefix(while: { $0 != " " }) }.joined(separator: ", ")). \
             On a terminal replies are readable text; from a pipe each command gets exactly one \
             line: OK, VALUE <value>, NOTFOUND, MEMBERS <n> <name>=<status>@<address>..., \
-            STATS <name>=<n>..., HELP ..., BYE or ERR <code> <message>. Keys and values are \
-            percent-escaped tokens (%20 for a space). On startup the node prints \
+            STATS <name>=<n>..., DIGEST <hex> <entries> <tombstones>, HELP ..., BYE or \
+            ERR <code> <message>. Keys and values are percent-escaped tokens (%20 for a \
+            space). On startup the node prints \
             LISTENING <address> <name>, then READY <alive-members> once joined.
             """
     )
