@@ -94,7 +94,13 @@ final class ReplicationBatcher: Sendable {
     }
 
     /// Queues one local write for the other nodes.
+    ///
+    /// A node without reachable peers queues nothing (one atomic load): there is nobody to send
+    /// to, a flush would find no target and drop the batch anyway, and waking the flusher for
+    /// each write would double the cost of a lone node's `set`. A node that joins later gets
+    /// these writes through its join's anti-entropy.
     func enqueue(_ record: CacheRecord) {
+        guard node.reachablePeerCount > 0 else { return }
         let size = RecordCodec.encodedSize(of: record)
         let (queued, wasEmpty) = pending.withLock { pending -> (Bool, Bool) in
             let wasEmpty = pending.records.isEmpty

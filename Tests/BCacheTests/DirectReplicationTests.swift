@@ -39,6 +39,23 @@ import Testing
         }
     }
 
+    @Test func aLoneNodeQueuesNothingAndAJoinerStillGetsItsWrites() async throws {
+        try await withCacheCluster(nodes: 1, seed: 706, customize: Self.withoutSync) { cluster in
+            let lone = cluster.caches[0]
+            for index in 0..<50 { try lone.set("early-\(index)", "\(index)", ttl: nil) }
+            #expect(lone.statistics.deltasQueued == 0)
+            #expect(lone.statistics.directPacketsSent == 0)
+            // The joiner gets the early writes from its join's anti-entropy, later ones directly.
+            let joiner = try await cluster.addNode()
+            try await cluster.waitForFullMembership()
+            try await eventually("the early writes on the joiner") { joiner.getString("early-49") == "49" }
+            try lone.set("late", "value", ttl: nil)
+            try await eventually("the late write on the joiner") { joiner.getString("late") == "value" }
+            #expect(lone.statistics.deltasQueued == 1)
+            #expect(joiner.count == 51)
+        }
+    }
+
     @Test func aValueLargerThanAPacketGoesOverAStreamAtOnce() async throws {
         try await withCacheCluster(nodes: 3, seed: 702, customize: Self.withoutSync) { cluster in
             let caches = cluster.caches

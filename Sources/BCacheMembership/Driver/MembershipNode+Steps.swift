@@ -83,7 +83,10 @@ extension Membership.Node {
             state.reportedStatistics = statistics
         }
         if !effects.events.isEmpty {
-            metrics.recordMembers(state.instance.members)
+            let members = state.instance.members
+            metrics.recordMembers(members)
+            let peers = members.count { $0.status.isReachable && $0.identity.id != identity.id }
+            reachablePeers.store(peers, ordering: .relaxed)
         }
         metrics.recordHealth(state.instance.localHealthScore)
         return effects

@@ -47,6 +47,9 @@ extension Membership {
         /// Called by the packet pump with each user packet, before the subscribers get it.
         let userPacketHandler: (@Sendable (UserPacket) -> Void)?
         let state: Mutex<NodeState>
+        /// The other members alive or suspect, recounted whenever a membership event happens,
+        /// for ``reachablePeerCount``.
+        let reachablePeers = Atomic<Int>(0)
         let wakeup = TimerWakeup()
         let jobs: AsyncStream<Job>
         let jobSink: AsyncStream<Job>.Continuation
@@ -129,6 +132,12 @@ extension Membership {
         /// Every member remembered, this node included, sorted by name.
         public var members: [Member] {
             state.withLock { $0.instance.members }
+        }
+
+        /// How many other members are reachable (alive or suspect). One atomic load, for the hot
+        /// path: a write on a node that has no peer has nobody to be sent to.
+        public var reachablePeerCount: Int {
+            reachablePeers.load(ordering: .relaxed)
         }
 
         /// The member with this name, if remembered.
