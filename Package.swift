@@ -6,6 +6,17 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// The products the targets use, named once.
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let inMemoryLogging: Target.Dependency = .product(name: "InMemoryLogging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let metricsTestKit: Target.Dependency = .product(name: "MetricsTestKit", package: "swift-metrics")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+
 let package = Package(
     name: "bcache",
     platforms: [.macOS(.v15)],
@@ -47,8 +58,8 @@ let package = Package(
         .target(
             name: "BCacheTransport",
             dependencies: [
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -65,8 +76,8 @@ let package = Package(
             name: "BCacheMembership",
             dependencies: [
                 "BCacheCore", "BCacheTransport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -75,10 +86,10 @@ let package = Package(
             name: "BCacheTransportUDP",
             dependencies: [
                 "BCacheTransport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                nioCore,
+                nioPosix,
+                logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -88,10 +99,10 @@ let package = Package(
             dependencies: [
                 "BCacheTransport",
                 "BCacheTransportUDP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                nioCore,
+                nioPosix,
+                logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -102,8 +113,8 @@ let package = Package(
                 "BCacheCore",
                 "BCacheTransport",
                 "CSodium",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -114,9 +125,9 @@ let package = Package(
                 "BCacheCore",
                 "BCacheMembership",
                 "BCacheTransport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                logging,
+                metrics,
+                serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
@@ -131,10 +142,10 @@ let package = Package(
                 "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportTCP",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                logging,
+                argumentParser,
+                serviceLifecycle,
+                unixSignals,
             ],
             swiftSettings: strictSettings
         ),
@@ -149,8 +160,8 @@ let package = Package(
                 "BCacheTransport",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                logging,
+                argumentParser,
             ],
             swiftSettings: strictSettings
         ),
@@ -182,7 +193,7 @@ let package = Package(
             name: "BCacheSecureTests",
             dependencies: [
                 "BCacheSecure", "BCacheCore", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                metricsTestKit,
             ],
             swiftSettings: strictSettings
         ),
@@ -195,10 +206,10 @@ let package = Package(
             name: "BCacheMembershipDriverTests",
             dependencies: [
                 "BCacheMembership", "BCacheCore", "BCacheTransport", "BCacheTransportUDP", "BCacheTransportTCP",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "InMemoryLogging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                logging,
+                inMemoryLogging,
+                metrics,
+                metricsTestKit,
             ],
             swiftSettings: strictSettings
         ),
@@ -206,17 +217,17 @@ let package = Package(
             name: "BCacheTests",
             dependencies: [
                 "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport", "BCacheTransportTCP",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                logging,
+                metrics,
+                metricsTestKit,
+                serviceLifecycle,
             ],
             swiftSettings: strictSettings
         ),
         // Smoke tests of the `bcache` tool's benchmarks (quick sizes), through `@testable import`.
         .testTarget(
             name: "BCacheBenchTests",
-            dependencies: ["bcache", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["bcache", argumentParser],
             swiftSettings: strictSettings
         ),
         // Also runs the built `bcache demo --quick` end to end (`swift build --build-tests`, which
@@ -225,8 +236,8 @@ let package = Package(
             name: "BCacheToolTests",
             dependencies: [
                 "BCacheTool", "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                argumentParser,
+                logging,
             ],
             swiftSettings: strictSettings
         ),
@@ -237,8 +248,8 @@ let package = Package(
                 "BCacheTransportTestKit",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                nioCore,
+                nioPosix,
             ],
             swiftSettings: strictSettings
         ),
