@@ -20,8 +20,9 @@ struct SoakBench {
     /// What the run concluded.
     struct Outcome {
         var minutes: [SoakMinute] = []
-        /// Whether every quiet period ended with no divergent key.
-        var converged: Bool { minutes.allSatisfy { $0.divergentKeys == 0 } }
+        /// Whether every quiet period ended with no divergent key, and with every key on every
+        /// node unless the stores were evicting.
+        var converged: Bool { minutes.allSatisfy { $0.divergentKeys == 0 && ($0.partialKeys == 0 || $0.evicting) } }
         /// Whether every node's store stayed within maxBytes.
         func storesWithin(_ maxBytes: Int) -> Bool {
             minutes.allSatisfy { $0.storeMiBMax * 1_048_576 <= Double(maxBytes) }
@@ -94,24 +95,30 @@ struct SoakBench {
         return outcome
     }
 
-    /// Waits, load paused, until the live nodes hold the same contents or `quietLimit` passes.
+    /// Waits, load paused, until the live nodes hold the same contents (or, once they evict, no
+    /// key with two values) or `quietLimit` passes.
     private func quietPeriod(
         _ nodes: SoakCluster, _ load: SoakLoad, _ probe: PropagationProbe, _ figures: inout SoakMinute
     ) async throws {
         let start = ContinuousClock.now
         let keys = load.keys + (0..<1000).map { "probe-\($0)" }
-        var differing = keys
+        var differing = Divergence.Comparison(divergent: keys)
+        var evicting = false
         while true {
             try await Task.sleep(for: .milliseconds(250))
             let live = nodes.live
-            differing = Divergence.differingKeys(differing, among: live)
+            evicting = live.contains { $0.statistics.evictions > 0 }
+            differing = Divergence.compare(differing.keys, among: live)
             // A TTL passing between two reads of one key: read those again.
-            if !differing.isEmpty { differing = Divergence.differingKeys(differing, among: live) }
-            if differing.isEmpty || ContinuousClock.now - start >= quietLimit { break }
+            if !differing.isEmpty { differing = Divergence.compare(differing.keys, among: live) }
+            let settled = differing.divergent.isEmpty && (differing.partial.isEmpty || evicting)
+            if settled || ContinuousClock.now - start >= quietLimit { break }
         }
         // The last pass checked only the keys that differed before: check everything once more.
-        if differing.isEmpty { differing = Divergence.differingKeys(keys, among: nodes.live) }
-        figures.divergentKeys = differing.count
+        if differing.divergent.isEmpty { differing = Divergence.compare(keys, among: nodes.live) }
+        figures.divergentKeys = differing.divergent.count
+        figures.partialKeys = differing.partial.count
+        figures.evicting = evicting
         figures.quietSeconds = seconds(ContinuousClock.now - start)
     }
 

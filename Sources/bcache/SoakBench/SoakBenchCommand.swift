@@ -16,9 +16,12 @@ struct SoakBenchCommand: AsyncParsableCommand {
             propagation latency to each other node. At the end of each minute the load pauses for a \
             quiet period (at most --quiet-seconds) until the nodes' contents agree; the minute's \
             row then gives throughput, p50/p99 propagation, resident memory (the process's, and \
-            divided by the nodes), the largest store's accounted bytes and the keys that still \
-            differ. Exits with status 1 when a quiet period ends with differing keys, a store \
-            exceeds maxBytes or resident memory keeps growing. Build in release mode.
+            divided by the nodes), the largest store's accounted bytes, the keys two nodes hold \
+            with different values (divergent) and the keys some nodes lack (partial; an "e" after \
+            it when the stores evict, each node's LRU then following its own reads). Exits with \
+            status 1 when a quiet period ends with a divergent key, or a partial one while nothing \
+            was evicted, a store exceeds maxBytes or resident memory keeps growing. Build in \
+            release mode.
             """
     )
 
@@ -88,7 +91,8 @@ struct SoakBenchCommand: AsyncParsableCommand {
         let storesWithin = outcome.storesWithin(settings.maxBytes)
         if !json {
             print(
-                "divergence zero after every quiet period: \(outcome.converged); stores within maxBytes: "
+                "no divergent key (nor partial, unless evicting) after every quiet period: \(outcome.converged); "
+                    + "stores within maxBytes: "
                     + "\(storesWithin); resident memory plateaued: \(outcome.plateaued)")
         }
         guard outcome.converged, storesWithin, outcome.plateaued else { throw ExitCode(1) }

@@ -23,9 +23,14 @@ struct SoakMinute: Encodable {
     var storeMiBMax: Double = 0
     var entriesMax = 0
     var tombstonesMax = 0
-    /// Keys whose value differs between live nodes after the quiet period, and how long the
-    /// period took to reach zero (it ends early when it does).
+    /// Keys two live nodes hold with different values after the quiet period, and how long the
+    /// period took to settle (it ends early when it does).
     var divergentKeys = 0
+    /// Keys some live nodes hold and others do not, after the quiet period: evicted somewhere
+    /// when ``evicting``, otherwise a write that never arrived.
+    var partialKeys = 0
+    /// Whether any live node had evicted entries by the end of the quiet period.
+    var evicting = false
     var quietSeconds: Double = 0
     /// Nodes replaced during the minute, and how long each replacement (shutdown, start, join)
     /// took at most.
@@ -42,7 +47,7 @@ struct SoakMinute: Encodable {
     }
 
     static let header =
-        "min    ops/s   p50 ms   p99 ms  timeouts  RSS MiB  RSS/node  store MiB  entries  divergent  quiet s  churns"
+        "min    ops/s   p50 ms   p99 ms  timeouts  RSS MiB  RSS/node  store MiB  entries  divergent  partial  quiet s  churns"
 
     /// One row of the table.
     var row: String {
@@ -57,6 +62,7 @@ struct SoakMinute: Encodable {
         return integer(minute, 3) + number(opsPerS, 0, 9) + number(propagationP50Ms, 1, 9)
             + number(propagationP99Ms, 1, 9) + integer(propagationTimeouts, 10) + number(rssMiB, 1, 9)
             + number(rssPerNodeMiB, 1, 10) + number(storeMiBMax, 1, 11) + integer(entriesMax, 9)
-            + integer(divergentKeys, 11) + number(quietSeconds, 1, 9) + integer(churns, 8)
+            + integer(divergentKeys, 11) + integer(partialKeys, 9) + (evicting ? "e" : " ")
+            + number(quietSeconds, 1, 8) + integer(churns, 8)
     }
 }
