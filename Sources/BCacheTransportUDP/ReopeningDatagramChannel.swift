@@ -43,11 +43,19 @@ final class ReopeningDatagramChannel: Sendable {
         var failedAttempts = 0
         /// When the channel was lost, for the log.
         var lostAt: ContinuousClock.Instant?
+        /// When a loss was last logged as a warning, and how many were logged at debug level
+        /// since: a rule dropping every datagram closes the socket on every send.
+        var lastLossWarning: ContinuousClock.Instant?
+        var lossesSinceWarning = 0
+        /// Whether the current loss was logged as a warning (so is its recovery).
+        var lossWarned = false
     }
 
     /// The first delay between failed re-bind attempts; it doubles up to ``maximumRetryDelay``.
     static let initialRetryDelay = TimeAmount.milliseconds(50)
     static let maximumRetryDelay = TimeAmount.seconds(2)
+    /// Losses of the socket are logged as warnings at most once per this interval.
+    static let lossWarningInterval = Duration.seconds(10)
 
     /// The loop every channel of this transport runs on.
     let eventLoop: any EventLoop
@@ -153,20 +161,31 @@ final class ReopeningDatagramChannel: Sendable {
 
     /// The channel closed: by ``close()`` (nothing to do) or by itself (re-open it).
     private func channelBecameInactive(_ channel: any Channel) {
-        let cause = state.withLock { state -> (any Error)?? in
+        let now = ContinuousClock.now
+        let loss = state.withLock { state -> (cause: (any Error)?, warn: Bool, earlier: Int)? in
             guard !state.isClosed, state.channel === channel else { return nil }
             state.channel = nil
             state.failedAttempts = 0
-            state.lostAt = .now
+            state.lostAt = now
             defer { state.closingError = nil }
-            return .some(state.closingError)
+            let warn = state.lastLossWarning.map { now - $0 >= Self.lossWarningInterval } ?? true
+            state.lossWarned = warn
+            guard warn else {
+                state.lossesSinceWarning += 1
+                return (state.closingError, false, 0)
+            }
+            state.lastLossWarning = now
+            defer { state.lossesSinceWarning = 0 }
+            return (state.closingError, true, state.lossesSinceWarning)
         }
-        guard let cause else { return }
-        logger.warning(
+        guard let loss else { return }
+        logger.log(
+            level: loss.warn ? .warning : .debug,
             "the UDP socket was closed by an error; re-opening it",
             metadata: [
                 "address": "\(NodeAddress(host: settings.host, port: port))",
-                "error": "\(cause.map { "\($0)" } ?? "none reported")",
+                "error": "\(loss.cause.map { "\($0)" } ?? "none reported")",
+                "lossesSinceLastWarning": "\(loss.earlier)",
             ]
         )
         // Not from inside NIO's close: the old channel is still tearing its pipeline down.
@@ -189,23 +208,24 @@ final class ReopeningDatagramChannel: Sendable {
     private func bindCompleted(_ result: Result<any Channel, any Error>, future: EventLoopFuture<any Channel>) {
         switch result {
         case .success(let channel):
-            let lostFor = state.withLock { state -> Duration? in
+            let reopened = state.withLock { state -> (lostFor: Duration, warned: Bool)? in
                 if state.pendingBind === future { state.pendingBind = nil }
                 guard !state.isClosed else { return nil }
                 state.channel = channel
                 defer { state.lostAt = nil }
-                return state.lostAt.map { ContinuousClock.now - $0 } ?? .zero
+                return (state.lostAt.map { ContinuousClock.now - $0 } ?? .zero, state.lossWarned)
             }
-            guard let lostFor else {
+            guard let reopened else {
                 channel.close(promise: nil)
                 return
             }
             counters.socketReopened()
-            logger.notice(
+            logger.log(
+                level: reopened.warned ? .notice : .debug,
                 "the UDP socket is open again",
                 metadata: [
                     "address": "\(NodeAddress(host: settings.host, port: port))",
-                    "closedFor": "\(lostFor)",
+                    "closedFor": "\(reopened.lostFor)",
                 ]
             )
         case .failure(let error):
