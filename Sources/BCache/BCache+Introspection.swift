@@ -27,4 +27,13 @@ extension BCache {
     /// replicas holding the same versions report the same value. For `bcache node`'s `digest`
     /// command, which tests use to see a cluster of processes converge. O(buckets).
     package var storeDigest: UInt64 { storeDigests.reduce(0, &+) }
+
+    /// Waits until the cache has stopped and says whether it stopped by itself: its membership
+    /// node ended without ``shutdown()``, a graceful shutdown or cancellation asking it to (its
+    /// transport closed under it). False at once when the calling task is cancelled. For
+    /// `bcache node`, which must exit with an error then instead of answering with a dead cache.
+    package func waitUntilStopped() async -> Bool {
+        guard await lifecycle.finished.wait() != nil else { return false }
+        return lifecycle.stoppedByItself.value != nil
+    }
 }

@@ -67,7 +67,12 @@ extension BCache {
                     } catch {
                         self.logger.error("the membership node failed", metadata: ["error": "\(error)"])
                     }
-                    self.lifecycle.shutdownRequested.fulfil(())
+                    // Nobody asked the cache to stop (no shutdown, no cancellation): the node
+                    // ended under it, and a node that stops by itself must say so.
+                    if self.lifecycle.shutdownRequested.fulfil(()), !Task.isCancelled {
+                        self.lifecycle.stoppedByItself.fulfil(())
+                        self.logger.error("the membership node stopped by itself (its transport closed); stopping")
+                    }
                 }
                 group.addTask { await self.receive(payloads) }
                 group.addTask { await self.receive(userStreams) }

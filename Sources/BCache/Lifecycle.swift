@@ -14,6 +14,9 @@ final class Lifecycle: Sendable {
     let joined = OneShot<Result<Void, BCacheError>>()
     /// Set when `run()` has returned.
     let finished = OneShot<Void>()
+    /// Set before ``finished`` when the membership node stopped without being asked to (its
+    /// transport closed under it), which stopped the cache.
+    let stoppedByItself = OneShot<Void>()
 
     /// Moves from idle to running.
     ///

@@ -6,7 +6,9 @@ import NIOCore
 ///
 /// Runs on the channel's event loop. Yielding into an `AsyncStream` never blocks; when the
 /// consumer is behind by the stream's capacity the packet is dropped and counted, which is what
-/// the kernel would do anyway with a full socket buffer.
+/// the kernel would do anyway with a full socket buffer. The stream outlives the channel: when
+/// the channel closes, the handler only reports it (``ReopeningDatagramChannel`` binds a new
+/// one, with a new handler, or the transport is closing and finishes the stream itself).
 final class DatagramInboundHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
@@ -14,17 +16,20 @@ final class DatagramInboundHandler: ChannelInboundHandler {
     private let packets: AsyncStream<IncomingPacket>.Continuation
     private let counters: TransportCounters
     private let logger: Logger
+    private let onInactive: @Sendable (any Channel) -> Void
 
     init(
         maxPacketSize: Int,
         packets: AsyncStream<IncomingPacket>.Continuation,
         counters: TransportCounters,
-        logger: Logger
+        logger: Logger,
+        onInactive: @escaping @Sendable (any Channel) -> Void
     ) {
         self.maxPacketSize = maxPacketSize
         self.packets = packets
         self.counters = counters
         self.logger = logger
+        self.onInactive = onInactive
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -61,7 +66,7 @@ final class DatagramInboundHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        packets.finish()
+        onInactive(context.channel)
         context.fireChannelInactive()
     }
 }

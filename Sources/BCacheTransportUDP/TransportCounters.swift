@@ -29,6 +29,7 @@ package final class TransportCounters: Sendable {
     private let droppedReceiveQueueFull = Atomic<Int>(0)
     private let connectionsOpened = Atomic<Int>(0)
     private let connectionsFailed = Atomic<Int>(0)
+    private let socketsReopened = Atomic<Int>(0)
 
     private let packetsInCounter: Counter
     private let packetsOutCounter: Counter
@@ -39,6 +40,7 @@ package final class TransportCounters: Sendable {
     private let dropCounters: [DropReason: Counter]
     private let connectionsOpenedCounter: Counter
     private let connectionsFailedCounter: Counter
+    private let socketsReopenedCounter: Counter
 
     /// Counters for the transport named `transport` (the `transport` dimension: `udp`, `tcp`).
     package init(transport: String) {
@@ -65,6 +67,7 @@ package final class TransportCounters: Sendable {
             label: "bcache_transport_connections_failed_total",
             dimensions: dimensions
         )
+        socketsReopenedCounter = Counter(label: "bcache_transport_sockets_reopened_total", dimensions: dimensions)
     }
 
     package func packetsSent(count: Int, bytes: Int) {
@@ -118,6 +121,11 @@ package final class TransportCounters: Sendable {
         connectionsFailedCounter.increment()
     }
 
+    package func socketReopened() {
+        socketsReopened.wrappingAdd(1, ordering: .relaxed)
+        socketsReopenedCounter.increment()
+    }
+
     /// The current figures. Each is read atomically; the set is not one instant's (cheap, and
     /// good enough for tests that poll one figure at a time).
     package var snapshot: TransportStatistics {
@@ -135,6 +143,7 @@ package final class TransportCounters: Sendable {
         statistics.droppedReceiveQueueFull = droppedReceiveQueueFull.load(ordering: .relaxed)
         statistics.connectionsOpened = connectionsOpened.load(ordering: .relaxed)
         statistics.connectionsFailed = connectionsFailed.load(ordering: .relaxed)
+        statistics.socketsReopened = socketsReopened.load(ordering: .relaxed)
         return statistics
     }
 }

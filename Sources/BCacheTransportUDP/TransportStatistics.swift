@@ -34,6 +34,10 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
     public var connectionsOpened: Int = 0
     /// Outgoing connection attempts that failed or timed out.
     public var connectionsFailed: Int = 0
+    /// Listening sockets bound again after an error closed them (UDP: a failed `sendmsg` such as
+    /// EPERM from a firewall rule, or ENETUNREACH). The packets that failed with the error are
+    /// in ``droppedUnreachable``.
+    public var socketsReopened: Int = 0
 
     /// Every count at zero.
     public init() {}
@@ -55,6 +59,7 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
         sum.droppedReceiveQueueFull += rhs.droppedReceiveQueueFull
         sum.connectionsOpened += rhs.connectionsOpened
         sum.connectionsFailed += rhs.connectionsFailed
+        sum.socketsReopened += rhs.socketsReopened
         return sum
     }
 
@@ -63,6 +68,6 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
             + "frames \(framesSent) out / \(framesReceived) in, dropped: oversized \(droppedOversized), "
             + "malformed \(droppedMalformed), queue full \(droppedQueueFull), unreachable \(droppedUnreachable), "
             + "receive queue full \(droppedReceiveQueueFull), connections \(connectionsOpened) opened / "
-            + "\(connectionsFailed) failed"
+            + "\(connectionsFailed) failed, sockets reopened \(socketsReopened)"
     }
 }

@@ -13,6 +13,12 @@ import Synchronization
 /// `BCacheTransportTCP`) when streams are needed.
 ///
 /// Received datagrams larger than ``maxPacketSize`` are dropped and counted in ``statistics``.
+///
+/// A failed send never ends the transport: when an error closes the socket (SwiftNIO closes a
+/// datagram channel on most `sendmsg` errors, such as EPERM from a firewall rule on this host or
+/// ENETUNREACH from a removed route), a new one is bound on the same address and event loop, with
+/// backoff until it succeeds, and counted in ``TransportStatistics/socketsReopened``.
+/// ``incomingPackets`` goes on across the change and finishes only on ``close()``.
 public final class UDPTransport: Transport {
     public let localAddress: NodeAddress
     public let maxPacketSize: Int
@@ -25,7 +31,9 @@ public final class UDPTransport: Transport {
     /// The event loop that reads the socket, as a task executor.
     public let packetExecutor: (any TaskExecutor)?
 
-    private let channel: any Channel
+    private let socket: ReopeningDatagramChannel
+    /// The bound socket's address family (IPv4 or IPv6).
+    private let family: NIOBSDSocket.ProtocolFamily?
     private let packetsContinuation: AsyncStream<IncomingPacket>.Continuation
     private let streamsContinuation: AsyncStream<any TransportStream>.Continuation
     private let counters: TransportCounters
@@ -53,30 +61,20 @@ public final class UDPTransport: Transport {
             of: IncomingPacket.self,
             bufferingPolicy: .bufferingOldest(configuration.receiveQueueCapacity)
         )
-        let maxPacketSize = configuration.maxPacketSize
-        // No SO_REUSEADDR: on Linux it would let another UDP socket share the port and take
-        // half of the datagrams.
-        var bootstrap = DatagramBootstrap(group: configuration.eventLoopGroup)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maxPacketSize + 1))
-        if let receiveBufferSize = configuration.receiveBufferSize {
-            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
-        }
-        let channel: any Channel
+        let socket = ReopeningDatagramChannel(
+            settings: .init(
+                host: configuration.host,
+                port: configuration.port,
+                maxPacketSize: configuration.maxPacketSize,
+                receiveBufferSize: configuration.receiveBufferSize
+            ),
+            group: configuration.eventLoopGroup,
+            packets: packetsContinuation,
+            counters: counters,
+            logger: logger
+        )
         do {
-            channel = try await bootstrap.channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        DatagramInboundHandler(
-                            maxPacketSize: maxPacketSize,
-                            packets: packetsContinuation,
-                            counters: counters,
-                            logger: logger
-                        )
-                    )
-                }
-            }
-            .bind(host: configuration.host, port: Int(configuration.port))
-            .get()
+            try await socket.bind()
         } catch {
             packetsContinuation.finish()
             throw TransportError(
@@ -84,11 +82,10 @@ public final class UDPTransport: Transport {
                 "cannot bind UDP \(NodeAddress(host: configuration.host, port: configuration.port)): \(error)"
             )
         }
-        let boundPort = channel.localAddress?.port.flatMap { UInt16(exactly: $0) } ?? configuration.port
         let transport = UDPTransport(
-            channel: channel,
-            localAddress: NodeAddress(host: configuration.host, port: boundPort),
-            maxPacketSize: maxPacketSize,
+            socket: socket,
+            localAddress: NodeAddress(host: configuration.host, port: socket.port),
+            maxPacketSize: configuration.maxPacketSize,
             packets: (packets, packetsContinuation),
             counters: counters,
             resolver: SocketAddressResolver(nameResolver: configuration.resolver),
@@ -99,7 +96,7 @@ public final class UDPTransport: Transport {
     }
 
     private init(
-        channel: any Channel,
+        socket: ReopeningDatagramChannel,
         localAddress: NodeAddress,
         maxPacketSize: Int,
         packets: (AsyncStream<IncomingPacket>, AsyncStream<IncomingPacket>.Continuation),
@@ -107,8 +104,9 @@ public final class UDPTransport: Transport {
         resolver: SocketAddressResolver,
         logger: Logger
     ) {
-        self.channel = channel
-        self.packetExecutor = EventLoopTaskExecutor(channel.eventLoop)
+        self.socket = socket
+        self.family = socket.channel?.localAddress?.protocol
+        self.packetExecutor = EventLoopTaskExecutor(socket.eventLoop)
         self.localAddress = localAddress
         self.maxPacketSize = maxPacketSize
         (self.incomingPackets, self.packetsContinuation) = packets
@@ -121,14 +119,25 @@ public final class UDPTransport: Transport {
     /// Sends `packet` as one datagram to `address`.
     ///
     /// Returns when the datagram is handed to the kernel. A name is resolved first (cached for a
-    /// few seconds). Sending to an IPv6 address from an IPv4 socket, or the reverse, fails with
-    /// `unreachable`.
+    /// few seconds). Sending to an IPv6 address from an IPv4 socket fails with `unreachable`
+    /// without touching the socket. While the socket is being re-opened after an error closed it,
+    /// sends fail with `unreachable` at once (counted in ``TransportStatistics/droppedUnreachable``).
     public func send(_ packet: [UInt8], to address: NodeAddress) async throws {
         guard packet.count <= maxPacketSize else {
             throw TransportError(.packetTooLarge, "packet of \(packet.count) bytes exceeds \(maxPacketSize)")
         }
         guard !closed.withLock({ $0 }) else { throw TransportError(.closed, "the UDP transport is closed") }
         let remote = try await resolver.resolve(address)
+        // The kernel would refuse it (EAFNOSUPPORT), and NIO would close the socket for it: in a
+        // cluster mixing IPv4 and IPv6 addresses that would be every gossip round.
+        if remote.protocol == .inet6, family == .inet {
+            throw TransportError(.unreachable, "cannot send to the IPv6 address \(address) from an IPv4 socket")
+        }
+        guard let channel = socket.channel else {
+            if closed.withLock({ $0 }) { throw TransportError(.closed, "the UDP transport is closed") }
+            counters.dropped(.unreachable)
+            throw TransportError(.unreachable, "the UDP socket is being re-opened after an error closed it")
+        }
         var buffer = channel.allocator.buffer(capacity: packet.count)
         buffer.writeBytes(packet)
         let envelope = AddressedEnvelope(remoteAddress: remote, data: buffer)
@@ -138,7 +147,10 @@ public final class UDPTransport: Transport {
             // awaiting every write). A later failure (an ICMP error, the socket closing) is
             // counted as an unreachable drop: the packet is unreliable either way.
             let promise = channel.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenFailure { [counters] _ in counters.dropped(.unreachable) }
+            promise.futureResult.whenFailure { [counters, socket] error in
+                counters.dropped(.unreachable)
+                socket.writeFailed(on: channel, error: error)
+            }
             channel.writeAndFlush(envelope, promise: promise)
         } else {
             // The socket's buffer is full: wait for this write, so that a fast sender is slowed
@@ -147,6 +159,7 @@ public final class UDPTransport: Transport {
                 try await channel.writeAndFlush(envelope).get()
             } catch {
                 if closed.withLock({ $0 }) { throw TransportError(.closed, "the UDP transport is closed") }
+                socket.writeFailed(on: channel, error: error)
                 throw TransportError(.unreachable, "cannot send to \(address): \(error)")
             }
         }
@@ -164,7 +177,7 @@ public final class UDPTransport: Transport {
             return closed
         }
         guard !wasClosed else { return }
-        try? await channel.close()
+        await socket.close()
         packetsContinuation.finish()
         streamsContinuation.finish()
         logger.info("UDP transport closed", metadata: ["address": "\(localAddress)"])

@@ -5,7 +5,8 @@ import Testing
 
 /// Three `bcache node` processes, each in its own network namespace with its own address,
 /// joined by a bridge, writing through random loss and shaped (or delayed) links, then through
-/// a partition of one node that heals: every node must converge on the winning writes.
+/// a partition of one node that heals, then while a firewall rule on one node's own host drops
+/// every UDP datagram it sends: every node must converge on the winning writes.
 ///
 /// Needs root, iproute2 and a kernel with network namespaces, veth and bridges; skipped (with
 /// the reason printed) otherwise. Loss and delay come from `tc netem` when the kernel has it,
@@ -21,7 +22,7 @@ struct NetworkNamespaceTests {
     private static let writesPerNode = 120
 
     @Test(.timeLimit(.minutes(3)))
-    func nodesInSeparateNamespacesConvergeThroughLossAndAHealedPartition() throws {
+    func nodesInSeparateNamespacesConvergeThroughLossAHealedPartitionAndAnOutputDrop() throws {
         let testStart = ContinuousClock.now
         let lab = try NetworkNamespaceLab(nodeCount: Self.names.count)
         try lab.build()
@@ -59,6 +60,29 @@ struct NetworkNamespaceTests {
                 + "converged \(healed.readable) after the heal"
         }
 
+        // Phase 3: a firewall rule on node2's own host drops every UDP datagram it sends, so each
+        // of its sends fails with EPERM and closes its UDP socket, while all three write. Its
+        // transport binds the socket again each time; once the rule is removed, the same
+        // node2 process must converge with the others.
+        var outputDrop = "own-OUTPUT drop skipped: nft is not installed"
+        if lab.dropOutgoingUDP(ofNode: 1) {
+            let node2 = cluster.nodes[1]
+            try write(phase: 2, cluster: cluster, ledger: ledger, incarnations: incarnations)
+            // Held until the others notice: node2's acks are dropped, so they suspect it.
+            let noticed = try pollUntil("node1 or node3 suspects node2", timeout: .seconds(30)) {
+                try [0, 2].contains { try cluster.nodes[$0].members()["node2"] != "alive" }
+            }
+            let droppedOutgoing = lab.droppedOutgoingUDP(ofNode: 1) ?? 0
+            #expect(node2.isRunning, "node2 exited while its OUTPUT chain dropped its datagrams")
+            #expect(droppedOutgoing > 0, "the OUTPUT rule dropped nothing")
+            lab.restoreOutgoingUDP(ofNode: 1)
+            let recovered = try cluster.waitUntilConverged(timeout: .seconds(60))
+            #expect(node2.isRunning && cluster.nodes[1] === node2, "node2 did not survive the OUTPUT drop")
+            outputDrop =
+                "node2's own OUTPUT chain dropped \(droppedOutgoing) of its datagrams (EPERM), "
+                + "suspected \(noticed.readable) after its writes, converged \(recovered.readable) after the rule was removed"
+        }
+
         let keys = ledger.keys
         let violations = ledger.violations(held: try cluster.values(of: keys), durable: Set(incarnations))
         #expect(violations.isEmpty, "\(violations.count) keys wrong:\n\(violations.prefix(20).joined(separator: "\n"))")
@@ -66,7 +90,7 @@ struct NetworkNamespaceTests {
             "3 nodes in namespaces formed in \(formed.readable)", "\(ledger.writes.count) writes",
             "converged \(lossyConvergence.readable) after the lossy writes",
             "\(dropped.map { "\($0) packets dropped by the loss rules" } ?? "loss drops not counted")",
-            partition,
+            partition, outputDrop,
         ]
         print("NetworkNamespaceTests: \(summary.joined(separator: ", "))")
         cluster.killAll()

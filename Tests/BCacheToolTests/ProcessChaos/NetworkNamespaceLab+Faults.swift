@@ -17,7 +17,7 @@ extension NetworkNamespaceLab {
     /// when the kernel has it; otherwise loss through an nftables rule in the bridge (or
     /// iptables' `statistic` match) and rate shaping through `tbf`, the fixed delay being
     /// skipped. The faults sit in the network (the bridge namespace), so no node's own stack
-    /// sees a send fail.
+    /// sees a send fail (``dropOutgoingUDP(ofNode:)`` is the fault that does).
     func applyFaults(lossPercent: Int, delayMillis: Int, jitterMillis: Int) -> FaultReport {
         var report = FaultReport()
         let netem = (0..<nodeCount).map { index in
@@ -91,7 +91,41 @@ extension NetworkNamespaceLab {
     /// iptables, or no loss applied).
     func randomlyDroppedPackets() -> Int? {
         guard let nft = HostCommand.locate("nft") else { return nil }
-        let listing = inBridge(nft, ["list", "table", "bridge", Self.nftTable])
+        return Self.counterPackets(inBridge(nft, ["list", "table", "bridge", Self.nftTable]))
+    }
+
+    /// Drops every UDP datagram node `index` sends, in the OUTPUT hook of the node's own
+    /// namespace, until ``restoreOutgoingUDP(ofNode:)``: a firewall rule on the node's host.
+    /// Each drop makes the node's `sendmsg` fail with EPERM, which closes its UDP socket (NIO
+    /// closes a datagram channel on such an error) and makes its transport bind it again.
+    /// Returns false when nft is not installed or the rule cannot be added.
+    func dropOutgoingUDP(ofNode index: Int) -> Bool {
+        guard let nft = HostCommand.locate("nft") else { return false }
+        let rules = """
+            table inet \(Self.outputTable) {
+              chain output {
+                type filter hook output priority 0; policy accept;
+                meta l4proto udp counter drop
+              }
+            }
+            """
+        return inNamespace(index, nft, ["-f", "-"], input: rules).succeeded
+    }
+
+    /// Datagrams ``dropOutgoingUDP(ofNode:)``'s rule dropped so far; nil without the rule.
+    func droppedOutgoingUDP(ofNode index: Int) -> Int? {
+        guard let nft = HostCommand.locate("nft") else { return nil }
+        return Self.counterPackets(inNamespace(index, nft, ["list", "table", "inet", Self.outputTable]))
+    }
+
+    /// Removes ``dropOutgoingUDP(ofNode:)``'s rule.
+    func restoreOutgoingUDP(ofNode index: Int) {
+        guard let nft = HostCommand.locate("nft") else { return }
+        _ = inNamespace(index, nft, ["delete", "table", "inet", Self.outputTable])
+    }
+
+    /// The packet count of the first `counter` in an `nft list table` output.
+    private static func counterPackets(_ listing: HostCommand.Result) -> Int? {
         guard listing.succeeded else { return nil }
         // "... counter packets 123 bytes 4567 drop"
         let words = listing.output.split(whereSeparator: \.isWhitespace)
@@ -104,10 +138,10 @@ extension NetworkNamespaceLab {
     /// Returns what was applied (nil when nothing could be) and notes in `skipped` what was
     /// missing.
     ///
-    /// Never in a sender's own OUTPUT hook: a netfilter drop there makes `sendto` fail with
-    /// EPERM, which closes the node's UDP channel (NIO closes a datagram channel on any write
-    /// error but EMSGSIZE and EHOSTUNREACH) and so stops the node: a fault of the host, not of
-    /// the network this test means to impair.
+    /// In the network, not in a sender's own OUTPUT hook: a netfilter drop there makes
+    /// `sendmsg` fail with EPERM and closes the node's UDP socket (until it is bound again), a
+    /// fault of the host that ``dropOutgoingUDP(ofNode:)`` imposes on purpose in a phase of its
+    /// own, not the lossy network this rule stands for.
     private func lossWithoutNetem(_ percent: Int, skipped: inout [String]) -> String? {
         if let nft = HostCommand.locate("nft") {
             let rules = """

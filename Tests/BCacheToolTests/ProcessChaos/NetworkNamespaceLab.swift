@@ -29,6 +29,8 @@ final class NetworkNamespaceLab {
 
     private static let namePrefix = "bcns-"
     static let nftTable = "bcache_chaos"
+    /// The nftables table of ``dropOutgoingUDP(ofNode:)``, in a node's namespace.
+    static let outputTable = "bcache_output"
     let ip: String
     private let prefix: String
     let subnet: Int
