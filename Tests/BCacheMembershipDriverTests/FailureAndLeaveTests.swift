@@ -9,20 +9,27 @@ import Testing
         try await withInMemoryCluster(nodes: count, seed: UInt64(count)) { cluster in
             try await joinAll(cluster)
             let victim = count - 1
+            let isVictimFailure = { (event: Membership.Event) -> Bool in
+                if case .failed(let member) = event { return member.name == "node-\(victim)" }
+                return false
+            }
             await cluster.transports[victim].close()
             let others = Array(0..<victim)
             let time = try await cluster.run(
                 until: { others.allSatisfy { cluster.status(of: "node-\(victim)", seenBy: $0)?.isDead == true } },
                 timeout: .seconds(60), step: .milliseconds(100))
+            // The events reach the test through each node's event stream, read by a task: give it
+            // (simulated and real) time to catch up with the member list it reflects.
+            _ = try? await cluster.run(
+                until: {
+                    others.allSatisfy { observer in cluster.events(of: observer).contains(where: isVictimFailure) }
+                },
+                timeout: .seconds(5))
             print(
                 "driver failure detection: \(count) nodes, every member declared the closed node failed after \(time)")
             #expect(cluster.nodes[victim].hasStopped)
             for observer in others {
-                #expect(
-                    cluster.events(of: observer).contains { event in
-                        if case .failed(let member) = event { return member.name == "node-\(victim)" }
-                        return false
-                    })
+                #expect(cluster.events(of: observer).contains(where: isVictimFailure))
             }
             #expect(cluster.allSeeAlive(Set(others.map { "node-\($0)" }), observers: others))
         }
