@@ -84,6 +84,13 @@ import Testing
         #expect(code(good + [0]) == .malformed)
     }
 
+    @Test func anAddressWithPortZeroIsMalformed() {
+        let nowhere = NodeAddress(host: "10.1.2.3", port: 0)
+        let bytes = Membership.Wire.encode(
+            Membership.Packet([.pingRequest(sequence: 1, target: Self.alice.id, address: nowhere)]), label: "")
+        #expect(throws: Membership.WireError(.malformed, "")) { try Membership.Wire.decode(bytes, label: "") }
+    }
+
     @Test func unknownMessageTypesAreSkipped() throws {
         // A later version's message type 200 between two known ones.
         var bytes = Membership.Wire.encode(Membership.Packet([.ack(sequence: 1)]), label: "")

@@ -291,7 +291,11 @@ extension Membership {
         private static func readAddress(from reader: inout WireReader) throws(WireError) -> NodeAddress {
             let host = try reader.readShortString("host")
             guard !host.isEmpty else { throw WireError(.malformed, "empty host") }
-            return NodeAddress(host: host, port: try reader.readUInt16())
+            let port = try reader.readUInt16()
+            // Nobody listens on port 0, and a datagram sent there fails in the kernel (EINVAL),
+            // which closes the UDP socket (re-bound since, but not for every gossip round).
+            guard port != 0 else { throw WireError(.malformed, "port 0") }
+            return NodeAddress(host: host, port: port)
         }
 
         private static func writeIdentity(_ identity: NodeIdentity, into writer: inout ByteWriter) {
