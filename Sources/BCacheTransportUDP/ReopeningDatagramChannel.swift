@@ -81,8 +81,22 @@ final class ReopeningDatagramChannel: Sendable {
         self.state = Mutex(State(port: settings.port))
     }
 
-    /// The current channel, or nil while it is being re-opened or once closed.
-    var channel: (any Channel)? { state.withLock { $0.channel } }
+    /// Where the socket stands, for a send.
+    enum Current {
+        case open(any Channel)
+        /// An error closed the channel; a new one is being bound.
+        case reopening
+        /// ``close()`` was called.
+        case closed
+    }
+
+    /// The current channel, or why there is none: one lock, for the per-packet send.
+    var current: Current {
+        state.withLock { state in
+            if state.isClosed { return .closed }
+            return state.channel.map { .open($0) } ?? .reopening
+        }
+    }
 
     /// The bound port.
     var port: UInt16 { state.withLock { $0.port } }
@@ -109,21 +123,25 @@ final class ReopeningDatagramChannel: Sendable {
     }
 
     /// Stops re-opening and closes the channel; returns once no socket of this transport is left
-    /// open. Idempotent.
-    func close() async {
+    /// open. Idempotent: returns false when an earlier call closed it.
+    @discardableResult
+    func close() async -> Bool {
         // On the loop, so that a re-bind the loop is starting cannot slip past.
         let taken = try? await eventLoop.submit { self.takeForClosing() }.get()
-        let (channel, pendingBind) = taken ?? takeForClosing()
+        let (wasClosed, channel, pendingBind) = taken ?? takeForClosing()
+        guard !wasClosed else { return false }
         try? await channel?.close()
         // A bind in flight closes its channel itself on success (see `bindCompleted`); waiting
         // for it here makes close() return only when the port is free.
         if let pendingBind, let late = try? await pendingBind.get() {
             try? await late.close()
         }
+        return true
     }
 
-    private func takeForClosing() -> ((any Channel)?, EventLoopFuture<any Channel>?) {
+    private func takeForClosing() -> (wasClosed: Bool, (any Channel)?, EventLoopFuture<any Channel>?) {
         state.withLock { state in
+            let wasClosed = state.isClosed
             state.isClosed = true
             state.retry?.cancel()
             state.retry = nil
@@ -131,7 +149,7 @@ final class ReopeningDatagramChannel: Sendable {
                 state.channel = nil
                 state.pendingBind = nil
             }
-            return (state.channel, state.pendingBind)
+            return (wasClosed, state.channel, state.pendingBind)
         }
     }
 

@@ -2,7 +2,6 @@ import BCacheTransport
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// Packets over UDP datagrams: one datagram per packet, no streams.
 ///
@@ -39,7 +38,6 @@ public final class UDPTransport: Transport {
     private let counters: TransportCounters
     private let resolver: SocketAddressResolver
     private let logger: Logger
-    private let closed = Mutex(false)
 
     /// What was sent, received and dropped so far.
     public var statistics: TransportStatistics { counters.snapshot }
@@ -105,7 +103,11 @@ public final class UDPTransport: Transport {
         logger: Logger
     ) {
         self.socket = socket
-        self.family = socket.channel?.localAddress?.protocol
+        if case .open(let channel) = socket.current {
+            self.family = channel.localAddress?.protocol
+        } else {
+            self.family = nil
+        }
         self.packetExecutor = EventLoopTaskExecutor(socket.eventLoop)
         self.localAddress = localAddress
         self.maxPacketSize = maxPacketSize
@@ -126,17 +128,21 @@ public final class UDPTransport: Transport {
         guard packet.count <= maxPacketSize else {
             throw TransportError(.packetTooLarge, "packet of \(packet.count) bytes exceeds \(maxPacketSize)")
         }
-        guard !closed.withLock({ $0 }) else { throw TransportError(.closed, "the UDP transport is closed") }
         let remote = try await resolver.resolve(address)
         // The kernel would refuse it (EAFNOSUPPORT), and NIO would close the socket for it: in a
         // cluster mixing IPv4 and IPv6 addresses that would be every gossip round.
         if remote.protocol == .inet6, family == .inet {
             throw TransportError(.unreachable, "cannot send to the IPv6 address \(address) from an IPv4 socket")
         }
-        guard let channel = socket.channel else {
-            if closed.withLock({ $0 }) { throw TransportError(.closed, "the UDP transport is closed") }
+        let channel: any Channel
+        switch socket.current {
+        case .open(let open):
+            channel = open
+        case .reopening:
             counters.dropped(.unreachable)
             throw TransportError(.unreachable, "the UDP socket is being re-opened after an error closed it")
+        case .closed:
+            throw TransportError(.closed, "the UDP transport is closed")
         }
         var buffer = channel.allocator.buffer(capacity: packet.count)
         buffer.writeBytes(packet)
@@ -158,7 +164,7 @@ public final class UDPTransport: Transport {
             do {
                 try await channel.writeAndFlush(envelope).get()
             } catch {
-                if closed.withLock({ $0 }) { throw TransportError(.closed, "the UDP transport is closed") }
+                if case .closed = socket.current { throw TransportError(.closed, "the UDP transport is closed") }
                 socket.writeFailed(on: channel, error: error)
                 throw TransportError(.unreachable, "cannot send to \(address): \(error)")
             }
@@ -172,12 +178,7 @@ public final class UDPTransport: Transport {
     }
 
     public func close() async {
-        let wasClosed = closed.withLock { closed in
-            defer { closed = true }
-            return closed
-        }
-        guard !wasClosed else { return }
-        await socket.close()
+        guard await socket.close() else { return }
         packetsContinuation.finish()
         streamsContinuation.finish()
         logger.info("UDP transport closed", metadata: ["address": "\(localAddress)"])

@@ -51,7 +51,7 @@ import Testing
     @Test func aSeedThatNeverAnswersFailsStart() async throws {
         var configuration = configuration(InMemoryNetwork(seed: 1))
         configuration.seeds = ["10.0.0.9:7946"]
-        configuration.membership = .fastTesting
+        configuration.membership = .singleMachine
         configuration.membership.joinMaxAttempts = 2
         let cache = try await BCache(configuration: configuration)
         let error = await #expect(throws: BCacheError.self) { try await cache.start() }

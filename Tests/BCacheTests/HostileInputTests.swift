@@ -27,7 +27,7 @@ import Testing
         let transport = try cluster.network.makeTransport(address: NodeAddress(host: "10.0.0.99", port: 7946))
         var configuration = Membership.Node.Configuration(name: "rogue")
         configuration.clusterLabel = "test"
-        configuration.settings = .fastTesting
+        configuration.settings = .singleMachine
         let rogue = Membership.Node(
             configuration: configuration, transport: transport,
             logger: Logger(label: "rogue", factory: { _ in SwiftLogNoOpLogHandler() }), pushPullExtension: GarbageSync()

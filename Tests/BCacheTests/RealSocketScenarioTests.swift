@@ -26,7 +26,7 @@ import Testing
         configuration.seeds = seed.map { ["\($0)"] } ?? []
         configuration.nodeName = "udp-\(index)"
         configuration.clusterLabel = "loopback"
-        configuration.membership = .fastTesting
+        configuration.membership = .singleMachine
         configuration.logger = Logger(label: "udp-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })
         return configuration
     }

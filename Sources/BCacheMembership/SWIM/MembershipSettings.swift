@@ -170,6 +170,23 @@ extension Membership {
             return settings
         }
 
+        /// ``local`` made fast enough for a cluster on one machine to react within seconds: demos,
+        /// tests and smoke benchmarks. Probes every 200 ms (100 ms timeout), gossip every 20 ms,
+        /// push-pull (so anti-entropy) and reconnection every 500 ms, join retries every 100 ms.
+        /// Too chatty for a real network.
+        public static var singleMachine: Settings {
+            var settings = Settings.local
+            settings.probeInterval = .milliseconds(200)
+            settings.probeTimeout = .milliseconds(100)
+            settings.gossipInterval = .milliseconds(20)
+            settings.pushPullInterval = .milliseconds(500)
+            settings.reconnectInterval = .milliseconds(500)
+            settings.joinRetryInterval = .milliseconds(100)
+            settings.leaveTimeout = .milliseconds(300)
+            settings.retransmitMultiplier = 4
+            return settings
+        }
+
         /// Plain SWIM without Lifeguard, for comparison: no local health, no buddy system and a
         /// fixed suspicion timeout.
         public var withoutLifeguard: Settings {

@@ -67,7 +67,7 @@ struct ClusterBenchCommand: AsyncParsableCommand {
         var bench = ClusterBench()
         if quick {
             bench.sizes = .quick
-            bench.membership = .quickBench
+            bench.membership = .singleMachine
             bench.membershipProfile = "shortened for --quick (gossip every 20 ms, push-pull every 500 ms)"
         }
         bench.encrypted = encrypted
@@ -82,20 +82,5 @@ struct ClusterBenchCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await makeBench().run()
         print(json ? try report.json() : report.table())
-    }
-}
-
-extension Membership.Settings {
-    /// Timing short enough that a small cluster converges in a fraction of a second, for
-    /// `--quick`: gossip every 20 ms, push-pull (so anti-entropy) every 500 ms.
-    static var quickBench: Membership.Settings {
-        var settings = Membership.Settings.local
-        settings.gossipInterval = .milliseconds(20)
-        settings.pushPullInterval = .milliseconds(500)
-        settings.probeInterval = .milliseconds(200)
-        settings.probeTimeout = .milliseconds(100)
-        settings.joinRetryInterval = .milliseconds(100)
-        settings.leaveTimeout = .milliseconds(200)
-        return settings
     }
 }

@@ -17,7 +17,7 @@ struct CacheCluster {
     let wallClock: WallClock
     private(set) var caches: [BCache] = []
     /// The membership's user-payload queue bound for the nodes made from now on.
-    var userPayloadQueueLimit = Membership.Settings.fastTesting.userPayloadQueueLimit
+    var userPayloadQueueLimit = Membership.Settings.singleMachine.userPayloadQueueLimit
     /// Changes to the configuration of the nodes made from now on.
     var customize: @Sendable (inout BCache.Configuration) -> Void = { _ in }
 
@@ -36,7 +36,7 @@ struct CacheCluster {
         configuration.seeds = index == 0 ? [] : [Self.address(of: 0)]
         configuration.nodeName = "node-\(index)"
         configuration.clusterLabel = "test"
-        configuration.membership = .fastTesting
+        configuration.membership = .singleMachine
         configuration.membership.userPayloadQueueLimit = userPayloadQueueLimit
         configuration.wallClock = wallClock
         configuration.logger = Logger(label: "node-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -117,23 +117,6 @@ func eventually(
             throw TimedOut(description: "still not true after \(limit): \(what())")
         }
         try await Task.sleep(for: .milliseconds(5))
-    }
-}
-
-extension Membership.Settings {
-    /// Membership timing for real-time tests: probes every 200 ms, gossip every 20 ms, push-pull
-    /// (and so anti-entropy) and reconnection every 500 ms.
-    static var fastTesting: Membership.Settings {
-        var settings = Membership.Settings.local
-        settings.probeInterval = .milliseconds(200)
-        settings.probeTimeout = .milliseconds(100)
-        settings.gossipInterval = .milliseconds(20)
-        settings.pushPullInterval = .milliseconds(500)
-        settings.reconnectInterval = .milliseconds(500)
-        settings.joinRetryInterval = .milliseconds(100)
-        settings.leaveTimeout = .milliseconds(200)
-        settings.retransmitMultiplier = 4
-        return settings
     }
 }
 
