@@ -273,6 +273,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The one-import promise: the README's and the articles' code compiled with only
+        // `import BCache` and a transport product (under MemberImportVisibility), and run once.
+        .testTarget(
+            name: "BCacheImportTests",
+            dependencies: ["BCache", "BCacheSecure", "BCacheTransportUDPTCP"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "BCacheTransportNIOTests",
             dependencies: [
