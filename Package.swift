@@ -155,6 +155,7 @@ let package = Package(
         .target(
             name: "BCache",
             dependencies: [
+                "BCacheBase",
                 "BCacheCore",
                 "BCacheMembership",
                 "BCacheTransport",
@@ -170,6 +171,7 @@ let package = Package(
             name: "BCacheTool",
             dependencies: [
                 "BCache",
+                "BCacheBase",
                 "BCacheMembership",
                 "BCacheSecure",
                 "BCacheTransport",
