@@ -197,4 +197,36 @@ import Testing
                 ])
             ])
     }
+
+    @Test func settingsOutOfRangeAreNamed() {
+        #expect(EpidemicBroadcast.Settings().invalidSetting == nil)
+        var settings = EpidemicBroadcast.Settings()
+        settings.eagerFanout = 0
+        #expect(settings.invalidSetting?.contains("eagerFanout") == true)
+        settings = EpidemicBroadcast.Settings()
+        settings.maxIDsPerMessage = EpidemicBroadcast.Wire.maxIDsPerMessage + 1
+        #expect(settings.invalidSetting?.contains("maxIDsPerMessage") == true)
+        settings = EpidemicBroadcast.Settings()
+        settings.maxGraftBackoff = .milliseconds(1)
+        #expect(settings.invalidSetting?.contains("maxGraftBackoff") == true)
+    }
+
+    @Test func aSimulationReplaysExactlyFromItsSeed() {
+        func run() -> (EpidemicBroadcast.Statistics, [Duration]) {
+            let simulation = BroadcastTreeSimulation(count: 32, seed: 99)
+            simulation.lossRate = 0.1
+            var delays: [Duration] = []
+            for origin in 0..<5 {
+                let id = simulation.broadcast(from: origin)
+                simulation.run(for: .milliseconds(300))
+                delays += simulation.deliveryDelays(id).sorted()
+            }
+            return (simulation.nodes[7].instance.statistics, delays)
+        }
+        let first = run()
+        let second = run()
+        #expect(first.0 == second.0)
+        #expect(first.1 == second.1)
+        #expect(first.1.count == 5 * 31)
+    }
 }
