@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 
 extension EpidemicBroadcast {
     /// One node of the broadcast tree, as a pure state machine.
