@@ -117,7 +117,7 @@ struct BenchHarness: Sendable {
 
     /// The timed loop of one thread. One tight loop per operation, so that the per-key work is
     /// the target's call and one array step.
-    private static func run<Target: BenchTarget>(
+    static func run<Target: BenchTarget>(
         _ operation: BenchOperation, on target: Target, work: ThreadWork
     ) -> BenchTally {
         var tally = BenchTally()
