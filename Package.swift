@@ -47,6 +47,9 @@ let package = Package(
             name: "BCacheCore",
             swiftSettings: strictSettings
         ),
+        // Counts each thread's heap allocations for `bcache bench local` (a malloc interposer,
+        // linked only into the `bcache` tool; nothing is interposed under sanitizers).
+        .target(name: "CAllocationCounter"),
         // libsodium, as a system library (Debian: libsodium-dev).
         .systemLibrary(
             name: "CSodium",
@@ -153,6 +156,7 @@ let package = Package(
             name: "bcache",
             dependencies: [
                 "BCacheTool",
+                "CAllocationCounter",
                 "BCache",
                 "BCacheCore",
                 "BCacheMembership",
