@@ -21,12 +21,14 @@ let package = Package(
     name: "bcache",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "BCacheBase", targets: ["BCacheBase"]),
         .library(name: "BCacheCore", targets: ["BCacheCore"]),
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
         .library(name: "BCacheTransportTestKit", targets: ["BCacheTransportTestKit"]),
         .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
         .library(name: "BCacheTransportUDP", targets: ["BCacheTransportUDP"]),
         .library(name: "BCacheTransportTCP", targets: ["BCacheTransportTCP"]),
+        .library(name: "BCacheTransportUDPTCP", targets: ["BCacheTransportUDPTCP"]),
         .library(name: "BCacheSecure", targets: ["BCacheSecure"]),
         .library(name: "BCache", targets: ["BCache"]),
         .executable(name: "bcache", targets: ["bcache"]),
@@ -42,9 +44,16 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        // The LRU store and the CRDT: no I/O, no NIO.
+        // The shared vocabulary, one floor below everything: the byte codec, node identities, the
+        // wall clock, the seeded generator. No dependencies at all.
+        .target(
+            name: "BCacheBase",
+            swiftSettings: strictSettings
+        ),
+        // The LRU store and the CRDT: no I/O, no NIO. Re-exports BCacheBase.
         .target(
             name: "BCacheCore",
+            dependencies: ["BCacheBase"],
             swiftSettings: strictSettings
         ),
         // Counts each thread's heap allocations for `bcache bench local` (a malloc interposer,
@@ -61,8 +70,8 @@ let package = Package(
         .target(
             name: "BCacheTransport",
             dependencies: [
+                "BCacheBase",
                 logging,
-                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -70,7 +79,7 @@ let package = Package(
         // failed case throws a descriptive error, so it serves Swift Testing and XCTest alike.
         .target(
             name: "BCacheTransportTestKit",
-            dependencies: ["BCacheTransport"],
+            dependencies: ["BCacheBase", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         // SWIM + Lifeguard membership: a pure state machine (no I/O, no clock reads) and the
@@ -78,8 +87,20 @@ let package = Package(
         .target(
             name: "BCacheMembership",
             dependencies: [
-                "BCacheCore", "BCacheTransport",
+                "BCacheBase", "BCacheTransport",
                 logging,
+                metrics,
+            ],
+            swiftSettings: strictSettings
+        ),
+        // What the NIO transports share (counters, the socket address resolver): internal, no
+        // product, so that the UDP and TCP targets need not depend on each other.
+        .target(
+            name: "BCacheNIOSupport",
+            dependencies: [
+                "BCacheTransport",
+                nioCore,
+                nioPosix,
                 metrics,
             ],
             swiftSettings: strictSettings
@@ -88,24 +109,36 @@ let package = Package(
         .target(
             name: "BCacheTransportUDP",
             dependencies: [
+                "BCacheNIOSupport",
                 "BCacheTransport",
                 nioCore,
                 nioPosix,
                 logging,
-                metrics,
             ],
             swiftSettings: strictSettings
         ),
-        // Packets and streams over TCP (SwiftNIO), and the UDP-packets + TCP-streams pair on one port.
+        // Packets and streams over TCP (SwiftNIO).
         .target(
             name: "BCacheTransportTCP",
             dependencies: [
+                "BCacheNIOSupport",
                 "BCacheTransport",
-                "BCacheTransportUDP",
                 nioCore,
                 nioPosix,
                 logging,
-                metrics,
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The UDP-packets + TCP-streams pair on one port (`.udpAndTCP()`): the one target that
+        // links both socket transports. Re-exports them.
+        .target(
+            name: "BCacheTransportUDPTCP",
+            dependencies: [
+                "BCacheTransport",
+                "BCacheTransportTCP",
+                "BCacheTransportUDP",
+                logging,
+                nioCore,
             ],
             swiftSettings: strictSettings
         ),
@@ -113,7 +146,7 @@ let package = Package(
         .target(
             name: "BCacheSecure",
             dependencies: [
-                "BCacheCore",
+                "BCacheBase",
                 "BCacheTransport",
                 "CSodium",
                 logging,
@@ -125,6 +158,7 @@ let package = Package(
         .target(
             name: "BCache",
             dependencies: [
+                "BCacheBase",
                 "BCacheCore",
                 "BCacheMembership",
                 "BCacheTransport",
@@ -140,11 +174,12 @@ let package = Package(
             name: "BCacheTool",
             dependencies: [
                 "BCache",
-                "BCacheCore",
+                "BCacheBase",
                 "BCacheMembership",
                 "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 logging,
                 argumentParser,
                 serviceLifecycle,
@@ -164,6 +199,7 @@ let package = Package(
                 "BCacheTransport",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 logging,
                 argumentParser,
             ],
@@ -171,8 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheCoreTests",
-            // BCacheTransport only for its seedable SplitMix64, shared by every randomized test.
-            dependencies: ["BCacheCore", "BCacheTransport"],
+            dependencies: ["BCacheBase", "BCacheCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -196,23 +231,22 @@ let package = Package(
         .testTarget(
             name: "BCacheSecureTests",
             dependencies: [
-                "BCacheSecure", "BCacheCore", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
+                "BCacheSecure", "BCacheBase", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
                 metricsTestKit,
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BCacheMembershipTests",
-            dependencies: ["BCacheMembership", "BCacheCore", "BCacheTransport"],
+            dependencies: ["BCacheMembership", "BCacheBase", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BCacheMembershipDriverTests",
             dependencies: [
-                "BCacheMembership", "BCacheCore", "BCacheTransport", "BCacheTransportUDP", "BCacheTransportTCP",
+                "BCacheMembership", "BCacheBase", "BCacheTransport", "BCacheTransportTCP", "BCacheTransportUDPTCP",
                 logging,
                 inMemoryLogging,
-                metrics,
                 metricsTestKit,
             ],
             swiftSettings: strictSettings
@@ -221,8 +255,8 @@ let package = Package(
             name: "BCacheTests",
             dependencies: [
                 "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport", "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 logging,
-                metrics,
                 metricsTestKit,
                 serviceLifecycle,
             ],
@@ -245,6 +279,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The one-import promise: the README's and the articles' code compiled with only
+        // `import BCache` and a transport product (under MemberImportVisibility), and run once.
+        .testTarget(
+            name: "BCacheImportTests",
+            dependencies: ["BCache", "BCacheSecure", "BCacheTransportUDPTCP"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "BCacheTransportNIOTests",
             dependencies: [
@@ -252,6 +293,7 @@ let package = Package(
                 "BCacheTransportTestKit",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 nioCore,
                 nioPosix,
             ],

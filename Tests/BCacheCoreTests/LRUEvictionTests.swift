@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 import Testing
 
 /// Eviction by `maxKeys` and `maxBytes`: second chance (CLOCK) over arrival order, which
