@@ -26,7 +26,7 @@ struct OperationCountCommand: ParsableCommand {
         case store, facade, baseline
     }
 
-    @Option(help: "The operation: get_hit, get_miss, set_overwrite, delete (one thread).")
+    @Option(help: "The operation: get_hit, get_borrow, get_miss, set_overwrite, delete (one thread).")
     var operation: BenchOperation = .getHit
 
     @Option(help: "What to run it on: store, facade or baseline.")
@@ -47,7 +47,7 @@ struct OperationCountCommand: ParsableCommand {
     func validate() throws {
         guard keys >= 10 else { throw ValidationError("--keys must be at least 10") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
-        guard [.getHit, .getMiss, .setOverwrite, .delete].contains(operation) else {
+        guard [.getHit, .getBorrow, .getMiss, .setOverwrite, .delete].contains(operation) else {
             throw ValidationError("--operation \(operation.rawValue) is not supported here")
         }
     }

@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 import Testing
 
 /// `CacheStore.merge(_ records:)`, a received frame merged with one lock per shard group: the

@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 import Synchronization
 import Testing
 
