@@ -41,7 +41,7 @@ public final class BCache: Service, Sendable {
     /// The configuration the cache was made with.
     public let configuration: Configuration
     /// The local store (every node's full copy of the data).
-    let store: CacheStore
+    @usableFromInline let store: CacheStore
     /// The membership node: failure detection, gossip of deltas, push-pull streams.
     let node: Membership.Node
     let batcher: ReplicationBatcher
@@ -140,9 +140,11 @@ public final class BCache: Service, Sendable {
     ///   the call, and do not call this cache from inside it: the lock is not recursive, so
     ///   that deadlocks.
     /// - Throws: what `body` throws.
+    @inlinable
     public func withValue<Result, Failure: Error>(
         forKey key: String, _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result? {
+        // Inlinable so that the caller's module specialises it (see `CacheStore.withValue`).
         try store.withValue(forKey: key, body)
     }
 
