@@ -1,9 +1,9 @@
 # BCache developer commands. `make test` is what CI runs (through .ci/run).
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Fuzz/Package.swift Fuzz/Sources
+SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks
 
-.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds demo bench docs example format lint clean
+.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds demo bench bench-package bench-ops docs example format lint clean
 
 ## deps: install libsodium-dev and pkg-config when they are missing (Debian/Ubuntu, apt-get).
 deps:
@@ -63,6 +63,29 @@ bench: deps
 	$$($(SWIFT) build -c release --show-bin-path)/bcache bench transport --encrypted $(BENCH_ARGS)
 	$$($(SWIFT) build -c release --show-bin-path)/bcache bench cluster $(BENCH_ARGS)
 	$$($(SWIFT) build -c release --show-bin-path)/bcache bench cluster --encrypted $(BENCH_ARGS)
+
+## bench-package: the Benchmarks/ package (ordo-one package-benchmark, its own build in
+## Benchmarks/.build): wall time and malloc counts of the store's and the facade's hot paths.
+## Users never build it; `make test` and CI do not run it.
+bench-package: deps
+	cd Benchmarks && $(SWIFT) package benchmark $(BENCH_ARGS)
+
+## bench-ops: instructions per call of the hot paths under callgrind (valgrind), repeatable on a
+## loaded machine: each operation run with and without its loop, the difference ÷ the calls.
+OPS_KEYS ?= 10000
+OPS_ROUNDS ?= 5
+bench-ops: deps
+	$(SWIFT) build -c release --product bcache
+	strip --strip-debug -o .build/bcache-callgrind $$($(SWIFT) build -c release --show-bin-path)/bcache
+	@for spec in "store get_hit" "store get_borrow" "store get_miss" "store set_overwrite" "store delete" \
+		"baseline get_hit" "baseline set_overwrite" "facade get_hit" "facade set_overwrite"; do \
+		set -- $$spec; \
+		full=$$(valgrind --tool=callgrind --callgrind-out-file=/dev/null .build/bcache-callgrind bench ops \
+			--target $$1 --operation $$2 --keys $(OPS_KEYS) --rounds $(OPS_ROUNDS) 2>&1 | sed -n 's/.*Collected : //p'); \
+		setup=$$(valgrind --tool=callgrind --callgrind-out-file=/dev/null .build/bcache-callgrind bench ops \
+			--target $$1 --operation $$2 --keys $(OPS_KEYS) --rounds $(OPS_ROUNDS) --setup-only 2>&1 | sed -n 's/.*Collected : //p'); \
+		echo "$$1 $$2: $$(( (full - setup) / ($(OPS_KEYS) * $(OPS_ROUNDS)) )) instructions per call"; \
+	done
 
 ## docs: the DocC catalog of the BCache target (Sources/BCache/BCache.docc), built offline by
 ## swift-docc-plugin with warnings as errors (a broken symbol link fails), into $(DOCS_OUTPUT).

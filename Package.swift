@@ -61,6 +61,9 @@ let package = Package(
             dependencies: ["BCacheBase"],
             swiftSettings: strictSettings
         ),
+        // Counts each thread's heap allocations for `bcache bench local` (a malloc interposer,
+        // linked only into the `bcache` tool; nothing is interposed under sanitizers).
+        .target(name: "CAllocationCounter"),
         // libsodium, as a system library (Debian: libsodium-dev).
         .systemLibrary(
             name: "CSodium",
@@ -195,6 +198,7 @@ let package = Package(
             name: "bcache",
             dependencies: [
                 "BCacheTool",
+                "CAllocationCounter",
                 "BCache",
                 "BCacheCore",
                 "BCacheMembership",

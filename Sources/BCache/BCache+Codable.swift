@@ -21,9 +21,11 @@ extension BCache {
     /// - Throws: ``BCacheError`` with code ``BCacheError/Code/decodingFailed`` when the stored
     ///   bytes are not a `Value` (written as another type, or by another version of the type).
     public func get<Value: Decodable>(_ key: String, as type: Value.Type) throws(BCacheError) -> Value? {
-        guard let bytes = get(key) else { return nil }
+        // One copy, straight into `Data` (not an array and then `Data`); the decoding runs
+        // after the shard's lock is released.
+        guard let data = withValue(forKey: key, { Data($0) }) else { return nil }
         do {
-            return try JSONDecoder().decode(Value.self, from: Data(bytes))
+            return try JSONDecoder().decode(Value.self, from: data)
         } catch {
             throw BCacheError(.decodingFailed, "the value of '\(key)' is not a \(Value.self): \(error)")
         }

@@ -41,7 +41,7 @@ public final class BCache: Service, Sendable {
     /// The configuration the cache was made with.
     public let configuration: Configuration
     /// The local store (every node's full copy of the data).
-    let store: CacheStore
+    @usableFromInline let store: CacheStore
     /// The membership node: failure detection, gossip of deltas, push-pull streams.
     let node: Membership.Node
     let batcher: ReplicationBatcher
@@ -123,9 +123,37 @@ public final class BCache: Service, Sendable {
         store.get(key)
     }
 
+    /// Lends the value of `key` to `body` without copying it, and returns what `body` returns;
+    /// nil when the key is absent, deleted or expired (then `body` is not called).
+    ///
+    /// The same read as ``get(_:)``, but a hit allocates nothing: `body` sees the stored bytes
+    /// in place. Use it to decode, parse or copy only what you need:
+    ///
+    /// ```swift
+    /// let length = cache.withValue(forKey: "page:/") { bytes in bytes.count }
+    /// let version = cache.withValue(forKey: "user:42") { bytes in bytes.first }
+    /// ```
+    ///
+    /// - Important: `body` runs while the key's shard of the local store is locked: every
+    ///   other read and write of that shard (about 1/16 of the keys by default) waits for it.
+    ///   Keep it short (no I/O, no waiting), do not let the buffer or a pointer into it escape
+    ///   the call, and do not call this cache from inside it: the lock is not recursive, so
+    ///   that deadlocks.
+    /// - Throws: what `body` throws.
+    @inlinable
+    public func withValue<Result, Failure: Error>(
+        forKey key: String, _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result? {
+        // Inlinable so that the caller's module specialises it (see `CacheStore.withValue`).
+        try store.withValue(forKey: key, body)
+    }
+
     /// The value of `key` as UTF-8 text (invalid sequences repaired), or nil when absent.
+    ///
+    /// Decoded straight from the stored bytes (``withValue(forKey:_:)``): the `String` is the
+    /// only allocation (none for text of up to 15 UTF-8 bytes).
     public func getString(_ key: String) -> String? {
-        get(key).map { String(decoding: $0, as: UTF8.self) }
+        withValue(forKey: key) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Stores `value` under `key` on this node and replicates it to the others. Expires after

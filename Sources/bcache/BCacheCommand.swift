@@ -1,8 +1,7 @@
 import ArgumentParser
 import BCacheTool
 
-/// The `bcache` command-line tool.
-@main
+/// The `bcache` command-line tool (run by ``BCacheEntryPoint``).
 struct BCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bcache",
@@ -17,8 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure BCache's speed.",
         subcommands: [
-            LocalBenchCommand.self, TransportBenchCommand.self, ClusterBenchCommand.self, SoakBenchCommand.self,
-            ScaleBenchCommand.self,
+            LocalBenchCommand.self, OperationCountCommand.self, TransportBenchCommand.self, ClusterBenchCommand.self,
+            SoakBenchCommand.self, ScaleBenchCommand.self,
         ]
     )
 }

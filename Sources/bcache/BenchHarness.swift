@@ -48,6 +48,7 @@ struct BenchHarness: Sendable {
         var checksum: UInt64 = 0
         var minimumHits = Int.max
         var cpuNanoseconds: UInt64 = 0
+        var allocations: UInt64? = 0
         var work = makeWork(operation, threads: threads, round: 0)
         for round in 0..<rounds {
             if operation == .delete, round > 0 { fill(target) }
@@ -60,11 +61,12 @@ struct BenchHarness: Sendable {
             checksum &+= tally.checksum
             minimumHits = min(minimumHits, tally.hits)
             cpuNanoseconds += tally.cpuNanoseconds
+            allocations = allocations.flatMap { total in tally.allocations.map { total + $0 } }
         }
         return OperationFigures(
             operationsPerRound: keys.count, threads: threads, roundNanoseconds: samples,
             cpuNanoseconds: cpuNanoseconds, checksum: checksum, minimumHits: minimumHits,
-            finalCount: target.count)
+            finalCount: target.count, allocations: allocations)
     }
 
     /// Every thread's work for one round of `operation`.
@@ -117,18 +119,28 @@ struct BenchHarness: Sendable {
 
     /// The timed loop of one thread. One tight loop per operation, so that the per-key work is
     /// the target's call and one array step.
-    private static func run<Target: BenchTarget>(
+    static func run<Target: BenchTarget>(
         _ operation: BenchOperation, on target: Target, work: ThreadWork
     ) -> BenchTally {
         var tally = BenchTally()
         let keys = work.keys
         let values = work.values
         let cpuStart = ThreadCPUTime.nanoseconds()
+        let allocationsStart = AllocationCount.thisThread()
         switch operation {
         case .getHit, .getMiss:
             for key in keys {
                 if let value = target.get(key) {
                     tally.checksum &+= UInt64(truncatingIfNeeded: value.count)
+                    tally.hits += 1
+                } else {
+                    tally.checksum &+= 1
+                }
+            }
+        case .getBorrow:
+            for key in keys {
+                if let read = target.borrow(key) {
+                    tally.checksum &+= read
                     tally.hits += 1
                 } else {
                     tally.checksum &+= 1
@@ -160,20 +172,32 @@ struct BenchHarness: Sendable {
             }
         }
         tally.cpuNanoseconds = ThreadCPUTime.nanoseconds() - cpuStart
+        if let allocationsStart, let allocationsEnd = AllocationCount.thisThread() {
+            tally.allocations = allocationsEnd - allocationsStart
+        } else {
+            tally.allocations = nil
+        }
         return tally
     }
 }
 
 /// What one thread's timed loop saw: a checksum of the values read, how many calls hit
-/// (gets that found a value, sets that were accepted), and the CPU time the loop used.
+/// (gets that found a value, sets that were accepted), the CPU time the loop used and the
+/// allocations it made (nil where they cannot be counted, see ``AllocationCount``).
 struct BenchTally: Sendable {
     var checksum: UInt64 = 0
     var hits = 0
     var cpuNanoseconds: UInt64 = 0
+    var allocations: UInt64? = 0
 
     mutating func add(_ other: BenchTally) {
         checksum &+= other.checksum
         hits += other.hits
         cpuNanoseconds += other.cpuNanoseconds
+        if let mine = allocations, let theirs = other.allocations {
+            allocations = mine + theirs
+        } else {
+            allocations = nil
+        }
     }
 }

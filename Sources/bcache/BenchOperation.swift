@@ -2,6 +2,8 @@
 enum BenchOperation: String, CaseIterable, Sendable {
     /// `get` of a stored key.
     case getHit = "get_hit"
+    /// A borrowing read of a stored key (`withValue(forKey:)`): the bytes read in place.
+    case getBorrow = "get_borrow"
     /// `get` of a key never stored.
     case getMiss = "get_miss"
     /// `set` of a stored key.
@@ -17,6 +19,7 @@ enum BenchOperation: String, CaseIterable, Sendable {
     var label: String {
         switch self {
         case .getHit: "get hit"
+        case .getBorrow: "get borrow"
         case .getMiss: "get miss"
         case .setOverwrite: "set overwrite"
         case .setNewEvict: "set new (evicts)"

@@ -7,6 +7,10 @@ protocol BenchTarget: Sendable {
     /// The value stored under `key`, or `nil`.
     func get(_ key: String) -> [UInt8]?
 
+    /// Reads the value stored under `key` in place, without a copy where the target can lend
+    /// its bytes, and returns its length plus its first byte; `nil` when absent.
+    func borrow(_ key: String) -> UInt64?
+
     /// Stores `value` under `key`; `false` when the target refused the write.
     func set(_ key: String, _ value: [UInt8]) -> Bool
 

@@ -38,6 +38,10 @@ final class FacadeBenchTarget: BenchTarget {
         cache.get(key)
     }
 
+    func borrow(_ key: String) -> UInt64? {
+        cache.withValue(forKey: key) { UInt64($0.count) &+ UInt64($0.first ?? 0) }
+    }
+
     func set(_ key: String, _ value: [UInt8]) -> Bool {
         do {
             try cache.set(key, value)

@@ -22,7 +22,7 @@ struct LocalBench {
     /// The order operations run in on a shared pair (those asked for): everything that keeps the keys, reads
     /// before writes (so that reads see the per-entry values of the fill, not the shared payload
     /// that timed sets store), and "delete" last.
-    static let sharedOrder: [BenchOperation] = [.getHit, .getMiss, .mix, .setOverwrite, .delete]
+    static let sharedOrder: [BenchOperation] = [.getHit, .getBorrow, .getMiss, .mix, .setOverwrite, .delete]
 
     func run() -> LocalBenchReport {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -76,10 +76,10 @@ struct LocalBench {
             elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
 
-    /// The facade's figures (get hit, then set overwrite, of those asked for) on one thread, or
+    /// The facade's figures (get hit, borrowing get, then set overwrite, of those asked for) on one thread, or
     /// what kept them from being measured; empty when one thread was not asked for.
     private func measureFacade(_ harness: BenchHarness) -> LocalBenchReport.FacadeFigures {
-        let facadeOperations = [BenchOperation.getHit, .setOverwrite].filter { operations.contains($0) }
+        let facadeOperations = [BenchOperation.getHit, .getBorrow, .setOverwrite].filter { operations.contains($0) }
         guard threadCounts.contains(1), !facadeOperations.isEmpty else { return .init() }
         let facade: FacadeBenchTarget
         do {

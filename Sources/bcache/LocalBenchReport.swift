@@ -64,7 +64,7 @@ struct LocalBenchReport {
             "facade (BCache.get/set on a started node alone on an in-memory network; a set also queues "
                 + "its delta for replication), 1 thread:",
         ]
-        for operation in [BenchOperation.getHit, .setOverwrite] {
+        for operation in [BenchOperation.getHit, .getBorrow, .setOverwrite] {
             guard let figures = facade.operations[operation] else { continue }
             var line =
                 "  " + pad(operation.label, 18) + pad(fixed(figures.nanosecondsPerOperation, 1), 9, left: true)
@@ -103,7 +103,8 @@ struct LocalBenchReport {
             "",
             pad("operation", 20) + pad("thr", 4, left: true) + pad("store ns/op", 13, left: true)
                 + pad("store ops/s", 14, left: true) + pad("base ns/op", 13, left: true)
-                + pad("base ops/s", 14, left: true) + pad("ratio", 8, left: true),
+                + pad("base ops/s", 14, left: true) + pad("ratio", 8, left: true)
+                + pad("allocs/op", 11, left: true),
         ]
         for row in rows {
             lines.append(
@@ -112,7 +113,8 @@ struct LocalBenchReport {
                     + pad(rate(row.store.operationsPerSecond), 14, left: true)
                     + pad(fixed(row.baseline.nanosecondsPerOperation, 1), 13, left: true)
                     + pad(rate(row.baseline.operationsPerSecond), 14, left: true)
-                    + pad(fixed(row.ratio, 2), 8, left: true))
+                    + pad(fixed(row.ratio, 2), 8, left: true)
+                    + pad(row.store.allocationsPerOperation.map { fixed($0, 2) } ?? "-", 11, left: true))
         }
         for threads in Set(rows.map(\.threads)).sorted() where threads > 1 {
             guard let store = scaling(.getHit, threads: threads, baseline: false),
@@ -124,6 +126,11 @@ struct LocalBenchReport {
         }
         lines.append(contentsOf: facadeLines())
         lines.append("")
+        lines.append(
+            AllocationCount.isAvailable
+                ? "allocs/op: the store's mallocs per call in the timed loops (malloc, calloc, realloc and the "
+                    + "aligned forms, counted per thread by the interposer in CAllocationCounter)"
+                : "allocs/op: not counted in this build (sanitizers or a platform other than Linux with glibc)")
         lines.append("resident memory after filling \(keyCount) entries into a fresh map:")
         lines.append("  store:    " + describe(storeMemory))
         lines.append("  baseline: " + describe(baselineMemory))
@@ -154,6 +161,7 @@ struct LocalBenchReport {
             "processors": machine.processors,
         ]
         if let load = machine.loadAverage { object["load_average"] = load }
+        object["allocation_counting"] = AllocationCount.isAvailable
         for threads in Set(rows.map(\.threads)).sorted() where threads > 1 {
             if let store = scaling(.getHit, threads: threads, baseline: false) {
                 object["get_hit_scaling_\(threads)t"] = store
@@ -172,6 +180,13 @@ struct LocalBenchReport {
             object[name + "_ratio" + suffix] = row.ratio
             object[name + "_cpu_share" + suffix] = row.store.cpuShare
             object["baseline_" + name + "_cpu_share" + suffix] = row.baseline.cpuShare
+            if let allocations = row.store.allocationsPerOperation {
+                object[name + "_allocs_per_op" + suffix] = allocations
+                if row.threads == 1 { object[name + "_allocs_per_op"] = allocations }
+            }
+            if let allocations = row.baseline.allocationsPerOperation {
+                object["baseline_" + name + "_allocs_per_op" + suffix] = allocations
+            }
             if row.operation != .delete {
                 object[name + "_hits" + suffix] = row.store.minimumHits
                 object["baseline_" + name + "_hits" + suffix] = row.baseline.minimumHits
@@ -190,6 +205,7 @@ struct LocalBenchReport {
                 object[name + "_overhead_ns_1t"] = figures.nanosecondsPerOperation - store.nanosecondsPerOperation
             }
             if operation == .setOverwrite { object["facade_set_ns_1t"] = figures.nanosecondsPerOperation }
+            if let allocations = figures.allocationsPerOperation { object[name + "_allocs_per_op"] = allocations }
         }
         if let error = facade.error { object["facade_error"] = error }
         for (prefix, memory) in [("", storeMemory), ("baseline_", baselineMemory)] {

@@ -32,6 +32,12 @@ final class MutexDictionaryBaseline: BenchTarget {
         state.withLock { $0.entries[key] }
     }
 
+    /// The dictionary's own borrow: the array is read under the lock (a retain and a release
+    /// of its buffer, no copy of the bytes).
+    func borrow(_ key: String) -> UInt64? {
+        state.withLock { state in state.entries[key].map { UInt64($0.count) &+ UInt64($0.first ?? 0) } }
+    }
+
     func set(_ key: String, _ value: [UInt8]) -> Bool {
         let capacity = self.capacity
         state.withLock { state in

@@ -15,6 +15,14 @@ struct OperationFigures: Sendable {
     let minimumHits: Int
     /// The target's live entries after the last round.
     let finalCount: Int
+    /// The allocations all threads of all rounds made in their timed loops; nil where they
+    /// cannot be counted (see ``AllocationCount``).
+    var allocations: UInt64?
+
+    /// Allocations per call, over every round.
+    var allocationsPerOperation: Double? {
+        allocations.map { Double($0) / Double(max(operationsPerRound * roundNanoseconds.count, 1)) }
+    }
 
     /// The median round duration.
     var medianNanoseconds: Double {

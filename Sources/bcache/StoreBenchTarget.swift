@@ -18,6 +18,10 @@ struct StoreBenchTarget: BenchTarget {
         store.get(key)
     }
 
+    func borrow(_ key: String) -> UInt64? {
+        store.withValue(forKey: key) { UInt64($0.count) &+ UInt64($0.first ?? 0) }
+    }
+
     func set(_ key: String, _ value: [UInt8]) -> Bool {
         do {
             try store.set(key, value)

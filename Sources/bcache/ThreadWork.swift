@@ -19,14 +19,14 @@ struct ThreadWork: Sendable {
             switch operation {
             case .getMiss: BenchKeys.absentPrefix
             case .setNewEvict: BenchKeys.freshPrefix(generation: round)
-            case .getHit, .setOverwrite, .delete, .mix: BenchKeys.presentPrefix
+            case .getHit, .getBorrow, .setOverwrite, .delete, .mix: BenchKeys.presentPrefix
             }
         let numbers = keys.numbers(thread: thread, of: threads)
         self.keys = numbers.map { BenchKeys.key(prefix: prefix, $0) }
         switch operation {
         case .setOverwrite, .setNewEvict, .mix:
             values = numbers.map { [UInt8](repeating: UInt8(truncatingIfNeeded: $0 &+ 1), count: valueSize) }
-        case .getHit, .getMiss, .delete:
+        case .getHit, .getBorrow, .getMiss, .delete:
             values = []
         }
     }

@@ -2,7 +2,7 @@ import BCacheCore
 import Testing
 
 /// Random operations on a one-shard store and on ``StoreModel``, compared after every step:
-/// exact LRU order, TTL expiry, tombstones, both bounds and the byte accounting, through enough
+/// exact second-chance eviction order, TTL expiry, tombstones, both bounds and the byte accounting, through enough
 /// churn to exercise slot reuse, index growth and backward-shift deletion.
 @Suite struct StoreModelTests {
     private func run(seed: UInt64, maxTombstones: Int, sweeps: Bool) throws {

@@ -21,6 +21,19 @@ import Testing
         await cache.shutdown()
     }
 
+    @Test func withValueLendsTheStoredBytes() async throws {
+        let cache = try await makeLocalCache()
+        try cache.set("bytes", [0, 255, 7], ttl: nil)
+        #expect(cache.withValue(forKey: "bytes") { Array($0) } == [0, 255, 7])
+        #expect(cache.withValue(forKey: "bytes") { $0.last } == 7)
+        #expect(cache.withValue(forKey: "absent") { $0.count } == nil)
+        cache.delete("bytes")
+        #expect(cache.withValue(forKey: "bytes") { $0.count } == nil)
+        #expect(cache.statistics.hits == 2)
+        #expect(cache.statistics.misses == 2)
+        await cache.shutdown()
+    }
+
     @Test func aZeroOrNegativeTTLDeletesTheKey() async throws {
         let cache = try await makeLocalCache()
         try cache.set("a", "1", ttl: nil)

@@ -22,17 +22,21 @@ struct RecordMerger: Sendable {
     }
 
     /// Merges every record; returns how many changed the store.
+    ///
+    /// One call per received frame: the store locks each shard once per group of the frame's
+    /// records (``CacheStore/merge(_:)-([CacheRecord])``), not once per record.
     @discardableResult
     func merge(_ records: [CacheRecord], from source: @autoclosure () -> String) -> Int {
         var applied = 0
-        for record in records {
-            do {
-                if try store.merge(record) == .applied {
-                    applied += 1
-                    changes.publish(
-                        BCache.ChangeEvent(key: record.key, kind: record.isTombstone ? .deleted : .set, isLocal: false))
-                }
-            } catch {
+        for (record, outcome) in zip(records, store.merge(records)) {
+            switch outcome {
+            case .success(.applied):
+                applied += 1
+                changes.publish(
+                    BCache.ChangeEvent(key: record.key, kind: record.isTombstone ? .deleted : .set, isLocal: false))
+            case .success:
+                break
+            case .failure(let error):
                 counters.clockRejections.increment()
                 logger.warning(
                     "refused a remote record",

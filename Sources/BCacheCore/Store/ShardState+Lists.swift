@@ -1,6 +1,7 @@
 /// The intrusive doubly linked lists threaded through a shard's slots.
 ///
-/// Live entries form the LRU list (head = most recently used, tail = next to evict); tombstones
+/// Live entries form the live list in second-chance order (head = newest arrival or latest
+/// second chance, tail = looked at first for eviction; see `evictOverflow`); tombstones
 /// form a FIFO list (head = newest, tail = purged first when over the bound). A slot is in the
 /// list its kind says, so the kind must be set before linking and still set when unlinking.
 extension ShardState {
@@ -47,7 +48,7 @@ extension ShardState {
         slots[index].next = Slot.none
     }
 
-    /// Moves a live `slot` to the head of the LRU list (most recently used).
+    /// Moves a live `slot` to the head of the live list (a second chance).
     mutating func touch(_ slot: Int32) {
         let oldHead = liveHead
         guard oldHead != slot else { return }

@@ -62,11 +62,22 @@ struct ShardState: ~Copyable {
 
     // MARK: Local operations
 
-    /// The value of `key`, refreshing its recency; an expired entry is reclaimed and reads nil.
-    ///
-    /// Reads the wall clock only when the entry has an expiry, so that the common no-TTL hit
-    /// pays no clock read.
+    /// The value of `key`, marking it referenced; an expired entry is reclaimed and reads nil.
     mutating func get(_ key: String, keyHash: UInt64, wallClock: WallClock) -> [UInt8]? {
+        guard let index = hit(key, keyHash: keyHash, wallClock: wallClock) else { return nil }
+        return slots[index].bytes.value
+    }
+
+    /// The slot index of `key`'s live, unexpired entry, or nil; what `get` and the borrowing
+    /// read share. A hit marks the entry referenced (its second chance at eviction) and
+    /// counts; a miss counts; an expired entry is reclaimed on the spot.
+    ///
+    /// A hit writes nothing outside its own entry but the hit count: no LRU relinking, whose
+    /// writes to the neighbours' slots and the list head moved three more cache lines per hit
+    /// (between the cores, when two threads read the same shard). Reads the wall clock only
+    /// when the entry has an expiry, so that the common no-TTL hit pays no clock read.
+    @inline(__always)
+    mutating func hit(_ key: String, keyHash: UInt64, wallClock: WallClock) -> Int? {
         guard let found = find(key, keyHash: keyHash) else {
             counts.misses &+= 1
             return nil
@@ -85,9 +96,9 @@ struct ShardState: ~Copyable {
                 return nil
             }
         }
-        touch(found.slot)
+        slots[index].bytes.markReferenced()
         counts.hits &+= 1
-        return slots[index].bytes.value
+        return index
     }
 
     /// Stores a local write and returns its version.
@@ -238,8 +249,9 @@ struct ShardState: ~Copyable {
 
     // MARK: Changes (each keeps index, lists, counts and digests in step)
 
-    /// Makes `key` a live entry with `value` and `version`, at the head of the LRU list, then
-    /// evicts least recently used entries while over the shard's bounds.
+    /// Makes `key` a live entry with `value` and `version` (a new entry at the head of the live
+    /// list, an overwritten one marked referenced where it is), then evicts while over the
+    /// shard's bounds (see ``evictOverflow(protecting:)``).
     private mutating func storeLive(
         _ key: String, keyHash: UInt64, value: [UInt8], deadline: UInt64, version: Version,
         existing: (cell: Int, slot: Int32)?
@@ -256,12 +268,14 @@ struct ShardState: ~Copyable {
                 byteCount += ShardLimits.entryBytes(keyBytes: slots[index].bytes.keyCount, valueBytes: value.count)
                 slots[index].deadline = deadline
                 pushFront(slot)
+                slots[index].bytes.replaceValue(with: value)
+                slots[index].bytes.clearReferenced()
             } else {
                 byteCount += value.count - slots[index].bytes.valueCount
                 slots[index].deadline = deadline
-                touch(slot)
+                slots[index].bytes.replaceValue(with: value)
+                slots[index].bytes.markReferenced()
             }
-            slots[index].bytes.replaceValue(with: value)
             slots[index].timestamp = version.timestamp
             slots[index].node = version.node
         } else {
@@ -275,8 +289,26 @@ struct ShardState: ~Copyable {
             byteCount += ShardLimits.entryBytes(keyBytes: key.utf8.count, valueBytes: value.count)
         }
         digests.insert(keyHash: keyHash, version: version)
-        while liveCount > limits.maxKeys || byteCount > limits.maxBytes, liveTail != slot {
+        evictOverflow(protecting: slot)
+    }
+
+    /// Evicts live entries while the shard is over `maxKeys` or `maxBytes`, never `slot` (the
+    /// entry just written), by second chance (CLOCK): the tail of the live list is looked at;
+    /// when it was referenced since it last came to the head (read, or overwritten), its bit is
+    /// cleared and it moves to the head; otherwise it is evicted. `slot` reaching the tail
+    /// moves to the head likewise, unless it is the only live entry left.
+    ///
+    /// Ends: every step evicts an entry or clears a bit (a cleared entry reaching the tail
+    /// again is evicted), and `slot` moves only when another entry is behind it.
+    private mutating func evictOverflow(protecting slot: Int32) {
+        while liveCount > limits.maxKeys || byteCount > limits.maxBytes {
             let victim = liveTail
+            if victim == slot || slots[Int(victim)].bytes.isReferenced {
+                if victim == liveHead { break }
+                slots[Int(victim)].bytes.clearReferenced()
+                touch(victim)
+                continue
+            }
             counts.evictions &+= 1
             noteRemoval(of: victim, .evicted)
             remove(slot: victim, cell: cell(ofSlot: victim, keyHash: slots[Int(victim)].keyHash))

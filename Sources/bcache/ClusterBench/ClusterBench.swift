@@ -5,7 +5,8 @@ import BCacheMembership
 /// propagation, a burst, memory, and joins of a fourth node, in that order.
 ///
 /// 1. Nodes 1, 2, 3 start (2 and 3 join through 1) and wait until each sees the three alive.
-/// 2. Propagation: ``PropagationMeasurement`` on node 1, watched on nodes 2 and 3.
+/// 2. Propagation: ``PropagationMeasurement`` on node 1, watched on nodes 2 and 3; then the
+///    machine's floor for it, ``UDPFloorMeasurement``.
 /// 3. Burst: ``BurstMeasurement`` on node 1, caught up on nodes 2 and 3.
 /// 4. Memory: the process's resident set growth since before the nodes started, over three.
 /// 5. Joins: for each size, node 1 is filled up to it (with `set`), and a new node joins
@@ -70,6 +71,9 @@ struct ClusterBench {
             report.propagationP50Microseconds = propagation.p50
             report.propagationP99Microseconds = propagation.p99
             report.propagationUnseen = propagation.unseen
+            report.udpOneWayP50Microseconds = try await UDPFloorMeasurement(
+                count: sizes.propagationSets, spacing: sizes.propagationSpacing
+            ).oneWayP50Microseconds()
 
             let burst = try await BurstMeasurement(
                 count: sizes.burstSets, valueSize: sizes.valueSize, catchUpLimit: sizes.waitLimit

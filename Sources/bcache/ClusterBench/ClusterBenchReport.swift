@@ -36,6 +36,8 @@ struct ClusterBenchReport: Encodable {
     var propagationP50Microseconds = 0.0
     var propagationP99Microseconds = 0.0
     var propagationUnseen = 0
+    /// Half the median round trip of a bare UDP datagram on 127.0.0.1 (``UDPFloorMeasurement``).
+    var udpOneWayP50Microseconds: Double?
     var burstSets = 0
     var burstSetsPerSecond = 0.0
     var burstCatchUpMilliseconds: Double?
@@ -71,6 +73,10 @@ struct ClusterBenchReport: Encodable {
         try container.encode(propagationP50Microseconds.rounded(), forKey: Key("propagation_p50_us"))
         try container.encode(propagationP99Microseconds.rounded(), forKey: Key("propagation_p99_us"))
         try container.encode(propagationUnseen, forKey: Key("propagation_unseen"))
+        try container.encode(udpOneWayP50Microseconds.map(Self.tenths), forKey: Key("udp_one_way_p50_us"))
+        try container.encode(
+            udpOneWayP50Microseconds.map { Self.hundredths(propagationP50Microseconds / $0) },
+            forKey: Key("propagation_over_udp_one_way_p50"))
         try container.encode(burstSets, forKey: Key("burst_sets"))
         try container.encode(burstSetsPerSecond.rounded(), forKey: Key("burst_sets_per_s"))
         try container.encode(burstCatchUpMilliseconds.map(Self.tenths), forKey: Key("burst_catchup_ms"))
@@ -115,6 +121,8 @@ struct ClusterBenchReport: Encodable {
             "  \(visibility.explanation)",
             "  p50 \(number(propagationP50Microseconds)) µs   p99 \(number(propagationP99Microseconds)) µs"
                 + (propagationUnseen > 0 ? "   (\(propagationUnseen) not seen everywhere within 2 s, not timed)" : ""),
+            "  the machine's floor: a bare UDP datagram one way (half a ping-pong round trip, same spacing) "
+                + "p50 \(number(udpOneWayP50Microseconds, 1)) µs",
             "burst, \(burstSets) sets on node 1",
             "  \(number(burstSetsPerSecond)) sets/s; nodes 2 and 3 held all of them "
                 + (burstCatchUpMilliseconds.map { "\(number($0, 1)) ms after the last set" }

@@ -5,6 +5,8 @@ struct RoundTrips {
     let count: Int
     /// How long to wait for one echo before counting it lost and sending the next.
     var echoTimeout: Duration = .seconds(1)
+    /// A pause after each echo before the next packet (zero: back to back).
+    var spacing: Duration = .zero
 
     struct Figures {
         var microseconds: [Double]
@@ -40,6 +42,7 @@ struct RoundTrips {
                 } else {
                     lost += 1
                 }
+                if spacing > .zero { try await Task.sleep(for: spacing) }
             }
             group.cancelAll()
             return Figures(microseconds: times, lost: lost)

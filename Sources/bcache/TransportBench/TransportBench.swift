@@ -93,7 +93,8 @@ struct TransportBench {
         report.encryptedUdpRttP99Us = rtt.percentile(0.99)
     }
 
-    private static func makeUDP() async throws -> any Transport {
+    /// A UDP transport on 127.0.0.1, port 0, with the buffers the benchmarks use.
+    static func makeUDP() async throws -> any Transport {
         var configuration = UDPTransport.Configuration(host: "127.0.0.1", port: 0)
         configuration.receiveBufferSize = 8 << 20
         configuration.receiveQueueCapacity = 65_536

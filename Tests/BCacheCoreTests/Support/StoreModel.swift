@@ -15,8 +15,11 @@ struct StoreModel {
     let deletionDelay: UInt64
 
     private(set) var entries: [String: Entry] = [:]
-    /// Live keys, most recently used first.
+    /// Live keys in second-chance order: the newest arrival (or latest second chance) first,
+    /// the next to look at for eviction last.
     private(set) var lru: [String] = []
+    /// Live keys read or overwritten since they last came to the front.
+    private(set) var referenced: Set<String> = []
     /// Tombstone keys, newest first.
     private(set) var tombstones: [String] = []
     private(set) var byteCount = 0
@@ -34,8 +37,7 @@ struct StoreModel {
             expire(key, now: now)
             return nil
         }
-        lru.removeAll { $0 == key }
-        lru.insert(key, at: 0)
+        referenced.insert(key)
         return value
     }
 
@@ -49,19 +51,29 @@ struct StoreModel {
 
     mutating func set(_ key: String, _ value: [UInt8], ttl: UInt64?, now: UInt64) {
         let expiresAt = ttl.map { now + $0 } ?? .max
-        if let old = entries[key] {
-            if let oldValue = old.value {
-                byteCount -= bytes(key, oldValue)
-            } else {
-                tombstones.removeAll { $0 == key }
-            }
+        if let oldValue = entries[key]?.value {
+            // An overwrite: marked referenced where it is.
+            byteCount -= bytes(key, oldValue)
+            referenced.insert(key)
+        } else {
+            // New, or a tombstone brought back: to the front, not referenced.
+            tombstones.removeAll { $0 == key }
+            lru.insert(key, at: 0)
         }
         entries[key] = Entry(value: value, deadline: expiresAt)
         byteCount += bytes(key, value)
-        lru.removeAll { $0 == key }
-        lru.insert(key, at: 0)
-        while count > maxKeys || byteCount > maxBytes, lru.last != key {
-            removeEntirely(lru.last!)
+        // Second chance: a referenced tail (or the key just written) goes to the front with its
+        // mark cleared; an unreferenced tail is evicted.
+        while count > maxKeys || byteCount > maxBytes {
+            let victim = lru.last!
+            if victim == key || referenced.contains(victim) {
+                if lru.count == 1 { break }
+                referenced.remove(victim)
+                lru.removeLast()
+                lru.insert(victim, at: 0)
+                continue
+            }
+            removeEntirely(victim)
         }
     }
 
@@ -100,6 +112,7 @@ struct StoreModel {
             if let oldValue = old.value {
                 byteCount -= bytes(key, oldValue)
                 lru.removeAll { $0 == key }
+                referenced.remove(key)
             } else {
                 tombstones.removeAll { $0 == key }
             }
@@ -116,6 +129,7 @@ struct StoreModel {
         if let value = entry.value {
             byteCount -= bytes(key, value)
             lru.removeAll { $0 == key }
+            referenced.remove(key)
         } else {
             tombstones.removeAll { $0 == key }
         }
