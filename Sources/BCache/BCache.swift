@@ -45,6 +45,8 @@ public final class BCache: Service, Sendable {
     /// The membership node: failure detection, gossip of deltas, push-pull streams.
     let node: Membership.Node
     let batcher: ReplicationBatcher
+    /// Replays recent writes to members learned or back; nil when disabled.
+    let catchUp: CatchUpReactor?
     let merger: RecordMerger
     let receiver: ReplicationReceiver
     let counters: CacheCounters
@@ -103,14 +105,22 @@ public final class BCache: Service, Sendable {
         self.changes = changes
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)
-        self.batcher = ReplicationBatcher(
+        let catchUp = configuration.catchUp
+        let log = catchUp.isEnabled ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge) : nil
+        let batcher = ReplicationBatcher(
             node: node,
             settings: ReplicationBatcher.Settings(
                 directLimit: configuration.directReplicationLimit, flushDelay: configuration.flushDelay,
                 clock: configuration.clock,
                 maxPendingBytes: configuration.maxPendingReplicationBytes,
                 maxFrameBytes: configuration.maxSyncFrameBytes),
-            counters: counters, logger: logger)
+            log: log, counters: counters, logger: logger)
+        self.batcher = batcher
+        self.catchUp =
+            catchUp.isEnabled
+            ? CatchUpReactor(
+                node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock, counters: counters,
+                logger: logger) : nil
     }
 
     // MARK: Reads and writes

@@ -1,0 +1,177 @@
+import BCacheCore
+import BCacheMembership
+import BCacheTransport
+
+/// Decides, from membership events, when this node sends a member the deltas it wrote itself
+/// recently, when it runs an anti-entropy exchange instead, and when a newly joined node runs its
+/// second exchange (``BCache/CatchUp``). No I/O and no clock reads: each input takes `now` and
+/// returns the actions to run; ``nextDeadline`` says when ``onTick(now:)`` has work.
+///
+/// - A member learned for the first time is owed the writes of the last replay window; one that
+///   comes back (alive again after being suspected, failed or gone) those since it was lost,
+///   less the comeback margin.
+/// - Catch-ups of one member are at least ``Settings/memberCooldown`` apart: events in between
+///   widen the pending catch-up's window instead of adding one, so a flapping member costs one
+///   replay per cooldown.
+/// - Exchanges (a replay the log cannot cover) wait in a bounded queue and start at most one per
+///   ``Settings/exchangeSpacing``; one is queued per member at most.
+/// - After this node's join, once no new member was learned for ``Settings/settleQuietPeriod``
+///   (at most ``Settings/settleMaxDelay`` after the join), one exchange with a member other than
+///   the seed: O(N) exchanges on a mass start of N nodes, never N².
+struct CatchUpPlanner: Sendable {
+    struct Settings: Sendable, Equatable {
+        var replayWindow: Duration
+        var comebackMargin: Duration
+        var memberCooldown: Duration
+        var exchangeSpacing: Duration
+        var maxQueuedExchanges: Int
+        var settleQuietPeriod: Duration
+        var settleMaxDelay: Duration
+    }
+
+    enum Action: Sendable, Equatable {
+        /// Send `member` (at `address`) this node's own deltas written at or after `since`; when
+        /// the log no longer covers that window, report it with ``onReplayNotCovered(member:address:now:)``.
+        case replay(member: NodeID, address: NodeAddress, since: Duration)
+        /// Start one anti-entropy exchange with `address`.
+        case exchange(with: NodeAddress)
+        /// The exchange queue was full: this member is left to the periodic anti-entropy.
+        case exchangeDropped(NodeAddress)
+        /// Start this node's second exchange after its join, with a random reachable member other
+        /// than `seed` (none when the seed is the only one).
+        case settledExchange(excluding: NodeAddress)
+    }
+
+    private struct PendingCatchUp: Sendable {
+        var address: NodeAddress
+        var since: Duration
+        var due: Duration
+    }
+
+    private struct Settling: Sendable {
+        var seed: NodeAddress
+        var joinedAt: Duration
+        var lastLearnedAt: Duration
+    }
+
+    /// The most members remembered as lost; beyond, the longest lost is forgotten (it is then
+    /// treated as new when it comes back, and the membership's reconnection sync covers it).
+    static let maxLostMembers = 4096
+
+    let settings: Settings
+    let selfID: NodeID
+    private var pending: [NodeID: PendingCatchUp] = [:]
+    private var lastCatchUp: [NodeID: Duration] = [:]
+    /// Members seen suspected, failed or gone, and from when they are owed this node's writes
+    /// (when first lost, less the comeback margin).
+    private var lost: [NodeID: Duration] = [:]
+    private var queue: [(member: NodeID, address: NodeAddress)] = []
+    private var nextExchangeAt: Duration?
+    private var settling: Settling?
+
+    init(settings: Settings, selfID: NodeID) {
+        self.settings = settings
+        self.selfID = selfID
+    }
+
+    /// When ``onTick(now:)`` has something to do, nil when nothing waits.
+    var nextDeadline: Duration? {
+        var deadlines = pending.values.map(\.due)
+        if let settling { deadlines.append(settlingDeadline(settling)) }
+        if !queue.isEmpty { deadlines.append(nextExchangeAt ?? .zero) }
+        return deadlines.min()
+    }
+
+    // MARK: Inputs
+
+    /// A membership event; returns what is due now.
+    mutating func onEvent(_ event: Membership.Event, now: Duration) -> [Action] {
+        switch event {
+        case .joined(let member):
+            guard member.identity.id != selfID else { break }
+            let owed = lost.removeValue(forKey: member.identity.id)
+            schedule(member, since: owed ?? now - settings.replayWindow, now: now)
+            settling?.lastLearnedAt = now
+        case .aliveAgain(let member):
+            if let owed = lost.removeValue(forKey: member.identity.id) {
+                schedule(member, since: owed, now: now)
+            }
+        case .suspected(let member), .failed(let member), .left(let member):
+            guard member.identity.id != selfID else { break }
+            markLost(member.identity.id, now: now)
+        case .replaced(let old, let new):
+            lost.removeValue(forKey: old.identity.id)
+            pending.removeValue(forKey: old.identity.id)
+            guard new.identity.id != selfID else { break }
+            schedule(new, since: now - settings.replayWindow, now: now)
+            settling?.lastLearnedAt = now
+        case .joinSucceeded(let seed):
+            settling = Settling(seed: seed, joinedAt: now, lastLearnedAt: now)
+        case .updated, .joinFailed:
+            break
+        }
+        return onTick(now: now)
+    }
+
+    /// Time passed: returns the catch-ups, the exchange and the settled exchange now due.
+    mutating func onTick(now: Duration) -> [Action] {
+        var actions: [Action] = []
+        let due = pending.filter { $0.value.due <= now }.sorted { ($0.value.due, $0.key) < ($1.value.due, $1.key) }
+        for (member, catchUp) in due {
+            pending.removeValue(forKey: member)
+            lastCatchUp[member] = now
+            actions.append(.replay(member: member, address: catchUp.address, since: catchUp.since))
+        }
+        lastCatchUp = lastCatchUp.filter { now - $0.value < settings.memberCooldown }
+        if let settling, now >= settlingDeadline(settling) {
+            self.settling = nil
+            actions.append(.settledExchange(excluding: settling.seed))
+        }
+        if !queue.isEmpty, now >= (nextExchangeAt ?? .zero) {
+            let next = queue.removeFirst()
+            nextExchangeAt = now + settings.exchangeSpacing
+            actions.append(.exchange(with: next.address))
+        }
+        return actions
+    }
+
+    /// The log did not cover a replay: queue one exchange with that member instead.
+    mutating func onReplayNotCovered(member: NodeID, address: NodeAddress, now: Duration) -> [Action] {
+        guard !queue.contains(where: { $0.member == member }) else { return onTick(now: now) }
+        guard queue.count < settings.maxQueuedExchanges else { return [.exchangeDropped(address)] }
+        queue.append((member, address))
+        return onTick(now: now)
+    }
+
+    // MARK: Steps
+
+    private mutating func schedule(_ member: Membership.Member, since: Duration, now: Duration) {
+        let id = member.identity.id
+        if var catchUp = pending[id] {
+            catchUp.since = min(catchUp.since, since)
+            catchUp.address = member.identity.address
+            pending[id] = catchUp
+            return
+        }
+        let due = lastCatchUp[id].map { max(now, $0 + settings.memberCooldown) } ?? now
+        pending[id] = PendingCatchUp(address: member.identity.address, since: since, due: due)
+    }
+
+    private mutating func markLost(_ id: NodeID, now: Duration) {
+        // A pending catch-up waits for the member's return, which owes it the wider window.
+        var owed = now - settings.comebackMargin
+        if let catchUp = pending.removeValue(forKey: id) { owed = min(owed, catchUp.since) }
+        if let earlier = lost[id] {
+            lost[id] = min(earlier, owed)
+            return
+        }
+        if lost.count >= Self.maxLostMembers, let oldest = lost.min(by: { $0.value < $1.value })?.key {
+            lost.removeValue(forKey: oldest)
+        }
+        lost[id] = owed
+    }
+
+    private func settlingDeadline(_ settling: Settling) -> Duration {
+        min(settling.lastLearnedAt + settings.settleQuietPeriod, settling.joinedAt + settings.settleMaxDelay)
+    }
+}
