@@ -89,7 +89,9 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.advertisedAddress = parsed.advertise
         nodeConfiguration.pushPullTimeout = configuration.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
-        let receiver = ReplicationReceiver(merger: merger, counters: counters, logger: logger)
+        let lostMembers = configuration.catchUp.isEnabled ? LostMemberWatch() : nil
+        let receiver = ReplicationReceiver(
+            merger: merger, counters: counters, logger: logger, lostMembers: lostMembers)
         let node = Membership.Node(
             configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
             metricsFactory: metricsFactory, pushPullExtension: antiEntropy,
@@ -116,11 +118,11 @@ public final class BCache: Service, Sendable {
                 maxFrameBytes: configuration.maxSyncFrameBytes),
             log: log, counters: counters, logger: logger)
         self.batcher = batcher
-        self.catchUp =
-            catchUp.isEnabled
-            ? CatchUpReactor(
-                node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock, counters: counters,
-                logger: logger) : nil
+        self.catchUp = lostMembers.map { lostMembers in
+            CatchUpReactor(
+                node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
+                lostMembers: lostMembers, counters: counters, logger: logger)
+        }
     }
 
     // MARK: Reads and writes

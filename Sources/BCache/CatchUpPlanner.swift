@@ -62,9 +62,16 @@ struct CatchUpPlanner: Sendable {
     let selfID: NodeID
     private var pending: [NodeID: PendingCatchUp] = [:]
     private var lastCatchUp: [NodeID: Duration] = [:]
-    /// Members seen suspected, failed or gone, and from when they are owed this node's writes
-    /// (when first lost, less the comeback margin).
-    private var lost: [NodeID: Duration] = [:]
+    /// A member seen suspected, failed or gone.
+    private struct Lost: Sendable {
+        var address: NodeAddress
+        /// From when it is owed this node's writes (when first lost, less the comeback margin).
+        var owed: Duration
+        /// Whether it was heard from since it was lost (``onHeardFrom(_:now:)`` acts once).
+        var heard = false
+    }
+
+    private var lost: [NodeID: Lost] = [:]
     private var queue: [(member: NodeID, address: NodeAddress)] = []
     private var nextExchangeAt: Duration?
     private var settling: Settling?
@@ -89,16 +96,16 @@ struct CatchUpPlanner: Sendable {
         switch event {
         case .joined(let member):
             guard member.identity.id != selfID else { break }
-            let owed = lost.removeValue(forKey: member.identity.id)
+            let owed = lost.removeValue(forKey: member.identity.id)?.owed
             schedule(member, since: owed ?? now - settings.replayWindow, now: now)
             settling?.lastLearnedAt = now
         case .aliveAgain(let member):
-            if let owed = lost.removeValue(forKey: member.identity.id) {
-                schedule(member, since: owed, now: now)
+            if let gone = lost.removeValue(forKey: member.identity.id) {
+                schedule(member, since: gone.owed, now: now)
             }
         case .suspected(let member), .failed(let member), .left(let member):
             guard member.identity.id != selfID else { break }
-            markLost(member.identity.id, now: now)
+            markLost(member, now: now)
         case .replaced(let old, let new):
             lost.removeValue(forKey: old.identity.id)
             pending.removeValue(forKey: old.identity.id)
@@ -135,6 +142,22 @@ struct CatchUpPlanner: Sendable {
         return actions
     }
 
+    /// A packet or a stream came from `address`. From a member this node still counts as lost,
+    /// it is the first sign of its return (it noticed this node's comeback first, and sent it
+    /// its own writes): that member is caught up now, not when this node's membership notices.
+    /// It stays lost until then, so that the membership's event catches it up again if this
+    /// replay does not arrive.
+    mutating func onHeardFrom(_ address: NodeAddress, now: Duration) -> [Action] {
+        for (id, gone) in lost where gone.address == address && !gone.heard {
+            lost[id]?.heard = true
+            schedule(id, address: address, since: gone.owed, now: now)
+        }
+        return onTick(now: now)
+    }
+
+    /// The addresses of the members this node counts as lost and has not heard from since.
+    var unheardLostAddresses: Set<NodeAddress> { Set(lost.values.filter { !$0.heard }.map(\.address)) }
+
     /// The log did not cover a replay: queue one exchange with that member instead.
     mutating func onReplayNotCovered(member: NodeID, address: NodeAddress, now: Duration) -> [Action] {
         guard !queue.contains(where: { $0.member == member }) else { return onTick(now: now) }
@@ -146,29 +169,33 @@ struct CatchUpPlanner: Sendable {
     // MARK: Steps
 
     private mutating func schedule(_ member: Membership.Member, since: Duration, now: Duration) {
-        let id = member.identity.id
+        schedule(member.identity.id, address: member.identity.address, since: since, now: now)
+    }
+
+    private mutating func schedule(_ id: NodeID, address: NodeAddress, since: Duration, now: Duration) {
         if var catchUp = pending[id] {
             catchUp.since = min(catchUp.since, since)
-            catchUp.address = member.identity.address
+            catchUp.address = address
             pending[id] = catchUp
             return
         }
         let due = lastCatchUp[id].map { max(now, $0 + settings.memberCooldown) } ?? now
-        pending[id] = PendingCatchUp(address: member.identity.address, since: since, due: due)
+        pending[id] = PendingCatchUp(address: address, since: since, due: due)
     }
 
-    private mutating func markLost(_ id: NodeID, now: Duration) {
+    private mutating func markLost(_ member: Membership.Member, now: Duration) {
+        let id = member.identity.id
         // A pending catch-up waits for the member's return, which owes it the wider window.
         var owed = now - settings.comebackMargin
         if let catchUp = pending.removeValue(forKey: id) { owed = min(owed, catchUp.since) }
         if let earlier = lost[id] {
-            lost[id] = min(earlier, owed)
+            lost[id] = Lost(address: member.identity.address, owed: min(earlier.owed, owed))
             return
         }
-        if lost.count >= Self.maxLostMembers, let oldest = lost.min(by: { $0.value < $1.value })?.key {
+        if lost.count >= Self.maxLostMembers, let oldest = lost.min(by: { $0.value.owed < $1.value.owed })?.key {
             lost.removeValue(forKey: oldest)
         }
-        lost[id] = owed
+        lost[id] = Lost(address: member.identity.address, owed: owed)
     }
 
     private func settlingDeadline(_ settling: Settling) -> Duration {

@@ -17,19 +17,24 @@ final class CatchUpReactor: Sendable {
     private let clock: any Membership.DriverClock
     private let counters: CacheCounters
     private let logger: Logger
+    /// Shared with the ``ReplicationReceiver``: reports the first packet from a lost member.
+    private let lostMembers: LostMemberWatch
 
     /// What the loop reacts to.
     private enum Input: Sendable {
         case event(Membership.Event)
+        /// Something arrived from a member counted as lost.
+        case heardFrom(NodeAddress)
         /// A sleeper set for this deadline woke.
         case timer(Duration)
     }
 
     init(
         node: Membership.Node, batcher: ReplicationBatcher, settings: CatchUpPlanner.Settings,
-        clock: any Membership.DriverClock, counters: CacheCounters, logger: Logger
+        clock: any Membership.DriverClock, lostMembers: LostMemberWatch, counters: CacheCounters, logger: Logger
     ) {
         self.node = node
+        self.lostMembers = lostMembers
         self.batcher = batcher
         self.settings = settings
         self.clock = clock
@@ -44,19 +49,26 @@ final class CatchUpReactor: Sendable {
         var planner = CatchUpPlanner(settings: settings, selfID: node.identity.id)
         var sleepers: Set<Duration> = []
         await withDiscardingTaskGroup { group in
-            group.addTask {
+            group.addTask { [lostMembers] in
+                for await address in lostMembers.signals { sink.yield(.heardFrom(address)) }
+            }
+            group.addTask { [lostMembers] in
                 for await event in events { sink.yield(.event(event)) }
                 sink.finish()
+                lostMembers.finish()
             }
             for await input in inputs {
                 let now = clock.now
                 switch input {
                 case .event(let event):
                     perform(planner.onEvent(event, now: now), planner: &planner)
+                case .heardFrom(let address):
+                    perform(planner.onHeardFrom(address, now: now), planner: &planner)
                 case .timer(let deadline):
                     sleepers.remove(deadline)
                     perform(planner.onTick(now: now), planner: &planner)
                 }
+                lostMembers.watch(planner.unheardLostAddresses)
                 // One sleeper for the earliest deadline; later ones are set when it wakes.
                 if let deadline = planner.nextDeadline, deadline < (sleepers.min() ?? .seconds(Int64.max)) {
                     sleepers.insert(deadline)

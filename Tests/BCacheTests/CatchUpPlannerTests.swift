@@ -111,6 +111,22 @@ import Testing
         #expect(quiet.onTick(now: .milliseconds(10_700)) == [.settledExchange(excluding: seed)])
     }
 
+    @Test func theFirstPacketFromALostMemberCatchesItUpOnceBeforeTheMembershipNotices() {
+        var planner = planner()
+        let member = Self.member(1)
+        _ = planner.onEvent(.joined(member), now: .seconds(1))
+        _ = planner.onEvent(.suspected(member), now: .seconds(50))
+        #expect(planner.unheardLostAddresses == [member.identity.address])
+        #expect(planner.onHeardFrom(NodeAddress(host: "10.0.0.9", port: 1), now: .seconds(55)).isEmpty)
+        let heard = planner.onHeardFrom(member.identity.address, now: .seconds(55))
+        #expect(heard == [.replay(member: member.identity.id, address: member.identity.address, since: .seconds(40))])
+        #expect(planner.unheardLostAddresses.isEmpty)
+        #expect(planner.onHeardFrom(member.identity.address, now: .seconds(56)).isEmpty)
+        // Still lost until the membership says otherwise: its refutation catches it up again.
+        let back = planner.onEvent(.aliveAgain(member), now: .seconds(57))
+        #expect(back == [.replay(member: member.identity.id, address: member.identity.address, since: .seconds(40))])
+    }
+
     @Test func eventsAboutThisNodeAreIgnored() {
         var planner = planner()
         let me = Membership.Member(
