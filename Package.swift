@@ -21,12 +21,14 @@ let package = Package(
     name: "bcache",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "BCacheBase", targets: ["BCacheBase"]),
         .library(name: "BCacheCore", targets: ["BCacheCore"]),
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
         .library(name: "BCacheTransportTestKit", targets: ["BCacheTransportTestKit"]),
         .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
         .library(name: "BCacheTransportUDP", targets: ["BCacheTransportUDP"]),
         .library(name: "BCacheTransportTCP", targets: ["BCacheTransportTCP"]),
+        .library(name: "BCacheTransportUDPTCP", targets: ["BCacheTransportUDPTCP"]),
         .library(name: "BCacheSecure", targets: ["BCacheSecure"]),
         .library(name: "BCache", targets: ["BCache"]),
         .executable(name: "bcache", targets: ["bcache"]),
@@ -42,9 +44,16 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        // The LRU store and the CRDT: no I/O, no NIO.
+        // The shared vocabulary, one floor below everything: the byte codec, node identities, the
+        // wall clock, the seeded generator. No dependencies at all.
+        .target(
+            name: "BCacheBase",
+            swiftSettings: strictSettings
+        ),
+        // The LRU store and the CRDT: no I/O, no NIO. Re-exports BCacheBase.
         .target(
             name: "BCacheCore",
+            dependencies: ["BCacheBase"],
             swiftSettings: strictSettings
         ),
         // libsodium, as a system library (Debian: libsodium-dev).
@@ -58,8 +67,8 @@ let package = Package(
         .target(
             name: "BCacheTransport",
             dependencies: [
+                "BCacheBase",
                 logging,
-                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -67,7 +76,7 @@ let package = Package(
         // failed case throws a descriptive error, so it serves Swift Testing and XCTest alike.
         .target(
             name: "BCacheTransportTestKit",
-            dependencies: ["BCacheTransport"],
+            dependencies: ["BCacheBase", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         // SWIM + Lifeguard membership: a pure state machine (no I/O, no clock reads) and the
@@ -75,8 +84,20 @@ let package = Package(
         .target(
             name: "BCacheMembership",
             dependencies: [
-                "BCacheCore", "BCacheTransport",
+                "BCacheBase", "BCacheTransport",
                 logging,
+                metrics,
+            ],
+            swiftSettings: strictSettings
+        ),
+        // What the NIO transports share (counters, the socket address resolver): internal, no
+        // product, so that the UDP and TCP targets need not depend on each other.
+        .target(
+            name: "BCacheNIOSupport",
+            dependencies: [
+                "BCacheTransport",
+                nioCore,
+                nioPosix,
                 metrics,
             ],
             swiftSettings: strictSettings
@@ -85,24 +106,36 @@ let package = Package(
         .target(
             name: "BCacheTransportUDP",
             dependencies: [
+                "BCacheNIOSupport",
                 "BCacheTransport",
                 nioCore,
                 nioPosix,
                 logging,
-                metrics,
             ],
             swiftSettings: strictSettings
         ),
-        // Packets and streams over TCP (SwiftNIO), and the UDP-packets + TCP-streams pair on one port.
+        // Packets and streams over TCP (SwiftNIO).
         .target(
             name: "BCacheTransportTCP",
             dependencies: [
+                "BCacheNIOSupport",
                 "BCacheTransport",
-                "BCacheTransportUDP",
                 nioCore,
                 nioPosix,
                 logging,
-                metrics,
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The UDP-packets + TCP-streams pair on one port (`.udpAndTCP()`): the one target that
+        // links both socket transports. Re-exports them.
+        .target(
+            name: "BCacheTransportUDPTCP",
+            dependencies: [
+                "BCacheTransport",
+                "BCacheTransportTCP",
+                "BCacheTransportUDP",
+                logging,
+                nioCore,
             ],
             swiftSettings: strictSettings
         ),
@@ -110,7 +143,7 @@ let package = Package(
         .target(
             name: "BCacheSecure",
             dependencies: [
-                "BCacheCore",
+                "BCacheBase",
                 "BCacheTransport",
                 "CSodium",
                 logging,
@@ -137,11 +170,11 @@ let package = Package(
             name: "BCacheTool",
             dependencies: [
                 "BCache",
-                "BCacheCore",
                 "BCacheMembership",
                 "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 logging,
                 argumentParser,
                 serviceLifecycle,
@@ -160,6 +193,7 @@ let package = Package(
                 "BCacheTransport",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 logging,
                 argumentParser,
             ],
@@ -167,8 +201,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheCoreTests",
-            // BCacheTransport only for its seedable SplitMix64, shared by every randomized test.
-            dependencies: ["BCacheCore", "BCacheTransport"],
+            dependencies: ["BCacheBase", "BCacheCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -192,23 +225,22 @@ let package = Package(
         .testTarget(
             name: "BCacheSecureTests",
             dependencies: [
-                "BCacheSecure", "BCacheCore", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
+                "BCacheSecure", "BCacheBase", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
                 metricsTestKit,
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BCacheMembershipTests",
-            dependencies: ["BCacheMembership", "BCacheCore", "BCacheTransport"],
+            dependencies: ["BCacheMembership", "BCacheBase", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BCacheMembershipDriverTests",
             dependencies: [
-                "BCacheMembership", "BCacheCore", "BCacheTransport", "BCacheTransportUDP", "BCacheTransportTCP",
+                "BCacheMembership", "BCacheBase", "BCacheTransport", "BCacheTransportTCP", "BCacheTransportUDPTCP",
                 logging,
                 inMemoryLogging,
-                metrics,
                 metricsTestKit,
             ],
             swiftSettings: strictSettings
@@ -217,8 +249,8 @@ let package = Package(
             name: "BCacheTests",
             dependencies: [
                 "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport", "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 logging,
-                metrics,
                 metricsTestKit,
                 serviceLifecycle,
             ],
@@ -241,6 +273,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The one-import promise: the README's and the articles' code compiled with only
+        // `import BCache` and a transport product (under MemberImportVisibility), and run once.
+        .testTarget(
+            name: "BCacheImportTests",
+            dependencies: ["BCache", "BCacheSecure", "BCacheTransportUDPTCP"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "BCacheTransportNIOTests",
             dependencies: [
@@ -248,6 +287,7 @@ let package = Package(
                 "BCacheTransportTestKit",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 nioCore,
                 nioPosix,
             ],

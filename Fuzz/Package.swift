@@ -26,7 +26,7 @@ let package = Package(
             name: "fuzz-membership-wire",
             dependencies: [
                 "FuzzSupport",
-                .product(name: "BCacheCore", package: "bcache"),
+                .product(name: "BCacheBase", package: "bcache"),
                 .product(name: "BCacheTransport", package: "bcache"),
                 .product(name: "BCacheMembership", package: "bcache"),
             ]
@@ -43,7 +43,7 @@ let package = Package(
             name: "fuzz-secure-envelope",
             dependencies: [
                 "FuzzSupport",
-                .product(name: "BCacheCore", package: "bcache"),
+                .product(name: "BCacheBase", package: "bcache"),
                 .product(name: "BCacheSecure", package: "bcache"),
             ]
         ),

@@ -22,7 +22,7 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         /// groups, a deadline flagged present that means "never"). Rejected so that every value
         /// has exactly one encoding.
         public static let nonCanonical = Code(.nonCanonical)
-        /// A length prefix (or a value) above the configured ``CodecLimits``.
+        /// A length prefix (or a value) above the configured `CodecLimits` (BCacheCore).
         public static let lengthExceedsLimit = Code(.lengthExceedsLimit)
         /// A batch whose format version byte this build does not know.
         public static let unknownFormatVersion = Code(.unknownFormatVersion)
@@ -30,7 +30,7 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unknownStateTag = Code(.unknownStateTag)
         /// Bytes that must be a UTF-8 string (a key) and are not valid UTF-8.
         public static let invalidUTF8 = Code(.invalidUTF8)
-        /// A batch that announces more records than ``CodecLimits/maxRecordsPerBatch``.
+        /// A batch that announces more records than `CodecLimits.maxRecordsPerBatch`.
         public static let tooManyRecords = Code(.tooManyRecords)
         /// Bytes left over after a complete message.
         public static let trailingBytes = Code(.trailingBytes)
