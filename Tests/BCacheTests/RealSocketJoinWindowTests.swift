@@ -1,6 +1,6 @@
 import BCache
 import BCacheTransport
-import BCacheTransportTCP
+import BCacheTransportUDPTCP
 import Logging
 import Testing
 
