@@ -89,6 +89,9 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.advertisedAddress = parsed.advertise
         nodeConfiguration.pushPullTimeout = configuration.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
+        // The process's start on the cache's wall clock (the system's, or a simulation's): the
+        // catch-up reads members' ages from it.
+        nodeConfiguration.generation = configuration.wallClock.nowMillis()
         let lostMembers = configuration.catchUp.isEnabled ? LostMemberWatch() : nil
         let receiver = ReplicationReceiver(
             merger: merger, counters: counters, logger: logger, lostMembers: lostMembers)
@@ -121,7 +124,7 @@ public final class BCache: Service, Sendable {
         self.catchUp = lostMembers.map { lostMembers in
             CatchUpReactor(
                 node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
-                lostMembers: lostMembers, counters: counters, logger: logger)
+                wallClock: configuration.wallClock, lostMembers: lostMembers, counters: counters, logger: logger)
         }
     }
 

@@ -14,7 +14,11 @@ import BCacheTransport
 ///   widen the pending catch-up's window instead of adding one, so a flapping member costs one
 ///   replay per cooldown.
 /// - Exchanges (a replay the log cannot cover) wait in a bounded queue and start at most one per
-///   ``Settings/exchangeSpacing``; one is queued per member at most.
+///   ``Settings/exchangeSpacing``; one is queued per member at most. One with a member learned
+///   for the first time waits ``Settings/newMemberExchangeDelay`` after it was learned: that
+///   member is syncing with its seed (this node, often), and a second full exchange running
+///   alongside would send the same records twice; once the first is done, digests first make
+///   this one cheap.
 /// - After this node's join, once no new member was learned for ``Settings/settleQuietPeriod``
 ///   (at most ``Settings/settleMaxDelay`` after the join), one exchange with a member other than
 ///   the seed: O(N) exchanges on a mass start of N nodes, never N².
@@ -27,6 +31,7 @@ struct CatchUpPlanner: Sendable {
         var maxQueuedExchanges: Int
         var settleQuietPeriod: Duration
         var settleMaxDelay: Duration
+        var newMemberExchangeDelay: Duration
     }
 
     enum Action: Sendable, Equatable {
@@ -72,7 +77,9 @@ struct CatchUpPlanner: Sendable {
     }
 
     private var lost: [NodeID: Lost] = [:]
-    private var queue: [(member: NodeID, address: NodeAddress)] = []
+    private var queue: [(member: NodeID, address: NodeAddress, notBefore: Duration)] = []
+    /// Members learned for the first time, and when, for ``Settings/newMemberExchangeDelay``.
+    private var learnedAt: [NodeID: Duration] = [:]
     private var nextExchangeAt: Duration?
     private var settling: Settling?
 
@@ -85,19 +92,23 @@ struct CatchUpPlanner: Sendable {
     var nextDeadline: Duration? {
         var deadlines = pending.values.map(\.due)
         if let settling { deadlines.append(settlingDeadline(settling)) }
-        if !queue.isEmpty { deadlines.append(nextExchangeAt ?? .zero) }
+        if let notBefore = queue.map(\.notBefore).min() { deadlines.append(max(nextExchangeAt ?? .zero, notBefore)) }
         return deadlines.min()
     }
 
     // MARK: Inputs
 
-    /// A membership event; returns what is due now.
-    mutating func onEvent(_ event: Membership.Event, now: Duration) -> [Action] {
+    /// A membership event; returns what is due now. `learnedMemberAge` is how long ago the
+    /// member a `joined` or `replaced` event is about started, or this node did if later (its
+    /// writes since are what the member may lack when this node learns of it late).
+    mutating func onEvent(_ event: Membership.Event, now: Duration, learnedMemberAge: Duration = .zero) -> [Action] {
+        let newMemberSince = now - settings.replayWindow - learnedMemberAge
         switch event {
         case .joined(let member):
             guard member.identity.id != selfID else { break }
             let owed = lost.removeValue(forKey: member.identity.id)?.owed
-            schedule(member, since: owed ?? now - settings.replayWindow, now: now)
+            if owed == nil { learnedAt[member.identity.id] = now }
+            schedule(member, since: owed ?? newMemberSince, now: now)
             settling?.lastLearnedAt = now
         case .aliveAgain(let member):
             if let gone = lost.removeValue(forKey: member.identity.id) {
@@ -110,7 +121,8 @@ struct CatchUpPlanner: Sendable {
             lost.removeValue(forKey: old.identity.id)
             pending.removeValue(forKey: old.identity.id)
             guard new.identity.id != selfID else { break }
-            schedule(new, since: now - settings.replayWindow, now: now)
+            learnedAt[new.identity.id] = now
+            schedule(new, since: newMemberSince, now: now)
             settling?.lastLearnedAt = now
         case .joinSucceeded(let seed):
             settling = Settling(seed: seed, joinedAt: now, lastLearnedAt: now)
@@ -134,8 +146,9 @@ struct CatchUpPlanner: Sendable {
             self.settling = nil
             actions.append(.settledExchange(excluding: settling.seed))
         }
-        if !queue.isEmpty, now >= (nextExchangeAt ?? .zero) {
-            let next = queue.removeFirst()
+        learnedAt = learnedAt.filter { now - $0.value < settings.newMemberExchangeDelay }
+        if now >= (nextExchangeAt ?? .zero), let index = queue.firstIndex(where: { $0.notBefore <= now }) {
+            let next = queue.remove(at: index)
             nextExchangeAt = now + settings.exchangeSpacing
             actions.append(.exchange(with: next.address))
         }
@@ -162,7 +175,8 @@ struct CatchUpPlanner: Sendable {
     mutating func onReplayNotCovered(member: NodeID, address: NodeAddress, now: Duration) -> [Action] {
         guard !queue.contains(where: { $0.member == member }) else { return onTick(now: now) }
         guard queue.count < settings.maxQueuedExchanges else { return [.exchangeDropped(address)] }
-        queue.append((member, address))
+        let notBefore = learnedAt[member].map { $0 + settings.newMemberExchangeDelay } ?? now
+        queue.append((member, address, notBefore))
         return onTick(now: now)
     }
 

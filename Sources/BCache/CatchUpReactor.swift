@@ -15,6 +15,7 @@ final class CatchUpReactor: Sendable {
     private let batcher: ReplicationBatcher
     private let settings: CatchUpPlanner.Settings
     private let clock: any Membership.DriverClock
+    private let wallClock: WallClock
     private let counters: CacheCounters
     private let logger: Logger
     /// Shared with the ``ReplicationReceiver``: reports the first packet from a lost member.
@@ -31,13 +32,15 @@ final class CatchUpReactor: Sendable {
 
     init(
         node: Membership.Node, batcher: ReplicationBatcher, settings: CatchUpPlanner.Settings,
-        clock: any Membership.DriverClock, lostMembers: LostMemberWatch, counters: CacheCounters, logger: Logger
+        clock: any Membership.DriverClock, wallClock: WallClock, lostMembers: LostMemberWatch, counters: CacheCounters,
+        logger: Logger
     ) {
         self.node = node
         self.lostMembers = lostMembers
         self.batcher = batcher
         self.settings = settings
         self.clock = clock
+        self.wallClock = wallClock
         self.counters = counters
         self.logger = logger
     }
@@ -61,7 +64,7 @@ final class CatchUpReactor: Sendable {
                 let now = clock.now
                 switch input {
                 case .event(let event):
-                    perform(planner.onEvent(event, now: now), planner: &planner)
+                    perform(planner.onEvent(event, now: now, learnedMemberAge: age(of: event)), planner: &planner)
                 case .heardFrom(let address):
                     perform(planner.onHeardFrom(address, now: now), planner: &planner)
                 case .timer(let deadline):
@@ -80,6 +83,21 @@ final class CatchUpReactor: Sendable {
             }
             group.cancelAll()
         }
+    }
+
+    /// How long ago the member a `joined` or `replaced` event is about started, or this node if
+    /// later: from the generations (each process's wall-clock start), so that a member learned
+    /// late (gossip missed this node, a push-pull told it) is sent every write since it started.
+    private func age(of event: Membership.Event) -> Duration {
+        let member: Membership.Member
+        switch event {
+        case .joined(let joined): member = joined
+        case .replaced(_, let new): member = new
+        default: return .zero
+        }
+        let started = max(member.identity.generation, node.identity.generation)
+        let now = wallClock.nowMillis()
+        return now > started ? .milliseconds(Int64(clamping: now - started)) : .zero
     }
 
     private func perform(_ actions: [CatchUpPlanner.Action], planner: inout CatchUpPlanner) {

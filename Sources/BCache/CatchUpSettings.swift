@@ -37,6 +37,11 @@ extension BCache {
         /// ``BCache/Statistics/catchUpExchangesDropped``) and left to the periodic anti-entropy.
         /// Defaults to 16.
         public var maxQueuedExchanges: Int = 16
+        /// How long after learning of a member for the first time an exchange with it may start,
+        /// when the log could not cover its replay: it is syncing with its seed meanwhile (often
+        /// this node), and the exchange, digests first, is cheap once that sync is done.
+        /// Defaults to 5 s.
+        public var newMemberExchangeDelay: Duration = .seconds(5)
         /// How long a newly joined node waits without learning a new member before its second
         /// exchange. Defaults to 500 ms.
         public var settleQuietPeriod: Duration = .milliseconds(500)

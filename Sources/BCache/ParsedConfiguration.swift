@@ -92,10 +92,14 @@ struct ParsedConfiguration: Sendable {
             catchUp.settleQuietPeriod >= .zero && catchUp.settleQuietPeriod <= catchUp.settleMaxDelay,
             "catchUp.settleQuietPeriod is \(catchUp.settleQuietPeriod); it must be 0 to catchUp.settleMaxDelay "
                 + "(\(catchUp.settleMaxDelay))")
+        try require(
+            catchUp.newMemberExchangeDelay >= .zero,
+            "catchUp.newMemberExchangeDelay is \(catchUp.newMemberExchangeDelay); it must not be negative")
         return CatchUpPlanner.Settings(
             replayWindow: window, comebackMargin: margin, memberCooldown: catchUp.memberCooldown,
             exchangeSpacing: catchUp.exchangeSpacing, maxQueuedExchanges: catchUp.maxQueuedExchanges,
-            settleQuietPeriod: catchUp.settleQuietPeriod, settleMaxDelay: catchUp.settleMaxDelay)
+            settleQuietPeriod: catchUp.settleQuietPeriod, settleMaxDelay: catchUp.settleMaxDelay,
+            newMemberExchangeDelay: catchUp.newMemberExchangeDelay)
     }
 
     private static func parse(_ text: String, setting: String) throws(BCacheError) -> NodeAddress {

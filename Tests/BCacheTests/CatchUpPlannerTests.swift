@@ -10,7 +10,7 @@ import Testing
     static let settings = CatchUpPlanner.Settings(
         replayWindow: .seconds(4), comebackMargin: .seconds(10), memberCooldown: .seconds(1),
         exchangeSpacing: .milliseconds(200), maxQueuedExchanges: 2, settleQuietPeriod: .milliseconds(500),
-        settleMaxDelay: .seconds(5))
+        settleMaxDelay: .seconds(5), newMemberExchangeDelay: .seconds(5))
 
     static func member(_ number: UInt64, _ status: Membership.Status = .alive(incarnation: 0)) -> Membership.Member {
         Membership.Member(
@@ -87,6 +87,17 @@ import Testing
         #expect(planner.onTick(now: .milliseconds(1200)) == [.exchange(with: two.identity.address)])
         #expect(planner.onTick(now: .milliseconds(1400)) == [.exchange(with: three.identity.address)])
         #expect(planner.nextDeadline == nil)
+    }
+
+    @Test func anExchangeWithANewMemberWaitsForItsJoinSync() {
+        var planner = planner()
+        let member = Self.member(1)
+        _ = planner.onEvent(.joined(member), now: .seconds(10))
+        #expect(
+            planner.onReplayNotCovered(member: member.identity.id, address: member.identity.address, now: .seconds(10))
+                .isEmpty)
+        #expect(planner.nextDeadline == .seconds(15))
+        #expect(planner.onTick(now: .seconds(15)) == [.exchange(with: member.identity.address)])
     }
 
     @Test func theSecondExchangeWaitsForAQuietMemberViewBoundedByTheMaximumDelay() {
