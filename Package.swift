@@ -16,6 +16,8 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+let dequeModule: Target.Dependency = .product(name: "DequeModule", package: "swift-collections")
+let heapModule: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 
 let package = Package(
     name: "bcache",
@@ -39,6 +41,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Deque and Heap for the broadcast tree's bounded state (already a dependency of NIO, so
+        // nothing new is fetched).
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // `make docs`: the DocC catalog of the BCache target (no code of it is linked).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -155,9 +160,12 @@ let package = Package(
         .target(
             name: "BCache",
             dependencies: [
+                "BCacheBase",
                 "BCacheCore",
                 "BCacheMembership",
                 "BCacheTransport",
+                dequeModule,
+                heapModule,
                 logging,
                 metrics,
                 serviceLifecycle,
@@ -170,6 +178,7 @@ let package = Package(
             name: "BCacheTool",
             dependencies: [
                 "BCache",
+                "BCacheBase",
                 "BCacheMembership",
                 "BCacheSecure",
                 "BCacheTransport",
@@ -250,6 +259,7 @@ let package = Package(
             dependencies: [
                 "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport", "BCacheTransportTCP",
                 "BCacheTransportUDPTCP",
+                heapModule,
                 logging,
                 metricsTestKit,
                 serviceLifecycle,

@@ -4,7 +4,7 @@
 /// malformed or hostile input with this error and nothing else. A struct with an opaque ``Code``
 /// rather than an enum, so that later decoders can add codes without breaking users who switch
 /// over them. Two errors are equal when their codes are equal; the message is for people.
-public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
     /// What kind of malformation this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -49,7 +49,7 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "CodecError.\(code): \(message)" }
+    public var description: String { codedDescription }
 
     public static func == (lhs: CodecError, rhs: CodecError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
