@@ -1,4 +1,5 @@
 import BCacheCore
+import BCacheMembership
 
 extension BCache {
     /// The bytes the local store accounts (keys, values and per-entry overhead), which
@@ -27,6 +28,15 @@ extension BCache {
     /// replicas holding the same versions report the same value. For `bcache node`'s `digest`
     /// command, which tests use to see a cluster of processes converge. O(buckets).
     package var storeDigest: UInt64 { storeDigests.reduce(0, &+) }
+
+    /// Whether the membership node's timers are asleep until later (push-pulls in progress
+    /// aside: on links with a bandwidth they wait for frames in flight, that is for simulated
+    /// time), whether it stopped, and how many packets it took from the transport and fully
+    /// handled: with the network's counts, these let a manual-clock simulation (`bcache bench
+    /// scale`) tell when a whole cluster is idle before moving time on.
+    package var simulationProgress: (timersAreAsleep: Bool, hasStopped: Bool, packetsProcessed: Int) {
+        (node.timersAreAsleep, node.hasStopped, node.packetsProcessed)
+    }
 
     /// Waits until the cache has stopped and says whether it stopped by itself: its membership
     /// node ended without ``shutdown()``, a graceful shutdown or cancellation asking it to (its

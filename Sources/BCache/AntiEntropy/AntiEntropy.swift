@@ -124,7 +124,8 @@ struct AntiEntropy: Membership.PushPullExtension {
             case .records(let records):
                 count += records.count
                 counters.syncRecordsReceived.increment(by: records.count)
-                merger.merge(records, from: "\(channel.context.peer)")
+                let repaired = merger.merge(records, from: "\(channel.context.peer)")
+                counters.syncRecordsRepaired.increment(by: repaired)
             case .done:
                 return count
             default:

@@ -18,6 +18,7 @@ final class CacheCounters: Sendable {
     let syncFailures: CountedMetric
     let syncRecordsSent: CountedMetric
     let syncRecordsReceived: CountedMetric
+    let syncRecordsRepaired: CountedMetric
     let syncBytesSent: CountedMetric
     let syncBytesReceived: CountedMetric
     let directPacketsSent: CountedMetric
@@ -51,6 +52,7 @@ final class CacheCounters: Sendable {
         syncFailures = metric("sync_failures")
         syncRecordsSent = metric("sync_records_sent")
         syncRecordsReceived = metric("sync_records_received")
+        syncRecordsRepaired = metric("sync_records_repaired")
         syncBytesSent = metric("sync_bytes_sent")
         syncBytesReceived = metric("sync_bytes_received")
         directPacketsSent = metric("direct_packets_sent")
@@ -84,6 +86,7 @@ final class CacheCounters: Sendable {
         statistics.syncFailures = syncFailures.total
         statistics.syncRecordsSent = syncRecordsSent.total
         statistics.syncRecordsReceived = syncRecordsReceived.total
+        statistics.syncRecordsRepaired = syncRecordsRepaired.total
         statistics.syncBytesSent = syncBytesSent.total
         statistics.syncBytesReceived = syncBytesReceived.total
         statistics.directPacketsSent = directPacketsSent.total

@@ -44,6 +44,9 @@ extension BCache {
         public var syncRecordsSent = 0
         /// Records received by anti-entropy.
         public var syncRecordsReceived = 0
+        /// Records received by anti-entropy that changed the store: what replication had not
+        /// delivered. Zero in a steady cluster without loss when replication loses nothing.
+        public var syncRecordsRepaired = 0
         /// Bytes sent by anti-entropy.
         public var syncBytesSent = 0
         /// Bytes received by anti-entropy.

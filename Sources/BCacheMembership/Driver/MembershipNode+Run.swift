@@ -226,6 +226,19 @@ extension Membership.Node {
         }
     }
 
+    /// Whether the timer loop is asleep until a later moment (or exited), push-pulls aside: a
+    /// push-pull waiting for a stream frame still in flight (on an in-memory link with a
+    /// bandwidth) waits for simulated time to move, so a simulation cannot wait for it to end.
+    package var timersAreAsleep: Bool {
+        state.withLock { state in
+            switch state.timerLoop {
+            case .finished: true
+            case .running: false
+            case .sleeping(let until): until > instanceNow
+            }
+        }
+    }
+
     /// Packets taken from the transport and fully handled, sends included.
     package var packetsProcessed: Int {
         state.withLock { $0.packetsProcessed }

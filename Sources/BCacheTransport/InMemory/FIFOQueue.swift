@@ -28,6 +28,11 @@ struct FIFOQueue<Element> {
         return element
     }
 
+    /// How many elements from the front match, up to the first that does not.
+    func count(while matches: (Element) -> Bool) -> Int {
+        storage[head...].prefix(while: matches).count
+    }
+
     /// Removes the first element that matches, keeping the order of the others.
     mutating func removeFirst(where matches: (Element) -> Bool) -> Element? {
         guard let index = storage[head...].firstIndex(where: matches) else { return nil }

@@ -15,7 +15,8 @@ import Synchronization
 /// - ``ClockMode/real``: delayed packets are delivered by the wall clock, for simple tests.
 ///
 /// In both modes, a packet with no delay is in the receiver's `incomingPackets` when `send`
-/// returns. Streams are reliable and not delayed; a partition breaks those it cuts.
+/// returns. Streams are reliable and not delayed unless their link has a bandwidth
+/// (``LinkConditions/bandwidth``); a partition breaks those it cuts.
 ///
 /// A packet to an address nobody is bound to is sent (as over UDP) and counted as dropped in
 /// ``statistics``; a stream to such an address fails with ``TransportError/Code/unreachable``.
@@ -197,12 +198,20 @@ public final class InMemoryNetwork: Sendable {
         }
     }
 
-    /// Packets waiting for their delivery time.
+    /// Stream frames that have arrived and wait for their reader, in every open stream: with
+    /// ``pendingPacketCount`` and the receivers' unread packets, lets a manual-clock simulation
+    /// tell whether anything is left to handle at the current time.
+    public var arrivedUnreadFrameCount: Int {
+        let connections = state.withLock { Array($0.connections.values) }
+        return connections.reduce(0) { $0 + $1.arrivedUnreadFrames }
+    }
+
+    /// Packets (and, on links with a bandwidth, stream frames) waiting for their delivery time.
     public var pendingPacketCount: Int {
         state.withLock { $0.queue.count }
     }
 
-    /// When the next waiting packet is due, nil when none waits.
+    /// When the next waiting packet (or stream frame) is due, nil when none waits.
     public var nextDeliveryTime: Duration? {
         state.withLock { $0.queue.min?.due }
     }
@@ -269,7 +278,7 @@ public final class InMemoryNetwork: Sendable {
         let (leftovers, transports) = state.withLock { state in
             var leftovers = NetworkLeftovers()
             let time = clockMode == .manual ? state.manualNow : .now - start
-            for packet in state.queue.removeAll().sorted() {
+            for packet in state.queue.removeAll().sorted() where packet.frameRelease == nil {
                 state.record(
                     packet.packetNumber, packet.from, packet.to, packet.bytes, time, .dropped(.networkFinished))
                 leftovers.packetsInFlight += 1
@@ -340,7 +349,15 @@ public final class InMemoryNetwork: Sendable {
                 bufferFrames: min(
                     initiator.configuration.streamBufferFrames, acceptor.configuration.streamBufferFrames),
                 bufferBytes: min(initiator.configuration.streamBufferBytes, acceptor.configuration.streamBufferBytes),
-                onFinished: { [weak self] id in self?.forget(connection: id) }
+                onFinished: { [weak self] id in self?.forget(connection: id) },
+                scheduleFrame: { [weak self] channel, bytes, from, to in
+                    guard let self else {
+                        let sequence = channel.reserveSequence()
+                        channel.release(through: sequence)
+                        return sequence
+                    }
+                    return self.scheduleFrame(on: channel, bytes: bytes, from: from, to: to)
+                }
             )
             switch acceptor.streamInbox.push(connection.makeEnd(.acceptor)) {
             case .enqueued:
@@ -357,6 +374,26 @@ public final class InMemoryNetwork: Sendable {
             return connection
         }
         return connection.makeEnd(.initiator)
+    }
+
+    /// Gives the next frame of `channel` its sequence number and schedules its arrival: after
+    /// its transfer time and the latency on a link with a bandwidth, at once otherwise.
+    private func scheduleFrame(on channel: FrameChannel, bytes: Int, from: NodeAddress, to: NodeAddress) -> UInt64 {
+        let time = clockMode == .real ? .now - start : nil
+        let (sequence, due) = state.withLock { state in
+            let sequence = channel.reserveSequence()
+            let due = state.scheduleFrame(
+                sequence, of: channel, bytes: bytes, from: from, to: to, now: time ?? state.manualNow)
+            if due == nil { channel.release(through: sequence) }
+            return (sequence, due)
+        }
+        if clockMode == .real, let due {
+            Task { [self, start] in
+                try? await Task.sleep(until: start + due, clock: .continuous)
+                deliverDueInRealTime()
+            }
+        }
+        return sequence
     }
 
     private func forget(connection id: UInt64) {

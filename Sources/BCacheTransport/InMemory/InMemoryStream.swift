@@ -1,7 +1,8 @@
 /// One end of a stream on an ``InMemoryNetwork``: reliable, ordered, with backpressure.
 ///
-/// Frames are not delayed by link conditions (latency, loss and the rest apply to packets); a
-/// partition that separates the two ends breaks the stream with ``TransportError/Code/unreachable``.
+/// Frames are delayed only on links with a bandwidth (by their transfer time and the latency;
+/// loss, jitter, duplication and reordering apply to packets alone); a partition that separates
+/// the two ends breaks the stream with ``TransportError/Code/unreachable``.
 final class InMemoryStream: TransportStream {
     let remoteAddress: NodeAddress
     let inboundFrames: AsyncThrowingStream<[UInt8], any Error>
@@ -21,7 +22,7 @@ final class InMemoryStream: TransportStream {
             throw TransportError(
                 .frameTooLarge, "a frame of \(frame.count) bytes exceeds the maximum of \(connection.maxFrameSize)")
         }
-        try await connection.outbound(of: side).send(frame)
+        try await connection.send(frame, from: side)
     }
 
     func close() async {

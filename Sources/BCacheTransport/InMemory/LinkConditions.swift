@@ -1,7 +1,11 @@
-/// How packets fare on a link of an ``InMemoryNetwork``: delay, loss, duplication, reordering.
+/// How packets fare on a link of an ``InMemoryNetwork``: delay, loss, duplication, reordering,
+/// and the bandwidth of the nodes at its ends.
 ///
 /// Each packet draws its fate from the network's seeded generator, so a run replays exactly from
-/// the seed. Streams are not affected (they are reliable); only partitions cut them.
+/// the seed. Streams are reliable: loss, duplication, jitter and reordering never touch their
+/// frames, and only partitions cut them. On a link with a ``bandwidth``, though, frames take
+/// their transfer time and the ``latency`` like packets (see ``bandwidth``); without one they
+/// arrive at once, as before bandwidth existed.
 ///
 /// # Usage
 ///
@@ -25,6 +29,19 @@ public struct LinkConditions: Hashable, Sendable {
     public var reorderRate: Double
     /// How long a packet chosen for reordering is held back.
     public var reorderDelay: Duration
+    /// Bytes per second of each node's uplink and of each node's downlink, for traffic on this
+    /// link; nil (the default) is unlimited, and nothing waits for a link to be free.
+    ///
+    /// A packet or stream frame of `n` bytes occupies the sender's uplink for `n / bandwidth`
+    /// seconds, then (after the latency, jitter and reordering delay) the receiver's downlink for
+    /// as long: each node's uplink and downlink carry one transfer at a time, first come first
+    /// served, so two senders to one receiver share its downlink, and a burst queues behind
+    /// itself. The bytes flow through (cut-through): a lone transfer arrives `n / bandwidth` plus
+    /// the latency after it was sent. Deterministic, in the network's time (manual or real).
+    ///
+    /// Each link's conditions give the rate of both of its ends for its own traffic, so a
+    /// uniform rate for every node is set with ``InMemoryNetwork/setDefaultConditions(_:)``.
+    public var bandwidth: Int?
 
     /// A perfect link: no delay, no loss, no duplication, no reordering.
     public static let perfect = LinkConditions()
@@ -36,7 +53,8 @@ public struct LinkConditions: Hashable, Sendable {
         lossRate: Double = 0,
         duplicationRate: Double = 0,
         reorderRate: Double = 0,
-        reorderDelay: Duration = .milliseconds(5)
+        reorderDelay: Duration = .milliseconds(5),
+        bandwidth: Int? = nil
     ) {
         self.latency = latency
         self.jitter = jitter
@@ -44,9 +62,18 @@ public struct LinkConditions: Hashable, Sendable {
         self.duplicationRate = duplicationRate
         self.reorderRate = reorderRate
         self.reorderDelay = reorderDelay
+        self.bandwidth = bandwidth
     }
 
-    /// Checks that rates are within 0 ... 1 and delays are not negative.
+    /// How long `byteCount` bytes occupy a link of ``bandwidth`` (zero when unlimited), rounded
+    /// up to the nanosecond so that no transfer takes no time.
+    public func transferTime(of byteCount: Int) -> Duration {
+        guard let bandwidth, byteCount > 0 else { return .zero }
+        let rate = Int64(bandwidth)
+        return .nanoseconds((Int64(byteCount) * 1_000_000_000 + rate - 1) / rate)
+    }
+
+    /// Checks that rates are within 0 ... 1, delays are not negative and a bandwidth is positive.
     ///
     /// - Throws: ``TransportError`` with code ``TransportError/Code/invalidConfiguration`` naming
     ///   the setting.
@@ -60,6 +87,10 @@ public struct LinkConditions: Hashable, Sendable {
         for (name, delay) in [("latency", latency), ("jitter", jitter), ("reorderDelay", reorderDelay)]
         where delay < .zero {
             throw TransportError(.invalidConfiguration, "\(name) is \(delay); it must not be negative")
+        }
+        if let bandwidth, bandwidth < 1 {
+            throw TransportError(
+                .invalidConfiguration, "bandwidth is \(bandwidth) bytes per second; it must be at least 1 (or nil)")
         }
     }
 }

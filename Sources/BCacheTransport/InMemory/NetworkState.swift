@@ -26,6 +26,10 @@ struct NetworkState {
     var nextOrder: UInt64 = 0
     var nextConnectionID: UInt64 = 0
     var nextEphemeralPort: [String: UInt16] = [:]
+    /// When each node's uplink finishes its last transfer (links with a bandwidth only).
+    var uplinkFreeAt: [NodeAddress: Duration] = [:]
+    /// When each node's downlink finishes its last transfer (links with a bandwidth only).
+    var downlinkFreeAt: [NodeAddress: Duration] = [:]
 
     init(seed: UInt64, recordsTrace: Bool) {
         self.random = SplitMix64(seed: seed)
@@ -50,6 +54,8 @@ struct NetworkState {
         let link = conditions(from: from, to: to)
         let copies = draws.nextUnitInterval() < link.duplicationRate ? 2 : 1
         statistics.packetsDuplicated += copies - 1
+        // A lost or partitioned packet still left the sender: it occupies the uplink.
+        let uplink = occupyUplink(of: from, bytes: bytes.count, link: link, now: now)
         var queued: [Duration] = []
         for _ in 0..<copies {
             let lossDraw = draws.nextUnitInterval()
@@ -65,7 +71,13 @@ struct NetworkState {
             }
             var delay = link.latency + link.jitter * jitterDraw
             if reorderDraw < link.reorderRate { delay += link.reorderDelay }
-            if delay <= .zero {
+            if let uplink {
+                let due = occupyDownlink(of: to, after: uplink, delay: delay)
+                queue.insert(
+                    ScheduledPacket(due: due, order: nextOrder, packetNumber: number, from: from, to: to, bytes: bytes))
+                nextOrder += 1
+                queued.append(due)
+            } else if delay <= .zero {
                 deliver(number, from, to, bytes, now)
             } else {
                 let due = now + delay
@@ -78,10 +90,65 @@ struct NetworkState {
         return queued
     }
 
-    /// Delivers the earliest queued packet if it is due by `time`. Returns its due time.
+    /// A transfer on the sender's side: when it started and ended on the uplink, and how long
+    /// it occupies a link.
+    struct UplinkTransfer {
+        var start: Duration
+        var end: Duration
+        var duration: Duration
+    }
+
+    /// Reserves `from`'s uplink for `bytes` sent at `now`, after the transfers already on it;
+    /// nil when the link has no bandwidth (nothing to reserve).
+    mutating func occupyUplink(of from: NodeAddress, bytes: Int, link: LinkConditions, now: Duration)
+        -> UplinkTransfer?
+    {
+        guard link.bandwidth != nil else { return nil }
+        let duration = link.transferTime(of: bytes)
+        let start = max(now, uplinkFreeAt[from] ?? .zero)
+        uplinkFreeAt[from] = start + duration
+        return UplinkTransfer(start: start, end: start + duration, duration: duration)
+    }
+
+    /// Reserves `to`'s downlink for a transfer that left the sender's uplink as `uplink` says
+    /// and travels `delay`; returns when its last byte arrives. The bytes flow through: the
+    /// downlink starts when the first byte arrives (or when it is free), and cannot finish
+    /// before the last byte has crossed the delay.
+    mutating func occupyDownlink(of to: NodeAddress, after uplink: UplinkTransfer, delay: Duration) -> Duration {
+        let start = max(uplink.start + delay, downlinkFreeAt[to] ?? .zero)
+        let end = max(start + uplink.duration, uplink.end + delay)
+        downlinkFreeAt[to] = end
+        return end
+    }
+
+    /// Schedules the arrival of the stream frame `sequence` of `channel`, `bytes` long, sent at
+    /// `now` from `from` to `to`: after its transfer over both nodes' links and the latency, on a
+    /// link with a bandwidth. Returns the due time, or nil when the link has no bandwidth (the
+    /// frame is readable at once, the caller releases it).
+    mutating func scheduleFrame(
+        _ sequence: UInt64, of channel: FrameChannel, bytes: Int, from: NodeAddress, to: NodeAddress, now: Duration
+    ) -> Duration? {
+        let link = conditions(from: from, to: to)
+        guard let uplink = occupyUplink(of: from, bytes: bytes, link: link, now: now) else { return nil }
+        let due = occupyDownlink(of: to, after: uplink, delay: link.latency)
+        queue.insert(
+            ScheduledPacket(
+                due: due, order: nextOrder, packetNumber: 0, from: from, to: to, bytes: [],
+                frameRelease: ScheduledPacket.FrameRelease(channel: channel, sequence: sequence)))
+        nextOrder += 1
+        return due
+    }
+
+    /// Delivers the earliest queued packet (or releases the earliest frame) if it is due by
+    /// `time`. Returns its due time.
     mutating func deliverNext(dueBy time: Duration) -> Duration? {
         guard let next = queue.min, next.due <= time, let packet = queue.popMin() else { return nil }
-        deliver(packet.packetNumber, packet.from, packet.to, packet.bytes, packet.due)
+        if let release = packet.frameRelease {
+            release.channel.release(through: release.sequence)
+            statistics.framesDelivered += 1
+        } else {
+            deliver(packet.packetNumber, packet.from, packet.to, packet.bytes, packet.due)
+        }
         return packet.due
     }
 

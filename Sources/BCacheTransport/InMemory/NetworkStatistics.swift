@@ -38,6 +38,9 @@ public struct NetworkStatistics: Hashable, Sendable {
     public var streamsRefused = 0
     /// Open streams broken by a partition.
     public var streamsBroken = 0
+    /// Stream frames that became readable after their transfer time, on links with a
+    /// bandwidth (frames on other links are readable at once and not counted).
+    public var framesDelivered = 0
 
     /// Every count at zero.
     public init() {}

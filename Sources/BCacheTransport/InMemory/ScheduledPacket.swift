@@ -1,4 +1,5 @@
-/// A packet waiting in the network's queue for its delivery time.
+/// A packet waiting in the network's queue for its delivery time, or a stream frame waiting to
+/// become readable (on links with a bandwidth).
 struct ScheduledPacket: Comparable, Sendable {
     /// When it is due, in network time.
     var due: Duration
@@ -9,6 +10,15 @@ struct ScheduledPacket: Comparable, Sendable {
     var from: NodeAddress
     var to: NodeAddress
     var bytes: [UInt8]
+    /// Set for a stream frame: the frames of `channel` up to `sequence` become readable when due
+    /// (`bytes` is then empty: the frame waits in its channel).
+    var frameRelease: FrameRelease?
+
+    /// A stream frame's arrival: which channel, up to which frame.
+    struct FrameRelease: Sendable {
+        var channel: FrameChannel
+        var sequence: UInt64
+    }
 
     static func < (lhs: ScheduledPacket, rhs: ScheduledPacket) -> Bool {
         (lhs.due, lhs.order) < (rhs.due, rhs.order)

@@ -21,6 +21,14 @@ final class StreamConnection: Sendable {
     let toInitiator: FrameChannel
     private let closedSides = Mutex<Set<Side>>([])
     private let onFinished: @Sendable (UInt64) -> Void
+    private let scheduleFrame: FrameScheduler
+
+    /// Reserves the next sequence number of a frame of `bytes` on `channel` from `from` to `to`
+    /// and schedules its arrival (or releases it at once); returns the sequence number.
+    typealias FrameScheduler =
+        @Sendable (
+            _ channel: FrameChannel, _ bytes: Int, _ from: NodeAddress, _ to: NodeAddress
+        ) -> UInt64
 
     init(
         id: UInt64,
@@ -29,7 +37,8 @@ final class StreamConnection: Sendable {
         maxFrameSize: Int,
         bufferFrames: Int,
         bufferBytes: Int,
-        onFinished: @escaping @Sendable (UInt64) -> Void
+        onFinished: @escaping @Sendable (UInt64) -> Void,
+        scheduleFrame: @escaping FrameScheduler
     ) {
         self.id = id
         self.initiatorAddress = initiator
@@ -38,10 +47,23 @@ final class StreamConnection: Sendable {
         self.toAcceptor = FrameChannel(maxFrames: bufferFrames, maxBytes: bufferBytes)
         self.toInitiator = FrameChannel(maxFrames: bufferFrames, maxBytes: bufferBytes)
         self.onFinished = onFinished
+        self.scheduleFrame = scheduleFrame
     }
 
     /// Frames sent in either direction and not yet read.
     var unreadFrames: Int { toAcceptor.unreadCount + toInitiator.unreadCount }
+
+    /// Frames arrived in either direction and not yet read.
+    var arrivedUnreadFrames: Int { toAcceptor.arrivedUnreadCount + toInitiator.arrivedUnreadCount }
+
+    /// Sends `frame` from `side`: schedules its arrival by the link's conditions, then queues it
+    /// in that direction's channel (suspending while the channel is full).
+    func send(_ frame: [UInt8], from side: Side) async throws {
+        let channel = outbound(of: side)
+        let (from, to) = side == .initiator ? (initiatorAddress, acceptorAddress) : (acceptorAddress, initiatorAddress)
+        let sequence = scheduleFrame(channel, frame.count, from, to)
+        try await channel.send(frame, sequence: sequence)
+    }
 
     func outbound(of side: Side) -> FrameChannel { side == .initiator ? toAcceptor : toInitiator }
     func inbound(of side: Side) -> FrameChannel { side == .initiator ? toInitiator : toAcceptor }
