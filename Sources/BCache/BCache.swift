@@ -45,6 +45,8 @@ public final class BCache: Service, Sendable {
     /// The membership node: failure detection, gossip of deltas, push-pull streams.
     let node: Membership.Node
     let batcher: ReplicationBatcher
+    /// Replays recent writes to members learned or back; nil when disabled.
+    let catchUp: CatchUpReactor?
     let merger: RecordMerger
     let receiver: ReplicationReceiver
     let counters: CacheCounters
@@ -87,7 +89,12 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.advertisedAddress = parsed.advertise
         nodeConfiguration.pushPullTimeout = configuration.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
-        let receiver = ReplicationReceiver(merger: merger, counters: counters, logger: logger)
+        // The process's start on the cache's wall clock (the system's, or a simulation's): the
+        // catch-up reads members' ages from it.
+        nodeConfiguration.generation = configuration.wallClock.nowMillis()
+        let lostMembers = configuration.catchUp.isEnabled ? LostMemberWatch() : nil
+        let receiver = ReplicationReceiver(
+            merger: merger, counters: counters, logger: logger, lostMembers: lostMembers)
         let node = Membership.Node(
             configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
             metricsFactory: metricsFactory, pushPullExtension: antiEntropy,
@@ -103,14 +110,22 @@ public final class BCache: Service, Sendable {
         self.changes = changes
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)
-        self.batcher = ReplicationBatcher(
+        let catchUp = configuration.catchUp
+        let log = catchUp.isEnabled ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge) : nil
+        let batcher = ReplicationBatcher(
             node: node,
             settings: ReplicationBatcher.Settings(
                 directLimit: configuration.directReplicationLimit, flushDelay: configuration.flushDelay,
                 clock: configuration.clock,
                 maxPendingBytes: configuration.maxPendingReplicationBytes,
                 maxFrameBytes: configuration.maxSyncFrameBytes),
-            counters: counters, logger: logger)
+            log: log, counters: counters, logger: logger)
+        self.batcher = batcher
+        self.catchUp = lostMembers.map { lostMembers in
+            CatchUpReactor(
+                node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
+                wallClock: configuration.wallClock, lostMembers: lostMembers, counters: counters, logger: logger)
+        }
     }
 
     // MARK: Reads and writes

@@ -62,6 +62,10 @@ extension BCache {
         public var maxSyncFrameBytes: Int = 2 << 20
         /// How long one push-pull, anti-entropy included, may take before it is abandoned.
         public var syncTimeout: Duration = .seconds(30)
+        /// How a member learned late, or back after a failure or a partition, is sent the writes it
+        /// missed without waiting for the periodic anti-entropy, and a newly joined node's second
+        /// exchange.
+        public var catchUp = CatchUp()
         /// How the node reaches the others.
         public var transport: TransportProvider
         /// The wall clock of TTLs and versions; `.system` except in tests.

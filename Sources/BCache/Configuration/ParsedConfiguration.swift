@@ -1,4 +1,5 @@
 import BCacheCore
+import BCacheMembership
 import BCacheTransport
 
 /// A ``BCache/Configuration`` checked and parsed: what ``BCache/init(configuration:)`` builds
@@ -9,6 +10,8 @@ struct ParsedConfiguration: Sendable {
     var seeds: [NodeAddress]
     var nodeName: String
     var store: StoreConfiguration
+    /// The catch-up planner's settings, automatic windows resolved.
+    var catchUp: CatchUpPlanner.Settings
 
     /// The most bytes a member name may have (the membership's limit).
     static let maxNodeNameBytes = 255
@@ -49,6 +52,7 @@ struct ParsedConfiguration: Sendable {
             configuration.sweepInterval > .zero, "sweepInterval is \(configuration.sweepInterval); it must be positive")
         try Self.require(
             configuration.syncTimeout > .zero, "syncTimeout is \(configuration.syncTimeout); it must be positive")
+        catchUp = try Self.parseCatchUp(configuration.catchUp, membership: configuration.membership)
         var store = StoreConfiguration()
         store.maxKeys = configuration.maxKeys
         store.maxBytes = configuration.maxBytes
@@ -61,6 +65,41 @@ struct ParsedConfiguration: Sendable {
             "maxSyncFrameBytes is \(configuration.maxSyncFrameBytes); it must exceed the largest record "
                 + "(\(largestRecord) bytes with maxValueBytes \(store.maxValueBytes)): raise it or lower maxValueBytes")
         self.store = store
+    }
+
+    private static func parseCatchUp(
+        _ catchUp: BCache.CatchUp, membership: Membership.Settings
+    ) throws(BCacheError) -> CatchUpPlanner.Settings {
+        try require(catchUp.logMaxBytes > 0, "catchUp.logMaxBytes is \(catchUp.logMaxBytes); it must be positive")
+        try require(catchUp.logMaxAge > .zero, "catchUp.logMaxAge is \(catchUp.logMaxAge); it must be positive")
+        let window = catchUp.replayWindow ?? BCache.CatchUp.automaticReplayWindow(for: membership)
+        try require(
+            window > .zero && window <= catchUp.logMaxAge,
+            "catchUp.replayWindow is \(window); it must be positive and at most catchUp.logMaxAge (\(catchUp.logMaxAge))"
+        )
+        let margin = catchUp.comebackMargin ?? BCache.CatchUp.automaticComebackMargin(for: membership)
+        try require(margin >= .zero, "catchUp.comebackMargin is \(margin); it must not be negative")
+        try require(
+            catchUp.memberCooldown >= .zero,
+            "catchUp.memberCooldown is \(catchUp.memberCooldown); it must not be negative")
+        try require(
+            catchUp.exchangeSpacing >= .zero,
+            "catchUp.exchangeSpacing is \(catchUp.exchangeSpacing); it must not be negative")
+        try require(
+            catchUp.maxQueuedExchanges >= 0,
+            "catchUp.maxQueuedExchanges is \(catchUp.maxQueuedExchanges); it must not be negative")
+        try require(
+            catchUp.settleQuietPeriod >= .zero && catchUp.settleQuietPeriod <= catchUp.settleMaxDelay,
+            "catchUp.settleQuietPeriod is \(catchUp.settleQuietPeriod); it must be 0 to catchUp.settleMaxDelay "
+                + "(\(catchUp.settleMaxDelay))")
+        try require(
+            catchUp.newMemberExchangeDelay >= .zero,
+            "catchUp.newMemberExchangeDelay is \(catchUp.newMemberExchangeDelay); it must not be negative")
+        return CatchUpPlanner.Settings(
+            replayWindow: window, comebackMargin: margin, memberCooldown: catchUp.memberCooldown,
+            exchangeSpacing: catchUp.exchangeSpacing, maxQueuedExchanges: catchUp.maxQueuedExchanges,
+            settleQuietPeriod: catchUp.settleQuietPeriod, settleMaxDelay: catchUp.settleMaxDelay,
+            newMemberExchangeDelay: catchUp.newMemberExchangeDelay)
     }
 
     private static func parse(_ text: String, setting: String) throws(BCacheError) -> NodeAddress {

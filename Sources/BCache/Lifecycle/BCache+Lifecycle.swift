@@ -58,6 +58,8 @@ extension BCache {
     private func runClaimed() async {
         let payloads = node.makePayloadStream()
         let userStreams = node.makeIncomingUserStreams()
+        // Subscribed before the join, so that the join and the first members learned are seen.
+        let events = catchUp.map { _ in node.makeEventStream() }
         logger.info("starting", metadata: ["address": "\(address)", "seeds": "\(seeds)"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -84,6 +86,9 @@ extension BCache {
                     await self.batcher.runFlushLoop()
                 }
                 group.addTask { await self.sweepLoop() }
+                if let catchUp = self.catchUp, let events {
+                    group.addTask { await catchUp.run(events: events) }
+                }
                 group.addTask { await self.joinSeeds() }
                 // Returns on a shutdown request, or nil at once when the task is cancelled.
                 _ = await lifecycle.shutdownRequested.wait()

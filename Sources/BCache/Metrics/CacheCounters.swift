@@ -27,6 +27,11 @@ final class CacheCounters: Sendable {
     let directSendFailures: CountedMetric
     let directPacketsReceived: CountedMetric
     let directFramesReceived: CountedMetric
+    let catchUpReplays: CountedMetric
+    let catchUpRecordsReplayed: CountedMetric
+    let catchUpExchanges: CountedMetric
+    let catchUpFallbackExchanges: CountedMetric
+    let catchUpExchangesDropped: CountedMetric
 
     init(dimensions: [(String, String)], factory: any MetricsFactory) {
         func metric(_ name: String) -> CountedMetric {
@@ -56,6 +61,11 @@ final class CacheCounters: Sendable {
         directSendFailures = metric("direct_send_failures")
         directPacketsReceived = metric("direct_packets_received")
         directFramesReceived = metric("direct_frames_received")
+        catchUpReplays = metric("catch_up_replays")
+        catchUpRecordsReplayed = metric("catch_up_records_replayed")
+        catchUpExchanges = metric("catch_up_exchanges")
+        catchUpFallbackExchanges = metric("catch_up_fallback_exchanges")
+        catchUpExchangesDropped = metric("catch_up_exchanges_dropped")
     }
 
     /// A snapshot of every counter.
@@ -85,6 +95,11 @@ final class CacheCounters: Sendable {
         statistics.directSendFailures = directSendFailures.total
         statistics.directPacketsReceived = directPacketsReceived.total
         statistics.directFramesReceived = directFramesReceived.total
+        statistics.catchUpReplays = catchUpReplays.total
+        statistics.catchUpRecordsReplayed = catchUpRecordsReplayed.total
+        statistics.catchUpExchanges = catchUpExchanges.total
+        statistics.catchUpFallbackExchanges = catchUpFallbackExchanges.total
+        statistics.catchUpExchangesDropped = catchUpExchangesDropped.total
         return statistics
     }
 }

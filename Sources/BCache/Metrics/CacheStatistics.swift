@@ -63,6 +63,19 @@ extension BCache {
         public var directPacketsReceived = 0
         /// Replication stream frames received straight from a member.
         public var directFramesReceived = 0
+        /// Replays of this node's recent writes sent to a member learned or back
+        /// (``BCache/CatchUp``).
+        public var catchUpReplays = 0
+        /// Records those replays carried.
+        public var catchUpRecordsReplayed = 0
+        /// Anti-entropy exchanges this node started on membership events: fallbacks for replays
+        /// the log could not cover, and the second exchange after a join.
+        public var catchUpExchanges = 0
+        /// Of those, the fallbacks (the log overflowed, or did not reach back far enough).
+        public var catchUpFallbackExchanges = 0
+        /// Fallback exchanges not started because too many were queued (left to the periodic
+        /// anti-entropy).
+        public var catchUpExchangesDropped = 0
 
         /// Every counter at zero.
         public init() {}

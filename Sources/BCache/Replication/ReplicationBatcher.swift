@@ -26,6 +26,11 @@ import Synchronization
 /// (`Membership.Node.broadcast(userPayload:)`); a record too large for a payload is left to
 /// anti-entropy.
 ///
+/// **Replays.** Every local write is also kept in the ``RecentWriteLog``; ``replay(since:now:to:)``
+/// queues this node's writes of a recent window for one member (a member just learned, or back:
+/// see ``CatchUpReactor``), which the flush loop sends over the direct path to that member alone,
+/// whatever the cluster's size.
+///
 /// Whatever is lost (a dropped datagram, a failed stream, a full queue) is repaired by the next
 /// anti-entropy round; it is counted, in ``BCache/Statistics/deltasLeftToSync`` or
 /// ``BCache/Statistics/directSendFailures``.
@@ -56,6 +61,27 @@ final class ReplicationBatcher: Sendable {
     private struct Pending: Sendable {
         var records: [CacheRecord] = []
         var recordBytes = 0
+        /// Replays queued for single members.
+        var replays: [Replay] = []
+
+        var isEmpty: Bool { records.isEmpty && replays.isEmpty }
+    }
+
+    /// Recent own records queued for one member.
+    private struct Replay: Sendable {
+        var target: NodeAddress
+        var batch: Pending
+    }
+
+    /// What ``replay(since:now:to:)`` did.
+    enum ReplayOutcome: Sendable, Equatable {
+        /// This many records were queued for the member.
+        case queued(Int)
+        /// This node wrote nothing in the window.
+        case nothing
+        /// The log no longer holds every write of the window (it overflowed, or the window is
+        /// older than the log's age bound).
+        case notCovered
     }
 
     /// One taken batch, encoded for the direct path.
@@ -69,6 +95,8 @@ final class ReplicationBatcher: Sendable {
     private let counters: CacheCounters
     private let logger: Logger
     private let streams: ReplicationStreams
+    /// This node's own recent writes, for replays; nil when catching up is disabled.
+    private let log: RecentWriteLog?
     private let pending = Mutex(Pending())
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
@@ -80,8 +108,11 @@ final class ReplicationBatcher: Sendable {
     /// The largest batch in one stream frame (after its tag); 0 when the transport has no streams.
     private let maxFrameBatchBytes: Int
 
-    init(node: Membership.Node, settings: Settings, counters: CacheCounters, logger: Logger) {
+    init(
+        node: Membership.Node, settings: Settings, log: RecentWriteLog?, counters: CacheCounters, logger: Logger
+    ) {
         self.node = node
+        self.log = log
         self.settings = settings
         self.counters = counters
         self.logger = logger
@@ -93,17 +124,18 @@ final class ReplicationBatcher: Sendable {
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Queues one local write for the other nodes.
+    /// Logs one local write for replays and queues it for the other nodes.
     ///
-    /// A node without reachable peers queues nothing (one atomic load): there is nobody to send
-    /// to, a flush would find no target and drop the batch anyway, and waking the flusher for
-    /// each write would double the cost of a lone node's `set`. A node that joins later gets
-    /// these writes through its join's anti-entropy.
+    /// A node without reachable peers only logs it: there is nobody to send to, a flush would
+    /// find no target and drop the batch anyway, and waking the flusher for each write would
+    /// double the cost of a lone node's `set`. A node that joins later gets these writes through
+    /// its join's anti-entropy, and one that comes back through the replay of the log.
     func enqueue(_ record: CacheRecord) {
-        guard node.reachablePeerCount > 0 else { return }
         let size = RecordCodec.encodedSize(of: record)
+        log?.append(record, size: size, at: settings.clock.now)
+        guard node.reachablePeerCount > 0 else { return }
         let (queued, wasEmpty) = pending.withLock { pending -> (Bool, Bool) in
-            let wasEmpty = pending.records.isEmpty
+            let wasEmpty = pending.isEmpty
             guard wasEmpty || pending.recordBytes + size <= settings.maxPendingBytes else { return (false, false) }
             pending.records.append(record)
             pending.recordBytes += size
@@ -115,6 +147,22 @@ final class ReplicationBatcher: Sendable {
             counters.deltasLeftToSync.increment()
         }
         if wasEmpty { wakeup.yield() }
+    }
+
+    /// Queues for `target` alone this node's own writes made at or after `since` (the newest
+    /// record of each key), sent by the flush loop over the direct path.
+    func replay(since: Duration, now: Duration, to target: NodeAddress) -> ReplayOutcome {
+        guard let records = log?.records(since: since, now: now) else { return .notCovered }
+        guard !records.isEmpty else { return .nothing }
+        let bytes = records.reduce(0) { $0 + RecordCodec.encodedSize(of: $1) }
+        let replay = Replay(target: target, batch: Pending(records: records, recordBytes: bytes))
+        let wasEmpty = pending.withLock { pending -> Bool in
+            let wasEmpty = pending.isEmpty
+            pending.replays.append(replay)
+            return wasEmpty
+        }
+        if wasEmpty { wakeup.yield() }
+        return .queued(records.count)
     }
 
     /// Sends what is pending whenever a write wakes it, until ``drain()`` or cancellation; then
@@ -147,11 +195,18 @@ final class ReplicationBatcher: Sendable {
             }
             var taken = Pending()
             pending.withLock { swap(&taken, &$0) }
-            guard !taken.records.isEmpty else { return }
-            if let targets {
-                await sendDirectly(taken, to: targets)
-            } else {
-                broadcast(taken.records)
+            guard !taken.isEmpty else { return }
+            if !taken.records.isEmpty {
+                if let targets {
+                    await sendDirectly(taken, to: targets, prunesStreams: true)
+                } else {
+                    broadcast(taken.records)
+                }
+            }
+            for replay in taken.replays {
+                await sendDirectly(replay.batch, to: [replay.target], prunesStreams: false)
+                // Above the direct limit no round prunes the streams: a replay's is not kept.
+                if targets == nil { await streams.close(replay.target) }
             }
         }
     }
@@ -168,7 +223,9 @@ final class ReplicationBatcher: Sendable {
         return targets.count + 1 <= settings.directLimit ? targets : nil
     }
 
-    private func sendDirectly(_ batch: Pending, to targets: [NodeAddress]) async {
+    /// Sends `batch` to each of `targets`; `prunesStreams` closes the streams of members not
+    /// among them (a round to every member does, a replay to one does not).
+    private func sendDirectly(_ batch: Pending, to targets: [NodeAddress], prunesStreams: Bool) async {
         guard !targets.isEmpty else { return }
         let encoded = encode(batch)
         // Packets inline, in this task: a small batch (the common case when idle) reaches the
@@ -179,7 +236,7 @@ final class ReplicationBatcher: Sendable {
             }
         }
         guard !encoded.frames.isEmpty else { return }
-        await streams.keep(only: targets)
+        if prunesStreams { await streams.keep(only: targets) }
         // One task per member, so that a slow member delays only itself (up to the timeout).
         await withDiscardingTaskGroup { group in
             for target in targets {

@@ -13,11 +13,15 @@ struct ReplicationReceiver: Sendable {
     let merger: RecordMerger
     let counters: CacheCounters
     let logger: Logger
+    /// Told of every sender, so that a lost member's first packet catches it up; nil when
+    /// catching up is disabled.
+    let lostMembers: LostMemberWatch?
 
     /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet
     /// arrives, without a task hop (the propagation latency is mostly hops between threads).
     func receive(_ packet: Membership.UserPacket) {
         counters.directPacketsReceived.increment()
+        lostMembers?.heard(from: packet.sender)
         do {
             merger.merge(try records(in: packet.bytes), from: "\(packet.sender)")
         } catch {
@@ -44,6 +48,7 @@ struct ReplicationReceiver: Sendable {
     /// Merges the frames of one replication stream until the peer closes it; a frame that does
     /// not decode ends the stream.
     func receive(_ incoming: Membership.IncomingUserStream) async {
+        lostMembers?.heard(from: incoming.sender)
         do {
             for try await frame in incoming.stream.inboundFrames {
                 counters.directFramesReceived.increment()

@@ -28,6 +28,22 @@ extension Membership.Node {
         }
     }
 
+    /// Starts one push-pull with the member at `address` now, in the background like the
+    /// periodic ones: member lists, then the ``Membership/PushPullExtension`` (the facade's
+    /// anti-entropy). For an application that must sync with one member on an event of its own
+    /// (a member learned or back), rather than wait for the periodic push-pull.
+    ///
+    /// - Returns: false when the node is not running (nothing is started).
+    @discardableResult
+    public func requestPushPull(with address: NodeAddress) -> Bool {
+        state.withLock { state in
+            guard state.phase == .running else { return false }
+            state.activeExchanges += 1
+            jobSink.yield(.pushPull(with: address, isJoin: false))
+            return true
+        }
+    }
+
     private func initiatePushPull(with address: NodeAddress, isJoin: Bool) async throws {
         let stream = try await openStream(to: address)
         do {

@@ -72,8 +72,10 @@ final class ChaosCluster {
     // MARK: Processes
 
     /// Starts a process for `slot` with an empty store, joining through `seeds`; returns its
-    /// incarnation number.
-    func start(_ slot: Int, seeds: [Int]) async throws -> Int {
+    /// incarnation number. `configure` changes the configuration before the cache is made.
+    func start(
+        _ slot: Int, seeds: [Int], configure: (inout BCache.Configuration) -> Void = { _ in }
+    ) async throws -> Int {
         precondition(current[slot] == nil, "node-\(slot) is running")
         let transport = try network.makeTransport(address: Self.address(of: slot))
         var configuration = BCache.Configuration(transport: .custom(transport))
@@ -88,6 +90,7 @@ final class ChaosCluster {
         // backwards (resurrection after the deletion delay is the documented limit of LWW).
         configuration.deletionDelay = .seconds(3600)
         configuration.logger = Logger(label: "node-\(slot)", factory: { _ in SwiftLogNoOpLogHandler() })
+        configure(&configuration)
         let cache = try await BCache(configuration: configuration)
         let task = Task<Void, Never> { _ = try? await cache.run() }
         stir()

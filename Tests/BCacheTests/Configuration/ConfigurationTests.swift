@@ -40,6 +40,30 @@ import Testing
         #expect(bytes?.message.contains("maxBytes") == true)
     }
 
+    @Test func catchUpSettingsOutOfRangeNameTheSetting() async throws {
+        var configuration = configuration(InMemoryNetwork(seed: 1))
+        configuration.catchUp.logMaxBytes = 0
+        let bytes = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration) }
+        #expect(bytes?.code == .invalidConfiguration)
+        #expect(bytes?.message.contains("catchUp.logMaxBytes") == true)
+        configuration.catchUp.logMaxBytes = 1 << 20
+        configuration.catchUp.replayWindow = .seconds(120)
+        let window = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration) }
+        #expect(window?.message.contains("catchUp.replayWindow") == true)
+        configuration.catchUp.replayWindow = nil
+        configuration.catchUp.settleQuietPeriod = .seconds(10)
+        let quiet = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration) }
+        #expect(quiet?.message.contains("catchUp.settleQuietPeriod") == true)
+    }
+
+    @Test func theAutomaticReplayWindowCoversTheSpreadOfAJoinAtTheLANTiming() {
+        // 4 × ⌈log10(1001)⌉ gossip intervals of 200 ms, plus a probe interval of 1 s.
+        #expect(BCache.CatchUp.automaticReplayWindow(for: .lan) == .milliseconds(4200))
+        #expect(BCache.CatchUp.automaticComebackMargin(for: .lan) == .seconds(10))
+        // Never under a second, however fast the membership's timing.
+        #expect(BCache.CatchUp.automaticReplayWindow(for: .singleMachine) == .seconds(1))
+    }
+
     @Test func anAddressInUseIsATransportError() async throws {
         let network = InMemoryNetwork(seed: 1)
         let first = try await BCache(configuration: configuration(network))
