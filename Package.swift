@@ -81,6 +81,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // N membership instances on a simulated network and a virtual clock (no tasks, seeded):
+        // the membership tests' cluster and `bcache bench membership`'s. Internal, not a product.
+        .target(
+            name: "BCacheMembershipSimulation",
+            dependencies: ["BCacheMembership", "BCacheCore", "BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
         // Packets over UDP datagrams (SwiftNIO); no streams.
         .target(
             name: "BCacheTransportUDP",
@@ -156,6 +163,7 @@ let package = Package(
                 "BCache",
                 "BCacheCore",
                 "BCacheMembership",
+                "BCacheMembershipSimulation",
                 "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportUDP",
@@ -199,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheMembershipTests",
-            dependencies: ["BCacheMembership", "BCacheCore", "BCacheTransport"],
+            dependencies: ["BCacheMembership", "BCacheMembershipSimulation", "BCacheCore", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -18,6 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure BCache's speed.",
         subcommands: [
             LocalBenchCommand.self, TransportBenchCommand.self, ClusterBenchCommand.self, SoakBenchCommand.self,
+            MembershipBenchCommand.self,
         ]
     )
 }

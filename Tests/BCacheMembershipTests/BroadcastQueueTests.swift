@@ -1,6 +1,7 @@
 import BCacheCore
 import BCacheTransport
 import Testing
+import BCacheMembershipSimulation
 
 @testable import BCacheMembership
 

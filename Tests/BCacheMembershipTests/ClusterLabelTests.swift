@@ -2,6 +2,7 @@ import BCacheCore
 import BCacheMembership
 import BCacheTransport
 import Testing
+import BCacheMembershipSimulation
 
 /// Packets from another cluster (another label) are dropped and counted, so two clusters
 /// sharing a network never merge.

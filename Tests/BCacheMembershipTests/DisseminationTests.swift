@@ -2,6 +2,7 @@ import BCacheCore
 import BCacheMembership
 import BCacheTransport
 import Testing
+import BCacheMembershipSimulation
 
 /// Piggybacked dissemination: the retransmission limit, and the separate queue for user payloads.
 @Suite struct DisseminationTests {

@@ -1,5 +1,6 @@
 import BCacheMembership
 import Testing
+import BCacheMembershipSimulation
 
 /// Nodes joining through one seed all come to see each other, within the gossip rounds SWIM's
 /// epidemic dissemination predicts.

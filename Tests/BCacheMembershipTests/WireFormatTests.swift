@@ -2,6 +2,7 @@ import BCacheCore
 import BCacheMembership
 import BCacheTransport
 import Testing
+import BCacheMembershipSimulation
 
 /// The membership wire format: every message round-trips in one versioned envelope, and hostile
 /// bytes produce typed errors, never a trap.
