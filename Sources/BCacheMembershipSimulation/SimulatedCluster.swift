@@ -72,6 +72,8 @@ package final class SimulatedCluster {
     package var recordsEvents = true
     /// Called with every event as it happens, whether or not it is recorded.
     package var eventObserver: ((RecordedEvent) -> Void)?
+    /// Called with every packet a node sends (sender's index, destination), before loss.
+    package var packetObserver: ((Int, NodeAddress, Membership.Packet) -> Void)?
 
     package init(settings: Membership.Settings = .lan, seed: UInt64) {
         self.settings = settings
@@ -153,6 +155,11 @@ package final class SimulatedCluster {
     /// Delays every packet node `index` sends or receives by `delay`.
     package func slowDown(_ index: Int, by delay: Duration) {
         nodes[index].extraDelay = delay
+    }
+
+    /// Hands `message` to node `index` as if node `sender` had sent it (a test's injected rumour).
+    package func deliver(_ message: Membership.Message, to index: Int, from sender: Int) {
+        apply(nodes[index].instance.onMessage(message, from: nodes[sender].address, now: now), from: index)
     }
 
     /// Node `index` broadcasts a user payload.
@@ -297,6 +304,7 @@ package final class SimulatedCluster {
 
     private func transmit(_ packet: Membership.Packet, from index: Int, to address: NodeAddress) {
         packetsSent += 1
+        packetObserver?(index, address, packet)
         var bytes: [UInt8] = []
         if usesWireFormat {
             bytes = nodes[index].instance.encode(packet)

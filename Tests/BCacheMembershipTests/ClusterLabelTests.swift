@@ -1,8 +1,8 @@
 import BCacheCore
 import BCacheMembership
+import BCacheMembershipSimulation
 import BCacheTransport
 import Testing
-import BCacheMembershipSimulation
 
 /// Packets from another cluster (another label) are dropped and counted, so two clusters
 /// sharing a network never merge.

@@ -1,6 +1,6 @@
 import BCacheMembership
-import Testing
 import BCacheMembershipSimulation
+import Testing
 
 /// A simulation replays exactly from its seed: the instances read no clock and draw every
 /// random choice from their seeded generators.

@@ -1,8 +1,8 @@
 import BCacheCore
 import BCacheMembership
+import BCacheMembershipSimulation
 import BCacheTransport
 import Testing
-import BCacheMembershipSimulation
 
 /// Piggybacked dissemination: the retransmission limit, and the separate queue for user payloads.
 @Suite struct DisseminationTests {

@@ -1,7 +1,7 @@
 import BCacheCore
 import BCacheMembership
-import Testing
 import BCacheMembershipSimulation
+import Testing
 
 /// A crashed node is declared failed by every other member, at LAN settings.
 @Suite struct FailureDetectionTests {

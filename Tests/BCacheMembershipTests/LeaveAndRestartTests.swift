@@ -1,7 +1,7 @@
 import BCacheCore
 import BCacheMembership
-import Testing
 import BCacheMembershipSimulation
+import Testing
 
 /// A graceful leave is seen as left, not failed; a restarted node replaces its old self.
 @Suite struct LeaveAndRestartTests {

@@ -1,7 +1,7 @@
 import BCacheCore
 import BCacheMembership
-import Testing
 import BCacheMembershipSimulation
+import Testing
 
 /// Under 10% packet loss on every link, live members are not declared failed.
 @Suite struct PacketLossTests {

@@ -1,7 +1,7 @@
 import BCacheCore
 import BCacheMembership
-import Testing
 import BCacheMembershipSimulation
+import Testing
 
 /// A cluster split in two declares the other half failed, then merges by itself after the heal.
 @Suite struct PartitionHealTests {

@@ -1,7 +1,7 @@
 import BCacheCore
 import BCacheMembership
-import Testing
 import BCacheMembershipSimulation
+import Testing
 
 /// A node whose packets are delayed beyond the probe timeout does not get healthy members
 /// declared failed; Lifeguard's local health awareness makes it accuse them less.

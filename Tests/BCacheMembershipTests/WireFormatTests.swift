@@ -1,8 +1,8 @@
 import BCacheCore
 import BCacheMembership
+import BCacheMembershipSimulation
 import BCacheTransport
 import Testing
-import BCacheMembershipSimulation
 
 /// The membership wire format: every message round-trips in one versioned envelope, and hostile
 /// bytes produce typed errors, never a trap.

@@ -45,9 +45,10 @@ struct MembershipBench {
         var figures = MembershipBenchReport.Size(nodes: size)
         figures.lossWindowSeconds = (size >= 1_000 ? largeLossWindow : lossWindow).seconds
         let cluster = makeCluster(size: size, seed: UInt64(size))
-        figures.joinSeconds = cluster.run(
-            untilTrue: cluster.hasConverged, timeout: waitLimit, checkingEvery: .milliseconds(50)
-        )?.seconds
+        figures.joinSeconds =
+            cluster.run(
+                untilTrue: cluster.hasConverged, timeout: waitLimit, checkingEvery: .milliseconds(50)
+            )?.seconds
         progress("\(size) nodes: joined in \(figures.joinSeconds.map { "\($0) s" } ?? "not reached")")
 
         // Steady state: let the join's updates drain first.
@@ -73,9 +74,10 @@ struct MembershipBench {
             }
         }
         cluster.crash(victim)
-        figures.detectSeconds = cluster.run(
-            untilTrue: { observers.count == size - 1 }, timeout: waitLimit, checkingEvery: .milliseconds(50)
-        )?.seconds
+        figures.detectSeconds =
+            cluster.run(
+                untilTrue: { observers.count == size - 1 }, timeout: waitLimit, checkingEvery: .milliseconds(50)
+            )?.seconds
         cluster.eventObserver = nil
         progress("\(size) nodes: crash detected by all in \(figures.detectSeconds.map { "\($0) s" } ?? "not reached")")
 

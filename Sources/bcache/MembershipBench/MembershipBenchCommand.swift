@@ -41,7 +41,8 @@ struct MembershipBenchCommand: ParsableCommand {
     @Option(help: "Simulated seconds at 10% loss per seed (default 600; 60 with --quick).")
     var lossSeconds: Int?
 
-    @Option(help: "Simulated seconds at 10% loss per seed for clusters of 1,000 nodes or more (default: --loss-seconds).")
+    @Option(
+        help: "Simulated seconds at 10% loss per seed for clusters of 1,000 nodes or more (default: --loss-seconds).")
     var largeLossSeconds: Int?
 
     func validate() throws {
