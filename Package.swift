@@ -16,17 +16,21 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+let dequeModule: Target.Dependency = .product(name: "DequeModule", package: "swift-collections")
+let heapModule: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 
 let package = Package(
     name: "bcache",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "BCacheBase", targets: ["BCacheBase"]),
         .library(name: "BCacheCore", targets: ["BCacheCore"]),
         .library(name: "BCacheTransport", targets: ["BCacheTransport"]),
         .library(name: "BCacheTransportTestKit", targets: ["BCacheTransportTestKit"]),
         .library(name: "BCacheMembership", targets: ["BCacheMembership"]),
         .library(name: "BCacheTransportUDP", targets: ["BCacheTransportUDP"]),
         .library(name: "BCacheTransportTCP", targets: ["BCacheTransportTCP"]),
+        .library(name: "BCacheTransportUDPTCP", targets: ["BCacheTransportUDPTCP"]),
         .library(name: "BCacheSecure", targets: ["BCacheSecure"]),
         .library(name: "BCache", targets: ["BCache"]),
         .executable(name: "bcache", targets: ["bcache"]),
@@ -37,14 +41,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Deque and Heap for the broadcast tree's bounded state (already a dependency of NIO, so
+        // nothing new is fetched).
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // `make docs`: the DocC catalog of the BCache target (no code of it is linked).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        // The LRU store and the CRDT: no I/O, no NIO.
+        // The shared vocabulary, one floor below everything: the byte codec, node identities, the
+        // wall clock, the seeded generator. No dependencies at all.
+        .target(
+            name: "BCacheBase",
+            swiftSettings: strictSettings
+        ),
+        // The LRU store and the CRDT: no I/O, no NIO. Re-exports BCacheBase.
         .target(
             name: "BCacheCore",
+            dependencies: ["BCacheBase"],
             swiftSettings: strictSettings
         ),
         // libsodium, as a system library (Debian: libsodium-dev).
@@ -58,8 +72,8 @@ let package = Package(
         .target(
             name: "BCacheTransport",
             dependencies: [
+                "BCacheBase",
                 logging,
-                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -67,7 +81,7 @@ let package = Package(
         // failed case throws a descriptive error, so it serves Swift Testing and XCTest alike.
         .target(
             name: "BCacheTransportTestKit",
-            dependencies: ["BCacheTransport"],
+            dependencies: ["BCacheBase", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         // SWIM + Lifeguard membership: a pure state machine (no I/O, no clock reads) and the
@@ -75,7 +89,7 @@ let package = Package(
         .target(
             name: "BCacheMembership",
             dependencies: [
-                "BCacheCore", "BCacheTransport",
+                "BCacheBase", "BCacheTransport",
                 logging,
                 metrics,
             ],
@@ -85,31 +99,55 @@ let package = Package(
         // the membership tests' cluster and `bcache bench membership`'s. Internal, not a product.
         .target(
             name: "BCacheMembershipSimulation",
-            dependencies: ["BCacheMembership", "BCacheCore", "BCacheTransport"],
+            dependencies: ["BCacheMembership", "BCacheBase", "BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
+        // What the NIO transports share (counters, the socket address resolver): internal, no
+        // product, so that the UDP and TCP targets need not depend on each other.
+        .target(
+            name: "BCacheNIOSupport",
+            dependencies: [
+                "BCacheTransport",
+                nioCore,
+                nioPosix,
+                metrics,
+            ],
             swiftSettings: strictSettings
         ),
         // Packets over UDP datagrams (SwiftNIO); no streams.
         .target(
             name: "BCacheTransportUDP",
             dependencies: [
+                "BCacheNIOSupport",
                 "BCacheTransport",
                 nioCore,
                 nioPosix,
                 logging,
-                metrics,
             ],
             swiftSettings: strictSettings
         ),
-        // Packets and streams over TCP (SwiftNIO), and the UDP-packets + TCP-streams pair on one port.
+        // Packets and streams over TCP (SwiftNIO).
         .target(
             name: "BCacheTransportTCP",
             dependencies: [
+                "BCacheNIOSupport",
                 "BCacheTransport",
-                "BCacheTransportUDP",
                 nioCore,
                 nioPosix,
                 logging,
-                metrics,
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The UDP-packets + TCP-streams pair on one port (`.udpAndTCP()`): the one target that
+        // links both socket transports. Re-exports them.
+        .target(
+            name: "BCacheTransportUDPTCP",
+            dependencies: [
+                "BCacheTransport",
+                "BCacheTransportTCP",
+                "BCacheTransportUDP",
+                logging,
+                nioCore,
             ],
             swiftSettings: strictSettings
         ),
@@ -117,7 +155,7 @@ let package = Package(
         .target(
             name: "BCacheSecure",
             dependencies: [
-                "BCacheCore",
+                "BCacheBase",
                 "BCacheTransport",
                 "CSodium",
                 logging,
@@ -129,9 +167,12 @@ let package = Package(
         .target(
             name: "BCache",
             dependencies: [
+                "BCacheBase",
                 "BCacheCore",
                 "BCacheMembership",
                 "BCacheTransport",
+                dequeModule,
+                heapModule,
                 logging,
                 metrics,
                 serviceLifecycle,
@@ -144,11 +185,12 @@ let package = Package(
             name: "BCacheTool",
             dependencies: [
                 "BCache",
-                "BCacheCore",
+                "BCacheBase",
                 "BCacheMembership",
                 "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 logging,
                 argumentParser,
                 serviceLifecycle,
@@ -168,6 +210,7 @@ let package = Package(
                 "BCacheTransport",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 logging,
                 argumentParser,
             ],
@@ -175,8 +218,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheCoreTests",
-            // BCacheTransport only for its seedable SplitMix64, shared by every randomized test.
-            dependencies: ["BCacheCore", "BCacheTransport"],
+            dependencies: ["BCacheBase", "BCacheCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -200,23 +242,22 @@ let package = Package(
         .testTarget(
             name: "BCacheSecureTests",
             dependencies: [
-                "BCacheSecure", "BCacheCore", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
+                "BCacheSecure", "BCacheBase", "BCacheTransport", "BCacheTransportTestKit", "CSodium",
                 metricsTestKit,
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BCacheMembershipTests",
-            dependencies: ["BCacheMembership", "BCacheMembershipSimulation", "BCacheCore", "BCacheTransport"],
+            dependencies: ["BCacheMembership", "BCacheMembershipSimulation", "BCacheBase", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "BCacheMembershipDriverTests",
             dependencies: [
-                "BCacheMembership", "BCacheCore", "BCacheTransport", "BCacheTransportUDP", "BCacheTransportTCP",
+                "BCacheMembership", "BCacheBase", "BCacheTransport", "BCacheTransportTCP", "BCacheTransportUDPTCP",
                 logging,
                 inMemoryLogging,
-                metrics,
                 metricsTestKit,
             ],
             swiftSettings: strictSettings
@@ -225,8 +266,9 @@ let package = Package(
             name: "BCacheTests",
             dependencies: [
                 "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport", "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
+                heapModule,
                 logging,
-                metrics,
                 metricsTestKit,
                 serviceLifecycle,
             ],
@@ -249,6 +291,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The one-import promise: the README's and the articles' code compiled with only
+        // `import BCache` and a transport product (under MemberImportVisibility), and run once.
+        .testTarget(
+            name: "BCacheImportTests",
+            dependencies: ["BCache", "BCacheSecure", "BCacheTransportUDPTCP"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "BCacheTransportNIOTests",
             dependencies: [
@@ -256,6 +305,7 @@ let package = Package(
                 "BCacheTransportTestKit",
                 "BCacheTransportUDP",
                 "BCacheTransportTCP",
+                "BCacheTransportUDPTCP",
                 nioCore,
                 nioPosix,
             ],

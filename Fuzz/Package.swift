@@ -8,7 +8,7 @@ import PackageDescription
 // `swift build --package-path Fuzz --scratch-path .build-fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address`
 // (Fuzz/build.sh says why both).
 // Each target is an executable without `main`: libFuzzer's main calls `LLVMFuzzerTestOneInput`.
-// The targets reach internal decoders (`FrameDecoder`, `SyncFrame`, `SecureEnvelope`) with
+// The targets reach internal decoders (`FrameDecoder`, `SyncFrame`, `SecureEnvelope`, `EpidemicBroadcast.Wire`) with
 // `@testable import`, which debug builds allow.
 let package = Package(
     name: "bcache-fuzz",
@@ -26,7 +26,7 @@ let package = Package(
             name: "fuzz-membership-wire",
             dependencies: [
                 "FuzzSupport",
-                .product(name: "BCacheCore", package: "bcache"),
+                .product(name: "BCacheBase", package: "bcache"),
                 .product(name: "BCacheTransport", package: "bcache"),
                 .product(name: "BCacheMembership", package: "bcache"),
             ]
@@ -43,12 +43,20 @@ let package = Package(
             name: "fuzz-secure-envelope",
             dependencies: [
                 "FuzzSupport",
-                .product(name: "BCacheCore", package: "bcache"),
+                .product(name: "BCacheBase", package: "bcache"),
                 .product(name: "BCacheSecure", package: "bcache"),
             ]
         ),
         .executableTarget(
             name: "fuzz-sync-frame",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "BCacheCore", package: "bcache"),
+                .product(name: "BCache", package: "bcache"),
+            ]
+        ),
+        .executableTarget(
+            name: "fuzz-epidemic-broadcast",
             dependencies: [
                 "FuzzSupport",
                 .product(name: "BCacheCore", package: "bcache"),

@@ -17,7 +17,7 @@ bin=.build-fuzz/debug
 if [ $# -gt 0 ]; then
     targets=("$@")
 else
-    targets=(fuzz-record-codec fuzz-membership-wire fuzz-tcp-framing fuzz-secure-envelope fuzz-sync-frame)
+    targets=(fuzz-record-codec fuzz-membership-wire fuzz-tcp-framing fuzz-secure-envelope fuzz-sync-frame fuzz-epidemic-broadcast)
 fi
 
 # Swift's own crash backtracer would run inside libFuzzer's crash handler: slow, and it confuses

@@ -3,7 +3,7 @@
 # writes its own valid encodings when BCACHE_FUZZ_WRITE_SEEDS names a directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for target in fuzz-record-codec fuzz-membership-wire fuzz-tcp-framing fuzz-secure-envelope fuzz-sync-frame; do
+for target in fuzz-record-codec fuzz-membership-wire fuzz-tcp-framing fuzz-secure-envelope fuzz-sync-frame fuzz-epidemic-broadcast; do
     rm -rf "Fuzz/Corpus/$target"
     mkdir -p "Fuzz/Corpus/$target"
     BCACHE_FUZZ_WRITE_SEEDS="Fuzz/Corpus/$target" ".build-fuzz/debug/$target" >/dev/null 2>&1

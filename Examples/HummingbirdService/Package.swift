@@ -20,7 +20,7 @@ let package = Package(
             dependencies: [
                 .product(name: "BCache", package: "bcache"),
                 .product(name: "BCacheMembership", package: "bcache"),
-                .product(name: "BCacheTransportTCP", package: "bcache"),
+                .product(name: "BCacheTransportUDPTCP", package: "bcache"),
                 .product(name: "BCacheSecure", package: "bcache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

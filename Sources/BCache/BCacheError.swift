@@ -1,8 +1,10 @@
+import BCacheBase
+
 /// Why a ``BCache`` call failed.
 ///
 /// A struct with an opaque ``Code`` rather than an enum, so that codes can be added without
 /// breaking users who switch over them.
-public struct BCacheError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct BCacheError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -45,7 +47,7 @@ public struct BCacheError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The code and the message, as `BCacheError.joinFailed: …`.
-    public var description: String { "BCacheError.\(code): \(message)" }
+    public var description: String { codedDescription }
 
     /// Errors are equal when their codes are: messages differ with the details.
     public static func == (lhs: BCacheError, rhs: BCacheError) -> Bool { lhs.code == rhs.code }

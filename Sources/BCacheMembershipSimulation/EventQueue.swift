@@ -1,4 +1,4 @@
-import BCacheTransport
+import BCacheBase
 
 /// A min-heap of actions by time, first-scheduled first among equal times: the simulation's
 /// timer wheel and network in flight.

@@ -1,8 +1,10 @@
+import BCacheBase
+
 /// Why a ``Keyring`` refused a change.
 ///
 /// A struct with an opaque ``Code`` rather than an enum, so that codes can be added without
 /// breaking users who switch over them.
-public struct KeyringError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct KeyringError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
     /// What kind of refusal this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -30,7 +32,7 @@ public struct KeyringError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "KeyringError.\(code): \(message)" }
+    public var description: String { codedDescription }
 
     public static func == (lhs: KeyringError, rhs: KeyringError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }

@@ -1,9 +1,11 @@
+import BCacheBase
+
 /// Why a ``SecretKey`` could not be made.
 ///
 /// A struct with an opaque ``Code`` rather than an enum, so that codes can be added without
 /// breaking users who switch over them. Messages never contain key material: at most the length
 /// of what was given and where it came from.
-public struct SecretKeyError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct SecretKeyError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -39,7 +41,7 @@ public struct SecretKeyError: Error, Hashable, Sendable, CustomStringConvertible
         self.message = message
     }
 
-    public var description: String { "SecretKeyError.\(code): \(message)" }
+    public var description: String { codedDescription }
 
     public static func == (lhs: SecretKeyError, rhs: SecretKeyError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }

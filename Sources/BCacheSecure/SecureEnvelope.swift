@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 import CSodium
 
 /// The wire format of sealed messages, and the sealing and opening of one message.

@@ -1,5 +1,5 @@
+import BCacheNIOSupport
 import BCacheTransport
-import BCacheTransportUDP
 import Logging
 import NIOCore
 

@@ -1,5 +1,5 @@
+import BCacheNIOSupport
 import BCacheTransport
-import BCacheTransportUDP
 import NIOCore
 import NIOPosix
 

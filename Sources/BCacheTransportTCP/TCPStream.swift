@@ -1,5 +1,5 @@
+import BCacheNIOSupport
 import BCacheTransport
-import BCacheTransportUDP
 import NIOCore
 
 /// One stream: one TCP connection carrying `UInt32` big-endian length-prefixed frames both ways.

@@ -1,5 +1,5 @@
+import BCacheNIOSupport
 import BCacheTransport
-import BCacheTransportUDP
 import Logging
 import NIOCore
 import NIOPosix
@@ -56,8 +56,8 @@ public final class TCPTransport: Transport {
     }
 
     /// Binds a listener that refuses packet connections when `acceptsPackets` is false (the TCP
-    /// half of ``UDPTCPTransport``, whose packets go over UDP: nobody would read TCP ones).
-    static func bind(
+    /// half of `UDPTCPTransport` (BCacheTransportUDPTCP), whose packets go over UDP: nobody would read TCP ones).
+    package static func bind(
         configuration: Configuration,
         acceptsPackets: Bool,
         logger: Logger

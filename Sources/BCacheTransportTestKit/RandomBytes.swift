@@ -1,3 +1,4 @@
+import BCacheBase
 import BCacheTransport
 
 /// Random payloads for the cases, fast enough for multi-MiB frames in debug builds.

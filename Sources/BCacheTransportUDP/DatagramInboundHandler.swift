@@ -1,3 +1,4 @@
+import BCacheNIOSupport
 import BCacheTransport
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import BCacheNIOSupport
 import BCacheTransport
 import Logging
 import NIOCore
@@ -16,7 +17,7 @@ import NIOPosix
 /// A failed send never ends the transport: when an error closes the socket (SwiftNIO closes a
 /// datagram channel on most `sendmsg` errors, such as EPERM from a firewall rule on this host or
 /// ENETUNREACH from a removed route), a new one is bound on the same address and event loop, with
-/// backoff until it succeeds, and counted in ``TransportStatistics/socketsReopened``.
+/// backoff until it succeeds, and counted in ``BCacheTransport/TransportStatistics/socketsReopened``.
 /// ``incomingPackets`` goes on across the change and finishes only on ``close()``.
 public final class UDPTransport: Transport {
     public let localAddress: NodeAddress
@@ -123,7 +124,7 @@ public final class UDPTransport: Transport {
     /// Returns when the datagram is handed to the kernel. A name is resolved first (cached for a
     /// few seconds). Sending to an IPv6 address from an IPv4 socket fails with `unreachable`
     /// without touching the socket. While the socket is being re-opened after an error closed it,
-    /// sends fail with `unreachable` at once (counted in ``TransportStatistics/droppedUnreachable``).
+    /// sends fail with `unreachable` at once (counted in ``BCacheTransport/TransportStatistics/droppedUnreachable``).
     public func send(_ packet: [UInt8], to address: NodeAddress) async throws {
         guard packet.count <= maxPacketSize else {
             throw TransportError(.packetTooLarge, "packet of \(packet.count) bytes exceeds \(maxPacketSize)")

@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 import Testing
 
 /// Per-bucket digests: order-independent, exactly invertible, sensitive to every version.

@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 import Testing
 
 /// Randomized checks of the CRDT laws. Each run draws a fresh seed (or takes

@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 import Testing
 
 /// Hostile input: more than 100 000 random and mutated byte strings, each of which must either

@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 import Testing
 
 /// Records and batches decode to exactly what was encoded, and `encodeBatches` packs them into

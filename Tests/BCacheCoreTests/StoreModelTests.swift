@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 import Testing
 
 /// Random operations on a one-shard store and on ``StoreModel``, compared after every step:

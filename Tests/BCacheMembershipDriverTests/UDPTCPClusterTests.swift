@@ -1,6 +1,7 @@
 import BCacheMembership
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportUDPTCP
 import Logging
 import Testing
 

@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 import BCacheMembership
 import BCacheMembershipSimulation
 import BCacheTransport

@@ -2,6 +2,7 @@ import BCache
 import BCacheMembership
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportUDPTCP
 import Logging
 import Testing
 

@@ -1,6 +1,7 @@
 import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportUDP
+import BCacheTransportUDPTCP
 import NIOCore
 import NIOPosix
 import Testing

@@ -2,6 +2,7 @@ import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportTestKit
 import BCacheTransportUDP
+import BCacheTransportUDPTCP
 import Logging
 import Testing
 

@@ -3,6 +3,7 @@ import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportTestKit
 import BCacheTransportUDP
+import BCacheTransportUDPTCP
 import Testing
 
 /// The conformance suite again, with every packet and frame sealed by ``SecureTransport`` over

@@ -1,6 +1,7 @@
 import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportUDP
+import BCacheTransportUDPTCP
 import Testing
 
 @Suite struct UDPTCPTransportTests {

@@ -1,3 +1,5 @@
+import BCacheBase
+
 /// The version of one write: its hybrid timestamp, then the writing node as tie-breaker.
 ///
 /// Versions are totally ordered, and every node orders them the same way: that is what makes

@@ -1,3 +1,5 @@
+import BCacheBase
+
 /// Upper bounds a decoder enforces on untrusted input.
 ///
 /// A decoder checks every length prefix and count against these before it reads or allocates,

@@ -1,3 +1,5 @@
+import BCacheBase
+
 /// Batches: a format version byte, a varint record count, then that many records.
 extension RecordCodec {
     /// The bytes a batch of `recordCount` records takes before its first record.

@@ -1,3 +1,5 @@
+import BCacheBase
+
 /// The binary encoding of ``CacheRecord``s, alone and in batches (format version 1).
 ///
 /// One record is laid out as follows (Docs/PROTOCOL.md has the full description):

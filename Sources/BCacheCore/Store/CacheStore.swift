@@ -1,3 +1,4 @@
+import BCacheBase
 import Synchronization
 
 /// The local store of one node: a sharded LRU cache of byte values with TTLs, tombstones and a

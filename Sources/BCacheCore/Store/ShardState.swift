@@ -1,3 +1,5 @@
+import BCacheBase
+
 /// The contents of one shard: plain value types, only ever touched under the shard's mutex.
 ///
 /// Entries live in the flat ``slots`` table, found through the open-addressing ``table`` and

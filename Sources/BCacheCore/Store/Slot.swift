@@ -1,3 +1,5 @@
+import BCacheBase
+
 /// One entry of a shard's flat table: a live value, a tombstone, or a free cell.
 ///
 /// 48 bytes: slots live in one ``AlignedTable`` per shard; the key and value bytes are one

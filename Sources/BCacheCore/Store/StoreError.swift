@@ -1,8 +1,10 @@
+import BCacheBase
+
 /// Why ``CacheStore/set(_:_:ttlMillis:)`` refused a write.
 ///
 /// A struct with an opaque ``Code`` rather than an enum, so that codes can be added without
 /// breaking users who switch over them.
-public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -33,7 +35,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "StoreError.\(code): \(message)" }
+    public var description: String { codedDescription }
 
     public static func == (lhs: StoreError, rhs: StoreError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }

@@ -1,3 +1,4 @@
+import BCacheBase
 import Synchronization
 
 /// One shard of a ``CacheStore``: its state behind its own mutex.

@@ -1,8 +1,10 @@
+import BCacheBase
+
 extension Membership {
     /// An error from a ``Membership/Node``.
     ///
     /// A struct with an opaque ``Code``, so that codes can be added without breaking users.
-    public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
         /// What kind of failure this is.
         public struct Code: Hashable, Sendable, CustomStringConvertible {
             private enum Base: String, Hashable, Sendable {
@@ -36,7 +38,7 @@ extension Membership {
             self.message = message
         }
 
-        public var description: String { "Membership.NodeError.\(code): \(message)" }
+        public var description: String { codedDescription }
 
         public static func == (lhs: NodeError, rhs: NodeError) -> Bool { lhs.code == rhs.code }
         public func hash(into hasher: inout Hasher) { hasher.combine(code) }

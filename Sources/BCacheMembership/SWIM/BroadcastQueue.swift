@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 
 /// Updates waiting to be piggybacked, each sent a limited number of times, least-sent first.
 ///

@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 import BCacheTransport
 
 extension Membership {

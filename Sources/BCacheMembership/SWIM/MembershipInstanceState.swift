@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 import BCacheTransport
 
 /// A member and when its status last changed (on the instance's timeline).

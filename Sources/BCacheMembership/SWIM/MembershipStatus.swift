@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 
 extension Membership {
     /// What a node believes about a member.

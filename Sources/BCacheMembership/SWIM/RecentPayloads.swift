@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 
 /// The user payloads seen lately, so that each is delivered and re-gossiped once.
 ///

@@ -1,3 +1,5 @@
+import BCacheBase
+
 /// A small, seedable random number generator (xoshiro256**), so that an instance's choices
 /// (probe order, gossip targets, jitter) are reproducible in tests.
 struct SeededRandom: RandomNumberGenerator, Sendable {
@@ -5,15 +7,8 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
 
     init(seed: UInt64) {
         // SplitMix64 spreads one seed over the four words, none of them zero.
-        var value = seed
-        func splitMix() -> UInt64 {
-            value &+= 0x9E37_79B9_7F4A_7C15
-            var z = value
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        var spreader = SplitMix64(seed: seed)
+        state = (spreader.next(), spreader.next(), spreader.next(), spreader.next())
     }
 
     mutating func next() -> UInt64 {

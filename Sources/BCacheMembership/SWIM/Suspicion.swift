@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 
 extension ByteWriter {
     /// A string of at most 255 UTF-8 bytes, after a one-byte length (names, hosts, labels).

@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 
 extension Membership.Wire {
     /// What one datagram holds: a protocol packet, or an application's user packet.

@@ -1,8 +1,10 @@
+import BCacheBase
+
 extension Membership {
     /// Why bytes from the network were rejected.
     ///
     /// A struct with an opaque ``Code``, so that codes can be added without breaking users.
-    public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct WireError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
         /// What kind of problem this is.
         public struct Code: Hashable, Sendable, CustomStringConvertible {
             private enum Base: String, Hashable, Sendable {
@@ -36,7 +38,7 @@ extension Membership {
             self.message = message
         }
 
-        public var description: String { "Membership.WireError.\(code): \(message)" }
+        public var description: String { codedDescription }
 
         public static func == (lhs: WireError, rhs: WireError) -> Bool { lhs.code == rhs.code }
         public func hash(into hasher: inout Hasher) { hasher.combine(code) }

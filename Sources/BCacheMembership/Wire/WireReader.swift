@@ -1,4 +1,4 @@
-import BCacheCore
+import BCacheBase
 
 /// BCacheCore's ``ByteReader`` with membership's error type and field shapes.
 ///

@@ -1,5 +1,7 @@
+import BCacheBase
+
 /// A command line the node refused: the reply is `ERR <code> <message>`, and the node goes on.
-public struct ConsoleError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct ConsoleError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
     /// What kind of mistake it is; its `description` is the code's word in the protocol.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let word: String
@@ -29,5 +31,10 @@ public struct ConsoleError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String { codedDescription }
+
+    /// Errors are equal when their codes are: messages differ with the details.
+    public static func == (lhs: ConsoleError, rhs: ConsoleError) -> Bool { lhs.code == rhs.code }
+    /// Hashes the code only, consistently with `==`.
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

@@ -4,6 +4,7 @@ import BCacheMembership
 import BCacheSecure
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportUDPTCP
 import Logging
 
 /// The command line of `bcache node`, and how it becomes a ``BCache/BCache/Configuration``.

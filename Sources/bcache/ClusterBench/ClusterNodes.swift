@@ -3,6 +3,7 @@ import BCacheMembership
 import BCacheSecure
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportUDPTCP
 import Logging
 
 /// Makes the benchmark's BCache nodes: in this process, on 127.0.0.1 with port 0, over

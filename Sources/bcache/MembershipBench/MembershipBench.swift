@@ -1,4 +1,3 @@
-import BCacheCore
 import BCacheMembership
 import BCacheMembershipSimulation
 import Foundation

@@ -1,4 +1,4 @@
-import BCacheTransport
+import BCacheBase
 
 #if canImport(Glibc)
     import Glibc

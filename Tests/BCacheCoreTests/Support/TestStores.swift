@@ -1,5 +1,4 @@
 import BCacheCore
-import BCacheTransport
 
 /// Builders for stores driven by a manual clock.
 enum TestStores {

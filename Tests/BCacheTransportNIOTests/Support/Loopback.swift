@@ -1,6 +1,7 @@
 import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportUDP
+import BCacheTransportUDPTCP
 import Logging
 
 /// Loopback addresses and transports for tests: 127.0.0.1 (or ::1) and port 0 only.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BCache
 import BCacheSecure
-import BCacheTransportTCP
+import BCacheTransportUDPTCP
 import Foundation
 import Hummingbird
 import Logging

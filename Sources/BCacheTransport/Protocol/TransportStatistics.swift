@@ -1,6 +1,6 @@
 /// A snapshot of what a socket transport has sent, received and dropped since it was bound.
 ///
-/// Read with `statistics` on ``UDPTransport`` (and on the TCP transports of `BCacheTransportTCP`).
+/// Read with `statistics` on `UDPTransport` and on the TCP transports.
 /// The same figures go to swift-metrics as counters labelled `bcache_transport_*_total` with a
 /// `transport` dimension; this snapshot exists so that tests and benchmarks can read them without
 /// installing a metrics backend.

@@ -6,8 +6,9 @@
 /// in order, or ends with an error.
 ///
 /// Implementations: `InMemoryTransport` (this module, for tests), `UDPTransport`
-/// (`BCacheTransportUDP`), `TCPTransport` and the UDP+TCP pair (`BCacheTransportTCP`), and later
-/// a secure wrapper around any of them.
+/// (`BCacheTransportUDP`), `TCPTransport` (`BCacheTransportTCP`), the UDP+TCP pair
+/// `UDPTCPTransport` (`BCacheTransportUDPTCP`), and `SecureTransport` (`BCacheSecure`), which
+/// encrypts any of them.
 ///
 /// Each of ``incomingPackets`` and ``incomingStreams`` is meant for one consumer. Both finish
 /// when the transport is closed.

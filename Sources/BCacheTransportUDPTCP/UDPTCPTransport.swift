@@ -1,4 +1,5 @@
 import BCacheTransport
+import BCacheTransportTCP
 import BCacheTransportUDP
 import Logging
 import NIOCore

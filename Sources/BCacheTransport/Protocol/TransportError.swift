@@ -1,8 +1,10 @@
+import BCacheBase
+
 /// An error from a ``Transport`` or a ``TransportStream``.
 ///
 /// A struct with an opaque ``Code`` rather than an enum, so that codes can be added without
 /// breaking users who switch over them.
-public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -43,7 +45,7 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
         self.message = message
     }
 
-    public var description: String { "TransportError.\(code): \(message)" }
+    public var description: String { codedDescription }
 
     public static func == (lhs: TransportError, rhs: TransportError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }

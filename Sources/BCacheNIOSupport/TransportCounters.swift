@@ -1,7 +1,8 @@
+import BCacheTransport
 import Metrics
 import Synchronization
 
-/// The counters of one socket transport: atomics for ``TransportStatistics`` and swift-metrics counters.
+/// The counters of one socket transport: atomics for ``BCacheTransport/TransportStatistics`` and swift-metrics counters.
 ///
 /// Shared by the UDP and TCP transports (hence `package`). Every event increments both: the
 /// atomics cost a relaxed add, and the metrics counters are created once per transport, not per

@@ -4,7 +4,7 @@
 /// malformed or hostile input with this error and nothing else. A struct with an opaque ``Code``
 /// rather than an enum, so that later decoders can add codes without breaking users who switch
 /// over them. Two errors are equal when their codes are equal; the message is for people.
-public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible, CodedError {
     /// What kind of malformation this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -22,7 +22,7 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         /// groups, a deadline flagged present that means "never"). Rejected so that every value
         /// has exactly one encoding.
         public static let nonCanonical = Code(.nonCanonical)
-        /// A length prefix (or a value) above the configured ``CodecLimits``.
+        /// A length prefix (or a value) above the configured `CodecLimits` (BCacheCore).
         public static let lengthExceedsLimit = Code(.lengthExceedsLimit)
         /// A batch whose format version byte this build does not know.
         public static let unknownFormatVersion = Code(.unknownFormatVersion)
@@ -30,7 +30,7 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unknownStateTag = Code(.unknownStateTag)
         /// Bytes that must be a UTF-8 string (a key) and are not valid UTF-8.
         public static let invalidUTF8 = Code(.invalidUTF8)
-        /// A batch that announces more records than ``CodecLimits/maxRecordsPerBatch``.
+        /// A batch that announces more records than `CodecLimits.maxRecordsPerBatch`.
         public static let tooManyRecords = Code(.tooManyRecords)
         /// Bytes left over after a complete message.
         public static let trailingBytes = Code(.trailingBytes)
@@ -49,7 +49,7 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "CodecError.\(code): \(message)" }
+    public var description: String { codedDescription }
 
     public static func == (lhs: CodecError, rhs: CodecError) -> Bool { lhs.code == rhs.code }
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }

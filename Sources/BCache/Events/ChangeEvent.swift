@@ -26,7 +26,7 @@ extension BCache {
             /// reported as evicted.
             public static let evicted = Kind(.evicted)
 
-            /// The kind's name: `set` or `deleted`.
+            /// The kind's name: `set`, `deleted`, `expired` or `evicted`.
             public var description: String { base.rawValue }
         }
 

@@ -1,3 +1,5 @@
+import BCacheBase
+
 /// Everything an ``InMemoryNetwork`` knows, guarded by its one lock.
 ///
 /// The methods here run with the lock held. They never call back into the network; they only

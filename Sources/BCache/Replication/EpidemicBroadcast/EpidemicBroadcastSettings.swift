@@ -1,0 +1,71 @@
+extension EpidemicBroadcast {
+    /// The tree's parameters. The defaults suit a LAN (about 1 ms between nodes) with full
+    /// membership; `Docs/REPLICATION.md` says why each is what it is.
+    struct Settings: Hashable, Sendable {
+        /// Peers that receive every payload at once when the tree starts (a seeded random sample
+        /// of the members); prunes then cut the eager links down to a spanning tree. Defaults to 4.
+        var eagerFanout = 4
+        /// Further peers sampled for lazy announcements, so that each node hears of every payload
+        /// from several others even where the tree breaks. Defaults to 6.
+        var lazyFanout = 6
+        /// How long after learning its first member a node draws its links from the sample (unless
+        /// a broadcast or message comes first) and tells the peers drawn, so that links are
+        /// symmetric before the first payload flows. Defaults to 1 s.
+        var activationDelay: Duration = .seconds(1)
+        /// How long announcements wait to be batched into one `iHave` per peer. Defaults to 5 ms.
+        var lazyPushInterval: Duration = .milliseconds(5)
+        /// How long a node waits, after the first announcement of a payload it lacks, for the
+        /// eager copy before grafting it from the announcer. Each retry (from the next announcer)
+        /// waits twice as long as the one before, up to ``maxGraftBackoff``. Defaults to 20 ms.
+        var graftTimeout: Duration = .milliseconds(20)
+        /// The longest wait between two grafts of the same payload. A graft fails mostly when a
+        /// packet is lost, not because the network is slow: waits that kept doubling would leave a
+        /// node without its payload for seconds after a few unlucky losses. Defaults to 100 ms.
+        var maxGraftBackoff: Duration = .milliseconds(100)
+        /// Grafts of one payload before it is left to anti-entropy (about 1.3 s with the other
+        /// defaults). Defaults to 15.
+        var maxGraftAttempts = 15
+        /// An announcement this many rounds (hops) ahead of the eager copy swaps the links: the
+        /// announcer's becomes eager, the eager sender's lazy. Every node broadcasts over one
+        /// shared tree, so a small threshold re-shapes the tree for each origin in turn (and
+        /// concurrent swaps can cut it); 7 leaves a tree of 256 nodes alone and still fixes a
+        /// path made long by repairs. Defaults to 7.
+        var optimizationThreshold: UInt32 = 7
+        /// How long a payload's identity is remembered, so that a late copy is recognised as a
+        /// duplicate. Defaults to 30 s.
+        var seenLifetime: Duration = .seconds(30)
+        /// How long a payload is kept to answer grafts. Defaults to 10 s.
+        var payloadCacheLifetime: Duration = .seconds(10)
+        /// The most payload bytes kept to answer grafts; the oldest go first. Defaults to 64 MiB.
+        var payloadCacheMaxBytes = 64 << 20
+        /// The most payloads waited for at once; an announcement beyond it is left to
+        /// anti-entropy with the announcer. Defaults to 262,144.
+        var maxMissing = 262_144
+        /// The most identities in one `iHave`, `graft` or `gone`: 50 fit one 1,400-byte packet
+        /// with room for the envelope whatever the identities. Defaults to 50.
+        var maxIDsPerMessage = 50
+
+        /// The defaults.
+        init() {}
+
+        /// The first setting out of range, named, or `nil` when all are valid (the facade turns
+        /// it into a configuration error rather than trapping).
+        var invalidSetting: String? {
+            if eagerFanout < 1 { return "eagerFanout must be at least 1" }
+            if lazyFanout < 0 { return "lazyFanout must not be negative" }
+            if activationDelay < .zero { return "activationDelay must not be negative" }
+            if lazyPushInterval <= .zero { return "lazyPushInterval must be positive" }
+            if graftTimeout <= .zero { return "graftTimeout must be positive" }
+            if maxGraftBackoff < graftTimeout { return "maxGraftBackoff must be at least graftTimeout" }
+            if maxGraftAttempts < 1 { return "maxGraftAttempts must be at least 1" }
+            if seenLifetime < payloadCacheLifetime { return "seenLifetime must be at least payloadCacheLifetime" }
+            if payloadCacheLifetime < .zero { return "payloadCacheLifetime must not be negative" }
+            if payloadCacheMaxBytes < 0 { return "payloadCacheMaxBytes must not be negative" }
+            if maxMissing < 1 { return "maxMissing must be at least 1" }
+            if !(1...EpidemicBroadcast.Wire.maxIDsPerMessage).contains(maxIDsPerMessage) {
+                return "maxIDsPerMessage must be in 1...\(EpidemicBroadcast.Wire.maxIDsPerMessage)"
+            }
+            return nil
+        }
+    }
+}
