@@ -98,6 +98,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // N membership instances on a simulated network and a virtual clock (no tasks, seeded):
+        // the membership tests' cluster and `bcache bench membership`'s. Internal, not a product.
+        .target(
+            name: "BCacheMembershipSimulation",
+            dependencies: ["BCacheMembership", "BCacheBase", "BCacheTransport"],
+            swiftSettings: strictSettings
+        ),
         // What the NIO transports share (counters, the socket address resolver): internal, no
         // product, so that the UDP and TCP targets need not depend on each other.
         .target(
@@ -202,6 +209,7 @@ let package = Package(
                 "BCache",
                 "BCacheCore",
                 "BCacheMembership",
+                "BCacheMembershipSimulation",
                 "BCacheSecure",
                 "BCacheTransport",
                 "BCacheTransportUDP",
@@ -245,7 +253,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BCacheMembershipTests",
-            dependencies: ["BCacheMembership", "BCacheBase", "BCacheTransport"],
+            dependencies: ["BCacheMembership", "BCacheMembershipSimulation", "BCacheBase", "BCacheTransport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import BCacheBase
+import BCacheMembershipSimulation
 import BCacheTransport
 import Testing
 
@@ -98,5 +99,41 @@ import Testing
                 .leave(target: member, incarnation: 2)
             ])
         #expect(queue.contains(subject: member))
+    }
+}
+
+/// Queueing costs the same whatever the queue holds (memberlist's map beside the ordered queue).
+@Suite struct BroadcastQueueCostTests {
+    private func visitsPerReplacement(members: Int) -> Double {
+        var queue = BroadcastQueue()
+        for id in 0..<members {
+            queue.enqueue(.leave(target: NodeID(rawValue: UInt64(id)), incarnation: 0), size: 20)
+        }
+        let before = queue.itemsVisited
+        for id in 0..<members {
+            queue.enqueue(.leave(target: NodeID(rawValue: UInt64(id)), incarnation: 1), size: 20)
+        }
+        #expect(queue.count == members)
+        return Double(queue.itemsVisited - before) / Double(members)
+    }
+
+    @Test func replacingAnUpdateDoesNotScanTheQueue() {
+        #expect(visitsPerReplacement(members: 16) == 1)
+        #expect(visitsPerReplacement(members: 1_000) == 1)
+    }
+
+    @Test func replacedUpdatesAreNeverSent() {
+        var queue = BroadcastQueue()
+        let member = NodeID(rawValue: 5)
+        queue.enqueue(.leave(target: member, incarnation: 0), size: 20)
+        queue.enqueue(.leave(target: NodeID(rawValue: 6), incarnation: 0), size: 20)
+        queue.enqueue(.leave(target: member, incarnation: 1), size: 20)
+        var taken: Set<UInt64> = []
+        let sent = queue.take(budget: 1_000, transmitLimit: 1, skipping: &taken)
+        #expect(sent.messages.count == 2)
+        #expect(sent.messages.contains(.leave(target: member, incarnation: 1)))
+        #expect(!sent.messages.contains(.leave(target: member, incarnation: 0)))
+        #expect(queue.isEmpty)
+        #expect(!queue.contains(subject: member))
     }
 }

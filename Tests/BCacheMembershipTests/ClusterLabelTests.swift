@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheMembership
+import BCacheMembershipSimulation
 import BCacheTransport
 import Testing
 

@@ -1,4 +1,5 @@
 import BCacheMembership
+import BCacheMembershipSimulation
 import Testing
 
 /// A simulation replays exactly from its seed: the instances read no clock and draw every

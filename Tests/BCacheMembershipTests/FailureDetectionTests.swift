@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheMembership
+import BCacheMembershipSimulation
 import Testing
 
 /// A crashed node is declared failed by every other member, at LAN settings.

@@ -1,4 +1,5 @@
 import BCacheMembership
+import BCacheMembershipSimulation
 import Testing
 
 /// Nodes joining through one seed all come to see each other, within the gossip rounds SWIM's
@@ -19,7 +20,12 @@ import Testing
         print(
             "convergence: \(count) nodes in \(time) (\(rounds) gossip rounds of 200 ms; bound \(bound)), \(cluster.packetsSent) packets, \(cluster.bytesSent) bytes"
         )
-        #expect(rounds <= bound)
+        // In a wave of N joins, each of the N² pairs is missed by gossip with a probability of
+        // about e^-(retransmit limit) (memberlist's mult 4 gives 8 sends per node at 64): about
+        // one pair in a 64-node wave stays for the first push-pull, which comes at a random
+        // point of its period (memberlist's stagger). Allow that period beyond 16 nodes.
+        let pushPullRounds = Int((Membership.Settings.lan.pushPullInterval * 1.1 / gossipInterval).rounded(.up))
+        #expect(rounds <= bound || (count > 16 && rounds <= bound + pushPullRounds))
         #expect(cluster.oversizedPackets == 0)
         #expect(cluster.runningNodes.allSatisfy { cluster.nodes[$0].instance.isJoined })
 

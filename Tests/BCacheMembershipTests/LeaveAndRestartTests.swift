@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheMembership
+import BCacheMembershipSimulation
 import Testing
 
 /// A graceful leave is seen as left, not failed; a restarted node replaces its old self.

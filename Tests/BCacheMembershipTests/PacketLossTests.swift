@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheMembership
+import BCacheMembershipSimulation
 import Testing
 
 /// Under 10% packet loss on every link, live members are not declared failed.

@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheMembership
+import BCacheMembershipSimulation
 import Testing
 
 /// A cluster split in two declares the other half failed, then merges by itself after the heal.

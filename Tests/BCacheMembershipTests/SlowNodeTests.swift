@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheMembership
+import BCacheMembershipSimulation
 import Testing
 
 /// A node whose packets are delayed beyond the probe timeout does not get healthy members

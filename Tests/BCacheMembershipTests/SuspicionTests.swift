@@ -86,7 +86,7 @@ import Testing
         }
     }
 
-    @Test func unrefutedSuspectIsDeclaredDeadAtTheDeadline() throws {
+    @Test func unrefutedSuspectIsDeclaredDeadAfterALastCheckAtTheDeadline() throws {
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)
         let target = peers[0].id
@@ -95,11 +95,42 @@ import Testing
         let delay = try #require(suspicionDelay(directives, target))
         // Too early: nothing happens.
         #expect(instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay / 2).isEmpty)
-        let expired = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay)
+        // At the deadline: a last-chance ping carrying the suspicion goes to the suspect.
+        let check = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay)
+        #expect(check.events.isEmpty)
+        #expect(check.sends.first?.to == peers[0].address)
+        #expect(check.sentMessages.contains { if case .ping(_, target) = $0 { true } else { false } })
+        #expect(check.sentMessages.contains(.suspect(target: target, incarnation: 0, from: instance.identity.id)))
+        let recheck = try #require(check.timers.first { $0.id == .suspicionTimeout(target) }?.after)
+        #expect(recheck == Membership.Settings.lan.probeTimeout)
+        // No refutation within the probe timeout: dead.
+        let expired = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay + recheck)
         #expect(
             expired.events.contains { if case .failed(let member) = $0 { member.identity.id == target } else { false } }
         )
         #expect(instance.member(id: target)?.status == .dead(incarnation: 0))
+    }
+
+    @Test func aStaleSuspicionIsAnsweredWithTheCurrentAlive() {
+        let peers = BareInstance.peers(3)
+        var instance = BareInstance.make(peers: peers)
+        let me = instance.identity
+        _ = instance.onMessage(
+            .suspect(target: me.id, incarnation: 0, from: peers[0].id), from: somewhere, now: .seconds(1))
+        #expect(instance.incarnation == 1)
+        // Drain the refutation, as gossip would.
+        for _ in 0..<20 { _ = instance.onGossipTick(now: .seconds(2)) }
+        #expect(instance.pendingUpdates == 0)
+        // A member that missed it suspects incarnation 0 again (its last-chance ping): the reply
+        // carries alive at incarnation 1, with no new incarnation.
+        let reply = instance.onPacket(
+            Membership.Packet([
+                .suspect(target: me.id, incarnation: 0, from: peers[1].id), .ping(sequence: 3, target: me.id),
+            ]),
+            from: peers[1].address, now: .seconds(3))
+        #expect(instance.incarnation == 1)
+        #expect(reply.sentMessages.contains(.alive(identity: me, incarnation: 1)))
+        #expect(reply.sentMessages.contains(.ack(sequence: 3)))
     }
 
     @Test func refutationBeforeTheDeadlineKeepsTheMemberAlive() throws {

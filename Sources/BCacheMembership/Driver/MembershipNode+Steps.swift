@@ -83,10 +83,11 @@ extension Membership.Node {
             state.reportedStatistics = statistics
         }
         if !effects.events.isEmpty {
-            let members = state.instance.members
-            metrics.recordMembers(members)
-            let peers = members.count { $0.status.isReachable && $0.identity.id != identity.id }
-            reachablePeers.store(peers, ordering: .relaxed)
+            // The instance keeps the counts: no copy and sort of every member under the lock.
+            let counts = state.instance.memberCounts
+            metrics.recordMembers(counts)
+            let selfReachable = state.instance.member(id: identity.id)?.status.isReachable ?? false
+            reachablePeers.store(counts.reachable - (selfReachable ? 1 : 0), ordering: .relaxed)
         }
         metrics.recordHealth(state.instance.localHealthScore)
         return effects

@@ -95,24 +95,12 @@ struct NodeMetrics: Sendable {
         add(oversizedUpdates, \.oversizedUpdates)
     }
 
-    /// Sets the member gauges from a member list.
-    func recordMembers(_ members: [Membership.Member]) {
-        var alive = 0
-        var suspect = 0
-        var dead = 0
-        var left = 0
-        for member in members {
-            switch member.status {
-            case .alive: alive += 1
-            case .suspect: suspect += 1
-            case .dead: dead += 1
-            case .left: left += 1
-            }
-        }
-        membersAlive.record(alive)
-        membersSuspect.record(suspect)
-        membersDead.record(dead)
-        membersLeft.record(left)
+    /// Sets the member gauges from the instance's counts.
+    func recordMembers(_ counts: Membership.MemberCounts) {
+        membersAlive.record(counts.alive)
+        membersSuspect.record(counts.suspect)
+        membersDead.record(counts.dead)
+        membersLeft.record(counts.left)
     }
 
     func recordHealth(_ score: Int) {

@@ -6,6 +6,12 @@ import BCacheBase
 /// times, enough for an epidemic to reach every member with high probability, and a newer update
 /// about the same member replaces the older one. Each item keeps its encoded size, so that the
 /// packet builder fills a packet without encoding twice.
+///
+/// Like memberlist's queue, a map beside the ordered levels says which item is the current one
+/// for each member, so that queueing an update costs the same whatever the queue holds: the item
+/// it replaces is only marked stale (forgotten in the counts at once) and left where it is, to be
+/// dropped when a packet's walk meets it. A join wave of N members thus costs O(N) per node, not
+/// O(N²).
 struct BroadcastQueue: Sendable {
     struct Item: Sendable {
         var message: Membership.Message
@@ -18,17 +24,23 @@ struct BroadcastQueue: Sendable {
     /// Items by how often they were sent: `levels[t]` holds the items sent `t` times, oldest
     /// first. "Least sent, then newest" is then a walk up the levels, each from its end, with no
     /// sort per packet (sorting the whole queue for every packet made a full payload queue of
-    /// 4,096 cost milliseconds per broadcast).
+    /// 4,096 cost milliseconds per broadcast). Stale items (replaced) may remain in them.
     private var levels: [[Item]] = []
+    /// The order of the current item about each member, and its size.
+    private var current: [NodeID: (order: UInt64, size: Int)] = [:]
     private var nextOrder: UInt64 = 0
     /// Items dropped because the queue was full.
     private(set) var dropped = 0
+    /// Current (not stale) items.
     private(set) var count = 0
     /// How many queued items have each encoded size, for ``smallestSize``.
     private var sizeCounts: [Int: Int] = [:]
     /// No queued item is smaller: once a packet's room is below it, nothing else can fit, and
     /// the walk stops instead of visiting every remaining item.
     private var smallestSize = Int.max
+    /// Items visited by ``enqueue(_:size:limit:)`` and ``take(budget:transmitLimit:skipping:)``:
+    /// the work per message, counted so that tests can show it does not grow with the cluster.
+    private(set) var itemsVisited = 0
 
     var isEmpty: Bool { count == 0 }
 
@@ -47,28 +59,22 @@ struct BroadcastQueue: Sendable {
     ///
     /// Beyond `limit` items, the most-sent (then oldest) item is dropped.
     mutating func enqueue(_ message: Membership.Message, size: Int, limit: Int = .max) {
+        itemsVisited += 1
+        let order = nextOrder
+        nextOrder += 1
         if let subject = message.subject {
-            for level in levels.indices {
-                let replaced = levels[level].filter { $0.message.subject == subject }
-                guard !replaced.isEmpty else { continue }
-                levels[level].removeAll { $0.message.subject == subject }
-                for item in replaced { forget(size: item.size) }
-            }
+            if let replaced = current[subject] { forget(size: replaced.size) }
+            current[subject] = (order, size)
         }
         if levels.isEmpty { levels.append([]) }
-        levels[0].append(Item(message: message, size: size, transmits: 0, order: nextOrder))
-        nextOrder += 1
+        levels[0].append(Item(message: message, size: size, transmits: 0, order: order))
         remember(size: size)
-        if count > limit, let level = levels.lastIndex(where: { !$0.isEmpty }) {
-            // The most-sent, then oldest item: the front of the highest non-empty level.
-            forget(size: levels[level].removeFirst().size)
-            dropped += 1
-        }
+        if count > limit { dropMostSent() }
     }
 
     /// Whether any queued update is about `member`.
     func contains(subject member: NodeID) -> Bool {
-        levels.contains { level in level.contains { $0.message.subject == member } }
+        current[member] != nil
     }
 
     /// Takes updates fitting in `budget` bytes, least-sent first, counting one transmission for
@@ -89,16 +95,26 @@ struct BroadcastQueue: Sendable {
             // it, so that an item is never taken twice for one packet.
             var index = levels[level].count - 1
             while index >= 0 {
+                itemsVisited += 1
                 let item = levels[level][index]
+                if isStale(item) {
+                    levels[level].remove(at: index)
+                    index -= 1
+                    continue
+                }
                 if used + item.size <= budget, !taken.contains(item.order) {
                     used += item.size
                     messages.append(item.message)
                     taken.insert(item.order)
                     levels[level].remove(at: index)
-                    forget(size: item.size)
                     var sent = item
                     sent.transmits += 1
-                    if sent.transmits < transmitLimit { promoted.append(sent) }
+                    if sent.transmits < transmitLimit {
+                        promoted.append(sent)
+                    } else {
+                        forget(size: item.size)
+                        if let subject = item.message.subject { current[subject] = nil }
+                    }
                     if budget - used < 8 { break scan }
                 }
                 if budget - used < smallestSize { break scan }
@@ -107,15 +123,40 @@ struct BroadcastQueue: Sendable {
             level += 1
         }
         for item in promoted { insert(item) }
+        if count == 0 { levels.removeAll(keepingCapacity: true) }
         return (messages, used)
     }
 
-    /// Puts `item` in the level of its transmission count, keeping that level oldest first.
+    /// Whether a newer update about the same member replaced `item`.
+    private func isStale(_ item: Item) -> Bool {
+        guard let subject = item.message.subject else { return false }
+        return current[subject]?.order != item.order
+    }
+
+    /// Drops the most-sent, then oldest, current item: the first current one of the highest
+    /// non-empty level.
+    private mutating func dropMostSent() {
+        var level = levels.count - 1
+        while level >= 0 {
+            while let item = levels[level].first {
+                levels[level].removeFirst()
+                itemsVisited += 1
+                guard !isStale(item) else { continue }
+                forget(size: item.size)
+                if let subject = item.message.subject { current[subject] = nil }
+                dropped += 1
+                return
+            }
+            level -= 1
+        }
+    }
+
+    /// Puts `item` back in the level of its transmission count, keeping that level oldest first.
+    /// Its size is still counted (a promotion does not leave the queue).
     private mutating func insert(_ item: Item) {
         while levels.count <= item.transmits { levels.append([]) }
         let position = levels[item.transmits].partitioningIndex { $0.order > item.order }
         levels[item.transmits].insert(item, at: position)
-        remember(size: item.size)
     }
 
     private mutating func remember(size: Int) {

@@ -78,7 +78,16 @@ extension Membership.Instance {
         // A ping for an earlier process at this address is not ours to answer: silence lets the
         // prober declare that process dead, and our own alive message replaces it.
         guard target == identity.id else { return }
-        send([.ack(sequence: sequence)], to: sender, into: &directives)
+        var reply: [Membership.Message] = [.ack(sequence: sequence)]
+        // A member this node believes dead is pinging it: it was declared dead wrongly (under
+        // loss, say) and may never have heard. Telling it in the ack makes it refute at once, so
+        // that it is merged back within a gossip round instead of at the next push-pull.
+        if let id = idByAddress[sender], id != identity.id, let record = records[id],
+            record.member.identity.address == sender, case .dead(let incarnation) = record.member.status
+        {
+            reply.append(.dead(target: id, incarnation: incarnation, from: identity.id))
+        }
+        send(reply, to: sender, into: &directives)
     }
 
     mutating func handleAck(sequence: UInt32, into directives: inout [Membership.Directive]) {
@@ -161,20 +170,38 @@ extension Membership.Instance {
     }
 
     /// Up to `count` distinct members chosen at random among those matching `filter`, never this node.
+    ///
+    /// As memberlist's `kRandomNodes`: random indexes into the member list, at most `3 × count`
+    /// draws, so that a gossip round or a probe timeout costs the same at 1,000 members as at 16.
+    /// Only when the draws found nobody, or too few in a small cluster, does a scan of every
+    /// member complete the choice: matching members are then rare (the dead among the living, on
+    /// a reconnect tick) or few.
     mutating func randomMembers(
         _ count: Int, where filter: (MemberRecord) -> Bool
     ) -> [Membership.Member] {
-        guard count > 0 else { return [] }
+        guard count > 0, sortedIDs.count > 1 else { return [] }
         // `sortedIDs` rather than the dictionary: its order differs between runs, and the choice
         // must replay from the seed.
+        var picked: [Membership.Member] = []
+        for _ in 0..<(3 * count) where picked.count < count {
+            let id = sortedIDs[Int.random(in: 0..<sortedIDs.count, using: &random)]
+            membersVisited += 1
+            guard id != identity.id, !picked.contains(where: { $0.identity.id == id }), let record = records[id],
+                filter(record)
+            else { continue }
+            picked.append(record.member)
+        }
+        guard picked.count < count, picked.isEmpty || sortedIDs.count <= 8 * count else { return picked }
+        membersVisited += sortedIDs.count
         var candidates = sortedIDs.filter { id in
-            guard id != identity.id, let record = records[id] else { return false }
+            guard id != identity.id, !picked.contains(where: { $0.identity.id == id }), let record = records[id]
+            else { return false }
             return filter(record)
         }
-        let picked = min(count, candidates.count)
-        for index in 0..<picked {
+        let more = min(count - picked.count, candidates.count)
+        for index in 0..<more {
             candidates.swapAt(index, Int.random(in: index..<candidates.count, using: &random))
         }
-        return candidates[0..<picked].compactMap { records[$0]?.member }
+        return picked + candidates[0..<more].compactMap { records[$0]?.member }
     }
 }

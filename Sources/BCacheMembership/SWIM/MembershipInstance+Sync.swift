@@ -19,6 +19,12 @@ extension Membership.Instance {
             return []
         }
         joinProgress = .joining(attempt: 1)
+        // As memberlist's `aliveNode` with `bootstrap`: the joiner gossips its own alive, so that
+        // each newcomer spreads from itself too, not from the seed alone (whose queue holds
+        // every newcomer of a join wave).
+        if !updates.contains(subject: identity.id) {
+            enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
+        }
         return contactSeeds(attempt: 1)
     }
 
@@ -102,7 +108,13 @@ extension Membership.Instance {
         reapDeadMembers(now: now)
         var directives: [Membership.Directive] = []
         if !isLeaving {
-            if let dead = randomMembers(1, where: { $0.member.status.isDead }).first {
+            // Cluster-wide, about `reconnectAttemptsPerInterval` nodes try a dead member each
+            // interval, whatever the cluster's size: enough for the halves of a healed partition
+            // to find each other, without every node knocking at a crashed node's address.
+            let chance = Double(Self.reconnectAttemptsPerInterval) / Double(max(1, reachableCount))
+            if memberCounts.dead > 0, Double.random(in: 0..<1, using: &random) < chance,
+                let dead = randomMembers(1, where: { $0.member.status.isDead }).first
+            {
                 directives.append(.startPushPull(with: dead.identity.address, isJoin: false))
             } else if clusterSize <= 1, !seeds.isEmpty {
                 let seed = seeds[Int.random(in: 0..<seeds.count, using: &random)]

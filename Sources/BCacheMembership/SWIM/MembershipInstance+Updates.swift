@@ -6,11 +6,29 @@ extension Membership.Instance {
     ///
     /// Confirmations shorten a suspicion after its first timer was scheduled, so several timers
     /// may fire for one suspicion; only one at or after the current deadline acts.
+    ///
+    /// At the deadline the node first pings the suspect itself, with the suspicion (the buddy
+    /// system's message), and declares it dead only if no refutation came back within the probe
+    /// timeout. Gossip misses a refutation for one member in a few thousand under loss (each
+    /// update is sent `mult × log10(N)` times per member): that member would declare a live
+    /// node dead. The last check costs one probe timeout on a real death.
     public mutating func onSuspicionTimeout(member: NodeID, now: Duration) -> [Membership.Directive] {
-        guard isActive, let suspicion = suspicions[member], now >= suspicion.deadline,
+        guard isActive, var suspicion = suspicions[member], now >= suspicion.deadline,
             let record = records[member], record.member.status.isSuspect
         else { return [] }
         var directives: [Membership.Directive] = []
+        guard suspicion.isFinalCheckSent else {
+            suspicion.isFinalCheckSent = true
+            suspicions[member] = suspicion
+            let sequence = nextSequenceNumber()
+            send(
+                [
+                    .ping(sequence: sequence, target: member),
+                    .suspect(target: member, incarnation: suspicion.incarnation, from: identity.id),
+                ], to: record.member.identity.address, into: &directives)
+            directives.append(.scheduleTimer(.suspicionTimeout(member), after: health.scale(settings.probeTimeout)))
+            return directives
+        }
         handleDead(target: member, incarnation: suspicion.incarnation, from: identity.id, now: now, into: &directives)
         return directives
     }
@@ -20,12 +38,13 @@ extension Membership.Instance {
     mutating func handleSuspect(
         target: NodeID, incarnation: UInt64, from: NodeID, now: Duration, into directives: inout [Membership.Directive]
     ) {
-        guard let record = records[target], incarnation >= record.member.status.incarnation else { return }
+        guard let record = records[target] else { return }
         if target == identity.id {
             // A leaving node lets the suspicion stand: it is about to be gone anyway.
             if !isLeaving { refute(claimed: incarnation) }
             return
         }
+        guard incarnation >= record.member.status.incarnation else { return }
         switch record.member.status {
         case .dead, .left:
             return
@@ -78,12 +97,13 @@ extension Membership.Instance {
     mutating func handleDead(
         target: NodeID, incarnation: UInt64, from: NodeID, now: Duration, into directives: inout [Membership.Directive]
     ) {
-        guard let record = records[target], incarnation >= record.member.status.incarnation else { return }
+        guard let record = records[target] else { return }
         let isLeave = from == target
         if target == identity.id {
             if !isLeaving { refute(claimed: incarnation) }
             return
         }
+        guard incarnation >= record.member.status.incarnation else { return }
         switch record.member.status {
         case .left:
             return
@@ -138,6 +158,7 @@ extension Membership.Instance {
         let previous = record.member
         suspicions[incoming.id] = nil
         records[incoming.id]?.member.identity = incoming
+        idByAddress[incoming.address] = incoming.id
         let member = setStatus(of: incoming.id, to: .alive(incarnation: incarnation), now: now)
         enqueueUpdate(.alive(identity: incoming, incarnation: incarnation))
         switch previous.status {
@@ -156,8 +177,9 @@ extension Membership.Instance {
     ) -> Membership.Member {
         let member = Membership.Member(identity: incoming, status: .alive(incarnation: incarnation))
         records[incoming.id] = MemberRecord(member: member, changedAt: now)
-        reachableCount += 1
+        memberCounts.add(member.status, by: 1)
         idByName[incoming.name] = incoming.id
+        idByAddress[incoming.address] = incoming.id
         let position = sortedIDs.partitioningIndex { $0 >= incoming.id }
         sortedIDs.insert(incoming.id, at: position)
         addToProbeOrder(incoming.id)
@@ -169,7 +191,17 @@ extension Membership.Instance {
 
     /// Announces this node alive at an incarnation above `claimed`; a refutation also tells
     /// Lifeguard that this node may be the slow one.
+    ///
+    /// A claim about an earlier incarnation than this node's comes from a member that missed an
+    /// earlier refutation: the current `alive` is queued again (once), without a new incarnation,
+    /// so that it rides on the reply.
     mutating func refute(claimed: UInt64) {
+        if claimed < incarnation {
+            if !updates.contains(subject: identity.id) {
+                enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
+            }
+            return
+        }
         // An incarnation at the very top cannot be outbid: it can only come from a corrupt or
         // hostile message, which must not trap the node.
         let (next, overflow) = max(incarnation, claimed).addingReportingOverflow(1)
@@ -200,7 +232,8 @@ extension Membership.Instance {
         guard var record = records[member] else {
             fatalError("Internal inconsistency: status change for unknown member \(member)")
         }
-        reachableCount += (status.isReachable ? 1 : 0) - (record.member.status.isReachable ? 1 : 0)
+        memberCounts.add(record.member.status, by: -1)
+        memberCounts.add(status, by: 1)
         record.member.status = status
         record.changedAt = now
         records[member] = record
@@ -222,9 +255,10 @@ extension Membership.Instance {
     /// Removes every trace of a member.
     private mutating func forget(_ id: NodeID) {
         guard let record = records.removeValue(forKey: id) else { return }
-        if record.member.status.isReachable { reachableCount -= 1 }
+        memberCounts.add(record.member.status, by: -1)
         suspicions[id] = nil
         if idByName[record.member.name] == id { idByName[record.member.name] = nil }
+        if idByAddress[record.member.identity.address] == id { idByAddress[record.member.identity.address] = nil }
         let position = sortedIDs.partitioningIndex { $0 >= id }
         if position < sortedIDs.count, sortedIDs[position] == id { sortedIDs.remove(at: position) }
     }

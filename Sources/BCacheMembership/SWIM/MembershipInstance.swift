@@ -36,8 +36,12 @@ extension Membership {
         var idByName: [String: NodeID] = [:]
         /// Every key of `records`, sorted: a replayable order for random choices.
         var sortedIDs: [NodeID] = []
-        /// How many records are alive or suspect, kept by every status change.
-        var reachableCount = 1
+        /// How many records are in each status, kept by every status change.
+        public internal(set) var memberCounts = Membership.MemberCounts()
+        /// The member at each address, to recognise a packet from a member believed dead.
+        var idByAddress: [NodeAddress: NodeID] = [:]
+        /// Work counted for tests: member records examined to pick random members.
+        var membersVisited = 0
         var probeOrder: [NodeID] = []
         var probeIndex = 0
         var probe: Probe?
@@ -57,6 +61,9 @@ extension Membership {
 
         /// The most ping requests relayed at once; more are dropped (a flood cannot grow memory).
         static let maxRelays = 1024
+        /// How many reconnections to dead members the whole cluster makes per reconnect interval,
+        /// on average (each node tries with probability this ÷ the members alive or suspect).
+        static let reconnectAttemptsPerInterval = 3
 
         /// A node with no members but itself.
         ///
@@ -77,7 +84,9 @@ extension Membership {
             records[identity.id] = MemberRecord(
                 member: Member(identity: identity, status: .alive(incarnation: 0)), changedAt: .zero)
             idByName[identity.name] = identity.id
+            idByAddress[identity.address] = identity.id
             sortedIDs = [identity.id]
+            memberCounts.alive = 1
         }
 
         // MARK: Queries
@@ -98,7 +107,13 @@ extension Membership {
         }
 
         /// Members alive or suspect, this node included.
-        public var reachableMemberCount: Int { reachableCount }
+        public var reachableMemberCount: Int { memberCounts.reachable }
+
+        var reachableCount: Int { memberCounts.reachable }
+
+        /// Work per message, for tests: member records examined to pick random members plus
+        /// queue items visited to queue and piggyback updates and payloads.
+        var operationCount: Int { membersVisited + updates.itemsVisited + payloads.itemsVisited }
 
         /// The largest user payload ``broadcast(userPayload:)`` accepts: what fits one packet,
         /// at most ``Membership/UserPayload/maxSize``.
@@ -140,7 +155,10 @@ extension Membership {
             var directives: [Directive] = []
             directives.append(.scheduleTimer(.probeTick, after: jitter(upTo: settings.probeInterval)))
             directives.append(.scheduleTimer(.gossipTick, after: jitter(upTo: settings.gossipInterval)))
-            directives.append(.scheduleTimer(.pushPullTick, after: nextPushPullDelay()))
+            // The first push-pull at a random point of its period, as memberlist staggers it: nodes
+            // started together (a join wave) then repair what gossip missed over the period,
+            // rather than all at its end.
+            directives.append(.scheduleTimer(.pushPullTick, after: jitter(upTo: nextPushPullDelay())))
             directives.append(
                 .scheduleTimer(
                     .reconnectTick, after: settings.reconnectInterval + jitter(upTo: settings.reconnectInterval / 10))

@@ -59,3 +59,34 @@ extension Membership {
         }
     }
 }
+
+extension Membership {
+    /// How many remembered members are in each status, this node included.
+    ///
+    /// Kept by the instance with every status change, so that the driver's gauges and peer count
+    /// cost O(1) per step instead of a copy and sort of every member.
+    public struct MemberCounts: Sendable, Hashable {
+        public internal(set) var alive = 0
+        public internal(set) var suspect = 0
+        public internal(set) var dead = 0
+        public internal(set) var left = 0
+
+        public init() {}
+
+        /// Members alive or suspect.
+        public var reachable: Int { alive + suspect }
+
+        /// Every member counted.
+        public var total: Int { alive + suspect + dead + left }
+
+        /// Counts one more (`by: 1`) or one fewer (`by: -1`) member in `status`.
+        mutating func add(_ status: Status, by delta: Int) {
+            switch status {
+            case .alive: alive += delta
+            case .suspect: suspect += delta
+            case .dead: dead += delta
+            case .left: left += delta
+            }
+        }
+    }
+}

@@ -27,6 +27,8 @@ struct Suspicion: Sendable, Hashable {
     private(set) var suspectedBy: Set<NodeID>
     /// When the suspect is declared dead if it has not refuted.
     private(set) var deadline: Duration
+    /// Whether the last-chance ping went out (at the deadline): the next timeout declares death.
+    var isFinalCheckSent = false
 
     init(
         incarnation: UInt64, from: NodeID, start: Duration, minimum: Duration, maximum: Duration,

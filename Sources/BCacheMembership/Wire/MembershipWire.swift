@@ -134,6 +134,8 @@ extension Membership {
             // A member takes at least 16 bytes, which bounds the count by the bytes present.
             let count = try reader.readVarint(atMost: UInt64(reader.remaining / 16), "member count")
             var members: [Member] = []
+            // Bounded by the bytes present (above), so the reservation is no untrusted allocation.
+            members.reserveCapacity(Int(count))
             for _ in 0..<count {
                 let identity = try readIdentity(from: &reader)
                 let tag = try reader.readByte()

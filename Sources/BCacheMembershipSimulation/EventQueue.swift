@@ -1,8 +1,8 @@
-import BCacheTransport
+import BCacheBase
 
 /// A min-heap of actions by time, first-scheduled first among equal times: the simulation's
 /// timer wheel and network in flight.
-struct EventQueue<Action> {
+package struct EventQueue<Action> {
     /// Boxed, so that sifting moves a pointer rather than a large enum.
     private final class Box {
         let action: Action
@@ -23,11 +23,13 @@ struct EventQueue<Action> {
     private var heap: [Entry] = []
     private var nextOrder: UInt64 = 0
 
-    var isEmpty: Bool { heap.isEmpty }
-    var count: Int { heap.count }
-    var nextTime: Duration? { heap.first?.time }
+    package init() {}
 
-    mutating func schedule(_ action: Action, at time: Duration) {
+    package var isEmpty: Bool { heap.isEmpty }
+    package var count: Int { heap.count }
+    package var nextTime: Duration? { heap.first?.time }
+
+    package mutating func schedule(_ action: Action, at time: Duration) {
         heap.append(Entry(time: time, order: nextOrder, box: Box(action)))
         nextOrder += 1
         var child = heap.count - 1
@@ -39,7 +41,7 @@ struct EventQueue<Action> {
         }
     }
 
-    mutating func popFirst() -> (time: Duration, action: Action)? {
+    package mutating func popFirst() -> (time: Duration, action: Action)? {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let first = heap.removeLast()
@@ -59,4 +61,4 @@ struct EventQueue<Action> {
 }
 
 /// The simulation's own seeded randomness (loss, latency), independent of the nodes'.
-typealias SimulationRandom = SplitMix64
+package typealias SimulationRandom = SplitMix64

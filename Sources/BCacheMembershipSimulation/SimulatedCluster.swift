@@ -9,28 +9,28 @@ import BCacheTransport
 /// directives it returns. Loss, latency, partitions and slow nodes are seeded, so every run
 /// replays exactly. Packets and push-pull states go through the wire format by default, so the
 /// codec is exercised by every simulation.
-final class SimulatedCluster {
+package final class SimulatedCluster {
     /// One simulated process.
-    struct Node {
-        var instance: Membership.Instance
-        var address: NodeAddress
+    package struct Node {
+        package var instance: Membership.Instance
+        package var address: NodeAddress
         /// False once crashed or after its leave completed.
-        var isRunning = true
+        package var isRunning = true
         /// Bumped on crash and restart, so that the old process's timers are ignored.
-        var epoch = 0
+        package var epoch = 0
         /// Extra delay on every packet this node sends or receives (a slow node).
-        var extraDelay: Duration = .zero
+        package var extraDelay: Duration = .zero
         /// Set when `leaveCompleted` came.
-        var leaveCompleted = false
+        package var leaveCompleted = false
         /// User payloads delivered to this node.
-        var delivered: [Membership.UserPayload] = []
+        package var delivered: [Membership.UserPayload] = []
     }
 
     /// An event reported by one node.
-    struct RecordedEvent {
-        var time: Duration
-        var observer: Int
-        var event: Membership.Event
+    package struct RecordedEvent {
+        package var time: Duration
+        package var observer: Int
+        package var event: Membership.Event
     }
 
     private enum Action {
@@ -41,31 +41,41 @@ final class SimulatedCluster {
         case pushPullFailed(node: Int, epoch: Int, NodeAddress)
     }
 
-    private(set) var nodes: [Node] = []
-    private(set) var now: Duration = .zero
-    private(set) var events: [RecordedEvent] = []
-    private(set) var packetsSent = 0
-    private(set) var packetsLost = 0
-    private(set) var bytesSent = 0
+    package private(set) var nodes: [Node] = []
+    package private(set) var now: Duration = .zero
+    package private(set) var events: [RecordedEvent] = []
+    package private(set) var packetsSent = 0
+    package private(set) var packetsLost = 0
+    package private(set) var bytesSent = 0
+    /// Push-pull exchanges started, and the bytes of both their states (request and response).
+    package private(set) var pushPullsStarted = 0
+    package private(set) var pushPullBytes = 0
     /// Packets larger than the instance's maximum packet size (must stay 0).
-    private(set) var oversizedPackets = 0
+    package private(set) var oversizedPackets = 0
     private var queue = EventQueue<Action>()
     private var random: SimulationRandom
     private var indexByAddress: [NodeAddress: Int] = [:]
     /// Group per node index; packets cross groups only when this is nil.
     private var partition: [Int]?
 
-    let settings: Membership.Settings
+    package let settings: Membership.Settings
     /// Probability that any packet is lost.
-    var lossRate = 0.0
+    package var lossRate = 0.0
     /// Base one-way latency; each packet adds up to as much again at random.
-    var latency: Duration = .milliseconds(1)
+    package var latency: Duration = .milliseconds(1)
     /// Whether packets and push-pull states travel as bytes through the wire format.
-    var usesWireFormat = true
+    package var usesWireFormat = true
     /// How long a push-pull to an unreachable node takes to fail.
-    var connectTimeout: Duration = .seconds(1)
+    package var connectTimeout: Duration = .seconds(1)
+    /// Whether events are kept in ``events``. A 1,000-node join reports a million `joined`
+    /// events: the benchmark turns this off and watches ``eventObserver`` instead.
+    package var recordsEvents = true
+    /// Called with every event as it happens, whether or not it is recorded.
+    package var eventObserver: ((RecordedEvent) -> Void)?
+    /// Called with every packet a node sends (sender's index, destination), before loss.
+    package var packetObserver: ((Int, NodeAddress, Membership.Packet) -> Void)?
 
-    init(settings: Membership.Settings = .lan, seed: UInt64) {
+    package init(settings: Membership.Settings = .lan, seed: UInt64) {
         self.settings = settings
         self.random = SimulationRandom(seed: seed)
     }
@@ -74,7 +84,7 @@ final class SimulatedCluster {
 
     /// Adds and starts a node named `name` (not joined yet). Returns its index.
     @discardableResult
-    func addNode(
+    package func addNode(
         name: String? = nil, label: String = "sim", settings: Membership.Settings? = nil, generation: UInt64 = 1
     ) -> Int {
         let index = nodes.count
@@ -92,14 +102,14 @@ final class SimulatedCluster {
     }
 
     /// Makes node `index` join through the given seeds.
-    func join(_ index: Int, seeds: [Int]) {
+    package func join(_ index: Int, seeds: [Int]) {
         let addresses = seeds.map { nodes[$0].address }
         let directives = nodes[index].instance.join(seeds: addresses, now: now)
         apply(directives, from: index)
     }
 
     /// `count` nodes, the first a seed the others join at once.
-    static func joined(count: Int, settings: Membership.Settings = .lan, seed: UInt64) -> SimulatedCluster {
+    package static func joined(count: Int, settings: Membership.Settings = .lan, seed: UInt64) -> SimulatedCluster {
         let cluster = SimulatedCluster(settings: settings, seed: seed)
         for _ in 0..<count { cluster.addNode() }
         cluster.join(0, seeds: [])
@@ -110,7 +120,7 @@ final class SimulatedCluster {
     // MARK: Faults
 
     /// Stops node `index` without a word: its timers and incoming packets are dropped.
-    func crash(_ index: Int) {
+    package func crash(_ index: Int) {
         nodes[index].isRunning = false
         nodes[index].epoch += 1
     }
@@ -118,7 +128,7 @@ final class SimulatedCluster {
     /// Starts a new process for the name of node `index`: a new identity, a newer generation and
     /// a new address, joining through `seeds`. Returns the new node's index.
     @discardableResult
-    func restart(_ index: Int, seeds: [Int]) -> Int {
+    package func restart(_ index: Int, seeds: [Int]) -> Int {
         crash(index)
         let name = nodes[index].instance.identity.name
         let generation = nodes[index].instance.identity.generation + 1
@@ -128,39 +138,44 @@ final class SimulatedCluster {
     }
 
     /// Node `index` leaves gracefully.
-    func leave(_ index: Int) {
+    package func leave(_ index: Int) {
         apply(nodes[index].instance.leave(now: now), from: index)
     }
 
     /// Splits the nodes into groups: `groupOf(index)` names each node's side.
-    func partition(_ groupOf: (Int) -> Int) {
+    package func partition(_ groupOf: (Int) -> Int) {
         partition = nodes.indices.map(groupOf)
     }
 
     /// Removes the partition.
-    func heal() {
+    package func heal() {
         partition = nil
     }
 
     /// Delays every packet node `index` sends or receives by `delay`.
-    func slowDown(_ index: Int, by delay: Duration) {
+    package func slowDown(_ index: Int, by delay: Duration) {
         nodes[index].extraDelay = delay
     }
 
+    /// Hands `message` to node `index` as if node `sender` had sent it (a test's injected rumour).
+    package func deliver(_ message: Membership.Message, to index: Int, from sender: Int) {
+        apply(nodes[index].instance.onMessage(message, from: nodes[sender].address, now: now), from: index)
+    }
+
     /// Node `index` broadcasts a user payload.
-    func broadcast(from index: Int, _ bytes: [UInt8]) -> Membership.UserPayload {
+    package func broadcast(from index: Int, _ bytes: [UInt8]) -> Membership.UserPayload {
         nodes[index].instance.broadcast(userPayload: bytes)
     }
 
     // MARK: Running
 
     /// Runs every event up to `now + duration`.
-    func run(for duration: Duration) {
+    package func run(for duration: Duration) {
         run(until: now + duration)
     }
 
     /// Runs every event up to `deadline`.
-    func run(until deadline: Duration) {
+    package func run(until deadline: Duration) {
         while let next = queue.nextTime, next <= deadline {
             step()
         }
@@ -169,7 +184,7 @@ final class SimulatedCluster {
 
     /// Runs until `condition` holds (checked every `step` of simulated time) or `timeout` passes.
     /// Returns the simulated time it took, or nil on timeout.
-    func run(
+    package func run(
         untilTrue condition: () -> Bool, timeout: Duration, checkingEvery step: Duration = .milliseconds(100)
     ) -> Duration? {
         let start = now
@@ -218,6 +233,7 @@ final class SimulatedCluster {
             apply(directives, from: target)
             let responseBytes =
                 usesWireFormat ? Membership.Wire.encode(response, label: nodes[target].instance.clusterLabel) : []
+            pushPullBytes += responseBytes.count
             queue.schedule(
                 .pushPullResponse(to: initiator, epoch: epoch, from: address, response, bytes: responseBytes),
                 at: now + delay(from: target, to: initiator))
@@ -263,13 +279,17 @@ final class SimulatedCluster {
             case .scheduleTimer(let timer, let delay):
                 queue.schedule(.timer(node: index, epoch: nodes[index].epoch, timer), at: now + delay)
             case .event(let event):
-                events.append(RecordedEvent(time: now, observer: index, event: event))
+                let recorded = RecordedEvent(time: now, observer: index, event: event)
+                if recordsEvents { events.append(recorded) }
+                eventObserver?(recorded)
             case .deliver(let payload):
                 nodes[index].delivered.append(payload)
             case .startPushPull(let address, let isJoin):
                 let state = nodes[index].instance.pushPullState(isJoin: isJoin)
                 let bytes =
                     usesWireFormat ? Membership.Wire.encode(state, label: nodes[index].instance.clusterLabel) : []
+                pushPullsStarted += 1
+                pushPullBytes += bytes.count
                 let target = indexByAddress[address]
                 let arrival = now + (target.map { delay(from: index, to: $0) } ?? latency)
                 queue.schedule(
@@ -284,6 +304,7 @@ final class SimulatedCluster {
 
     private func transmit(_ packet: Membership.Packet, from index: Int, to address: NodeAddress) {
         packetsSent += 1
+        packetObserver?(index, address, packet)
         var bytes: [UInt8] = []
         if usesWireFormat {
             bytes = nodes[index].instance.encode(packet)
@@ -303,12 +324,14 @@ final class SimulatedCluster {
     // MARK: Observing
 
     /// Indices of nodes still running.
-    var runningNodes: [Int] { nodes.indices.filter { nodes[$0].isRunning } }
+    package var runningNodes: [Int] { nodes.indices.filter { nodes[$0].isRunning } }
 
     /// Whether every running node sees exactly the running nodes as alive (and nobody else as
     /// alive or suspect).
-    func hasConverged() -> Bool {
+    package func hasConverged() -> Bool {
         let running = runningNodes
+        // The cheap test first: at 1,000 nodes the full one sorts a million members.
+        guard running.allSatisfy({ nodes[$0].instance.reachableMemberCount == running.count }) else { return false }
         let expected = Set(running.map { nodes[$0].instance.identity.id })
         return running.allSatisfy { index in
             let alive = nodes[index].instance.members.filter { $0.status.isAlive }.map(\.identity.id)
@@ -317,7 +340,7 @@ final class SimulatedCluster {
     }
 
     /// Failure events about the node with this identity, by observer.
-    func failures(of id: NodeID) -> [RecordedEvent] {
+    package func failures(of id: NodeID) -> [RecordedEvent] {
         events.filter { recorded in
             if case .failed(let member) = recorded.event { return member.identity.id == id }
             return false
@@ -325,7 +348,7 @@ final class SimulatedCluster {
     }
 
     /// Failure events about nodes that were running at the time (false positives).
-    func falsePositives(excluding crashed: Set<NodeID> = []) -> [RecordedEvent] {
+    package func falsePositives(excluding crashed: Set<NodeID> = []) -> [RecordedEvent] {
         let live = Set(runningNodes.map { nodes[$0].instance.identity.id }).subtracting(crashed)
         return events.filter { recorded in
             if case .failed(let member) = recorded.event { return live.contains(member.identity.id) }
@@ -334,7 +357,7 @@ final class SimulatedCluster {
     }
 
     /// Suspicion events about nodes in `ids`.
-    func suspicions(of ids: Set<NodeID>) -> [RecordedEvent] {
+    package func suspicions(of ids: Set<NodeID>) -> [RecordedEvent] {
         events.filter { recorded in
             if case .suspected(let member) = recorded.event { return ids.contains(member.identity.id) }
             return false
