@@ -3,7 +3,7 @@ import BCacheMembership
 import BCacheTransport
 
 /// `bcache bench scale`: bounded staleness in whole clusters of `BCache` facades on the in-memory
-/// network, in simulated time (``SimulatedCluster``), with the facade's `.lan` membership.
+/// network, in simulated time (``SimulatedCacheCluster``), with the facade's `.lan` membership.
 ///
 /// Two clusters, one after the other. The smaller (64 nodes): write visibility, 5 minutes of
 /// steady writes (what anti-entropy repaired), a 100,000-set burst on one node, then a node
@@ -85,7 +85,7 @@ struct ScaleBench {
     ) async throws -> ScaleBenchReport.ClusterFigures {
         let phaseStart = ContinuousClock.now
         var figures = ScaleBenchReport.ClusterFigures(nodes: nodes)
-        let cluster = try SimulatedCluster(
+        let cluster = try SimulatedCacheCluster(
             seed: seed, conditions: conditions, membership: .lan, resolution: resolution, executor: thread)
         var random = SplitMix64(seed: seed ^ 0x7363_616c_6562_656e)
         do {
@@ -136,7 +136,7 @@ struct ScaleBench {
 
     /// ``Sizes/visibilityWrites`` single sets on random nodes, ``Sizes/visibilitySpacing`` apart;
     /// for each, the simulated time until every other node merged it.
-    private func visibility(_ cluster: SimulatedCluster, _ random: inout SplitMix64, prefix: String) async throws
+    private func visibility(_ cluster: SimulatedCacheCluster, _ random: inout SplitMix64, prefix: String) async throws
         -> ScaleBenchReport.Visibility
     {
         let log = SimulatedArrivals(prefix: prefix)
@@ -162,7 +162,7 @@ struct ScaleBench {
     /// Every node writes a new key once per ``Sizes/steadyWriteInterval`` (spread over the
     /// interval) for ``Sizes/steadyDuration``, then the cluster runs one more push-pull period;
     /// returns the records anti-entropy repaired meanwhile.
-    private func steadyRepairs(_ cluster: SimulatedCluster) async throws -> Int {
+    private func steadyRepairs(_ cluster: SimulatedCacheCluster) async throws -> Int {
         let before = cluster.syncRecordsRepaired
         let value = [UInt8](repeating: 0x73, count: sizes.valueSize)
         let slice = sizes.steadyWriteInterval / cluster.count
@@ -181,7 +181,7 @@ struct ScaleBench {
 
     /// ``Sizes/burstSets`` sets on node 0 at one simulated instant; the time until every other
     /// node merged them all.
-    private func burst(_ cluster: SimulatedCluster) async throws -> ScaleBenchReport.Burst {
+    private func burst(_ cluster: SimulatedCacheCluster) async throws -> ScaleBenchReport.Burst {
         let log = SimulatedArrivals(prefix: "b-", tracksEachWrite: false)
         let stops = watchAll(cluster, log)
         defer { for stop in stops { stop() } }
@@ -203,7 +203,7 @@ struct ScaleBench {
     /// A new node joins while every other node writes (each once per
     /// ``Sizes/joinWriteInterval``, spread over it); for each write made between the newcomer's
     /// start and the moment every node lists it, the time until the newcomer merged it.
-    private func joinWindow(_ cluster: SimulatedCluster) async throws -> ScaleBenchReport.JoinWindow {
+    private func joinWindow(_ cluster: SimulatedCacheCluster) async throws -> ScaleBenchReport.JoinWindow {
         let log = SimulatedArrivals(prefix: "j-")
         let value = [UInt8](repeating: 0x6a, count: sizes.valueSize)
         let writers = cluster.count
@@ -232,7 +232,7 @@ struct ScaleBench {
             listedAfterMilliseconds: listedAfter / .milliseconds(1), limit: sizes.joinLimit)
     }
 
-    private func watchAll(_ cluster: SimulatedCluster, _ log: SimulatedArrivals) -> [@Sendable () -> Void] {
+    private func watchAll(_ cluster: SimulatedCacheCluster, _ log: SimulatedArrivals) -> [@Sendable () -> Void] {
         let network = cluster.network
         return (0..<cluster.count).map { index in
             log.watch(cluster.cache(index), index: index, now: { network.now })
@@ -253,7 +253,7 @@ struct ScaleBench {
     }
 }
 
-extension SimulatedCluster {
+extension SimulatedCacheCluster {
     /// Steps until `condition` holds, checking it every `interval` of simulated time (for
     /// conditions too costly to check after every step).
     func run(for limit: Duration, checkingEvery interval: Duration, until condition: () -> Bool) async throws -> Bool {

@@ -15,6 +15,8 @@ struct SealOpenCost {
     struct Figures {
         var sealNanoseconds: Double
         var openNanoseconds: Double
+        /// The size of one sealed packet: the measured path really sealed (nonce, tag, header).
+        var sealedPacketBytes: Int
     }
 
     func measure() async throws -> Figures {
@@ -23,6 +25,7 @@ struct SealOpenCost {
         let peer = NodeAddress(host: "127.0.0.1", port: 10)
         var seal: [Double] = []
         var open: [Double] = []
+        var sealedPacketBytes = 0
         for _ in 0..<rounds {
             let plain = ScriptedTransport()
             let plainSend = try await timed { for _ in 0..<count { try await plain.send(packet, to: peer) } }
@@ -32,6 +35,7 @@ struct SealOpenCost {
             seal.append((secureSend - plainSend) / Double(count))
 
             let sealed = capture.sent.map { IncomingPacket(bytes: $0, sender: peer) }
+            sealedPacketBytes = capture.sent.first?.count ?? 0
             let clear = Array(repeating: IncomingPacket(bytes: packet, sender: peer), count: count)
             let plainReceiver = ScriptedTransport(incoming: clear)
             let plainRead = try await timed { try await Self.drain(plainReceiver.incomingPackets, expecting: count) }
@@ -40,7 +44,8 @@ struct SealOpenCost {
             open.append((secureRead - plainRead) / Double(count))
         }
         return Figures(
-            sealNanoseconds: Percentiles(seal).value(at: 0.5), openNanoseconds: Percentiles(open).value(at: 0.5))
+            sealNanoseconds: Percentiles(seal).value(at: 0.5), openNanoseconds: Percentiles(open).value(at: 0.5),
+            sealedPacketBytes: sealedPacketBytes)
     }
 
     /// A packet that did not arrive: the secure transport refused some (it never should here).

@@ -13,7 +13,7 @@ import Logging
 /// than ``resolution``; deliver what is due, wake the sleepers due, then wait (in real time)
 /// until every node has handled it. A figure measured in steps is therefore late by up to one
 /// ``resolution``.
-final class SimulatedCluster {
+final class SimulatedCacheCluster {
     /// One node: its cache and the task running it.
     struct Node {
         var cache: BCache
