@@ -1,12 +1,13 @@
 import BCacheCore
+import DequeModule
 import Synchronization
 
 /// The deltas this node wrote itself (sets and deletes) in the last few seconds, bounded by bytes
 /// and by age, so that a member learned late, or one coming back, can be sent what it missed
 /// (``BCache/CatchUp``).
 ///
-/// ``append(_:size:at:)`` is on the write path: one lock and an append (amortised O(1); the
-/// oldest entries are dropped from the front as the bounds require). The log knows from when it
+/// ``append(_:size:at:)`` is on the write path: one lock and an append to a `Deque` (O(1); the
+/// oldest entries are dropped from its front as the bounds require). The log knows from when it
 /// is complete: ``records(since:now:)`` answers nil when an entry of that window was dropped, so
 /// that the caller falls back to an anti-entropy exchange instead of replaying a partial window.
 final class RecentWriteLog: Sendable {
@@ -17,30 +18,20 @@ final class RecentWriteLog: Sendable {
     }
 
     private struct State: Sendable {
-        /// Entries from `head` on, oldest first (a queue in an array: the prefix before `head` is
-        /// dropped in one move once it is half the array).
-        var entries: [Entry] = []
-        var head = 0
+        /// Oldest first.
+        var entries: Deque<Entry> = []
         var bytes = 0
         /// The time of the newest entry dropped: the log holds every write made after it.
         var droppedThrough: Duration?
 
         mutating func dropFront() {
-            let entry = entries[head]
+            let entry = entries.removeFirst()
             bytes -= entry.size
             droppedThrough = max(droppedThrough ?? entry.time, entry.time)
-            head += 1
-            if head == entries.count {
-                entries.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 1024 && head * 2 >= entries.count {
-                entries.removeFirst(head)
-                head = 0
-            }
         }
 
         mutating func dropOlder(than oldest: Duration) {
-            while head < entries.count && entries[head].time < oldest { dropFront() }
+            while let first = entries.first, first.time < oldest { dropFront() }
         }
     }
 
@@ -71,11 +62,9 @@ final class RecentWriteLog: Sendable {
             if let dropped = state.droppedThrough, dropped >= start { return nil }
             var seen = Set<String>()
             var records: [CacheRecord] = []
-            var index = state.entries.count - 1
-            while index >= state.head && state.entries[index].time >= start {
-                let record = state.entries[index].record
-                if seen.insert(record.key).inserted { records.append(record) }
-                index -= 1
+            for entry in state.entries.reversed() {
+                guard entry.time >= start else { break }
+                if seen.insert(entry.record.key).inserted { records.append(entry.record) }
             }
             return records.reversed()
         }
