@@ -31,7 +31,7 @@ import Testing
 
     /// directReplicationLimit 0: the gossip path whatever the cluster's size.
     @Sendable static func alwaysGossip(_ configuration: inout BCache.Configuration) {
-        configuration.directReplicationLimit = 0
+        configuration.replication.directLimit = 0
     }
 
     @Test func gossipedWritesAreBatchedIntoFewerPayloadsThanWrites() async throws {
