@@ -1,6 +1,7 @@
 import BCache
 import BCacheMembership
 import BCacheTransport
+import BCacheTransportUDPTCP
 import Logging
 import Testing
 
@@ -62,6 +63,35 @@ import Testing
         #expect(BCache.CatchUp.automaticComebackMargin(for: .lan) == .seconds(10))
         // Never under a second, however fast the membership's timing.
         #expect(BCache.CatchUp.automaticReplayWindow(for: .singleMachine) == .seconds(1))
+    }
+
+    @Test func presetsSetTheMembershipAndTheReplicationTogether() async throws {
+        let network = InMemoryNetwork(seed: 1)
+        let wan = BCache.Configuration.wan(transport: .inMemory(network))
+        #expect(wan.membership.probeInterval == Membership.Settings.wan.probeInterval)
+        #expect(wan.replication.syncTimeout == .seconds(60))
+        let single = BCache.Configuration.singleMachine(transport: .inMemory(network))
+        #expect(single.membership.probeInterval == Membership.Settings.singleMachine.probeInterval)
+        #expect(single.replication.catchUp.settleMaxDelay < BCache.Configuration.Replication().catchUp.settleMaxDelay)
+        #expect(BCache.Configuration.lan(transport: .inMemory(network)).replication.syncTimeout == .seconds(30))
+        // Every preset is accepted as it is.
+        for var preset in [wan, single, .lan(transport: .inMemory(network))] {
+            preset.network.listen = "10.0.0.1:7946"
+            preset.logger = Logger(label: "config", factory: { _ in SwiftLogNoOpLogHandler() })
+            let cache = try await BCache(configuration: preset)
+            await cache.shutdown()
+        }
+    }
+
+    @Test func aTransportSettingOutOfRangeIsAnInvalidConfiguration() async throws {
+        var configuration = configuration(InMemoryNetwork(seed: 1))
+        var udp = UDPTransport.Configuration()
+        udp.maxPacketSize = 0
+        configuration.network.listen = "127.0.0.1:0"
+        configuration.transport = .udp(configuration: udp)
+        let error = await #expect(throws: BCacheError.self) { try await BCache(configuration: configuration) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains("maxPacketSize") == true)
     }
 
     @Test func anAddressInUseIsATransportError() async throws {
