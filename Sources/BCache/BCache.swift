@@ -63,8 +63,9 @@ public final class BCache: Service, Sendable {
     /// ``run()`` or ``start()``.
     ///
     /// - Throws: ``BCacheError`` with code ``BCacheError/Code/invalidConfiguration`` naming the
-    ///   setting to change, or ``BCacheError/Code/transportFailed`` when the transport cannot be
-    ///   made (for example, the port is in use).
+    ///   setting to change (a transport setting's message starts with `transport:`), or
+    ///   ``BCacheError/Code/transportFailed`` when the transport cannot be made (for example, the
+    ///   port is in use).
     public init(configuration: Configuration) async throws(BCacheError) {
         let parsed = try ParsedConfiguration(configuration)
         var logger = configuration.logger
