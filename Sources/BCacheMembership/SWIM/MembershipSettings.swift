@@ -48,6 +48,24 @@ extension Membership {
         /// cluster heals by itself. Defaults to 30 s.
         public var reconnectInterval: Duration = .seconds(30)
 
+        /// How long after its join a node exchanges member lists once more with the member that
+        /// answered the join, when members it did not know of arrived meanwhile. Defaults to 1 s;
+        /// zero turns it off.
+        ///
+        /// In a join wave (many nodes starting at once through one seed) each joiner receives the
+        /// seed's list as it was when the joiner arrived: the early ones miss the later ones and
+        /// would learn of them from gossip alone, which carries about 27 alive updates per packet
+        /// (a bandwidth bound: 17 s for 1,000 nodes) and misses a pair now and then until the next
+        /// push-pull period (up to a minute). By then the seed knows the whole wave: one more
+        /// exchange with it completes the joiner's list. A joiner repeats it (after twice the
+        /// wait, up to ``joinSettleRounds`` times) only while its list keeps growing, so a lone
+        /// join into a settled cluster costs at most one extra exchange, and a wave of N joiners
+        /// at most `N × joinSettleRounds`: never N².
+        public var joinSettleDelay: Duration = .seconds(1)
+
+        /// The most follow-up exchanges of ``joinSettleDelay`` after one join. Defaults to 3.
+        public var joinSettleRounds: Int = 3
+
         /// How long dead and left members are remembered before they are forgotten. Defaults to 1 hour.
         ///
         /// While remembered, a dead member is a reconnection target and stale gossip about it is
@@ -142,6 +160,7 @@ extension Membership {
             settings.pushPullInterval = .milliseconds(500)
             settings.reconnectInterval = .milliseconds(500)
             settings.joinRetryInterval = .milliseconds(100)
+            settings.joinSettleDelay = .milliseconds(100)
             settings.leaveTimeout = .milliseconds(300)
             settings.retransmitMultiplier = 4
             return settings
