@@ -48,6 +48,8 @@ extension Membership.Settings {
         try interval(joinRetryInterval, "joinRetryInterval")
         try interval(joinRetryMaxInterval, "joinRetryMaxInterval")
         try count(joinMaxAttempts, "joinMaxAttempts", 1...Int.max)
+        try interval(joinSettleDelay, "joinSettleDelay", allowsZero: true)
+        try count(joinSettleRounds, "joinSettleRounds", 0...Self.largestMultiplier)
         try interval(leaveTimeout, "leaveTimeout", allowsZero: true)
         try count(maxPacketSize, "maxPacketSize", 512...Int.max)
         try count(userPayloadSharePercent, "userPayloadSharePercent", 0...100)

@@ -86,6 +86,8 @@ import Testing
         duration("membership.joinRetryInterval") { $0.membership.joinRetryInterval = $1 },
         duration("membership.joinRetryMaxInterval") { $0.membership.joinRetryMaxInterval = $1 },
         int("membership.joinMaxAttempts") { $0.membership.joinMaxAttempts = $1 },
+        duration("membership.joinSettleDelay") { $0.membership.joinSettleDelay = $1 },
+        int("membership.joinSettleRounds") { $0.membership.joinSettleRounds = $1 },
         duration("membership.leaveTimeout") { $0.membership.leaveTimeout = $1 },
         int("membership.maxPacketSize") { $0.membership.maxPacketSize = $1 },
         int("membership.userPayloadSharePercent") { $0.membership.userPayloadSharePercent = $1 },
