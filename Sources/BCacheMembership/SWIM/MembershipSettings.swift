@@ -64,6 +64,9 @@ extension Membership {
         public var joinSettleDelay: Duration = .seconds(1)
 
         /// The most follow-up exchanges of ``joinSettleDelay`` after one join. Defaults to 3.
+        ///
+        /// A cache with its catch-up on (the default) sets this to 0: the catch-up's own second
+        /// exchange after a join settles the member list and the data together.
         public var joinSettleRounds: Int = 3
 
         /// How long dead and left members are remembered before they are forgotten. Defaults to 1 hour.
