@@ -68,14 +68,16 @@ extension BCache {
         public var catchUp = CatchUp()
         /// How the node reaches the others.
         public var transport: TransportProvider
-        /// The wall clock of TTLs and versions; `.system` except in tests.
-        public var wallClock: WallClock = .system
+        /// The wall clock of TTLs and versions; `.system` except in tests, which set it through
+        /// BCacheTestKit (`useWallClock(_:)`, `useSimulatedTime(_:)`): a test hook, not a setting.
+        package var wallClock: WallClock = .system
         /// The monotonic clock of every wait: the membership's timers and push-pull timeouts,
         /// the flush delay and the sweep interval. Real time (`ContinuousDriverClock`) except in
         /// simulations, which pass a `Membership.ManualDriverClock` reading an
         /// `InMemoryNetwork`'s manual time, so that minutes of a cluster's life run in seconds.
         /// (A read-through fill's `timeout` stays in real time: it bounds the caller's wait.)
-        public var clock: any Membership.DriverClock = Membership.ContinuousDriverClock()
+        /// A test hook, not a setting: BCacheTestKit's `useSimulatedTime(_:)` sets it.
+        package var clock: any Membership.DriverClock = Membership.ContinuousDriverClock()
         /// Where the cache and its membership log.
         public var logger: Logger = Logger(label: "bcache")
         /// Where the cache's and the membership's metrics go; nil uses `MetricsSystem.factory`
