@@ -97,7 +97,7 @@ public final class InMemoryCluster {
     ///
     /// - Throws: what making or starting the cache throws (a `BCacheError`).
     @discardableResult
-    public func addNode() async throws -> BCache {
+    public nonisolated(nonsending) func addNode() async throws -> BCache {
         let index = caches.count
         var configuration = baseConfiguration(index: index)
         guard let simulatedTime else {
@@ -125,7 +125,7 @@ public final class InMemoryCluster {
     /// - Returns: How long (simulated or real) the condition took to hold.
     /// - Throws: ``TimedOut`` naming `condition` when `limit` passed first.
     @discardableResult
-    public func eventually(
+    public nonisolated(nonsending) func eventually(
         _ condition: @autoclosure () -> String, within limit: Duration? = nil, _ check: () throws -> Bool
     ) async throws -> Duration {
         guard let simulatedTime else {
@@ -164,7 +164,7 @@ public final class InMemoryCluster {
     /// Waits until every live node lists exactly the live nodes as alive.
     ///
     /// - Throws: ``TimedOut`` after `limit` (see ``eventually(_:within:_:)`` for the defaults).
-    public func waitUntilMembersConverged(within limit: Duration? = nil) async throws {
+    public nonisolated(nonsending) func waitUntilMembersConverged(within limit: Duration? = nil) async throws {
         try await eventually("every live node of \(liveCaches.map(\.name)) lists the others alive", within: limit) {
             membersConverged
         }
@@ -174,7 +174,7 @@ public final class InMemoryCluster {
     /// others (``isConverged``).
     ///
     /// - Throws: ``TimedOut`` after `limit` (see ``eventually(_:within:_:)`` for the defaults).
-    public func waitUntilConverged(within limit: Duration? = nil) async throws {
+    public nonisolated(nonsending) func waitUntilConverged(within limit: Duration? = nil) async throws {
         try await eventually("every live node of \(liveCaches.map(\.name)) holds the same entries", within: limit) {
             isConverged
         }
@@ -184,7 +184,7 @@ public final class InMemoryCluster {
     ///
     /// In real time each node leaves gracefully (`shutdown()`); in simulated time, where a
     /// graceful leave would wait for simulated time, each node's run is cancelled.
-    public func shutdown() async {
+    public nonisolated(nonsending) func shutdown() async {
         guard !isShutDown else { return }
         isShutDown = true
         if simulatedTime == nil {
@@ -212,6 +212,10 @@ public final class InMemoryCluster {
 /// }
 /// ```
 ///
+/// The cluster and every wait run on the caller's executor (`nonisolated(nonsending)`), so a
+/// `@MainActor` suite may use them; a helper function of yours that takes the cluster must be
+/// `nonisolated(nonsending)` too (or enable the `NonisolatedNonsendingByDefault` feature).
+///
 /// - Parameters:
 ///   - nodes: How many nodes to start.
 ///   - seed: The seed of the network's random decisions. Defaults to 1.
@@ -221,10 +225,10 @@ public final class InMemoryCluster {
 /// - Returns: What `body` returns.
 /// - Throws: ``TimedOut`` when the nodes did not all see each other, what making a node throws,
 ///   or what `body` throws.
-public func withInMemoryCluster<Result>(
+public nonisolated(nonsending) func withInMemoryCluster<Result>(
     nodes: Int, seed: UInt64 = 1, timing: InMemoryCluster.Timing = .simulated,
     configure: @escaping (_ configuration: inout BCache.Configuration) -> Void = { _ in },
-    _ body: (InMemoryCluster) async throws -> Result
+    _ body: nonisolated(nonsending) (InMemoryCluster) async throws -> Result
 ) async throws -> Result {
     let cluster = InMemoryCluster(seed: seed, timing: timing, configure: configure)
     do {

@@ -111,7 +111,7 @@ public final class SimulatedTime {
     /// Moves simulated time to `target`: delivers the packets due by then, wakes the sleepers
     /// due, and waits until the cluster is idle (at once when nothing was due and nothing stirred
     /// it).
-    public func advance(to target: Duration) async throws {
+    public nonisolated(nonsending) func advance(to target: Duration) async throws {
         let delivered = network.advance(by: max(.zero, target - network.now))
         let woken = clock.resumeDueSleepers()
         guard delivered > 0 || woken > 0 || stirred else { return }
@@ -121,14 +121,14 @@ public final class SimulatedTime {
 
     /// Moves simulated time `duration` on, event by event (``step(notBeyond:)``), so that what
     /// each delivery or timer causes happens at its own moment.
-    public func advance(by duration: Duration) async throws {
+    public nonisolated(nonsending) func advance(by duration: Duration) async throws {
         let end = now + duration
         while now < end { try await step(notBeyond: end) }
     }
 
     /// Moves to the next moment something is due (at least ``resolution`` on, at most `limit`),
     /// delivers it, wakes the sleepers due, and waits until every cache has handled it.
-    public func step(notBeyond limit: Duration? = nil) async throws {
+    public nonisolated(nonsending) func step(notBeyond limit: Duration? = nil) async throws {
         if stirred {
             // Let the work the test gave (a write's flush) happen at the current time first:
             // what it sends decides the next moment something is due.
@@ -143,7 +143,9 @@ public final class SimulatedTime {
     /// Steps until `condition` holds, checking it after every step.
     ///
     /// - Returns: false when `limit` (simulated, from now) passed first.
-    public func run(for limit: Duration, until condition: () throws -> Bool) async throws -> Bool {
+    public nonisolated(nonsending) func run(for limit: Duration, until condition: () throws -> Bool) async throws
+        -> Bool
+    {
         let end = now + limit
         while !(try condition()) {
             guard now < end else { return false }
@@ -157,7 +159,7 @@ public final class SimulatedTime {
     /// unread), for ``Settling/quietRounds`` checks in a row.
     ///
     /// - Throws: ``TimedOut`` when the cluster did not settle in time.
-    public func settle() async throws {
+    public nonisolated(nonsending) func settle() async throws {
         let start = ContinuousClock.now
         defer {
             settleCount += 1

@@ -33,11 +33,11 @@
 /// - Throws: ``TimedOut`` naming `condition` when `limit` passed first; what `check` throws;
 ///   `CancellationError` when the task is cancelled.
 @discardableResult
-public func eventually(
+public nonisolated(nonsending) func eventually(
     _ condition: @autoclosure () -> String,
     within limit: Duration = .seconds(20),
     pollingEvery interval: Duration = .milliseconds(5),
-    _ check: () async throws -> Bool
+    _ check: nonisolated(nonsending) () async throws -> Bool
 ) async throws -> Duration {
     let limit = limit * TestTimeScale.current
     let start = ContinuousClock.now
@@ -55,7 +55,7 @@ public func eventually(
 /// delays the failure until it returns.
 ///
 /// - Throws: ``TimedOut`` naming `operationName`, or what `operation` throws.
-public func withTimeLimit<Result: Sendable>(
+public nonisolated(nonsending) func withTimeLimit<Result: Sendable>(
     _ operationName: String, _ limit: Duration = .seconds(5),
     _ operation: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {

@@ -21,8 +21,9 @@ import Testing
         }
     }
 
-    /// A raw membership node on the cluster's network, joined through node 0.
-    func withRogueNode(
+    /// A raw membership node on the cluster's network, joined through node 0. (On the caller's
+    /// executor, as the cluster it is given is: `nonisolated(nonsending)`.)
+    nonisolated(nonsending) func withRogueNode(
         _ cluster: InMemoryCluster, _ body: (Membership.Node) async throws -> Void
     ) async throws {
         let transport = try cluster.network.makeTransport(address: NodeAddress(host: "10.0.0.99", port: 7946))
