@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "BCacheBase",
                 logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -115,6 +116,7 @@ let package = Package(
                 "BCacheTransport",
                 nioCore,
                 nioPosix,
+                logging,
                 metrics,
             ],
             swiftSettings: strictSettings
@@ -128,6 +130,7 @@ let package = Package(
                 nioCore,
                 nioPosix,
                 logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -140,6 +143,7 @@ let package = Package(
                 nioCore,
                 nioPosix,
                 logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -148,10 +152,12 @@ let package = Package(
         .target(
             name: "BCacheTransportUDPTCP",
             dependencies: [
+                "BCacheNIOSupport",
                 "BCacheTransport",
                 "BCacheTransportTCP",
                 "BCacheTransportUDP",
                 logging,
+                metrics,
                 nioCore,
             ],
             swiftSettings: strictSettings

@@ -1,10 +1,10 @@
 import Logging
 
 extension BCache.Configuration {
-    /// A node for tests on an in-memory network: membership timing fast enough for a cluster on
-    /// one machine to react within a second (`Membership.Settings.singleMachine`: probes every
-    /// 200 ms, gossip every 20 ms, push-pull and so anti-entropy every 500 ms), the cluster
-    /// label `test`, and no logging.
+    /// A node for tests on an in-memory network: the ``BCache/BCache/Configuration/singleMachine(transport:)``
+    /// preset, fast enough for a cluster on one machine to react within a second (probes every
+    /// 200 ms, gossip every 20 ms, push-pull and so anti-entropy every 500 ms, catch-up scaled to
+    /// them), the cluster label `test`, and no logging.
     ///
     /// The one preset of the kit's clusters (``InMemoryCluster``), to start a node of a test by
     /// hand too. Change any field afterwards.
@@ -17,12 +17,11 @@ extension BCache.Configuration {
     public static func forTesting(
         on network: InMemoryNetwork, listen: String, seeds: [String] = [], name: String? = nil
     ) -> BCache.Configuration {
-        var configuration = BCache.Configuration(transport: .inMemory(network))
-        configuration.listen = listen
-        configuration.seeds = seeds
+        var configuration = BCache.Configuration.singleMachine(transport: .inMemory(network))
+        configuration.network.listen = listen
+        configuration.network.seeds = seeds
         configuration.nodeName = name
         configuration.clusterLabel = "test"
-        configuration.membership = .singleMachine
         configuration.logger = Logger(label: name ?? "bcache-test", factory: { _ in SwiftLogNoOpLogHandler() })
         return configuration
     }

@@ -9,7 +9,7 @@ import Testing
         #expect(configuration.membership.probeInterval == Membership.Settings.singleMachine.probeInterval)
         #expect(configuration.membership.pushPullInterval == .milliseconds(500))
         #expect(configuration.clusterLabel == "test")
-        #expect(configuration.seeds == ["10.0.0.2:7946"])
+        #expect(configuration.network.seeds == ["10.0.0.2:7946"])
         #expect(configuration.nodeName == "a")
     }
 

@@ -10,9 +10,9 @@ public struct PriceCache: Sendable {
     /// through `seeds` (the README's quick start).
     public static func start(listen: String, seeds: [String]) async throws -> PriceCache {
         var configuration = BCache.Configuration(transport: .udpAndTCP())
-        configuration.listen = listen
-        configuration.seeds = seeds
-        configuration.maxKeys = 1_000
+        configuration.network.listen = listen
+        configuration.network.seeds = seeds
+        configuration.store.maxKeys = 1_000
         let cache = try await BCache(configuration: configuration)
         try await cache.start()
         return PriceCache(cache: cache)
