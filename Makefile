@@ -1,7 +1,7 @@
 # BCache developer commands. `make test` is what CI runs (through .ci/run).
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks
+SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Examples/TestingWithBCache/Package.swift Examples/TestingWithBCache/Sources Examples/TestingWithBCache/Tests Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks
 
 .PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds demo bench bench-package bench-ops docs example format lint clean
 
@@ -94,9 +94,12 @@ docs: deps
 	$(SWIFT) package --disable-sandbox generate-documentation --target BCache \
 		--warnings-as-errors --output-path $(DOCS_OUTPUT)
 
-## example: build Examples/HummingbirdService, a package of its own (its own .build folder).
+## example: build Examples/HummingbirdService, and build and test Examples/TestingWithBCache: a
+## user's package (the facade, one transport and BCacheTestKit, MemberImportVisibility on) running
+## the DocC testing article's code. Each is a package of its own (its own .build folder).
 example: deps
 	cd Examples/HummingbirdService && $(SWIFT) build
+	cd Examples/TestingWithBCache && $(SWIFT) test
 
 ## format: rewrite sources in place with swift-format (.swift-format).
 format:
@@ -107,4 +110,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive $(SOURCES)
 
 clean:
-	rm -rf .build .build-* Examples/HummingbirdService/.build
+	rm -rf .build .build-* Examples/HummingbirdService/.build Examples/TestingWithBCache/.build

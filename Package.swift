@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "BCacheTransportUDPTCP", targets: ["BCacheTransportUDPTCP"]),
         .library(name: "BCacheSecure", targets: ["BCacheSecure"]),
         .library(name: "BCache", targets: ["BCache"]),
+        .library(name: "BCacheTestKit", targets: ["BCacheTestKit"]),
         .executable(name: "bcache", targets: ["bcache"]),
         .plugin(name: "BCacheKeygenPlugin", targets: ["BCacheKeygenPlugin"]),
     ],
@@ -81,8 +82,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The transport conformance suite, run against every transport. No test framework: a
-        // failed case throws a descriptive error, so it serves Swift Testing and XCTest alike.
+        // The transport conformance suite, run against every transport, and the waits with
+        // deadlines every test target uses (`eventually`, `withTimeLimit`, `TimedOut`). No test
+        // framework: a failure throws a descriptive error, so it serves Swift Testing and XCTest.
         .target(
             name: "BCacheTransportTestKit",
             dependencies: ["BCacheBase", "BCacheTransport"],
@@ -188,6 +190,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // What a user's tests import beside BCache: clusters of caches on the in-memory network
+        // (real or simulated time), polling with deadlines, the fast test configuration and the
+        // clocks. No NIO, no test framework (a failure is a thrown error), so that the `bcache`
+        // benchmarks share its simulated time. Re-exports BCache.
+        .target(
+            name: "BCacheTestKit",
+            dependencies: [
+                "BCache",
+                "BCacheTransport",
+                "BCacheTransportTestKit",
+                logging,
+            ],
+            swiftSettings: strictSettings
+        ),
         // `bcache node` and `bcache demo`: the node's command line and line protocol, and the
         // demo that drives three node processes. A library so that tests can drive them.
         .target(
@@ -213,6 +229,7 @@ let package = Package(
                 "BCacheTool",
                 "CAllocationCounter",
                 "BCache",
+                "BCacheTestKit",
                 "BCacheCore",
                 "BCacheMembership",
                 "BCacheMembershipSimulation",
@@ -265,7 +282,8 @@ let package = Package(
         .testTarget(
             name: "BCacheMembershipDriverTests",
             dependencies: [
-                "BCacheMembership", "BCacheBase", "BCacheTransport", "BCacheTransportTCP", "BCacheTransportUDPTCP",
+                "BCacheMembership", "BCacheBase", "BCacheTransport", "BCacheTransportTCP", "BCacheTransportTestKit",
+                "BCacheTransportUDPTCP",
                 logging,
                 inMemoryLogging,
                 metricsTestKit,
@@ -275,8 +293,8 @@ let package = Package(
         .testTarget(
             name: "BCacheTests",
             dependencies: [
-                "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport", "BCacheTransportTCP",
-                "BCacheTransportUDPTCP",
+                "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTestKit", "BCacheTransport",
+                "BCacheTransportTCP", "BCacheTransportUDPTCP",
                 heapModule,
                 logging,
                 metricsTestKit,
@@ -295,7 +313,8 @@ let package = Package(
         .testTarget(
             name: "BCacheToolTests",
             dependencies: [
-                "BCacheTool", "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTransport",
+                "BCacheTool", "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTestKit",
+                "BCacheTransport",
                 argumentParser,
                 logging,
             ],
@@ -305,7 +324,13 @@ let package = Package(
         // `import BCache` and a transport product (under MemberImportVisibility), and run once.
         .testTarget(
             name: "BCacheImportTests",
-            dependencies: ["BCache", "BCacheSecure", "BCacheTransportUDPTCP"],
+            dependencies: ["BCache", "BCacheSecure", "BCacheTestKit", "BCacheTransportUDPTCP"],
+            swiftSettings: strictSettings
+        ),
+        // The test kit's own tests: each helper's success and its timeout.
+        .testTarget(
+            name: "BCacheTestKitTests",
+            dependencies: ["BCacheTestKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -31,11 +31,12 @@ extension BCache {
 
     /// Whether the membership node's timers are asleep until later (push-pulls in progress
     /// aside: on links with a bandwidth they wait for frames in flight, that is for simulated
-    /// time), whether it stopped, and how many packets it took from the transport and fully
-    /// handled: with the network's counts, these let a manual-clock simulation (`bcache bench
-    /// scale`) tell when a whole cluster is idle before moving time on.
-    package var simulationProgress: (timersAreAsleep: Bool, hasStopped: Bool, packetsProcessed: Int) {
-        (node.timersAreAsleep, node.hasStopped, node.packetsProcessed)
+    /// time), whether it is settled (timers asleep and no push-pull in progress), whether it
+    /// stopped, and how many packets it took from the transport and fully handled: with the
+    /// network's counts, these let a manual-clock simulation (BCacheTestKit's `SimulatedTime`)
+    /// tell when a whole cluster is idle before moving time on.
+    package var simulationProgress: (timersAreAsleep: Bool, isSettled: Bool, hasStopped: Bool, packetsProcessed: Int) {
+        (node.timersAreAsleep, node.isSettled, node.hasStopped, node.packetsProcessed)
     }
 
     /// Waits until the cache has stopped and says whether it stopped by itself: its membership

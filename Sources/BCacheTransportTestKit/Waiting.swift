@@ -3,16 +3,14 @@ import Synchronization
 /// Bounded waiting for the conformance cases: poll a condition, or bound an operation, with a
 /// deadline instead of sleeping a fixed time.
 enum Waiting {
-    /// Returns once `condition` holds; fails after `timeout`.
+    /// Returns once `condition` holds; fails after `timeout` (``eventually(_:within:pollingEvery:_:)``).
     static func until(
         _ what: @autoclosure () -> String, timeout: Duration, _ condition: () -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                throw CheckFailure("timed out after \(timeout) waiting until \(what())")
-            }
-            try await Task.sleep(for: .milliseconds(2))
+        do {
+            try await eventually(what(), within: timeout, pollingEvery: .milliseconds(2)) { condition() }
+        } catch let timedOut as TimedOut {
+            throw CheckFailure("timed out after \(timedOut.limit) waiting until \(timedOut.condition)")
         }
     }
 

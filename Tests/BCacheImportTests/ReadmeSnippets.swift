@@ -67,8 +67,8 @@ func choosingATransport() async throws {
     _ = (names, port, id)
 }
 
-/// README "Testing": the in-memory network, from `import BCache` alone.
-func readmeTesting() async throws {
+/// The in-memory network from `import BCache` alone (a user's own test setup).
+func inMemoryNetworkFromTheFacade() async throws {
     let network = InMemoryNetwork(seed: 42)
     var configuration = BCache.Configuration(transport: .inMemory(network))
     configuration.network.listen = "10.0.0.1:7946"

@@ -1,6 +1,7 @@
 import BCacheMembership
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportTestKit
 import BCacheTransportUDPTCP
 import Logging
 import Testing
@@ -33,19 +34,19 @@ import Testing
             for node in nodes { group.addTask { try await node.run() } }
             try await nodes[0].join(seeds: [])
             for node in nodes.dropFirst() { try await node.join(seeds: [nodes[0].identity.address]) }
-            let joined = try await poll(within: .seconds(60)) {
+            let joined = try await eventually("every node lists 3 alive", within: .seconds(60)) {
                 nodes.allSatisfy { $0.members.filter(\.status.isAlive).count == 3 }
             }
             print("driver UDP+TCP: 3 nodes on 127.0.0.1 converged in \(joined)")
 
             await nodes[2].stop()
-            let detected = try await poll(within: .seconds(60)) {
+            let detected = try await eventually("nodes 0 and 1 declare udp-2 dead", within: .seconds(60)) {
                 nodes[0...1].allSatisfy { $0.member(named: "udp-2")?.status.isDead == true }
             }
             print("driver UDP+TCP: the killed node was declared failed by both others in \(detected)")
 
             await nodes[1].leave()
-            let left = try await poll(within: .seconds(60)) {
+            let left = try await eventually("node 0 sees udp-1 left", within: .seconds(60)) {
                 nodes[0].member(named: "udp-1")?.status.hasLeft == true
             }
             print("driver UDP+TCP: the leave was seen \(left) after leave() returned")

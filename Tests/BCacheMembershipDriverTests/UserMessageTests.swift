@@ -1,5 +1,6 @@
 import BCacheMembership
 import BCacheTransport
+import BCacheTransportTestKit
 import Logging
 import Synchronization
 import Testing
@@ -44,7 +45,9 @@ struct UserMessageTests {
         try await withTwoNodes(seed: 81) { nodes, _ in
             let received = nodes[1].makeUserPacketStream()
             try await nodes[0].send(userPacket: [1, 2, 3], to: nodes[1].identity.address)
-            _ = try await poll(within: .seconds(20)) { nodes[1].statistics.userPacketsIn == 1 }
+            try await eventually("node 1 took the user packet", within: .seconds(20)) {
+                nodes[1].statistics.userPacketsIn == 1
+            }
             var iterator = received.makeAsyncIterator()
             let packet = await iterator.next()
             #expect(packet == Membership.UserPacket(sender: nodes[0].identity.address, bytes: [1, 2, 3]))
@@ -112,7 +115,9 @@ struct UserMessageTests {
     @Test func aUserStreamNobodyTakesIsClosed() async throws {
         try await withTwoNodes(seed: 84) { nodes, _ in
             let stream = try await nodes[0].openUserStream(to: nodes[1].identity.address)
-            _ = try await poll(within: .seconds(20)) { nodes[1].statistics.userStreamsRefused == 1 }
+            try await eventually("node 1 refused the user stream", within: .seconds(20)) {
+                nodes[1].statistics.userStreamsRefused == 1
+            }
             var frames = stream.inboundFrames.makeAsyncIterator()
             // Closed by the receiver: the frames end (or the stream reports it broke).
             let next = try? await frames.next()
@@ -146,7 +151,9 @@ struct UserMessageTests {
                 #expect(next == nil, "the node closes a stream whose opening does not decode")
                 await stream.close()
             }
-            _ = try await poll(within: .seconds(20)) { nodes[1].statistics.totalDecodeFailures == 7 }
+            try await eventually("node 1 counted 7 decode failures", within: .seconds(20)) {
+                nodes[1].statistics.totalDecodeFailures == 7
+            }
             let statistics = nodes[1].statistics
             #expect(statistics.decodeFailures[.labelMismatch] == 2)
             #expect(statistics.decodeFailures[.truncated] == 2)

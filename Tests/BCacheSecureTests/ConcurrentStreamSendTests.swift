@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import BCacheTransportTestKit
 import Testing
 
 @testable import BCacheSecure
@@ -11,7 +12,7 @@ import Testing
         let bench = try Bench()
         let accepted = Sink(bench.receiver.incomingStreams)
         let stream = try await bench.sender.openStream(to: bench.receiver.localAddress)
-        try await waitUntil("accepted") { accepted.count == 1 }
+        try await eventually("accepted") { accepted.count == 1 }
         let frames = Sink(accepted.snapshot[0].inboundFrames)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<8 {
@@ -21,7 +22,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        try await waitUntil("every frame arrived") { frames.count == 400 }
+        try await eventually("every frame arrived") { frames.count == 400 }
         #expect(Set(frames.snapshot).count == 400)
         #expect(bench.receiver.statistics.totalRejectedFrames == 0)
         // Each task's own frames stay in its order.

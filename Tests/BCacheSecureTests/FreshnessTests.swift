@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import BCacheTransportTestKit
 import Testing
 
 @testable import BCacheSecure
@@ -46,7 +47,7 @@ import Testing
         let captured = Sink(bench.sniffer.incomingStreams)
         let original = try await bench.sender.openStream(to: bench.sniffer.localAddress)
         try await original.send(frame: Array("frame 0".utf8))
-        try await waitUntil("the sniffer accepted the stream") { captured.count == 1 }
+        try await eventually("the sniffer accepted the stream") { captured.count == 1 }
         var capturedFrames = captured.snapshot[0].inboundFrames.makeAsyncIterator()
         let frame0 = try #require(try await capturedFrames.next())
 
@@ -54,7 +55,7 @@ import Testing
         let accepted = Sink(bench.receiver.incomingStreams)
         let replay = try await bench.attacker.openStream(to: bench.receiver.localAddress)
         try await replay.send(frame: frame0)
-        try await waitUntil("the receiver accepted the replayed stream") { accepted.count == 1 }
+        try await eventually("the receiver accepted the replayed stream") { accepted.count == 1 }
         var frames = accepted.snapshot[0].inboundFrames.makeAsyncIterator()
         await #expect(throws: TransportError(.malformed, "")) { _ = try await frames.next() }
         #expect(bench.receiver.statistics.rejectedFrames(.tooOld) == 1)

@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import BCacheTransportTestKit
 import Testing
 
 @testable import BCacheSecure
@@ -28,7 +29,7 @@ import Testing
         }
         func drain() async throws {
             cluster.network.runUntilIdle()
-            try await waitUntil("every packet sent so far arrived") {
+            try await eventually("every packet sent so far arrived") {
                 sinks.map(\.count).reduce(0, +) == sent
             }
         }
@@ -79,7 +80,7 @@ import Testing
         try bench.receiver.keyring.remove(testKey(7))
         try await bench.attacker.send(recorded, to: bench.receiver.localAddress)
         try await bench.receiver.send([2], to: bench.receiver.localAddress)  // sealed with the new key
-        try await waitUntil("the receiver's own packet arrived") { bench.received.count == 1 }
+        try await eventually("the receiver's own packet arrived") { bench.received.count == 1 }
         #expect(bench.received.snapshot.map(\.bytes) == [[2]])
         #expect(bench.receiver.statistics.rejectedPackets(.unknownKey) == 1)
     }
@@ -96,9 +97,9 @@ import Testing
         try await stream.send(frame: [0])
         try senderKeys.use(new)
         try await stream.send(frame: [1])
-        try await waitUntil("the stream was accepted") { accepted.count == 1 }
+        try await eventually("the stream was accepted") { accepted.count == 1 }
         let frames = Sink(accepted.snapshot[0].inboundFrames)
-        try await waitUntil("both frames arrived") { frames.count == 2 }
+        try await eventually("both frames arrived") { frames.count == 2 }
         #expect(frames.snapshot == [[0], [1]])
         #expect(receiver.statistics.framesOpened == 2)
     }

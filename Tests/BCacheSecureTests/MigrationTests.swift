@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import BCacheTransportTestKit
 import Testing
 
 @testable import BCacheSecure
@@ -24,7 +25,7 @@ import Testing
         let received = Sink(node.incomingPackets)
         try await legacy.send(Array("from a node without encryption".utf8), to: node.localAddress)
         try await sealing.send(Array("sealed".utf8), to: node.localAddress)
-        try await waitUntil("both arrived") { received.count == 2 }
+        try await eventually("both arrived") { received.count == 2 }
         #expect(received.snapshot.map(\.bytes) == [Array("from a node without encryption".utf8), Array("sealed".utf8)])
         #expect(node.statistics.plaintextPacketsAccepted == 1)
         #expect(node.statistics.packetsOpened == 1)
@@ -43,7 +44,7 @@ import Testing
         let received = Sink(receiver.incomingPackets)
         let tricky: [[UInt8]] = [[0xB5, 1, 2], [0xB4], [0xB4, 0xB5], [0xB5] + [UInt8](repeating: 0, count: 100)]
         for payload in tricky { try await sender.send(payload, to: receiver.localAddress) }
-        try await waitUntil("all arrived") { received.count == tricky.count }
+        try await eventually("all arrived") { received.count == tricky.count }
         #expect(received.snapshot.map(\.bytes) == tricky)
         #expect(receiver.statistics.totalRejectedPackets == 0)
         #expect(try await capture([0xB5, 1], from: sender, via: sniffer) == [0xB4, 0xB5, 1])
@@ -56,7 +57,7 @@ import Testing
         let received = Sink(receiver.incomingPackets)
         try await intruder.send([1], to: receiver.localAddress)
         try await receiver.send([2], to: receiver.localAddress)
-        try await waitUntil("the receiver's own packet arrived") { received.count == 1 }
+        try await eventually("the receiver's own packet arrived") { received.count == 1 }
         #expect(received.snapshot.map(\.bytes) == [[2]])
         #expect(receiver.statistics.rejectedPackets(.unknownKey) == 1)
     }
@@ -77,7 +78,7 @@ import Testing
                     sent += 1
                 }
             }
-            try await waitUntil("every packet arrived") { sinks.map(\.count).reduce(0, +) == sent }
+            try await eventually("every packet arrived") { sinks.map(\.count).reduce(0, +) == sent }
         }
         try await exchange()
         for node in nodes {
@@ -95,7 +96,7 @@ import Testing
         let legacy = try cluster.raw("10.0.0.9")
         try await legacy.send([1], to: nodes[0].localAddress)
         try await nodes[1].send([2], to: nodes[0].localAddress)
-        try await waitUntil("the sealed packet arrived") { sinks[0].snapshot.last?.bytes == [2] }
+        try await eventually("the sealed packet arrived") { sinks[0].snapshot.last?.bytes == [2] }
         #expect(nodes[0].statistics.rejectedPackets(.plaintextRefused) == 1)
     }
 
@@ -109,7 +110,7 @@ import Testing
             let accepted = Sink(receiver.incomingStreams)
             let stream = try await sender.openStream(to: receiver.localAddress)
             try await stream.send(frame: [0xB5, 7])
-            try await waitUntil("the stream was accepted") { accepted.count == 1 }
+            try await eventually("the stream was accepted") { accepted.count == 1 }
             var frames = accepted.snapshot[0].inboundFrames.makeAsyncIterator()
             if accepts {
                 #expect(try await frames.next() == [0xB5, 7])

@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import BCacheTransportTestKit
 import CoreMetrics
 import MetricsTestKit
 import Testing
@@ -25,7 +26,7 @@ import Testing
         try await intruder.send([2], to: receiver.localAddress)
         try await attacker.send([3], to: receiver.localAddress)
         try await sender.send([4], to: receiver.localAddress)
-        try await waitUntil("the genuine packet arrived") { received.count == 1 }
+        try await eventually("the genuine packet arrived") { received.count == 1 }
 
         func counter(_ label: String, _ dimensions: [(String, String)]) throws -> Int64 {
             try metrics.expectCounter(label, [("cluster", "m")] + dimensions).totalValue

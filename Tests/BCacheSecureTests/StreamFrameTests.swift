@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import BCacheTransportTestKit
 import Testing
 
 @testable import BCacheSecure
@@ -25,9 +26,9 @@ import Testing
             let before = sniffed.count
             let stream = try await bench.sender.openStream(to: bench.sniffer.localAddress)
             for frame in frames { try await stream.send(frame: frame) }
-            try await waitUntil("the sniffer accepted the stream") { sniffed.count == before + 1 }
+            try await eventually("the sniffer accepted the stream") { sniffed.count == before + 1 }
             let wire = Sink(sniffed.snapshot[before].inboundFrames)
-            try await waitUntil("every frame was captured") { wire.count == frames.count }
+            try await eventually("every frame was captured") { wire.count == frames.count }
             return wire.snapshot
         }
 
@@ -37,7 +38,7 @@ import Testing
             let before = accepted.count
             let stream = try await bench.attacker.openStream(to: bench.receiver.localAddress)
             for frame in frames { try await stream.send(frame: frame) }
-            try await waitUntil("the receiver accepted the stream") { accepted.count == before + 1 }
+            try await eventually("the receiver accepted the stream") { accepted.count == before + 1 }
             var delivered: [[UInt8]] = []
             do {
                 for try await frame in accepted.snapshot[before].inboundFrames {
@@ -111,7 +112,7 @@ import Testing
         let middle = Sink(bench.sniffer.incomingStreams)
         let opened = try await bench.sender.openStream(to: bench.sniffer.localAddress)
         try await opened.send(frame: [1, 2, 3])
-        try await waitUntil("the middle accepted the stream") { middle.count == 1 }
+        try await eventually("the middle accepted the stream") { middle.count == 1 }
         let raw = middle.snapshot[0]
         var rawFrames = raw.inboundFrames.makeAsyncIterator()
         let frame0 = try #require(try await rawFrames.next())

@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import BCacheTransportTestKit
 import Synchronization
 import Testing
 
@@ -27,23 +28,6 @@ final class Sink<Element: Sendable>: Sendable {
 
     func stop() { reader.withLock { $0 }?.cancel() }
 }
-
-/// Polls `condition` until it holds, failing after `timeout`; never sleeps a fixed time.
-func waitUntil(
-    _ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
-            throw WaitTimeout()
-        }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-}
-
-struct WaitTimeout: Error {}
 
 /// Fixed test keys: 32 bytes `seed, seed+1, …`.
 func testKey(_ seed: UInt8) -> SecretKey {
@@ -124,7 +108,7 @@ struct Bench {
         let markersBefore = received.snapshot.filter { $0.bytes == marker }.count
         for packet in packets { try await attacker.send(packet, to: receiver.localAddress) }
         try await sender.send(marker, to: receiver.localAddress)
-        try await waitUntil("the marker arrived") {
+        try await eventually("the marker arrived") {
             received.snapshot.filter { $0.bytes == marker }.count > markersBefore
         }
     }

@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import BCacheTransportTestKit
 import Testing
 
 @testable import BCacheSecure
@@ -23,7 +24,7 @@ import Testing
         let intruderPackets = Sink(intruder.incomingPackets)
         try await bench.sender.send(Array("secret".utf8), to: intruder.localAddress)
         try await intruder.send([9], to: intruder.localAddress)  // its own, to know the first was judged
-        try await waitUntil("the intruder judged both packets") { intruderPackets.count == 1 }
+        try await eventually("the intruder judged both packets") { intruderPackets.count == 1 }
         #expect(intruderPackets.snapshot.map(\.bytes) == [[9]])
         #expect(intruder.statistics.rejectedPackets(.unknownKey) == 1)
     }
@@ -34,7 +35,7 @@ import Testing
         let accepted = Sink(bench.receiver.incomingStreams)
         let stream = try await intruder.openStream(to: bench.receiver.localAddress)
         try await stream.send(frame: Array("let me in".utf8))
-        try await waitUntil("the receiver accepted the stream") { accepted.count == 1 }
+        try await eventually("the receiver accepted the stream") { accepted.count == 1 }
         var frames = accepted.snapshot[0].inboundFrames.makeAsyncIterator()
         await #expect(throws: TransportError(.malformed, "")) { _ = try await frames.next() }
         #expect(bench.receiver.statistics.rejectedFrames(.unknownKey) == 1)

@@ -1,5 +1,6 @@
 import BCache
 import BCacheSecure
+import BCacheTestKit
 import Testing
 
 /// Three nodes over `.inMemory(network).encrypted(keyring:)` replicate sets, updates and

@@ -1,6 +1,7 @@
 import BCache
 import BCacheMembership
 import BCacheSecure
+import BCacheTestKit
 import BCacheTransport
 import Testing
 

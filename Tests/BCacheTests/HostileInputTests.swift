@@ -1,6 +1,7 @@
 import BCache
 import BCacheCore
 import BCacheMembership
+import BCacheTestKit
 import BCacheTransport
 import Logging
 import Testing
@@ -20,9 +21,10 @@ import Testing
         }
     }
 
-    /// A raw membership node on the cluster's network, joined through node 0.
-    func withRogueNode(
-        _ cluster: CacheCluster, _ body: (Membership.Node) async throws -> Void
+    /// A raw membership node on the cluster's network, joined through node 0. (On the caller's
+    /// executor, as the cluster it is given is: `nonisolated(nonsending)`.)
+    nonisolated(nonsending) func withRogueNode(
+        _ cluster: InMemoryCluster, _ body: (Membership.Node) async throws -> Void
     ) async throws {
         let transport = try cluster.network.makeTransport(address: NodeAddress(host: "10.0.0.99", port: 7946))
         var configuration = Membership.Node.Configuration(name: "rogue")
@@ -47,7 +49,7 @@ import Testing
     }
 
     @Test func garbagePayloadsAreCountedAndChangeNothing() async throws {
-        try await withCacheCluster(nodes: 2, seed: 501) { cluster in
+        try await withInMemoryCluster(nodes: 2, seed: 501, timing: .real) { cluster in
             let caches = cluster.caches
             try caches[0].set("k", "v", ttl: nil)
             try await eventually("k on node 1") { caches[1].getString("k") == "v" }
@@ -63,7 +65,7 @@ import Testing
     }
 
     @Test func aPeerBreakingTheSyncConversationIsCountedAndChangesNothing() async throws {
-        try await withCacheCluster(nodes: 1, seed: 502) { cluster in
+        try await withInMemoryCluster(nodes: 1, seed: 502, timing: .real) { cluster in
             let cache = cluster.caches[0]
             try cache.set("k", "v", ttl: nil)
             try await withRogueNode(cluster) { _ in

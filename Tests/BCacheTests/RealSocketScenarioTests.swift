@@ -1,5 +1,6 @@
 import BCache
 import BCacheMembership
+import BCacheTestKit
 import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportUDPTCP

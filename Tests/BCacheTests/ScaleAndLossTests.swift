@@ -1,12 +1,13 @@
 import BCache
 import BCacheMembership
+import BCacheTestKit
 import BCacheTransport
 import Testing
 
 /// Convergence beyond the three-node scenario: lossy links, more nodes, a large state.
 @Suite struct ScaleAndLossTests {
     @Test func tenPercentPacketLossStillConverges() async throws {
-        try await withCacheCluster(nodes: 3, seed: 601) { cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 601, timing: .real) { cluster in
             try cluster.network.setDefaultConditions(LinkConditions(lossRate: 0.1))
             let caches = cluster.caches
             let keys = (0..<100).map { "lossy-\($0)" }
@@ -22,7 +23,7 @@ import Testing
     }
 
     @Test func sixteenNodesConverge() async throws {
-        try await withCacheCluster(nodes: 16, seed: 602) { cluster in
+        try await withInMemoryCluster(nodes: 16, seed: 602, timing: .real) { cluster in
             let caches = cluster.caches
             for (index, cache) in caches.enumerated() { try cache.set("from-\(index)", "\(index)", ttl: nil) }
             try await eventually("every node holds the 16 writes") {
@@ -32,10 +33,9 @@ import Testing
     }
 
     @Test func aNodeJoiningAClusterHolding200000KeysGetsAllOfThem() async throws {
-        var cluster = CacheCluster(seed: 603)
         // The membership's user-payload queue sorts itself for every packet: a short queue keeps
         // 200,000 writes quick (the deltas gossip to nobody here; the join is anti-entropy's).
-        cluster.userPayloadQueueLimit = 64
+        let cluster = InMemoryCluster(seed: 603, timing: .real) { $0.membership.userPayloadQueueLimit = 64 }
         let first = try await cluster.addNode()
         let value = [UInt8](repeating: 1, count: 100)
         let start = ContinuousClock.now

@@ -1,5 +1,6 @@
 import BCache
 import BCacheCore
+import BCacheTestKit
 import BCacheTool
 import BCacheTransport
 import Logging
@@ -165,17 +166,5 @@ import Testing
                 }
             }
         }
-    }
-}
-
-/// Polls `condition` every 5 ms until it holds, for 20 s at most (the machine may be loaded).
-func eventually(_ what: String, _ condition: () -> Bool) async throws {
-    let start = ContinuousClock.now
-    while !condition() {
-        guard ContinuousClock.now - start < .seconds(20) else {
-            Issue.record("still not true after 20 s: \(what)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(5))
     }
 }

@@ -1,4 +1,5 @@
 import BCache
+import BCacheTestKit
 import BCacheTool
 import BCacheTransport
 import Logging

@@ -1,5 +1,6 @@
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportTestKit
 import BCacheTransportUDP
 import Testing
 
@@ -74,7 +75,7 @@ import Testing
             $0.reconnectMaximumDelay = .seconds(60)
         }
         try await a.send([1], to: address)
-        #expect(await eventually { a.statistics.connectionsFailed == 1 })
+        try await eventually("a.statistics.connectionsFailed == 1") { a.statistics.connectionsFailed == 1 }
         #expect(a.statistics.droppedUnreachable == 1)
         await #expect(throws: TransportError(.unreachable, "")) {
             try await a.send([2], to: address)
@@ -92,7 +93,7 @@ import Testing
         #expect(await atFirst.waitFor(count: 1).count == 1)
         await first.close()
         // The peer closed the pooled connection; once A has seen it, the next packet reconnects.
-        #expect(await eventually { a.openConnectionCount == 0 })
+        try await eventually("a.openConnectionCount == 0") { a.openConnectionCount == 0 }
         let second = try await Loopback.tcp { $0.port = port }
         let atSecond = PacketCollector(second)
         try await a.send([2], to: second.localAddress)
@@ -108,22 +109,20 @@ import Testing
         let received = PacketCollector(b)
         // Packets are unreliable: on a loaded machine so short an idle timeout can close a new
         // connection before its first packet is written, so send again until one arrives.
-        #expect(
-            await eventually {
-                try? await a.send([1], to: b.localAddress)
-                return await received.waitFor(count: 1, within: .milliseconds(200)).count >= 1
-            }
-        )
-        #expect(await eventually { a.openConnectionCount == 0 && b.openConnectionCount == 0 })
+        try await eventually("a packet arrives over a new connection") {
+            try? await a.send([1], to: b.localAddress)
+            return await received.waitFor(count: 1, within: .milliseconds(200)).count >= 1
+        }
+        try await eventually("a.openConnectionCount == 0 && b.openConnectionCount == 0") {
+            a.openConnectionCount == 0 && b.openConnectionCount == 0
+        }
         let opened = a.statistics.connectionsOpened
         let before = received.packets.count
-        #expect(
-            await eventually {
-                try? await a.send([2], to: b.localAddress)
-                let packets = await received.waitFor(count: before + 1, within: .milliseconds(200))
-                return packets.contains { $0.bytes == [2] }
-            }
-        )
+        try await eventually("a packet arrives over a reopened connection") {
+            try? await a.send([2], to: b.localAddress)
+            let packets = await received.waitFor(count: before + 1, within: .milliseconds(200))
+            return packets.contains { $0.bytes == [2] }
+        }
         #expect(a.statistics.connectionsOpened > opened)
         await a.close()
         await b.close()
@@ -144,7 +143,7 @@ import Testing
             try await a.send([UInt8](repeating: 1, count: 1024), to: silent.address)
         }
         #expect(a.statistics.droppedQueueFull == 6)
-        #expect(await eventually { a.statistics.droppedUnreachable == 4 })
+        try await eventually("a.statistics.droppedUnreachable == 4") { a.statistics.droppedUnreachable == 4 }
         #expect(a.statistics.packetsSent == 0)
         await a.close()
     }
@@ -154,7 +153,7 @@ import Testing
         let received = PacketCollector(a)
         await a.close()
         await a.close()
-        #expect(await eventually { received.finished })
+        try await eventually("received.finished") { received.finished }
         var streams = a.incomingStreams.makeAsyncIterator()
         #expect(await streams.next() == nil)
         await #expect(throws: TransportError(.closed, "")) { try await a.send([1], to: a.localAddress) }

@@ -1,5 +1,6 @@
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportTestKit
 import BCacheTransportUDP
 import Synchronization
 import Testing
@@ -58,7 +59,7 @@ import Testing
         await #expect(throws: TransportError(.frameTooLarge, "")) {
             _ = try await Loopback.frames(1, from: incoming)
         }
-        #expect(await eventually { b.statistics.droppedOversized == 1 })
+        try await eventually("b.statistics.droppedOversized == 1") { b.statistics.droppedOversized == 1 }
         await a.close()
         await b.close()
     }
@@ -112,7 +113,7 @@ import Testing
         let outgoing = try await a.openStream(to: b.localAddress)
         let incoming = try await Loopback.acceptStream(on: b)
         await a.close()
-        let frames = try await withDeadline {
+        let frames = try await withTimeLimit("the peer's stream ending") {
             var count = 0
             do {
                 for try await _ in incoming.inboundFrames { count += 1 }
@@ -121,7 +122,7 @@ import Testing
         }
         #expect(frames == 0)
         await #expect(throws: TransportError(.closed, "")) { try await outgoing.send(frame: [1]) }
-        #expect(await eventually { b.openConnectionCount == 0 })
+        try await eventually("b.openConnectionCount == 0") { b.openConnectionCount == 0 }
         await b.close()
     }
 
@@ -142,13 +143,14 @@ import Testing
         // Wait until the sender stops making progress: the peer reads nothing, so the kernel's
         // buffers, then NIO's, then the receiver's inbox fill up and `send` suspends.
         var last = -1
-        let stalled = await eventually(within: .seconds(10)) {
-            let now = completed.load(ordering: .relaxed)
-            defer { last = now }
-            guard now == last else { return false }
-            try? await Task.sleep(for: .milliseconds(200))
-            return completed.load(ordering: .relaxed) == now
-        }
+        let stalled =
+            (try? await eventually("the sender stopped making progress", within: .seconds(10)) {
+                let now = completed.load(ordering: .relaxed)
+                defer { last = now }
+                guard now == last else { return false }
+                try? await Task.sleep(for: .milliseconds(200))
+                return completed.load(ordering: .relaxed) == now
+            }) != nil
         let sentBeforeReading = completed.load(ordering: .relaxed)
         #expect(stalled)
         #expect(sentBeforeReading < frameCount)
@@ -174,10 +176,12 @@ extension TCPStreamTests {
             let stream = try await a.openStream(to: b.localAddress)
             try await stream.send(frame: [UInt8(index)])
             streams.append(stream)
-            #expect(await eventually { b.statistics.framesReceived == index + 1 })
+            try await eventually("b.statistics.framesReceived == index + 1") {
+                b.statistics.framesReceived == index + 1
+            }
         }
         streams.append(try await a.openStream(to: b.localAddress))
-        #expect(await eventually { b.statistics.droppedReceiveQueueFull == 1 })
+        try await eventually("b.statistics.droppedReceiveQueueFull == 1") { b.statistics.droppedReceiveQueueFull == 1 }
         // The refused stream sees its end; the two waiting ones are still served, oldest first.
         // (cleanly, or with a reset when the refusing side closed on unread bytes).
         do {

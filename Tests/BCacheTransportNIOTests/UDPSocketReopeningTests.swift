@@ -1,4 +1,5 @@
 import BCacheTransport
+import BCacheTransportTestKit
 import BCacheTransportUDP
 import Dispatch
 import NIOCore
@@ -28,7 +29,7 @@ import Testing
         }
 
         try await a.send([0], to: Self.refusedDestination)
-        #expect(await eventually { a.statistics.socketsReopened == 1 })
+        try await eventually("a.statistics.socketsReopened == 1") { a.statistics.socketsReopened == 1 }
         #expect(a.statistics.droppedUnreachable == 1)
 
         try await a.send([1], to: b.localAddress)
@@ -59,7 +60,7 @@ import Testing
         #expect(!atA.finished)
 
         held.release()
-        #expect(await eventually { a.statistics.socketsReopened == 1 })
+        try await eventually("a.statistics.socketsReopened == 1") { a.statistics.socketsReopened == 1 }
         try await b.send([3], to: a.localAddress)
         #expect(await atA.waitFor(count: 1).map(\.bytes) == [[3]])
         #expect(!atA.finished)
@@ -75,7 +76,7 @@ import Testing
         let held = try await Self.loseSocketAndHoldItsPort(of: a, on: group.next())
 
         await a.close()
-        #expect(await eventually { atA.finished })
+        try await eventually("atA.finished") { atA.finished }
         await #expect(throws: TransportError(.closed, "")) { try await a.send([1], to: a.localAddress) }
         held.release()
         let again = try await UDPTransport.bind(
@@ -92,7 +93,7 @@ import Testing
         let atA = PacketCollector(a)
         try await a.send([0], to: Self.refusedDestination)
         await a.close()
-        #expect(await eventually { atA.finished })
+        try await eventually("atA.finished") { atA.finished }
         // Whether the re-bind had finished or not, close() undid it before returning.
         let again = try await UDPTransport.bind(
             configuration: .init(host: Loopback.ipv4, port: a.localAddress.port),
@@ -131,7 +132,7 @@ import Testing
         try await transport.send([0], to: refusedDestination)
         loop.execute { held.port.withLock { $0 = HeldUDPPort(port: port) } }
         gate.signal()
-        #expect(await eventually { held.port.withLock { $0 != nil } })
+        try await eventually("held.port.withLock { $0 != nil }") { held.port.withLock { $0 != nil } }
         return try #require(held.port.withLock { $0 })
     }
 

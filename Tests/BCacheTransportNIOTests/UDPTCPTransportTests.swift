@@ -1,5 +1,6 @@
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportTestKit
 import BCacheTransportUDP
 import BCacheTransportUDPTCP
 import Testing
@@ -64,7 +65,7 @@ import Testing
         let received = PacketCollector(a)
         await a.close()
         await a.close()
-        #expect(await eventually { received.finished })
+        try await eventually("received.finished") { received.finished }
         var streams = a.incomingStreams.makeAsyncIterator()
         #expect(await streams.next() == nil)
         await #expect(throws: TransportError(.closed, "")) { try await a.send([1], to: a.localAddress) }
@@ -77,8 +78,8 @@ extension UDPTCPTransportTests {
         let pair = try await Loopback.pair()
         let tcpOnly = try await Loopback.tcp()
         try await tcpOnly.send([1], to: pair.localAddress)
-        #expect(await eventually { pair.tcp.statistics.droppedMalformed == 1 })
-        #expect(await eventually { tcpOnly.openConnectionCount == 0 })
+        try await eventually("pair.tcp.statistics.droppedMalformed == 1") { pair.tcp.statistics.droppedMalformed == 1 }
+        try await eventually("tcpOnly.openConnectionCount == 0") { tcpOnly.openConnectionCount == 0 }
         #expect(pair.tcp.statistics.packetsReceived == 0)
         await tcpOnly.close()
         await pair.close()

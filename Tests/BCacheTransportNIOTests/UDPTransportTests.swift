@@ -1,4 +1,5 @@
 import BCacheTransport
+import BCacheTransportTestKit
 import BCacheTransportUDP
 import Testing
 
@@ -89,7 +90,7 @@ import Testing
         let b = try await Loopback.udp { $0.maxPacketSize = 1000 }
         let received = PacketCollector(b)
         try await a.send([UInt8](repeating: 7, count: 1001), to: b.localAddress)
-        #expect(await eventually { b.statistics.droppedOversized == 1 })
+        try await eventually("b.statistics.droppedOversized == 1") { b.statistics.droppedOversized == 1 }
         try await a.send([UInt8](repeating: 8, count: 1000), to: b.localAddress)
         let packets = await received.waitFor(count: 1)
         #expect(packets.map(\.bytes.count) == [1000])
@@ -118,7 +119,7 @@ import Testing
         let received = PacketCollector(a)
         await a.close()
         await a.close()
-        #expect(await eventually { received.finished })
+        try await eventually("received.finished") { received.finished }
         var streams = a.incomingStreams.makeAsyncIterator()
         #expect(await streams.next() == nil)
         await #expect(throws: TransportError(.closed, "")) {

@@ -55,14 +55,16 @@ extension BCache {
         public var metricsFactory: (any MetricsFactory)?
 
         /// Test hook: the wall clock of TTLs, versions and sealed messages; `.system` except in
-        /// tests and simulations.
-        public var wallClock: WallClock = .system
+        /// tests and simulations, which set it through BCacheTestKit (`useWallClock(_:)`,
+        /// `useSimulatedTime(_:)`). `package`: not a setting.
+        package var wallClock: WallClock = .system
         /// Test hook: the monotonic clock of every wait (the membership's timers and push-pull
         /// timeouts, the flush delay, the sweep interval). Real time (`ContinuousDriverClock`)
         /// except in simulations, which pass a `Membership.ManualDriverClock` reading an
         /// `InMemoryNetwork`'s manual time, so that minutes of a cluster's life run in seconds.
         /// (A read-through fill's `timeout` stays in real time: it bounds the caller's wait.)
-        public var clock: any Membership.DriverClock = Membership.ContinuousDriverClock()
+        /// `package`: BCacheTestKit's `useSimulatedTime(_:)` sets it.
+        package var clock: any Membership.DriverClock = Membership.ContinuousDriverClock()
 
         /// A configuration with every default (``lan(transport:)``) and the given transport.
         public init(transport: TransportProvider) {

@@ -1,4 +1,5 @@
 import BCache
+import BCacheTestKit
 
 /// A burst of writes on one node as fast as one caller can make them, then the time until
 /// every watching node holds all of them.
@@ -30,9 +31,13 @@ struct BurstMeasurement {
         // writer's, which is cheap to poll (O(buckets)), unlike reading every key, whose time
         // would be counted in the catch-up.
         let target = writer.storeDigests
-        let caughtUp = try? await BenchWait.until("the burst on every node", within: catchUpLimit) {
+        let waitStart = ContinuousClock.now
+        let caughtUpElapsed = try? await eventually(
+            "the burst on every node", within: catchUpLimit, pollingEvery: .milliseconds(1)
+        ) {
             watchers.allSatisfy { $0.storeDigests == target }
         }
+        let caughtUp = caughtUpElapsed.map { waitStart + $0 }
         return Figures(
             setsPerSecond: Double(count) / max((finished - started).seconds, 1e-9),
             catchUpMilliseconds: caughtUp.map { ($0 - finished).seconds * 1e3 },

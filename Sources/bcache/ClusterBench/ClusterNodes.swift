@@ -1,6 +1,7 @@
 import BCache
 import BCacheMembership
 import BCacheSecure
+import BCacheTestKit
 import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportUDPTCP
@@ -62,7 +63,9 @@ struct ClusterNodes {
     /// Waits until every node of `caches` sees all of them alive.
     static func waitForFullMembership(_ caches: [BCache], within limit: Duration) async throws {
         let names = Set(caches.map(\.name))
-        try await BenchWait.until("every node sees \(names.count) members alive", within: limit) {
+        try await eventually(
+            "every node sees \(names.count) members alive", within: limit, pollingEvery: .milliseconds(1)
+        ) {
             caches.allSatisfy { cache in
                 Set(cache.members.filter { $0.status.isAlive }.map(\.name)) == names
             }

@@ -1,4 +1,5 @@
 import BCache
+import BCacheTestKit
 
 /// A new node joins through a seed holding many entries: seconds from its creation until it
 /// holds as many as the seed.
@@ -29,9 +30,12 @@ struct JoinMeasurement {
         let started = ContinuousClock.now
         let late = try await nodes.start(name: name, seed: seed.address)
         let joined = ContinuousClock.now
-        let done = try? await BenchWait.until("\(entries) entries on the new node", within: limit) {
+        let doneElapsed = try? await eventually(
+            "\(entries) entries on the new node", within: limit, pollingEvery: .milliseconds(1)
+        ) {
             late.count >= entries
         }
+        let done = doneElapsed.map { joined + $0 }
         let held = late.count
         let syncFailures = late.statistics.syncFailures
         await late.shutdown()

@@ -1,4 +1,5 @@
 import BCache
+import BCacheTestKit
 import Foundation
 import Synchronization
 
@@ -32,7 +33,7 @@ final class PollingWatcher: Sendable {
     /// Stops the thread and waits until it has.
     func stop() async throws {
         stopRequested.store(true, ordering: .relaxed)
-        try await BenchWait.until("the polling thread stopped", within: .seconds(10)) {
+        try await eventually("the polling thread stopped", within: .seconds(10), pollingEvery: .milliseconds(1)) {
             finished.load(ordering: .acquiring)
         }
     }

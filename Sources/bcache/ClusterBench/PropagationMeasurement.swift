@@ -1,4 +1,5 @@
 import BCache
+import BCacheTestKit
 
 /// Propagation latency: single writes on one node, spaced apart, each timed until every
 /// watching node holds it.
@@ -61,7 +62,9 @@ struct PropagationMeasurement {
                 try writer.set(keys.keys[index], value)
                 try await Task.sleep(until: sent + spacing, clock: .continuous)
             }
-            _ = try? await BenchWait.until("every probe seen", within: straggleLimit) { log.isComplete }
+            _ = try? await eventually("every probe seen", within: straggleLimit, pollingEvery: .milliseconds(1)) {
+                log.isComplete
+            }
         } catch {
             for cancel in observations { cancel() }
             for reader in readers { reader.cancel() }

@@ -13,20 +13,6 @@ func joinAll(_ cluster: InMemoryCluster) async throws {
     try await cluster.run(until: { cluster.allSeeAlive(names, observers: all) }, timeout: .seconds(30))
 }
 
-/// Polls `condition` every 5 ms until it holds; returns how long that took.
-///
-/// - Throws: ``ClusterTimeout`` when it still does not hold after `limit`.
-func poll(within limit: Duration, _ condition: () -> Bool) async throws -> Duration {
-    let start = ContinuousClock.now
-    while !condition() {
-        guard ContinuousClock.now - start < limit else {
-            throw ClusterTimeout("condition still false after \(limit) of real time")
-        }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    return ContinuousClock.now - start
-}
-
 /// A resolver whose table a test changes, counting lookups.
 final class ChangingResolver: AddressResolver {
     private let state = Mutex<(table: [String: [String]], lookups: Int)>(([:], 0))

@@ -1,6 +1,7 @@
 import BCache
 import BCacheCore
 import BCacheMembership
+import BCacheTestKit
 import BCacheTransport
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
         let withoutCatchUp: @Sendable (inout BCache.Configuration) -> Void = {
             $0.replication.catchUp.isEnabled = false
         }
-        try await withCacheCluster(nodes: 2, seed: 201, customize: withoutCatchUp) { cluster in
+        try await withInMemoryCluster(nodes: 2, seed: 201, timing: .real, configure: withoutCatchUp) { cluster in
             for index in 0..<15 { try cluster.caches[0].set("key-\(index)", "value-\(index)", ttl: .seconds(600)) }
             try await eventually("15 keys on node 2") { cluster.caches[1].count == 15 }
 
@@ -24,9 +25,9 @@ import Testing
     }
 
     @Test func writesMadeDuringAPartitionReachTheOtherSideAfterHealing() async throws {
-        try await withCacheCluster(nodes: 3, seed: 202) { cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 202, timing: .real) { cluster in
             let caches = cluster.caches
-            let addresses = (0..<3).map { try! NodeAddress(parsing: CacheCluster.address(of: $0)) }
+            let addresses = (0..<3).map { try! NodeAddress(parsing: InMemoryCluster.address(of: $0)) }
             cluster.network.split([[addresses[0]], [addresses[1], addresses[2]]])
             for index in 0..<20 { try caches[0].set("isolated-\(index)", "v\(index)", ttl: nil) }
             // The payloads are gossiped into the partition and lost; wait until node 0 noticed it.
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func aLargeStateSyncsInBoundedFrames() async throws {
-        let cluster = CacheCluster(seed: 203)
+        let cluster = InMemoryCluster(seed: 203, timing: .real)
         let frameLimit = 70_000
         var configurations = (0..<2).map { index in
             var configuration = cluster.configuration(index: index)

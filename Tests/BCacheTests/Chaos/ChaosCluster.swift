@@ -1,5 +1,6 @@
 import BCacheCore
 import BCacheMembership
+import BCacheTestKit
 import BCacheTransport
 import Logging
 
@@ -25,33 +26,23 @@ final class ChaosCluster {
         var crashed = false
     }
 
-    let network: InMemoryNetwork
-    let clock: Membership.ManualDriverClock
-    let wallClock: WallClock
+    /// The network's manual time, every node's clocks, and the wait for a quiet cluster.
+    let time: SimulatedTime
+    var network: InMemoryNetwork { time.network }
     let nodeCount: Int
     /// Every process started, crashed ones included (their packet counts still matter).
     private(set) var incarnations: [Incarnation] = []
     /// The running incarnation of each slot, nil while the node is down.
     private(set) var current: [Int?]
-    /// Whether something outside the nodes (a write, a fault, a start) may have given them work
-    /// since the cluster was last quiet.
-    private var stirred = true
-    /// How many times, and how long in real time, the test waited for the cluster to be quiet.
-    private(set) var settles = 0
-    private(set) var settleRounds = 0
-    private(set) var settleTime: Duration = .zero
 
-    /// Simulated wall time starts at 2026-01-01T00:00:00Z.
-    static let epochMillis: UInt64 = 1_767_225_600_000
+    /// How many times, how many rounds and how long in real time the test waited for the
+    /// cluster to be quiet.
+    var settles: Int { time.settleCount }
+    var settleRounds: Int { time.settleRounds }
+    var settleTime: Duration { time.settleTime }
 
     init(seed: UInt64, nodeCount: Int) {
-        let network = InMemoryNetwork(seed: seed, clock: .manual)
-        self.network = network
-        self.clock = Membership.ManualDriverClock(network: network)
-        self.wallClock = WallClock {
-            let (seconds, attoseconds) = network.now.components
-            return Self.epochMillis + UInt64(seconds) * 1000 + UInt64(attoseconds / 1_000_000_000_000_000)
-        }
+        self.time = SimulatedTime(seed: seed, settling: .anyExecutor)
         self.nodeCount = nodeCount
         self.current = Array(repeating: nil, count: nodeCount)
     }
@@ -60,8 +51,8 @@ final class ChaosCluster {
         NodeAddress(host: "10.0.0.\(slot + 1)", port: 7946)
     }
 
-    var now: Duration { network.now }
-    var nowMillis: UInt64 { wallClock.nowMillis() }
+    var now: Duration { time.now }
+    var nowMillis: UInt64 { time.nowMillis }
 
     /// The slots whose node runs now.
     var liveSlots: [Int] { (0..<nodeCount).filter { current[$0] != nil } }
@@ -84,8 +75,7 @@ final class ChaosCluster {
         configuration.nodeName = "node-\(slot)"
         configuration.clusterLabel = "chaos"
         configuration.membership = .lan
-        configuration.clock = clock
-        configuration.wallClock = wallClock
+        configuration.useSimulatedTime(time)
         // Longer than the whole run: no tombstone is purged, so no node's version of a key goes
         // backwards (resurrection after the deletion delay is the documented limit of LWW).
         configuration.store.deletionDelay = .seconds(3600)
@@ -93,7 +83,7 @@ final class ChaosCluster {
         configure(&configuration)
         let cache = try await BCache(configuration: configuration)
         let task = Task<Void, Never> { _ = try? await cache.run() }
-        stir()
+        time.watch(cache, transport: transport)
         let number = incarnations.count
         incarnations.append(Incarnation(slot: slot, number: number, cache: cache, transport: transport, task: task))
         current[slot] = number
@@ -126,64 +116,15 @@ final class ChaosCluster {
 
     /// Records that the test gave the nodes work (a write, a fault), so that the next
     /// ``advance(to:)`` waits for them even if no packet or timer is due.
-    func stir() {
-        stirred = true
-    }
+    func stir() { time.stir() }
 
     /// The earliest moment a packet or a timer is due, nil when none is.
-    var nextActivity: Duration? {
-        [clock.nextDeadline, network.nextDeliveryTime].compactMap { $0 }.min()
-    }
+    var nextActivity: Duration? { time.nextActivity }
 
     /// Moves simulated time to `target`: delivers the packets due by then, wakes the sleepers due,
-    /// and waits until the cluster is quiet (at once when nothing was due and nothing stirred it).
+    /// and waits until the cluster is quiet (``SimulatedTime/advance(to:)``).
     func advance(to target: Duration) async throws {
-        let delivered = network.advance(by: max(.zero, target - network.now))
-        let woken = clock.resumeDueSleepers()
-        guard delivered > 0 || woken > 0 || stirred else { return }
-        stirred = false
-        try await settle()
-    }
-
-    /// Waits (real time, bounded) until every running node is settled (timers asleep until
-    /// later, no push-pull in progress) and every delivered packet was handled, twice in a row.
-    func settle() async throws {
-        let start = ContinuousClock.now
-        defer {
-            settles += 1
-            settleTime += ContinuousClock.now - start
-        }
-        let deadline = start + .seconds(120)
-        var rounds = 0
-        var quietRounds = 0
-        while quietRounds < 2 {
-            quietRounds = isQuiet() ? quietRounds + 1 : 0
-            rounds += 1
-            settleRounds += 1
-            guard ContinuousClock.now < deadline else {
-                throw ChaosFailure("the cluster did not settle at \(network.now) (\(rounds) rounds)")
-            }
-            if rounds < 64 {
-                await Task.yield()
-            } else {
-                try await Task.sleep(for: .microseconds(100))
-            }
-        }
-    }
-
-    private func isQuiet() -> Bool {
-        let deliveredBefore = network.statistics.packetsDelivered
-        var handled = 0
-        for incarnation in incarnations {
-            let node = incarnation.cache.node
-            if node.hasStopped {
-                handled += node.packetsProcessed + incarnation.transport.unreadPacketCount
-            } else {
-                guard node.isSettled else { return false }
-                handled += node.packetsProcessed
-            }
-        }
-        return deliveredBefore == network.statistics.packetsDelivered && handled == deliveredBefore
+        try await time.advance(to: target)
     }
 
     // MARK: Faults

@@ -1,4 +1,5 @@
 import BCache
+import BCacheTestKit
 import Synchronization
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// every change, until cancelled.
 @Suite struct ChangeObserverTests {
     @Test func aRemoteSetIsObservedOnceReadableAndNothingAfterCancelling() async throws {
-        try await withCacheCluster(nodes: 2, seed: 802) { cluster in
+        try await withInMemoryCluster(nodes: 2, seed: 802, timing: .real) { cluster in
             let caches = cluster.caches
             let seen = Mutex<[BCache.ChangeEvent]>([])
             let readableWhenSeen = Mutex<[Bool]>([])

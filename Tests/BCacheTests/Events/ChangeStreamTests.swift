@@ -1,4 +1,5 @@
 import BCache
+import BCacheTestKit
 import Synchronization
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
     }
 
     @Test func localAndRemoteChangesAreReported() async throws {
-        try await withCacheCluster(nodes: 2, seed: 801) { cluster in
+        try await withInMemoryCluster(nodes: 2, seed: 801, timing: .real) { cluster in
             let caches = cluster.caches
             let collected = Collected()
             let stream = caches[1].makeChangeStream()

@@ -1,5 +1,6 @@
 import BCache
 import BCacheCore
+import BCacheTestKit
 import Synchronization
 import Testing
 
@@ -67,7 +68,7 @@ import Testing
 
     @Test func theSweepReportsExpiredKeysNobodyReads() async throws {
         let clock = ManualWallClock()
-        let cluster = CacheCluster(seed: 811, wallClock: clock.wallClock)
+        let cluster = InMemoryCluster(seed: 811, timing: .real, configure: { $0.useWallClock(clock) })
         var configuration = cluster.configuration(index: 0)
         configuration.store.sweepInterval = .milliseconds(10)
         let cache = try await BCache(configuration: configuration)

@@ -1,4 +1,5 @@
 import BCache
+import BCacheTestKit
 import Synchronization
 import Testing
 

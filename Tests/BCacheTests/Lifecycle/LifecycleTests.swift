@@ -1,5 +1,6 @@
 import BCache
 import BCacheMembership
+import BCacheTestKit
 import Logging
 import ServiceLifecycle
 import Testing
@@ -7,7 +8,7 @@ import Testing
 /// Starting and stopping: by hand, and as a swift-service-lifecycle `Service`.
 @Suite struct LifecycleTests {
     @Test func gracefulShutdownOfAServiceGroupMakesTheNodeLeave() async throws {
-        try await withCacheCluster(nodes: 2, seed: 401) { cluster in
+        try await withInMemoryCluster(nodes: 2, seed: 401, timing: .real) { cluster in
             try cluster.caches[0].set("before", "joined", ttl: nil)
             let service = try await BCache(configuration: cluster.configuration(index: 2))
             let group = ServiceGroup(
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func shutdownByHandLeavesAndKeepsTheDataElsewhere() async throws {
-        try await withCacheCluster(nodes: 2, seed: 402) { cluster in
+        try await withInMemoryCluster(nodes: 2, seed: 402, timing: .real) { cluster in
             let caches = cluster.caches
             try caches[1].set("written by node 1", "kept", ttl: nil)
             try await eventually("the write on node 0") { caches[0].getString("written by node 1") == "kept" }
@@ -41,14 +42,14 @@ import Testing
     }
 
     @Test func runningTwiceIsAnError() async throws {
-        try await withCacheCluster(nodes: 1, seed: 403) { cluster in
+        try await withInMemoryCluster(nodes: 1, seed: 403, timing: .real) { cluster in
             let error = await #expect(throws: BCacheError.self) { try await cluster.caches[0].run() }
             #expect(error?.code == .alreadyStarted)
         }
     }
 
     @Test func cancellingRunStopsTheNode() async throws {
-        let cluster = CacheCluster(seed: 404)
+        let cluster = InMemoryCluster(seed: 404, timing: .real)
         let cache = try await BCache(configuration: cluster.configuration(index: 0))
         let running = Task { try await cache.run() }
         try await eventually("the node started a cluster") { cache.members.count == 1 }

@@ -1,5 +1,6 @@
 import BCache
 import BCacheCore
+import BCacheTestKit
 import Logging
 import MetricsTestKit
 import Testing
@@ -8,7 +9,7 @@ import Testing
 @Suite struct MetricsTests {
     @Test func countersAndGaugesReachTheMetricsFactory() async throws {
         let metrics = TestMetrics()
-        let cluster = CacheCluster(seed: 701)
+        let cluster = InMemoryCluster(seed: 701, timing: .real)
         var configuration = cluster.configuration(index: 0)
         configuration.metricsFactory = metrics
         configuration.store.sweepInterval = .milliseconds(20)
@@ -40,7 +41,7 @@ import Testing
     @Test func evictionsAndExpirationsAreCounted() async throws {
         let metrics = TestMetrics()
         let clock = ManualWallClock()
-        let cluster = CacheCluster(seed: 702, wallClock: clock.wallClock)
+        let cluster = InMemoryCluster(seed: 702, timing: .real, configure: { $0.useWallClock(clock) })
         var configuration = cluster.configuration(index: 0)
         configuration.metricsFactory = metrics
         configuration.store.sweepInterval = .milliseconds(10)
@@ -64,7 +65,7 @@ import Testing
 
     @Test func shutdownReportsTheLastCounts() async throws {
         let metrics = TestMetrics()
-        let cluster = CacheCluster(seed: 703)
+        let cluster = InMemoryCluster(seed: 703, timing: .real)
         var configuration = cluster.configuration(index: 0)
         configuration.metricsFactory = metrics
         // No periodic report during the test: only the one on the way out.

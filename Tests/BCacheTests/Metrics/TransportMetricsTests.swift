@@ -1,5 +1,6 @@
 import BCache
 import BCacheSecure
+import BCacheTestKit
 import BCacheTransport
 import BCacheTransportUDPTCP
 import Logging

@@ -1,6 +1,7 @@
 import BCache
 import BCacheCore
 import BCacheMembership
+import BCacheTestKit
 import BCacheTransport
 import Testing
 
@@ -8,7 +9,8 @@ import Testing
 @Suite struct ConflictResolutionTests {
     @Test func aLaterWriteWithAShorterTTLWinsEverywhere() async throws {
         let clock = ManualWallClock()
-        try await withCacheCluster(nodes: 3, seed: 301, wallClock: clock.wallClock) { cluster in
+        let manualWallClock: (inout BCache.Configuration) -> Void = { $0.useWallClock(clock) }
+        try await withInMemoryCluster(nodes: 3, seed: 301, timing: .real, configure: manualWallClock) { cluster in
             let caches = cluster.caches
             try caches[0].set("session", "long", ttl: .seconds(3600))
             try await eventually("the long write everywhere") {
@@ -24,9 +26,9 @@ import Testing
     }
 
     @Test func concurrentWritesDuringAPartitionConvergeAfterHealing() async throws {
-        try await withCacheCluster(nodes: 3, seed: 302) { cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 302, timing: .real) { cluster in
             let caches = cluster.caches
-            let addresses = (0..<3).map { try! NodeAddress(parsing: CacheCluster.address(of: $0)) }
+            let addresses = (0..<3).map { try! NodeAddress(parsing: InMemoryCluster.address(of: $0)) }
             cluster.network.split([[addresses[0]], [addresses[1], addresses[2]]])
             let keys = (0..<10).map { "contested-\($0)" }
             for key in keys {

@@ -1,6 +1,7 @@
 import BCache
 import BCacheCore
 import BCacheMembership
+import BCacheTestKit
 import BCacheTransport
 import Logging
 import Testing
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func aSetReachesTheOtherNodesAsOnePacketEach() async throws {
-        try await withCacheCluster(nodes: 3, seed: 701, customize: Self.withoutSync) { cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 701, timing: .real, configure: Self.withoutSync) { cluster in
             let caches = cluster.caches
             try caches[0].set("direct", "value", ttl: .seconds(60))
             try await eventually("the set on nodes 2 and 3") {
@@ -40,14 +41,14 @@ import Testing
     }
 
     @Test func aLoneNodeQueuesNothingAndAJoinerStillGetsItsWrites() async throws {
-        try await withCacheCluster(nodes: 1, seed: 706, customize: Self.withoutSync) { cluster in
+        try await withInMemoryCluster(nodes: 1, seed: 706, timing: .real, configure: Self.withoutSync) { cluster in
             let lone = cluster.caches[0]
             for index in 0..<50 { try lone.set("early-\(index)", "\(index)", ttl: nil) }
             #expect(lone.statistics.deltasQueued == 0)
             #expect(lone.statistics.directPacketsSent == 0)
             // The joiner gets the early writes from its join's anti-entropy, later ones directly.
             let joiner = try await cluster.addNode()
-            try await cluster.waitForFullMembership()
+            try await cluster.waitUntilMembersConverged()
             try await eventually("the early writes on the joiner") { joiner.getString("early-49") == "49" }
             try lone.set("late", "value", ttl: nil)
             try await eventually("the late write on the joiner") { joiner.getString("late") == "value" }
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func aValueLargerThanAPacketGoesOverAStreamAtOnce() async throws {
-        try await withCacheCluster(nodes: 3, seed: 702, customize: Self.withoutSync) { cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 702, timing: .real, configure: Self.withoutSync) { cluster in
             let caches = cluster.caches
             let large = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
             try caches[0].set("large", large, ttl: nil)
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func aBurstReachesTheOtherNodesInFewerSendsThanWrites() async throws {
-        try await withCacheCluster(nodes: 3, seed: 703, customize: Self.withoutSync) { cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 703, timing: .real, configure: Self.withoutSync) { cluster in
             let caches = cluster.caches
             let value = [UInt8](repeating: 5, count: 100)
             let count = 10_000
@@ -86,7 +87,8 @@ import Testing
     }
 
     @Test func aClusterLargerThanTheLimitConvergesByGossip() async throws {
-        try await withCacheCluster(nodes: 3, seed: 704, customize: Self.directToOneMemberAtMost) { cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 704, timing: .real, configure: Self.directToOneMemberAtMost) {
+            cluster in
             let caches = cluster.caches
             let keys = (0..<20).map { "gossiped-\($0)" }
             for key in keys { try caches[0].set(key, key, ttl: nil) }
@@ -99,7 +101,7 @@ import Testing
     }
 
     @Test func garbageSentStraightToANodeIsCountedAndChangesNothing() async throws {
-        try await withCacheCluster(nodes: 1, seed: 705) { cluster in
+        try await withInMemoryCluster(nodes: 1, seed: 705, timing: .real) { cluster in
             let cache = cluster.caches[0]
             try cache.set("k", "v", ttl: nil)
             let intruder = try cluster.network.makeTransport(address: NodeAddress(host: "10.0.0.66", port: 7946))

@@ -1,11 +1,12 @@
 import BCache
+import BCacheTestKit
 import Testing
 
 /// The Go library's integration scenario on three nodes: sets, updates and deletes reach every
 /// node.
 @Suite struct ReplicationScenarioTests {
     @Test func setsUpdatesAndDeletesReachEveryNode() async throws {
-        try await withCacheCluster(nodes: 3, seed: 101) { cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 101, timing: .real) { cluster in
             let caches = cluster.caches
             let keys = (0..<50).map { "key-\($0)" }
             for key in keys { try caches[0].set(key, "value of \(key)", ttl: .seconds(3600)) }
@@ -36,7 +37,7 @@ import Testing
 
     @Test func gossipedWritesAreBatchedIntoFewerPayloadsThanWrites() async throws {
         // replication.directLimit 0: always the gossip path, which lets a batch fill for flushDelay.
-        try await withCacheCluster(nodes: 2, seed: 102, customize: Self.alwaysGossip) { cluster in
+        try await withInMemoryCluster(nodes: 2, seed: 102, timing: .real, configure: Self.alwaysGossip) { cluster in
             let caches = cluster.caches
             for index in 0..<200 { try caches[0].set("k\(index)", [UInt8(index % 256)], ttl: nil) }
             try await eventually("200 keys on node 2") { caches[1].count == 200 }

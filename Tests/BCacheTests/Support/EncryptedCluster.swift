@@ -1,6 +1,7 @@
 import BCache
 import BCacheMembership
 import BCacheSecure
+import BCacheTestKit
 import BCacheTransport
 import Synchronization
 
@@ -9,13 +10,13 @@ import Synchronization
 /// got, so that tests can read its statistics.
 struct EncryptedCluster {
     /// The plain cluster whose network and configurations are used.
-    let base: CacheCluster
+    let base: InMemoryCluster
     private(set) var caches: [BCache] = []
     private(set) var keyrings: [Keyring] = []
     private let made = MadeTransports()
 
     init(seed: UInt64) {
-        base = CacheCluster(seed: seed)
+        base = InMemoryCluster(seed: seed, timing: .real)
     }
 
     /// The configuration of node `index` (joining through node 0) over `provider`.

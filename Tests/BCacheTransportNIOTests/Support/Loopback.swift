@@ -1,5 +1,6 @@
 import BCacheTransport
 import BCacheTransportTCP
+import BCacheTransportTestKit
 import BCacheTransportUDP
 import BCacheTransportUDPTCP
 import Logging
@@ -64,7 +65,7 @@ extension Loopback {
         within timeout: Duration = .seconds(5)
     ) async throws -> any TransportStream {
         let streams = transport.incomingStreams
-        return try await withDeadline(timeout) {
+        return try await withTimeLimit("a stream accepted", timeout) {
             var iterator = streams.makeAsyncIterator()
             guard let stream = await iterator.next() else { throw TransportError(.closed, "no stream") }
             return stream
@@ -78,7 +79,7 @@ extension Loopback {
         within timeout: Duration = .seconds(5)
     ) async throws -> [[UInt8]] {
         let inbound = stream.inboundFrames
-        return try await withDeadline(timeout) {
+        return try await withTimeLimit("\(count) frames", timeout) {
             var frames: [[UInt8]] = []
             var iterator = inbound.makeAsyncIterator()
             while frames.count < count, let frame = try await iterator.next() { frames.append(frame) }

@@ -1,4 +1,5 @@
 import BCacheTransport
+import BCacheTransportTestKit
 import Synchronization
 
 /// Collects a transport's incoming packets in the background, so that tests can poll for them.
@@ -22,7 +23,7 @@ final class PacketCollector: Sendable {
 
     /// Waits until at least `count` packets arrived; returns them (possibly fewer on timeout).
     func waitFor(count: Int, within timeout: Duration = .seconds(5)) async -> [IncomingPacket] {
-        _ = await eventually(within: timeout) { packets.count >= count }
+        _ = try? await eventually("\(count) packets", within: timeout) { packets.count >= count }
         return packets
     }
 }

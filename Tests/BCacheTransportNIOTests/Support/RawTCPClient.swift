@@ -1,4 +1,5 @@
 import BCacheTransport
+import BCacheTransportTestKit
 import NIOCore
 import NIOPosix
 
@@ -21,7 +22,8 @@ struct RawTCPClient {
     /// Whether the other side closed the connection within `timeout`.
     func isClosedByPeer(within timeout: Duration = .seconds(5)) async -> Bool {
         let closeFuture = channel.closeFuture
-        return (try? await withDeadline(timeout) { try await closeFuture.get() }) != nil
+        return (try? await withTimeLimit("the peer closing the connection", timeout) { try await closeFuture.get() })
+            != nil
     }
 
     func close() async {

@@ -1,4 +1,5 @@
 import BCacheTransport
+import BCacheTransportTestKit
 import Testing
 
 /// ``LinkConditions/bandwidth``: packets and stream frames occupy the sender's uplink, then the
@@ -140,7 +141,7 @@ import Testing
         try await opened.send(frame: [UInt8](repeating: 9, count: 100))
         #expect(network.nextDeliveryTime == .milliseconds(100))
         network.advance(by: .milliseconds(100))
-        let frame = try await withTimeout("the frame in flight") { try await reader.value }
+        let frame = try await withTimeLimit("the frame in flight") { try await reader.value }
         #expect(frame?.count == 100)
     }
 

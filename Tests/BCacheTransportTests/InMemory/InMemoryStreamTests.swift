@@ -1,4 +1,5 @@
 import BCacheTransport
+import BCacheTransportTestKit
 import Synchronization
 import Testing
 
@@ -26,13 +27,13 @@ import Testing
                 sent.withLock { $0 += 1 }
             }
         }
-        try await waitUntil("4 frames buffered") { sent.withLock { $0 } >= 4 }
+        try await eventually("4 frames buffered") { sent.withLock { $0 } >= 4 }
         // Without backpressure the sender would have run through all 10 sends at once.
         #expect(sent.withLock { $0 } == 4)
 
         var frames = accepted.inboundFrames.makeAsyncIterator()
         #expect(try await frames.next() == [0])
-        try await waitUntil("a fifth frame admitted") { sent.withLock { $0 } >= 5 }
+        try await eventually("a fifth frame admitted") { sent.withLock { $0 } >= 5 }
         for number in 1..<10 { #expect(try await frames.next() == [UInt8(number)]) }
         try await sender.value
         #expect(sent.withLock { $0 } == 10)
@@ -138,7 +139,7 @@ import Testing
 
         var frames = accepted.inboundFrames.makeAsyncIterator()
         #expect(try await frames.next() == [1])
-        try await withTimeout("a frame after the cancelled one") {
+        try await withTimeLimit("a frame after the cancelled one") {
             try await opened.send(frame: [3])
         }
         #expect(try await frames.next() == [3])
