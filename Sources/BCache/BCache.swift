@@ -12,9 +12,9 @@ import Synchronization
 /// Reads and writes are synchronous and never wait on the network: a write is applied to the
 /// local `CacheStore` with a new version, then queued as a delta sent to the other
 /// nodes at once (straight to each member in clusters of up to
-/// ``Configuration/directReplicationLimit`` members, by gossip in larger ones). Anti-entropy on
-/// every push-pull (on join, after a partition heals, and periodically) repairs whatever gossip
-/// missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
+/// ``Configuration/directReplicationLimit`` members, along an epidemic broadcast tree in larger
+/// ones). Anti-entropy on every push-pull (on join, after a partition heals, and periodically)
+/// repairs whatever replication missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
 /// wins everywhere.
 ///
 /// `BCache` is a swift-service-lifecycle `Service`: ``run()`` drives the membership, the delta
@@ -42,9 +42,11 @@ public final class BCache: Service, Sendable {
     public let configuration: Configuration
     /// The local store (every node's full copy of the data).
     @usableFromInline let store: CacheStore
-    /// The membership node: failure detection, gossip of deltas, push-pull streams.
+    /// The membership node: failure detection, the transport of deltas, push-pull streams.
     let node: Membership.Node
     let batcher: ReplicationBatcher
+    /// The epidemic broadcast tree: replication above the direct limit.
+    let tree: BroadcastTreeDriver
     /// Replays recent writes to members learned or back; nil when disabled.
     let catchUp: CatchUpReactor?
     let merger: RecordMerger
@@ -93,12 +95,17 @@ public final class BCache: Service, Sendable {
         // catch-up reads members' ages from it.
         nodeConfiguration.generation = configuration.wallClock.nowMillis()
         let lostMembers = configuration.catchUp.isEnabled ? LostMemberWatch() : nil
+        let tree = BroadcastTreeDriver(
+            settings: EpidemicBroadcast.Settings(), clock: configuration.clock, merger: merger, counters: counters,
+            logger: logger, maxPayloadBytes: configuration.maxSyncFrameBytes)
         let receiver = ReplicationReceiver(
-            merger: merger, counters: counters, logger: logger, lostMembers: lostMembers)
+            merger: merger, counters: counters, logger: logger, lostMembers: lostMembers, tree: tree)
         let node = Membership.Node(
             configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
             metricsFactory: metricsFactory, pushPullExtension: antiEntropy,
             userPacketHandler: { receiver.receive($0) })
+        tree.attach(to: node)
+        self.tree = tree
         self.configuration = configuration
         self.store = store
         self.node = node
@@ -113,7 +120,7 @@ public final class BCache: Service, Sendable {
         let catchUp = configuration.catchUp
         let log = catchUp.isEnabled ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge) : nil
         let batcher = ReplicationBatcher(
-            node: node,
+            node: node, tree: tree,
             settings: ReplicationBatcher.Settings(
                 directLimit: configuration.directReplicationLimit, flushDelay: configuration.flushDelay,
                 clock: configuration.clock,

@@ -32,6 +32,12 @@ final class CacheCounters: Sendable {
     let catchUpExchanges: CountedMetric
     let catchUpFallbackExchanges: CountedMetric
     let catchUpExchangesDropped: CountedMetric
+    let treePacketsSent: CountedMetric
+    let treeFramesSent: CountedMetric
+    let treeBytesSent: CountedMetric
+    let treeSendFailures: CountedMetric
+    let treeRepairsRequested: CountedMetric
+    let treeRepairExchanges: CountedMetric
 
     init(dimensions: [(String, String)], factory: any MetricsFactory) {
         func metric(_ name: String) -> CountedMetric {
@@ -66,6 +72,12 @@ final class CacheCounters: Sendable {
         catchUpExchanges = metric("catch_up_exchanges")
         catchUpFallbackExchanges = metric("catch_up_fallback_exchanges")
         catchUpExchangesDropped = metric("catch_up_exchanges_dropped")
+        treePacketsSent = metric("tree_packets_sent")
+        treeFramesSent = metric("tree_frames_sent")
+        treeBytesSent = metric("tree_bytes_sent")
+        treeSendFailures = metric("tree_send_failures")
+        treeRepairsRequested = metric("tree_repairs_requested")
+        treeRepairExchanges = metric("tree_repair_exchanges")
     }
 
     /// A snapshot of every counter.
@@ -100,6 +112,12 @@ final class CacheCounters: Sendable {
         statistics.catchUpExchanges = catchUpExchanges.total
         statistics.catchUpFallbackExchanges = catchUpFallbackExchanges.total
         statistics.catchUpExchangesDropped = catchUpExchangesDropped.total
+        statistics.treePacketsSent = treePacketsSent.total
+        statistics.treeFramesSent = treeFramesSent.total
+        statistics.treeBytesSent = treeBytesSent.total
+        statistics.treeSendFailures = treeSendFailures.total
+        statistics.treeRepairsRequested = treeRepairsRequested.total
+        statistics.treeRepairExchanges = treeRepairExchanges.total
         return statistics
     }
 }
