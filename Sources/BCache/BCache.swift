@@ -84,7 +84,8 @@ public final class BCache: Service, Sendable {
         let changes = ChangeFeed(store: store)
         let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
         let antiEntropy = AntiEntropy(
-            merger: merger, counters: counters, logger: logger, maxFrameBytes: configuration.maxSyncFrameBytes)
+            merger: merger, counters: counters, logger: logger, maxFrameBytes: configuration.maxSyncFrameBytes,
+            wallClock: configuration.wallClock)
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
         nodeConfiguration.settings = configuration.membership

@@ -19,6 +19,7 @@ final class CacheCounters: Sendable {
     let syncRecordsSent: CountedMetric
     let syncRecordsReceived: CountedMetric
     let syncRecordsRepaired: CountedMetric
+    let syncRecordsRaced: CountedMetric
     let syncBytesSent: CountedMetric
     let syncBytesReceived: CountedMetric
     let directPacketsSent: CountedMetric
@@ -59,6 +60,7 @@ final class CacheCounters: Sendable {
         syncRecordsSent = metric("sync_records_sent")
         syncRecordsReceived = metric("sync_records_received")
         syncRecordsRepaired = metric("sync_records_repaired")
+        syncRecordsRaced = metric("sync_records_raced")
         syncBytesSent = metric("sync_bytes_sent")
         syncBytesReceived = metric("sync_bytes_received")
         directPacketsSent = metric("direct_packets_sent")
@@ -99,6 +101,7 @@ final class CacheCounters: Sendable {
         statistics.syncRecordsSent = syncRecordsSent.total
         statistics.syncRecordsReceived = syncRecordsReceived.total
         statistics.syncRecordsRepaired = syncRecordsRepaired.total
+        statistics.syncRecordsRaced = syncRecordsRaced.total
         statistics.syncBytesSent = syncBytesSent.total
         statistics.syncBytesReceived = syncBytesReceived.total
         statistics.directPacketsSent = directPacketsSent.total

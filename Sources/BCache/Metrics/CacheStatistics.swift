@@ -47,9 +47,14 @@ extension BCache {
         public var syncRecordsSent = 0
         /// Records received by anti-entropy.
         public var syncRecordsReceived = 0
-        /// Records received by anti-entropy that changed the store: what replication had not
-        /// delivered. Zero in a steady cluster without loss when replication loses nothing.
+        /// Records received by anti-entropy that changed the store and were at least a second
+        /// old (by their version): what replication had not delivered. Zero in a steady cluster
+        /// without loss when replication loses nothing.
         public var syncRecordsRepaired = 0
+        /// Records received by anti-entropy that changed the store but were younger than a
+        /// second (by their version): still in flight when the exchange compared the stores, not
+        /// lost by replication. Not counted in ``syncRecordsRepaired``.
+        public var syncRecordsRaced = 0
         /// Bytes sent by anti-entropy.
         public var syncBytesSent = 0
         /// Bytes received by anti-entropy.

@@ -162,7 +162,7 @@ final class BroadcastTreeDriver: Sendable {
     private func memberUp(_ member: Membership.Member) {
         let id = member.identity.id
         let address = member.identity.address
-        apply { instance, now, addresses in
+        applyWithAddresses { instance, now, addresses in
             addresses[id] = address
             return instance.onMemberUp(id, now: now)
         }
@@ -170,7 +170,7 @@ final class BroadcastTreeDriver: Sendable {
 
     private func memberDown(_ member: Membership.Member) {
         let id = member.identity.id
-        apply { instance, now, _ in instance.onMemberDown(id, now: now) }
+        apply { instance, now in instance.onMemberDown(id, now: now) }
         state.withLock { state in
             state.addresses[id] = nil
             state.lastRepair[id] = nil
@@ -181,12 +181,12 @@ final class BroadcastTreeDriver: Sendable {
     // MARK: Applying
 
     private func apply(_ input: (inout EpidemicBroadcast.Instance, Duration) -> [EpidemicBroadcast.Directive]) {
-        apply { instance, now, _ in input(&instance, now) }
+        applyWithAddresses { instance, now, _ in input(&instance, now) }
     }
 
     /// Runs `input` on the instance under the lock, turns its directives into effects, and
     /// carries them out after the lock is released.
-    private func apply(
+    private func applyWithAddresses(
         _ input: (inout EpidemicBroadcast.Instance, Duration, inout [NodeID: NodeAddress]) -> [EpidemicBroadcast
             .Directive]
     ) {
@@ -224,7 +224,8 @@ final class BroadcastTreeDriver: Sendable {
                 } else {
                     bytes = EpidemicBroadcast.Envelope.encode(message, from: me)
                 }
-                effects.sends.append(bytes.count <= maxPacket ? .packet(bytes, to: address) : .frame(bytes, to: address))
+                effects.sends.append(
+                    bytes.count <= maxPacket ? .packet(bytes, to: address) : .frame(bytes, to: address))
             case .deliver(_, let payload):
                 effects.deliveries.append(payload)
             case .scheduleTick(let after):
@@ -320,7 +321,8 @@ final class BroadcastTreeDriver: Sendable {
                 case .repair(let address):
                     if node.requestPushPull(with: address) {
                         counters.treeRepairExchanges.increment()
-                        logger.debug("the tree lost payloads; syncing with the member", metadata: ["with": "\(address)"])
+                        logger.debug(
+                            "the tree lost payloads; syncing with the member", metadata: ["with": "\(address)"])
                     }
                 case .forget(let address):
                     lanes.removeValue(forKey: address)?.finish()

@@ -289,7 +289,9 @@ final class ReplicationBatcher: Sendable {
         for (index, frame) in frames.enumerated() {
             do {
                 let stream = try await streams.stream(to: target)
-                try await withTimeout(settings.streamSendTimeout, on: settings.clock) { try await stream.send(frame: frame) }
+                try await withTimeout(settings.streamSendTimeout, on: settings.clock) {
+                    try await stream.send(frame: frame)
+                }
                 counters.directFramesSent.increment()
                 counters.directBytesSent.increment(by: frame.count)
             } catch {

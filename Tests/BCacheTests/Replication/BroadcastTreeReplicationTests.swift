@@ -22,7 +22,8 @@ import Testing
             var delays: [Duration] = []
             for number in 0..<20 {
                 let writer = (number * 7 + 3) % Self.nodeCount
-                delays.append(try await Self.writeAndWait(key: "w\(number)", on: writer, in: cluster, limit: .seconds(5)))
+                delays.append(
+                    try await Self.writeAndWait(key: "w\(number)", on: writer, in: cluster, limit: .seconds(5)))
             }
             print("tree, \(Self.nodeCount) nodes: slowest write everywhere after \(delays.max() ?? .zero)")
             // Hops of 1 ms, the flush delay and the tick: far below the anti-entropy's hour.
@@ -46,7 +47,8 @@ import Testing
                 and: ChaosCluster.address(of: child))
             cluster.stir()
             for number in 0..<5 {
-                let delay = try await Self.writeAndWait(key: "cut\(number)", on: writer, in: cluster, limit: .seconds(5))
+                let delay = try await Self.writeAndWait(
+                    key: "cut\(number)", on: writer, in: cluster, limit: .seconds(5))
                 #expect(delay <= .seconds(1), "write \(number) took \(delay)")
             }
             let grafts = Self.treeStatistics(cluster).map(\.graftsSent).reduce(0, +)
@@ -62,7 +64,8 @@ import Testing
             // The node with the most eager links (not the writer): the tree's busiest inner node.
             let inner = try #require(
                 (1..<Self.nodeCount).max { a, b in
-                    (cluster.cache(a)?.tree.instance?.eager.count ?? 0) < (cluster.cache(b)?.tree.instance?.eager.count ?? 0)
+                    (cluster.cache(a)?.tree.instance?.eager.count ?? 0)
+                        < (cluster.cache(b)?.tree.instance?.eager.count ?? 0)
                 })
             #expect((cluster.cache(inner)?.tree.instance?.eager.count ?? 0) >= 2)
             let others = (0..<Self.nodeCount).filter { $0 != inner }
@@ -80,7 +83,9 @@ import Testing
                 try await Self.run(cluster, limit: .seconds(2)) {
                     others.allSatisfy { cluster.cache($0)?.get(key) != nil }
                 }
-                #expect(cluster.now - writtenAt <= .seconds(1), "\(key) reached the others after \(cluster.now - writtenAt)")
+                #expect(
+                    cluster.now - writtenAt <= .seconds(1), "\(key) reached the others after \(cluster.now - writtenAt)"
+                )
             }
             cluster.network.heal()
             cluster.stir()
