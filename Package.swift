@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "BCacheBase",
                 logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -113,6 +114,7 @@ let package = Package(
                 "BCacheTransport",
                 nioCore,
                 nioPosix,
+                logging,
                 metrics,
             ],
             swiftSettings: strictSettings
@@ -126,6 +128,7 @@ let package = Package(
                 nioCore,
                 nioPosix,
                 logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -138,6 +141,7 @@ let package = Package(
                 nioCore,
                 nioPosix,
                 logging,
+                metrics,
             ],
             swiftSettings: strictSettings
         ),
@@ -146,10 +150,12 @@ let package = Package(
         .target(
             name: "BCacheTransportUDPTCP",
             dependencies: [
+                "BCacheNIOSupport",
                 "BCacheTransport",
                 "BCacheTransportTCP",
                 "BCacheTransportUDP",
                 logging,
+                metrics,
                 nioCore,
             ],
             swiftSettings: strictSettings

@@ -3,7 +3,7 @@ import BCacheMembership
 
 extension BCache {
     /// The bytes the local store accounts (keys, values and per-entry overhead), which
-    /// ``Configuration/maxBytes`` bounds: for the package's soak benchmark, which checks that
+    /// ``Configuration/Store/maxBytes`` bounds: for the package's soak benchmark, which checks that
     /// memory plateaus under it.
     package var storeByteCount: Int { store.byteCount }
 

@@ -12,7 +12,7 @@ import Synchronization
 /// Reads and writes are synchronous and never wait on the network: a write is applied to the
 /// local `CacheStore` with a new version, then queued as a delta sent to the other
 /// nodes at once (straight to each member in clusters of up to
-/// ``Configuration/directReplicationLimit`` members, along an epidemic broadcast tree in larger
+/// ``Configuration/Replication/directLimit`` members, along an epidemic broadcast tree in larger
 /// ones). Anti-entropy on every push-pull (on join, after a partition heals, and periodically)
 /// repairs whatever replication missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
 /// wins everywhere.
@@ -28,7 +28,7 @@ import Synchronization
 ///
 /// ```swift
 /// var configuration = BCache.Configuration(transport: .inMemory(network))
-/// configuration.listen = "10.0.0.1:7946"
+/// configuration.network.listen = "10.0.0.1:7946"
 /// let cache = try await BCache(configuration: configuration)
 /// try await cache.start()
 /// try cache.set("my_key", "my_val", ttl: .seconds(86_400))
@@ -65,46 +65,71 @@ public final class BCache: Service, Sendable {
     /// ``run()`` or ``start()``.
     ///
     /// - Throws: ``BCacheError`` with code ``BCacheError/Code/invalidConfiguration`` naming the
-    ///   setting to change, or ``BCacheError/Code/transportFailed`` when the transport cannot be
-    ///   made (for example, the port is in use).
+    ///   setting to change (a transport setting's message starts with `transport:`), or
+    ///   ``BCacheError/Code/transportFailed`` when the transport cannot be made (for example, the
+    ///   port is in use).
     public init(configuration: Configuration) async throws(BCacheError) {
         let parsed = try ParsedConfiguration(configuration)
-        let transport: any Transport
-        do {
-            transport = try await configuration.transport.make(parsed.listen)
-        } catch {
-            throw BCacheError(.transportFailed, "cannot listen on \(parsed.listen): \(error)")
-        }
         var logger = configuration.logger
         logger[metadataKey: "bcache.node"] = "\(parsed.nodeName)"
         let metricsFactory = configuration.metricsFactory ?? MetricsSystem.factory
         let dimensions = [("node", parsed.nodeName)]
+        let interfaceToAnnounce =
+            parsed.advertise == nil
+            ? try AnnouncedHost.choose(listen: parsed.listen, interfaces: configuration.transport.interfaceAddresses)
+            : nil
+        let context = TransportContext(
+            listen: parsed.listen, clusterLabel: configuration.clusterLabel, logger: logger,
+            metricsFactory: metricsFactory, metricsDimensions: dimensions, wallClock: configuration.wallClock)
+        let transport: any Transport
+        do {
+            transport = try await configuration.transport.make(context)
+        } catch let error as TransportError where error.code == .invalidConfiguration {
+            throw BCacheError(.invalidConfiguration, "transport: \(error.message)")
+        } catch {
+            throw BCacheError(.transportFailed, "cannot listen on \(parsed.listen): \(error)")
+        }
+        var advertise = parsed.advertise
+        if let interfaceToAnnounce {
+            advertise = NodeAddress(host: interfaceToAnnounce.host, port: transport.localAddress.port)
+            logger.info(
+                "listening on every interface; announcing the first that is not loopback (network.advertise chooses)",
+                metadata: ["listen": "\(transport.localAddress)", "announced": "\(interfaceToAnnounce)"])
+        }
         let counters = CacheCounters(dimensions: dimensions, factory: metricsFactory)
         let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
         let changes = ChangeFeed(store: store)
         let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
         let antiEntropy = AntiEntropy(
-            merger: merger, counters: counters, logger: logger, maxFrameBytes: configuration.maxSyncFrameBytes,
-            wallClock: configuration.wallClock)
+            merger: merger, counters: counters, logger: logger,
+            maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
         nodeConfiguration.settings = configuration.membership
-        nodeConfiguration.advertisedAddress = parsed.advertise
-        nodeConfiguration.pushPullTimeout = configuration.syncTimeout
+        nodeConfiguration.advertisedAddress = advertise
+        nodeConfiguration.pushPullTimeout = configuration.replication.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
         // The process's start on the cache's wall clock (the system's, or a simulation's): the
         // catch-up reads members' ages from it.
         nodeConfiguration.generation = configuration.wallClock.nowMillis()
-        let lostMembers = configuration.catchUp.isEnabled ? LostMemberWatch() : nil
+        let lostMembers = configuration.replication.catchUp.isEnabled ? LostMemberWatch() : nil
         let tree = BroadcastTreeDriver(
             settings: EpidemicBroadcast.Settings(), clock: configuration.clock, merger: merger, counters: counters,
-            logger: logger, maxPayloadBytes: configuration.maxSyncFrameBytes)
+            logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes)
         let receiver = ReplicationReceiver(
             merger: merger, counters: counters, logger: logger, lostMembers: lostMembers, tree: tree)
-        let node = Membership.Node(
-            configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
-            metricsFactory: metricsFactory, pushPullExtension: antiEntropy,
-            userPacketHandler: { receiver.receive($0) })
+        let node: Membership.Node
+        do {
+            node = try Membership.Node(
+                configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
+                metricsFactory: metricsFactory, pushPullExtension: antiEntropy,
+                userPacketHandler: { receiver.receive($0) })
+        } catch {
+            // Checked by ParsedConfiguration already; kept so that a check the membership adds
+            // later is still an error, not a crash.
+            await transport.close()
+            throw BCacheError(.invalidConfiguration, error.message)
+        }
         tree.attach(to: node)
         self.tree = tree
         self.configuration = configuration
@@ -118,15 +143,15 @@ public final class BCache: Service, Sendable {
         self.changes = changes
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)
-        let catchUp = configuration.catchUp
+        let catchUp = configuration.replication.catchUp
         let log = catchUp.isEnabled ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge) : nil
         let batcher = ReplicationBatcher(
             node: node, tree: tree,
             settings: ReplicationBatcher.Settings(
-                directLimit: configuration.directReplicationLimit, flushDelay: configuration.flushDelay,
+                directLimit: configuration.replication.directLimit, flushDelay: configuration.replication.flushDelay,
                 clock: configuration.clock,
-                maxPendingBytes: configuration.maxPendingReplicationBytes,
-                maxFrameBytes: configuration.maxSyncFrameBytes),
+                maxPendingBytes: configuration.replication.maxPendingBytes,
+                maxFrameBytes: configuration.replication.maxSyncFrameBytes),
             log: log, counters: counters, logger: logger)
         self.batcher = batcher
         self.catchUp = lostMembers.map { lostMembers in

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// Shared by the UDP and TCP transports (hence `package`). Every event increments both: the
 /// atomics cost a relaxed add, and the metrics counters are created once per transport, not per
-/// event, because `Counter(label:)` asks the global factory each time.
+/// event, in the factory the transport was given (the cache's, through its
+/// ``BCacheTransport/TransportContext``), with its dimensions (the cache's `node`).
 package final class TransportCounters: Sendable {
     /// Why something was dropped; the `reason` dimension of `bcache_transport_drops_total`.
     package enum DropReason: String, Sendable, CaseIterable {
@@ -43,32 +44,38 @@ package final class TransportCounters: Sendable {
     private let connectionsFailedCounter: Counter
     private let socketsReopenedCounter: Counter
 
-    /// Counters for the transport named `transport` (the `transport` dimension: `udp`, `tcp`).
-    package init(transport: String) {
-        let dimensions = [("transport", transport)]
-        packetsInCounter = Counter(label: "bcache_transport_packets_in_total", dimensions: dimensions)
-        packetsOutCounter = Counter(label: "bcache_transport_packets_out_total", dimensions: dimensions)
-        bytesInCounter = Counter(label: "bcache_transport_bytes_in_total", dimensions: dimensions)
-        bytesOutCounter = Counter(label: "bcache_transport_bytes_out_total", dimensions: dimensions)
-        framesInCounter = Counter(label: "bcache_transport_frames_in_total", dimensions: dimensions)
-        framesOutCounter = Counter(label: "bcache_transport_frames_out_total", dimensions: dimensions)
+    /// Counters for the transport named `transport` (the `transport` dimension: `udp`, `tcp`),
+    /// made in `factory`, each with `dimensions` too (as `[("node", name)]`).
+    package init(transport: String, factory: any MetricsFactory, dimensions extraDimensions: [(String, String)]) {
+        let dimensions = extraDimensions + [("transport", transport)]
+        packetsInCounter = Counter(label: "bcache_transport_packets_in_total", dimensions: dimensions, factory: factory)
+        packetsOutCounter = Counter(
+            label: "bcache_transport_packets_out_total", dimensions: dimensions, factory: factory)
+        bytesInCounter = Counter(label: "bcache_transport_bytes_in_total", dimensions: dimensions, factory: factory)
+        bytesOutCounter = Counter(label: "bcache_transport_bytes_out_total", dimensions: dimensions, factory: factory)
+        framesInCounter = Counter(label: "bcache_transport_frames_in_total", dimensions: dimensions, factory: factory)
+        framesOutCounter = Counter(label: "bcache_transport_frames_out_total", dimensions: dimensions, factory: factory)
         var drops: [DropReason: Counter] = [:]
         for reason in DropReason.allCases {
             drops[reason] = Counter(
                 label: "bcache_transport_drops_total",
-                dimensions: dimensions + [("reason", reason.rawValue)]
+                dimensions: dimensions + [("reason", reason.rawValue)],
+                factory: factory
             )
         }
         dropCounters = drops
         connectionsOpenedCounter = Counter(
             label: "bcache_transport_connections_opened_total",
-            dimensions: dimensions
+            dimensions: dimensions,
+            factory: factory
         )
         connectionsFailedCounter = Counter(
             label: "bcache_transport_connections_failed_total",
-            dimensions: dimensions
+            dimensions: dimensions,
+            factory: factory
         )
-        socketsReopenedCounter = Counter(label: "bcache_transport_sockets_reopened_total", dimensions: dimensions)
+        socketsReopenedCounter = Counter(
+            label: "bcache_transport_sockets_reopened_total", dimensions: dimensions, factory: factory)
     }
 
     package func packetsSent(count: Int, bytes: Int) {

@@ -32,7 +32,9 @@ final class SecureCore: Sendable {
         self.maxAgeMillis = Self.millis(configuration.maxMessageAge)
         self.maxSkewMillis = Self.millis(configuration.maxClockSkew)
         self.maxFrameSize = maxFrameSize
-        self.metrics = SecureMetrics(clusterLabel: configuration.clusterLabel)
+        self.metrics = SecureMetrics(
+            clusterLabel: configuration.clusterLabel, factory: configuration.metricsFactory,
+            dimensions: configuration.metricsDimensions)
         self.state = Mutex(State(migration: configuration.migration))
     }
 

@@ -16,7 +16,7 @@ struct SecureMetrics: Sendable {
     private let outcomes: [SecureEnvelope.Kind: [Outcome: Counter]]
     private let rejections: [SecureEnvelope.Kind: [SecureTransport.RejectionReason: Counter]]
 
-    init(clusterLabel: String) {
+    init(clusterLabel: String, factory: any MetricsFactory, dimensions: [(String, String)]) {
         var outcomes: [SecureEnvelope.Kind: [Outcome: Counter]] = [:]
         var rejections: [SecureEnvelope.Kind: [SecureTransport.RejectionReason: Counter]] = [:]
         for kind in [SecureEnvelope.Kind.packet, .frame] {
@@ -24,12 +24,18 @@ struct SecureMetrics: Sendable {
             for outcome in Outcome.allCases {
                 outcomes[kind, default: [:]][outcome] = Counter(
                     label: "bcache_secure_messages_total",
-                    dimensions: [("cluster", clusterLabel), ("kind", kindName), ("outcome", outcome.rawValue)])
+                    dimensions: dimensions + [
+                        ("cluster", clusterLabel), ("kind", kindName), ("outcome", outcome.rawValue),
+                    ],
+                    factory: factory)
             }
             for reason in SecureTransport.RejectionReason.allCases {
                 rejections[kind, default: [:]][reason] = Counter(
                     label: "bcache_secure_rejected_total",
-                    dimensions: [("cluster", clusterLabel), ("kind", kindName), ("reason", reason.rawValue)])
+                    dimensions: dimensions + [
+                        ("cluster", clusterLabel), ("kind", kindName), ("reason", reason.rawValue),
+                    ],
+                    factory: factory)
             }
         }
         self.outcomes = outcomes

@@ -1,5 +1,6 @@
 import BCacheBase
 import BCacheTransport
+import CoreMetrics
 import Logging
 
 extension SecureTransport {
@@ -23,6 +24,10 @@ extension SecureTransport {
         /// Where rejections are logged: the first of each reason at warning level, the others at
         /// debug level, so that a misconfigured node is visible without flooding the log.
         public var logger: Logger
+        /// Where the `bcache_secure_*` counters go. Defaults to `MetricsSystem.factory`.
+        public var metricsFactory: any MetricsFactory
+        /// Dimensions added to every counter (a cache passes its `node`). Defaults to none.
+        public var metricsDimensions: [(String, String)]
 
         /// A configuration with the given settings; every one has a default (the cluster label empty,
         /// fully encrypted, messages valid for 30 s and up to 30 s from the future).
@@ -32,7 +37,9 @@ extension SecureTransport {
             maxMessageAge: Duration = .seconds(30),
             maxClockSkew: Duration = .seconds(30),
             clock: WallClock = .system,
-            logger: Logger = Logger(label: "bcache.secure")
+            logger: Logger = Logger(label: "bcache.secure"),
+            metricsFactory: any MetricsFactory = MetricsSystem.factory,
+            metricsDimensions: [(String, String)] = []
         ) {
             self.clusterLabel = clusterLabel
             self.migration = migration
@@ -40,6 +47,8 @@ extension SecureTransport {
             self.maxClockSkew = maxClockSkew
             self.clock = clock
             self.logger = logger
+            self.metricsFactory = metricsFactory
+            self.metricsDimensions = metricsDimensions
         }
 
         /// Shorthand for ``Migration/verifyIncoming`` of ``migration``.

@@ -79,10 +79,20 @@ extension TCPTransport {
             guard maxPacketSize >= 1, UInt64(maxPacketSize) <= UInt64(UInt32.max) else {
                 throw invalid("maxPacketSize \(maxPacketSize) is outside 1...\(UInt32.max)")
             }
-            guard connectTimeout > .zero else { throw invalid("connectTimeout must be positive") }
-            guard idleTimeout > .zero else { throw invalid("idleTimeout must be positive") }
-            guard reconnectInitialDelay > .zero, reconnectMaximumDelay >= reconnectInitialDelay else {
-                throw invalid("reconnect delays must be positive, the maximum at least the initial one")
+            // At most a year: the reconnection backoff doubles the initial delay up to 2^30 times,
+            // which must not overflow `Duration`.
+            let longest = Duration.seconds(365 * 86_400)
+            guard connectTimeout > .zero, connectTimeout <= longest else {
+                throw invalid("connectTimeout \(connectTimeout) must be more than 0 and at most 365 days")
+            }
+            guard idleTimeout > .zero, idleTimeout <= longest else {
+                throw invalid("idleTimeout \(idleTimeout) must be more than 0 and at most 365 days")
+            }
+            guard reconnectInitialDelay > .zero, reconnectMaximumDelay >= reconnectInitialDelay,
+                reconnectMaximumDelay <= longest
+            else {
+                throw invalid(
+                    "reconnect delays must be more than 0 and at most 365 days, the maximum at least the initial one")
             }
             guard outboundQueueLimit >= maxPacketSize else {
                 throw invalid(

@@ -1,5 +1,6 @@
 import BCacheNIOSupport
 import BCacheTransport
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
@@ -7,7 +8,7 @@ import Synchronization
 
 /// Packets and streams over TCP.
 ///
-/// Create one with ``bind(configuration:logger:)``. Every connection starts with a hello frame
+/// Create one with ``bind(configuration:logger:metricsFactory:metricsDimensions:)``. Every connection starts with a hello frame
 /// (``ConnectionHello``) saying what it carries and where its opener listens, then carries frames
 /// prefixed by their length as a `UInt32` big-endian:
 ///
@@ -46,13 +47,19 @@ public final class TCPTransport: Transport {
     /// - Parameters:
     ///   - configuration: where to listen, the limits and the timeouts.
     ///   - logger: where the transport logs (dropped connections at debug level).
+    ///   - metricsFactory: where its counters go (`bcache_transport_*`, dimension `transport=tcp`).
+    ///   - metricsDimensions: dimensions added to every counter (a cache passes its `node`).
     /// - Throws: ``BCacheTransport/TransportError`` with code `invalidConfiguration` for a setting out
     ///   of range, `bindFailed` when the address cannot be bound.
     public static func bind(
         configuration: Configuration,
-        logger: Logger = Logger(label: "bcache.transport.tcp")
+        logger: Logger = Logger(label: "bcache.transport.tcp"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        metricsDimensions: [(String, String)] = []
     ) async throws -> TCPTransport {
-        try await bind(configuration: configuration, acceptsPackets: true, logger: logger)
+        try await bind(
+            configuration: configuration, acceptsPackets: true, logger: logger, metricsFactory: metricsFactory,
+            metricsDimensions: metricsDimensions)
     }
 
     /// Binds a listener that refuses packet connections when `acceptsPackets` is false (the TCP
@@ -60,7 +67,9 @@ public final class TCPTransport: Transport {
     package static func bind(
         configuration: Configuration,
         acceptsPackets: Bool,
-        logger: Logger
+        logger: Logger,
+        metricsFactory: any MetricsFactory,
+        metricsDimensions: [(String, String)]
     ) async throws -> TCPTransport {
         try configuration.validate()
         let (packets, packetsContinuation) = AsyncStream.makeStream(
@@ -76,7 +85,7 @@ public final class TCPTransport: Transport {
             maxFrameSize: configuration.maxFrameSize,
             acceptsPackets: acceptsPackets,
             handshakeTimeout: TimeAmount(min(configuration.idleTimeout, configuration.connectTimeout * 2)),
-            counters: TransportCounters(transport: "tcp"),
+            counters: TransportCounters(transport: "tcp", factory: metricsFactory, dimensions: metricsDimensions),
             logger: logger,
             packets: packetsContinuation,
             streams: streamsContinuation,

@@ -1,21 +1,21 @@
+import BCacheNIOSupport
 import BCacheTransport
-import Logging
 
 extension TransportProvider {
     /// Packets and streams over TCP alone, for networks that drop UDP (see ``TCPTransport``).
     ///
-    /// - Parameters:
-    ///   - configuration: the TCP settings; its host and port are replaced by the listen address.
-    ///   - logger: where the transport logs.
-    public static func tcp(
-        configuration: TCPTransport.Configuration = .init(),
-        logger: Logger = Logger(label: "bcache.transport.tcp")
-    ) -> TransportProvider {
-        TransportProvider { address in
+    /// The transport logs to the cache's logger and counts into the cache's metrics factory, with
+    /// the node's dimensions (see ``BCacheTransport/TransportContext``).
+    ///
+    /// - Parameter configuration: the TCP settings; its host and port are replaced by the listen address.
+    public static func tcp(configuration: TCPTransport.Configuration = .init()) -> TransportProvider {
+        .socket(named: "tcp") { context, logger in
             var configuration = configuration
-            configuration.host = address.host
-            configuration.port = address.port
-            return try await TCPTransport.bind(configuration: configuration, logger: logger)
+            configuration.host = context.listen.host
+            configuration.port = context.listen.port
+            return try await TCPTransport.bind(
+                configuration: configuration, logger: logger, metricsFactory: context.metricsFactory,
+                metricsDimensions: context.metricsDimensions)
         }
     }
 }

@@ -1,12 +1,13 @@
 import BCacheNIOSupport
 import BCacheTransport
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
 
 /// Packets over UDP datagrams: one datagram per packet, no streams.
 ///
-/// Create one with ``bind(configuration:logger:)``. Each ``send(_:to:)`` is one `sendmsg`; the
+/// Create one with ``bind(configuration:logger:metricsFactory:metricsDimensions:)``. Each ``send(_:to:)`` is one `sendmsg`; the
 /// sender of an ``BCacheTransport/IncomingPacket`` is the datagram's source address, which is the
 /// peer's listening address because the transport sends from the socket it listens on.
 /// ``openStream(to:)`` throws `unsupported`: pair it with TCP (`UDPTCPTransport` in
@@ -48,14 +49,18 @@ public final class UDPTransport: Transport {
     /// - Parameters:
     ///   - configuration: where to listen and the size limits.
     ///   - logger: where the transport logs (drops at debug level, failures at warning).
+    ///   - metricsFactory: where its counters go (`bcache_transport_*`, dimension `transport=udp`).
+    ///   - metricsDimensions: dimensions added to every counter (a cache passes its `node`).
     /// - Throws: ``BCacheTransport/TransportError`` with code `invalidConfiguration` for a setting out
     ///   of range, `bindFailed` when the address cannot be bound.
     public static func bind(
         configuration: Configuration,
-        logger: Logger = Logger(label: "bcache.transport.udp")
+        logger: Logger = Logger(label: "bcache.transport.udp"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        metricsDimensions: [(String, String)] = []
     ) async throws -> UDPTransport {
         try configuration.validate()
-        let counters = TransportCounters(transport: "udp")
+        let counters = TransportCounters(transport: "udp", factory: metricsFactory, dimensions: metricsDimensions)
         let (packets, packetsContinuation) = AsyncStream.makeStream(
             of: IncomingPacket.self,
             bufferingPolicy: .bufferingOldest(configuration.receiveQueueCapacity)

@@ -1,6 +1,7 @@
 import BCacheTransport
 import BCacheTransportTCP
 import BCacheTransportUDP
+import CoreMetrics
 import Logging
 import NIOCore
 
@@ -10,7 +11,7 @@ import NIOCore
 /// large values want TCP. Both listen on one port number so that a node is one `host:port`: a
 /// packet's sender (the datagram's source) and a stream's peer name the same address.
 ///
-/// ``bind(configuration:logger:)`` binds TCP first, then UDP on the port TCP got. With port 0
+/// ``bind(configuration:logger:metricsFactory:metricsDimensions:)`` binds TCP first, then UDP on the port TCP got. With port 0
 /// another process may hold that UDP port: the pair is then released and tried again, a few
 /// times. The two halves stay reachable as ``udp`` and ``tcp`` (for their statistics). The TCP
 /// half takes streams only: a peer opening a packet connection to it is refused and counted.
@@ -75,11 +76,18 @@ public final class UDPTCPTransport: Transport {
 
     /// Binds TCP, then UDP on the same port.
     ///
+    /// - Parameters:
+    ///   - configuration: where to listen and each half's settings.
+    ///   - logger: where both halves log.
+    ///   - metricsFactory: where both halves' counters go (dimension `transport` `udp` or `tcp`).
+    ///   - metricsDimensions: dimensions added to every counter (a cache passes its `node`).
     /// - Throws: ``BCacheTransport/TransportError`` with code `invalidConfiguration` for a setting
     ///   out of range, `bindFailed` when no port could be bound by both.
     public static func bind(
         configuration: Configuration,
-        logger: Logger = Logger(label: "bcache.transport.udp-tcp")
+        logger: Logger = Logger(label: "bcache.transport.udp-tcp"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        metricsDimensions: [(String, String)] = []
     ) async throws -> UDPTCPTransport {
         var udpConfiguration = configuration.udp
         var tcpConfiguration = configuration.tcp
@@ -98,11 +106,15 @@ public final class UDPTCPTransport: Transport {
             let tcp = try await TCPTransport.bind(
                 configuration: tcpConfiguration,
                 acceptsPackets: false,
-                logger: logger
+                logger: logger,
+                metricsFactory: metricsFactory,
+                metricsDimensions: metricsDimensions
             )
             udpConfiguration.port = tcp.localAddress.port
             do {
-                let udp = try await UDPTransport.bind(configuration: udpConfiguration, logger: logger)
+                let udp = try await UDPTransport.bind(
+                    configuration: udpConfiguration, logger: logger, metricsFactory: metricsFactory,
+                    metricsDimensions: metricsDimensions)
                 return UDPTCPTransport(udp: udp, tcp: tcp)
             } catch {
                 lastError = error

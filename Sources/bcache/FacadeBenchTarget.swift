@@ -15,10 +15,10 @@ final class FacadeBenchTarget: BenchTarget {
     /// only the key count bounds it, as for ``StoreBenchTarget``.
     init(capacity: Int, valueSize: Int, keyBytes: Int) throws {
         var configuration = BCache.Configuration(transport: .inMemory(InMemoryNetwork(seed: 1, clock: .real)))
-        configuration.listen = "10.0.0.1:7946"
+        configuration.network.listen = "10.0.0.1:7946"
         configuration.nodeName = "bench"
-        configuration.maxKeys = capacity
-        configuration.maxBytes = max(configuration.maxBytes, 4 * capacity * (valueSize + keyBytes + 256))
+        configuration.store.maxKeys = capacity
+        configuration.store.maxBytes = max(configuration.store.maxBytes, 4 * capacity * (valueSize + keyBytes + 256))
         configuration.logger = Logger(label: "bcache.bench.facade", factory: { _ in SwiftLogNoOpLogHandler() })
         let made = configuration
         cache = try blockingAwait {

@@ -7,7 +7,7 @@ import Testing
 @Suite struct OneImportTests {
     @Test func aLoneNodeOnLoopbackAnswersWithTheFacadeImportsOnly() async throws {
         var configuration = BCache.Configuration(transport: .udpAndTCP())
-        configuration.listen = "127.0.0.1:0"
+        configuration.network.listen = "127.0.0.1:0"
         configuration.membership = Membership.Settings.singleMachine
         let cache = try await BCache(configuration: configuration)
         try await cache.start()

@@ -8,9 +8,9 @@ import BCacheTransportUDPTCP
 /// README "Quick start", server 1; GettingStarted "Start three nodes".
 func readmeQuickStart() async throws {
     var configuration = BCache.Configuration(transport: .udpAndTCP())
-    configuration.listen = "192.168.0.1:7946"
-    configuration.seeds = []
-    configuration.maxKeys = 1_000
+    configuration.network.listen = "192.168.0.1:7946"
+    configuration.network.seeds = []
+    configuration.store.maxKeys = 1_000
     let cache = try await BCache(configuration: configuration)
     try await cache.start()
     try cache.set("my_key", "my_val", ttl: .seconds(86_400))
@@ -45,18 +45,20 @@ func gettingStartedValues(cache: BCache) async throws {
 /// ChoosingATransport and Configuration: the providers and the settings the articles name.
 func choosingATransport() async throws {
     var configuration = BCache.Configuration(transport: .udpAndTCP())
-    configuration.listen = "0.0.0.0:7946"
-    configuration.advertise = "10.0.0.1:7946"
-    configuration.seeds = ["cache-1.internal:7946", "cache-2.internal:7946"]
-    configuration.maxBytes = 512 << 20
+    configuration.network.listen = "0.0.0.0:7946"
+    configuration.network.advertise = "10.0.0.1:7946"
+    configuration.network.seeds = ["cache-1.internal:7946", "cache-2.internal:7946"]
+    configuration.store.maxBytes = 512 << 20
     configuration.clusterLabel = "prod-eu"
     configuration.membership = .wan
     var udpAndTCP = UDPTCPTransport.Configuration()
     udpAndTCP.udp.receiveBufferSize = 4 << 20
     configuration.transport = .udpAndTCP(configuration: udpAndTCP)
     configuration.transport = .tcp()
-    configuration.transport = TransportProvider { address in
-        try await UDPTCPTransport.bind(configuration: .init(host: address.host, port: address.port))
+    configuration.transport = TransportProvider { context in
+        try await UDPTCPTransport.bind(
+            configuration: .init(host: context.listen.host, port: context.listen.port), logger: context.logger,
+            metricsFactory: context.metricsFactory, metricsDimensions: context.metricsDimensions)
     }
     let cache = try await BCache(configuration: configuration)
     let names: [String] = cache.members.map(\.name)
@@ -69,7 +71,7 @@ func choosingATransport() async throws {
 func readmeTesting() async throws {
     let network = InMemoryNetwork(seed: 42)
     var configuration = BCache.Configuration(transport: .inMemory(network))
-    configuration.listen = "10.0.0.1:7946"
+    configuration.network.listen = "10.0.0.1:7946"
     let cache = try await BCache(configuration: configuration)
     try network.setDefaultConditions(LinkConditions(latency: .milliseconds(2), lossRate: 0.1))
     network.split([[cache.address], [NodeAddress(host: "10.0.0.2", port: 7946)]])

@@ -23,7 +23,7 @@ import Testing
     @Test func cancellingRunStopsTheNodeAndClosesItsTransport() async throws {
         let network = InMemoryNetwork(seed: 63, clock: .manual)
         let transport = try network.makeTransport(address: NodeAddress(host: "10.0.0.1", port: 7946))
-        let node = Membership.Node(
+        let node = try Membership.Node(
             configuration: .init(name: "solo"), transport: transport,
             clock: Membership.ManualDriverClock(network: network),
             logger: Logger(label: "solo", factory: { _ in SwiftLogNoOpLogHandler() }))

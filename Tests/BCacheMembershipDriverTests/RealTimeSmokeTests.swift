@@ -13,7 +13,7 @@ import Testing
             var configuration = Membership.Node.Configuration(name: "real-\(index)")
             configuration.settings = .testing
             nodes.append(
-                Membership.Node(
+                try Membership.Node(
                     configuration: configuration, transport: transport, clock: .continuous,
                     logger: Logger(label: "real-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })))
         }

@@ -24,7 +24,7 @@ import Testing
             configuration.clusterLabel = "loopback"
             configuration.settings = Self.loopbackSettings
             nodes.append(
-                Membership.Node(
+                try Membership.Node(
                     configuration: configuration, transport: transport,
                     logger: Logger(label: "udp-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })))
         }

@@ -22,7 +22,7 @@ struct UserMessageTests {
             configuration.clusterLabel = "user"
             configuration.settings = .testing
             nodes.append(
-                Membership.Node(
+                try Membership.Node(
                     configuration: configuration, transport: transport, clock: .continuous,
                     logger: Logger(label: "user-\(index)", factory: { _ in SwiftLogNoOpLogHandler() }),
                     userPacketHandler: index == 1 ? handler : nil))

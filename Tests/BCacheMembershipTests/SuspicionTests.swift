@@ -60,14 +60,16 @@ import Testing
         // 11 members: minimum = 4 * log10(11) * 1 s, maximum = 6 * minimum, 2 confirmations expected.
         let minimum = Duration.seconds(4 * 1.041_392_685_158_225)
         let maximum = minimum * 6
+        // Each timer is set for the last-chance ping, one probe timeout before the deadline.
+        let lead = Membership.Settings.lan.probeTimeout
         let first = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .zero)
-        let initial = try #require(suspicionDelay(first, target))
+        let initial = try #require(suspicionDelay(first, target)) + lead
         #expect(isClose(initial, maximum))
         // One confirmation: maximum - (maximum - minimum) * log(2) / log(3).
         let second = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[2].id), from: somewhere, now: .zero)
-        let shrunk = try #require(suspicionDelay(second, target))
+        let shrunk = try #require(suspicionDelay(second, target)) + lead
         let expected = maximum - (maximum - minimum) * (0.693_147_180_559_945 / 1.098_612_288_668_11)
         #expect(isClose(shrunk, expected))
         // The same accuser again is no new confirmation.
@@ -77,7 +79,7 @@ import Testing
         // Two confirmations: the minimum.
         let third = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[3].id), from: somewhere, now: .zero)
-        let final = try #require(suspicionDelay(third, target))
+        let final = try #require(suspicionDelay(third, target)) + lead
         #expect(isClose(final, minimum))
         if case .suspect(_, let suspectedBy) = instance.member(id: target)?.status {
             #expect(suspectedBy == [peers[1].id, peers[2].id, peers[3].id])
@@ -86,24 +88,29 @@ import Testing
         }
     }
 
-    @Test func unrefutedSuspectIsDeclaredDeadAfterALastCheckAtTheDeadline() throws {
+    @Test func unrefutedSuspectIsDeclaredDeadAtTheDeadlineAfterALastCheck() throws {
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)
         let target = peers[0].id
+        let lead = Membership.Settings.lan.probeTimeout
         let directives = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(1))
         let delay = try #require(suspicionDelay(directives, target))
-        // Too early: nothing happens.
-        #expect(instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay / 2).isEmpty)
-        // At the deadline: a last-chance ping carrying the suspicion goes to the suspect.
+        // Too early (a stale timer): nothing is sent, the timer is set again for the due time.
+        let early = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay / 2)
+        #expect(early.sends.isEmpty)
+        #expect(early.events.isEmpty)
+        #expect(early.timers.first { $0.id == .suspicionTimeout(target) }?.after == delay / 2)
+        // One probe timeout before the deadline: a last-chance ping carrying the suspicion goes to
+        // the suspect.
         let check = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay)
         #expect(check.events.isEmpty)
         #expect(check.sends.first?.to == peers[0].address)
         #expect(check.sentMessages.contains { if case .ping(_, target) = $0 { true } else { false } })
         #expect(check.sentMessages.contains(.suspect(target: target, incarnation: 0, from: instance.identity.id)))
         let recheck = try #require(check.timers.first { $0.id == .suspicionTimeout(target) }?.after)
-        #expect(recheck == Membership.Settings.lan.probeTimeout)
-        // No refutation within the probe timeout: dead.
+        #expect(recheck == lead)
+        // No refutation by the deadline: dead.
         let expired = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay + recheck)
         #expect(
             expired.events.contains { if case .failed(let member) = $0 { member.identity.id == target } else { false } }

@@ -28,7 +28,7 @@ import Testing
         var configuration = Membership.Node.Configuration(name: "rogue")
         configuration.clusterLabel = "test"
         configuration.settings = .singleMachine
-        let rogue = Membership.Node(
+        let rogue = try Membership.Node(
             configuration: configuration, transport: transport,
             logger: Logger(label: "rogue", factory: { _ in SwiftLogNoOpLogHandler() }), pushPullExtension: GarbageSync()
         )

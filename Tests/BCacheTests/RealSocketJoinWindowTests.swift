@@ -13,8 +13,8 @@ import Testing
 
     func configuration(index: Int, seed: NodeAddress?) -> BCache.Configuration {
         var configuration = BCache.Configuration(transport: .udpAndTCP())
-        configuration.listen = "127.0.0.1:0"
-        configuration.seeds = seed.map { ["\($0)"] } ?? []
+        configuration.network.listen = "127.0.0.1:0"
+        configuration.network.seeds = seed.map { ["\($0)"] } ?? []
         configuration.nodeName = "join-window-\(index)"
         configuration.clusterLabel = "join-window"
         configuration.logger = Logger(label: "join-window-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })

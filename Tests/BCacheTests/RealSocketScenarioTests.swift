@@ -23,8 +23,8 @@ import Testing
 
     func configuration(index: Int, seed: NodeAddress?, sockets: Sockets = .udpAndTCP) -> BCache.Configuration {
         var configuration = BCache.Configuration(transport: sockets.provider)
-        configuration.listen = "127.0.0.1:0"
-        configuration.seeds = seed.map { ["\($0)"] } ?? []
+        configuration.network.listen = "127.0.0.1:0"
+        configuration.network.seeds = seed.map { ["\($0)"] } ?? []
         configuration.nodeName = "udp-\(index)"
         configuration.clusterLabel = "loopback"
         configuration.membership = .singleMachine
@@ -64,7 +64,7 @@ import Testing
     @Test func aPortInUseIsATransportError() async throws {
         let first = try await BCache(configuration: configuration(index: 0, seed: nil))
         var second = configuration(index: 1, seed: nil)
-        second.listen = "\(first.address)"
+        second.network.listen = "\(first.address)"
         let error = await #expect(throws: BCacheError.self) { try await BCache(configuration: second) }
         #expect(error?.code == .transportFailed)
         await first.shutdown()

@@ -35,11 +35,11 @@ import Testing
         let network = InMemoryNetwork(seed: 7)
         func configuration(_ name: String, _ host: String, seeds: [String]) -> BCache.Configuration {
             var configuration = BCache.Configuration(transport: .inMemory(network))
-            configuration.listen = "\(host):7946"
-            configuration.seeds = seeds
+            configuration.network.listen = "\(host):7946"
+            configuration.network.seeds = seeds
             configuration.nodeName = name
             configuration.membership = NodeOptions.fastMembership
-            configuration.maxValueBytes = 1_024
+            configuration.store.maxValueBytes = 1_024
             configuration.wallClock = wallClock
             configuration.logger = Logger(label: name, factory: { _ in SwiftLogNoOpLogHandler() })
             return configuration

@@ -18,8 +18,8 @@ import Testing
         #expect(!options.isEncrypted)
         #expect(options.logLevel == .warning)
         let configuration = options.configuration(key: nil, logger: logger)
-        #expect(configuration.listen == "127.0.0.1:7946")
-        #expect(configuration.maxKeys == 1_000_000)
+        #expect(configuration.network.listen == "127.0.0.1:7946")
+        #expect(configuration.store.maxKeys == 1_000_000)
         #expect(configuration.membership.probeInterval == .seconds(1))
     }
 
@@ -30,12 +30,12 @@ import Testing
             "--log-level", "debug", "--no-input", "--fast",
         ])
         let configuration = options.configuration(key: nil, logger: logger)
-        #expect(configuration.listen == "127.0.0.1:0")
-        #expect(configuration.seeds == ["127.0.0.1:7001", "localhost:7002"])
-        #expect(configuration.maxKeys == 500)
-        #expect(configuration.maxBytes == 65536)
+        #expect(configuration.network.listen == "127.0.0.1:0")
+        #expect(configuration.network.seeds == ["127.0.0.1:7001", "localhost:7002"])
+        #expect(configuration.store.maxKeys == 500)
+        #expect(configuration.store.maxBytes == 65536)
         #expect(configuration.nodeName == "alpha")
-        #expect(configuration.advertise == "127.0.0.1:9000")
+        #expect(configuration.network.advertise == "127.0.0.1:9000")
         #expect(configuration.membership.probeInterval == .milliseconds(200))
         #expect(options.logLevel == .debug)
         #expect(options.noInput)

@@ -138,9 +138,9 @@ let benchmarks: @Sendable () -> Void = {
 /// A started node alone on an in-memory network, holding every present key.
 func startedCache() async throws -> BCache {
     var configuration = BCache.Configuration(transport: .inMemory(InMemoryNetwork(seed: 1, clock: .real)))
-    configuration.listen = "10.0.0.1:7946"
+    configuration.network.listen = "10.0.0.1:7946"
     configuration.nodeName = "bench"
-    configuration.maxKeys = 2 * keyCount
+    configuration.store.maxKeys = 2 * keyCount
     configuration.logger = Logger(label: "bcache.benchmarks", factory: { _ in SwiftLogNoOpLogHandler() })
     let cache = try await BCache(configuration: configuration)
     try await cache.start()

@@ -151,7 +151,7 @@ extension BCache {
             reportGauges()
             do {
                 let clock = configuration.clock
-                try await clock.sleep(until: clock.now + configuration.sweepInterval)
+                try await clock.sleep(until: clock.now + configuration.store.sweepInterval)
             } catch {
                 storeCounts.report(store)
                 return

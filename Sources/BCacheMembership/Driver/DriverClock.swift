@@ -27,10 +27,15 @@ extension Membership {
         /// The time elapsed since the clock was made.
         public var now: Duration { .now - origin }
 
-        /// Suspends until `deadline` (since the clock was made); throws `CancellationError` when
-        /// the task is cancelled.
+        /// The longest single sleep: 100 years. A deadline further away (an "unlimited" setting,
+        /// `.seconds(Int64.max)`) sleeps this long, which the system's sleep can represent in
+        /// nanoseconds; callers wake, find nothing due, and sleep again.
+        public static let longestSleep: Duration = .seconds(100 * 365 * 86_400)
+
+        /// Suspends until `deadline` (since the clock was made), at most ``longestSleep`` from
+        /// now; throws `CancellationError` when the task is cancelled.
         public func sleep(until deadline: Duration) async throws {
-            try await Task.sleep(until: origin + deadline, clock: .continuous)
+            try await Task.sleep(until: origin + min(deadline, now + Self.longestSleep), clock: .continuous)
         }
     }
 }

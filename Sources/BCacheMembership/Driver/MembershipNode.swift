@@ -78,6 +78,8 @@ extension Membership {
         ///     ``makeUserPacketStream(bufferSize:)``: no task hop between the network and the
         ///     application, for the cache's replication latency. It must be quick (it delays the
         ///     protocol's next packet) and never block.
+        /// - Throws: ``Membership/NodeError`` with code ``Membership/NodeError/Code/invalidSettings``
+        ///   when a setting is out of range (``Membership/Settings/validate(prefix:)``).
         public init(
             configuration: Configuration,
             transport: any Transport,
@@ -87,7 +89,8 @@ extension Membership {
             metricsFactory: (any MetricsFactory)? = nil,
             pushPullExtension: (any PushPullExtension)? = nil,
             userPacketHandler: (@Sendable (UserPacket) -> Void)? = nil
-        ) {
+        ) throws(Membership.NodeError) {
+            try configuration.validate()
             var settings = configuration.settings
             settings.maxPacketSize = min(settings.maxPacketSize, transport.maxPacketSize)
             let identity = NodeIdentity.random(

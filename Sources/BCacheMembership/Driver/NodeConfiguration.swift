@@ -30,5 +30,27 @@ extension Membership.Node {
         public init(name: String) {
             self.name = name
         }
+
+        /// Checks the settings (``Membership/Settings/validate(prefix:)``) and the lengths the wire
+        /// format bounds: name 1 to 255 UTF-8 bytes, label and advertised host at most 255,
+        /// metadata at most 512 bytes.
+        ///
+        /// - Throws: ``Membership/NodeError`` with code ``Membership/NodeError/Code/invalidSettings``.
+        public func validate() throws(Membership.NodeError) {
+            func require(_ condition: Bool, _ message: String) throws(Membership.NodeError) {
+                guard condition else { throw Membership.NodeError(.invalidSettings, message) }
+            }
+            try require(
+                (1...255).contains(name.utf8.count), "name has \(name.utf8.count) UTF-8 bytes; it must have 1 to 255")
+            try require(
+                clusterLabel.utf8.count <= 255, "clusterLabel has \(clusterLabel.utf8.count) UTF-8 bytes; at most 255")
+            try require(metadata.count <= 512, "metadata has \(metadata.count) bytes; at most 512")
+            if let host = advertisedAddress?.host {
+                try require(
+                    host.utf8.count <= 255, "advertisedAddress's host has \(host.utf8.count) UTF-8 bytes; at most 255")
+            }
+            try require(pushPullTimeout > .zero, "pushPullTimeout is \(pushPullTimeout); it must be positive")
+            try settings.validate(prefix: "settings.")
+        }
     }
 }

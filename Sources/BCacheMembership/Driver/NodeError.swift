@@ -8,7 +8,7 @@ extension Membership {
         /// What kind of failure this is.
         public struct Code: Hashable, Sendable, CustomStringConvertible {
             private enum Base: String, Hashable, Sendable {
-                case joinFailed, stopped, alreadyRunning, payloadTooLarge, cancelled
+                case joinFailed, stopped, alreadyRunning, payloadTooLarge, cancelled, invalidSettings
             }
             private let base: Base
             private init(_ base: Base) { self.base = base }
@@ -23,6 +23,8 @@ extension Membership {
             public static let payloadTooLarge = Code(.payloadTooLarge)
             /// The task waiting for the outcome (of a join) was cancelled.
             public static let cancelled = Code(.cancelled)
+            /// A ``Membership/Settings`` value is out of range (``Membership/Settings/validate(prefix:)``).
+            public static let invalidSettings = Code(.invalidSettings)
 
             public var description: String { base.rawValue }
         }

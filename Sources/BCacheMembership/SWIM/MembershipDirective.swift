@@ -38,6 +38,8 @@ extension Membership {
         case gossipTick
         /// Exchange member lists with a random member.
         case pushPullTick
+        /// Round `round` of the follow-up exchanges after a join (``Settings/joinSettleDelay``).
+        case joinSettle(round: Int)
         /// Contact a dead member or a seed again.
         case reconnectTick
         /// Join attempt `attempt` had no answer yet.

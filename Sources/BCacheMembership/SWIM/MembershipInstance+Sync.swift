@@ -78,8 +78,45 @@ extension Membership.Instance {
         case .joining, .failed, .idle:
             joinProgress = .joined
             directives.append(.event(.joinSucceeded(via: sender)))
+            if settings.joinSettleDelay > .zero, settings.joinSettleRounds > 0 {
+                joinSettle = JoinSettle(peer: sender, knownAtLastLook: clusterSize)
+                directives.append(.scheduleTimer(.joinSettle(round: 1), after: settings.joinSettleDelay))
+            }
         case .joined:
             break
+        }
+        return directives
+    }
+
+    /// A follow-up to a join (``Membership/Settings/joinSettleDelay``): when members arrived
+    /// since the last look, the join was part of a wave, and the member that answered the join
+    /// (which every joiner of the wave contacted) now knows more than this node was told: one more
+    /// exchange with it. Ends at the first look that finds the list unchanged, or after
+    /// ``Membership/Settings/joinSettleRounds`` exchanges.
+    mutating func onJoinSettle(round: Int, now: Duration) -> [Membership.Directive] {
+        guard isActive, !isLeaving, var settle = joinSettle else { return [] }
+        let known = clusterSize
+        guard known != settle.knownAtLastLook else {
+            joinSettle = nil
+            return []
+        }
+        settle.knownAtLastLook = known
+        var directives: [Membership.Directive] = []
+        var peer = settle.peer
+        // The member that answered the join may have gone since: then any live member.
+        if let id = idByAddress[peer], records[id]?.member.status.isAlive != true,
+            let other = randomMembers(1, where: { $0.member.status.isAlive }).first
+        {
+            peer = other.identity.address
+        }
+        directives.append(.startPushPull(with: peer, isJoin: false))
+        if round < settings.joinSettleRounds {
+            joinSettle = settle
+            var delay = settings.joinSettleDelay
+            for _ in 0..<round where delay < settings.pushPullInterval { delay = delay * 2 }
+            directives.append(.scheduleTimer(.joinSettle(round: round + 1), after: delay))
+        } else {
+            joinSettle = nil
         }
         return directives
     }

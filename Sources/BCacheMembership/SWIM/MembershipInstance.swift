@@ -55,6 +55,7 @@ extension Membership {
         var nextPayloadSequence: UInt64 = 0
         var seeds: [NodeAddress] = []
         var joinProgress = JoinProgress.idle
+        var joinSettle: JoinSettle?
         var leaveProgress = LeaveProgress.staying
         var isStarted = false
         var random: SeededRandom
@@ -176,6 +177,7 @@ extension Membership {
             case .suspicionTimeout(let member): return onSuspicionTimeout(member: member, now: now)
             case .gossipTick: return onGossipTick(now: now)
             case .pushPullTick: return onPushPullTick(now: now)
+            case .joinSettle(let round): return onJoinSettle(round: round, now: now)
             case .reconnectTick: return onReconnectTick(now: now)
             case .joinRetry(let attempt): return onJoinRetry(attempt: attempt, now: now)
             case .leaveTimeout: return onLeaveTimeout(now: now)

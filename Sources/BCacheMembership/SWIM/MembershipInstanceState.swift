@@ -33,6 +33,13 @@ enum JoinProgress: Sendable {
     case failed
 }
 
+/// The follow-up exchanges after a join: with whom, and how many members were known at the last
+/// look (the list still growing means a join wave is still arriving).
+struct JoinSettle: Sendable {
+    var peer: NodeAddress
+    var knownAtLastLook: Int
+}
+
 /// Where a leave stands.
 enum LeaveProgress: Sendable {
     case staying

@@ -14,7 +14,7 @@ import BCacheBase
 /// expected, is `max(minimum, maximum - (maximum - minimum) * log(c + 1) / log(k + 1))`: the more
 /// members agree, the sooner the suspect is declared dead, while a lone (possibly slow) accuser
 /// gives the suspect the longest time to refute.
-struct Suspicion: Sendable, Hashable {
+struct Suspicion: Sendable {
     /// The suspected incarnation.
     let incarnation: UInt64
     /// When the suspicion started (on the instance's timeline).
@@ -27,8 +27,10 @@ struct Suspicion: Sendable, Hashable {
     private(set) var suspectedBy: Set<NodeID>
     /// When the suspect is declared dead if it has not refuted.
     private(set) var deadline: Duration
-    /// Whether the last-chance ping went out (at the deadline): the next timeout declares death.
-    var isFinalCheckSent = false
+    /// When the last-chance ping went out (one probe timeout before the deadline), and the
+    /// probe timeout it was given: death is declared at the deadline, never sooner than that
+    /// timeout after the ping.
+    private(set) var finalCheck: (sentAt: Duration, wait: Duration)?
 
     init(
         incarnation: UInt64, from: NodeID, start: Duration, minimum: Duration, maximum: Duration,
@@ -41,6 +43,18 @@ struct Suspicion: Sendable, Hashable {
         self.expectedConfirmations = expectedConfirmations
         self.suspectedBy = [from]
         self.deadline = start + Self.timeout(confirmations: 0, expected: expectedConfirmations, minimum, maximum)
+    }
+
+    /// When the next step is due: the last-chance ping `lead` (the probe timeout) before the
+    /// deadline, then the death at the deadline, at least `lead` after the ping.
+    func dueTime(lead: Duration) -> Duration {
+        guard let finalCheck else { return deadline - lead }
+        return max(deadline, finalCheck.sentAt + finalCheck.wait)
+    }
+
+    /// Records the last-chance ping sent at `now`, answered within `wait`.
+    mutating func sendFinalCheck(at now: Duration, wait: Duration) {
+        finalCheck = (now, wait)
     }
 
     /// Independent confirmations so far (the first accuser not counted).

@@ -84,15 +84,15 @@ public struct NodeOptions: ParsableArguments, Sendable {
     /// The node's configuration: UDP packets and TCP streams on the listen port, encrypted with
     /// `key` when given.
     public func configuration(key: SecretKey?, logger: Logger) -> BCache.Configuration {
-        var transport = TransportProvider.udpAndTCP(logger: logger)
+        var transport = TransportProvider.udpAndTCP()
         if let key { transport = transport.encrypted(keyring: Keyring(primary: key)) }
         var configuration = BCache.Configuration(transport: transport)
-        configuration.listen = listen
-        configuration.seeds = seeds
-        configuration.advertise = advertise
+        configuration.network.listen = listen
+        configuration.network.seeds = seeds
+        configuration.network.advertise = advertise
         configuration.nodeName = name
-        if let maxKeys { configuration.maxKeys = maxKeys }
-        if let maxBytes { configuration.maxBytes = maxBytes }
+        if let maxKeys { configuration.store.maxKeys = maxKeys }
+        if let maxBytes { configuration.store.maxBytes = maxBytes }
         configuration.logger = logger
         if fast { configuration.membership = Self.fastMembership }
         return configuration

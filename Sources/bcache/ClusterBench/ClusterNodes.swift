@@ -36,21 +36,18 @@ struct ClusterNodes {
 
     /// The configuration of node `name`, joining through `seed` (none for the first node).
     func configuration(name: String, seed: NodeAddress?) -> BCache.Configuration {
-        var provider = TransportProvider.udpAndTCP(logger: Self.quietLogger)
-        if let key {
-            provider = provider.encrypted(
-                keyring: Keyring(primary: key),
-                configuration: SecureTransport.Configuration(clusterLabel: Self.clusterLabel, logger: Self.quietLogger))
-        }
+        // The transport logs to `configuration.logger` and seals with `configuration.clusterLabel`.
+        var provider = TransportProvider.udpAndTCP()
+        if let key { provider = provider.encrypted(keyring: Keyring(primary: key)) }
         var configuration = BCache.Configuration(transport: provider)
-        configuration.listen = "127.0.0.1:0"
-        configuration.seeds = seed.map { ["\($0)"] } ?? []
+        configuration.network.listen = "127.0.0.1:0"
+        configuration.network.seeds = seed.map { ["\($0)"] } ?? []
         configuration.nodeName = name
         configuration.clusterLabel = Self.clusterLabel
         configuration.membership = membership
-        configuration.maxKeys = capacity
+        configuration.store.maxKeys = capacity
         // About 250 bytes per 100-byte entry in the store's accounting; leave room for twice that.
-        configuration.maxBytes = max(1 << 30, capacity * 512)
+        configuration.store.maxBytes = max(1 << 30, capacity * 512)
         configuration.logger = Self.quietLogger
         return configuration
     }

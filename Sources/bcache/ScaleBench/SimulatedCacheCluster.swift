@@ -68,15 +68,15 @@ final class SimulatedCacheCluster {
         let index = nodes.count
         let transport = try network.makeTransport(address: Self.address(of: index))
         var configuration = BCache.Configuration(transport: .custom(transport))
-        configuration.listen = "\(Self.address(of: index))"
-        configuration.seeds = index == 0 ? [] : ["\(Self.address(of: 0))"]
+        configuration.network.listen = "\(Self.address(of: index))"
+        configuration.network.seeds = index == 0 ? [] : ["\(Self.address(of: 0))"]
         configuration.nodeName = "node-\(index)"
         configuration.clusterLabel = "scale"
         configuration.membership = membership
         configuration.clock = clock
         configuration.wallClock = wallClock
-        configuration.maxKeys = 1 << 20
-        configuration.maxBytes = 1 << 30
+        configuration.store.maxKeys = 1 << 20
+        configuration.store.maxBytes = 1 << 30
         configuration.logger = Logger(label: "node-\(index)", factory: { _ in SwiftLogNoOpLogHandler() })
         let cache = try await BCache(configuration: configuration)
         let task = Task<Void, Never>(executorPreference: executor) { _ = try? await cache.run() }

@@ -64,12 +64,12 @@ final class SoakCluster: Sendable {
     private func startFresh(in slot: Int) async throws {
         let number = started.wrappingAdd(1, ordering: .relaxed).oldValue
         let quiet = Logger(label: "soak-\(number)", factory: { _ in SwiftLogNoOpLogHandler() })
-        var configuration = BCache.Configuration(transport: .udpAndTCP(logger: quiet))
-        configuration.listen = "127.0.0.1:0"
-        configuration.seeds = live.map { "\($0.address)" }
+        var configuration = BCache.Configuration(transport: .udpAndTCP())
+        configuration.network.listen = "127.0.0.1:0"
+        configuration.network.seeds = live.map { "\($0.address)" }
         configuration.nodeName = "soak-\(number)"
         configuration.clusterLabel = "soak"
-        configuration.maxBytes = settings.maxBytes
+        configuration.store.maxBytes = settings.maxBytes
         configuration.membership = settings.membership
         configuration.logger = quiet
         let cache = try await BCache(configuration: configuration)

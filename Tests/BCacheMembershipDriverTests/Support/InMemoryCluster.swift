@@ -53,7 +53,7 @@ final class InMemoryCluster: Sendable {
             var handler = InMemoryLogHandler()
             handler.logLevel = .debug
             let testMetrics = TestMetrics()
-            let node = Membership.Node(
+            let node = try Membership.Node(
                 configuration: configuration, transport: transport, clock: clock, resolver: resolver,
                 logger: Logger(label: "node-\(index)", factory: { [handler] _ in handler }),
                 metricsFactory: testMetrics, pushPullExtension: pushPullExtension?(index))

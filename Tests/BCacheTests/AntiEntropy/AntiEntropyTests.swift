@@ -8,7 +8,9 @@ import Testing
 @Suite struct AntiEntropyTests {
     @Test func aNodeJoiningLaterGetsEveryKeySetBefore() async throws {
         // Without the catch-up, whose replay of the recent writes would race the join's sync.
-        let withoutCatchUp: @Sendable (inout BCache.Configuration) -> Void = { $0.catchUp.isEnabled = false }
+        let withoutCatchUp: @Sendable (inout BCache.Configuration) -> Void = {
+            $0.replication.catchUp.isEnabled = false
+        }
         try await withCacheCluster(nodes: 2, seed: 201, customize: withoutCatchUp) { cluster in
             for index in 0..<15 { try cluster.caches[0].set("key-\(index)", "value-\(index)", ttl: .seconds(600)) }
             try await eventually("15 keys on node 2") { cluster.caches[1].count == 15 }
@@ -46,10 +48,10 @@ import Testing
         let frameLimit = 70_000
         var configurations = (0..<2).map { index in
             var configuration = cluster.configuration(index: index)
-            configuration.maxValueBytes = 1_000
-            configuration.maxSyncFrameBytes = frameLimit
+            configuration.store.maxValueBytes = 1_000
+            configuration.replication.maxSyncFrameBytes = frameLimit
             // The sync alone: the catch-up's replay of the seed's recent writes would race it.
-            configuration.catchUp.isEnabled = false
+            configuration.replication.catchUp.isEnabled = false
             // The transport refuses any larger frame: a sync that overstepped would fail.
             configuration.transport = .inMemory(cluster.network, configuration: .init(maxFrameSize: frameLimit))
             return configuration

@@ -79,8 +79,8 @@ final class ChaosCluster {
         precondition(current[slot] == nil, "node-\(slot) is running")
         let transport = try network.makeTransport(address: Self.address(of: slot))
         var configuration = BCache.Configuration(transport: .custom(transport))
-        configuration.listen = "\(Self.address(of: slot))"
-        configuration.seeds = seeds.map { "\(Self.address(of: $0))" }
+        configuration.network.listen = "\(Self.address(of: slot))"
+        configuration.network.seeds = seeds.map { "\(Self.address(of: $0))" }
         configuration.nodeName = "node-\(slot)"
         configuration.clusterLabel = "chaos"
         configuration.membership = .lan
@@ -88,7 +88,7 @@ final class ChaosCluster {
         configuration.wallClock = wallClock
         // Longer than the whole run: no tombstone is purged, so no node's version of a key goes
         // backwards (resurrection after the deletion delay is the documented limit of LWW).
-        configuration.deletionDelay = .seconds(3600)
+        configuration.store.deletionDelay = .seconds(3600)
         configuration.logger = Logger(label: "node-\(slot)", factory: { _ in SwiftLogNoOpLogHandler() })
         configure(&configuration)
         let cache = try await BCache(configuration: configuration)

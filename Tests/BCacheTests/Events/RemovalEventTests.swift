@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func evictionsAreReportedBeforeTheWriteThatCausedThem() async throws {
-        let cache = try await makeLocalCache { $0.maxKeys = 1 }
+        let cache = try await makeLocalCache { $0.store.maxKeys = 1 }
         let stream = cache.makeChangeStream()
         try cache.set("a", "1")
         try cache.set("b", "2")
@@ -33,7 +33,7 @@ import Testing
 
     @Test func maxBytesEvictionsAreReported() async throws {
         // 16 shards; each one's share of maxBytes holds two entries of 8 + 100 + 112 bytes.
-        let cache = try await makeLocalCache { $0.maxBytes = 16 * 2 * 220 }
+        let cache = try await makeLocalCache { $0.store.maxBytes = 16 * 2 * 220 }
         // Three keys of one shard (the shard is the low 4 bits of the key's digest bucket).
         let keys = Array(
             (1_000...).lazy.map { "key-\($0)" }
@@ -69,7 +69,7 @@ import Testing
         let clock = ManualWallClock()
         let cluster = CacheCluster(seed: 811, wallClock: clock.wallClock)
         var configuration = cluster.configuration(index: 0)
-        configuration.sweepInterval = .milliseconds(10)
+        configuration.store.sweepInterval = .milliseconds(10)
         let cache = try await BCache(configuration: configuration)
         try await cache.start()
         let seen = Mutex<Set<String>>([])
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func aStreamOpenedAfterTheLastOneEndedStillReceivesRemovals() async throws {
-        let cache = try await makeLocalCache { $0.maxKeys = 1 }
+        let cache = try await makeLocalCache { $0.store.maxKeys = 1 }
         do {
             // Dropping the stream ends its subscription: the store stops collecting keys.
             _ = cache.makeChangeStream()

@@ -11,7 +11,7 @@ import Testing
         let cluster = CacheCluster(seed: 701)
         var configuration = cluster.configuration(index: 0)
         configuration.metricsFactory = metrics
-        configuration.sweepInterval = .milliseconds(20)
+        configuration.store.sweepInterval = .milliseconds(20)
         let cache = try await BCache(configuration: configuration)
         try await cache.start()
         try cache.set("a", "1", ttl: nil)
@@ -43,8 +43,8 @@ import Testing
         let cluster = CacheCluster(seed: 702, wallClock: clock.wallClock)
         var configuration = cluster.configuration(index: 0)
         configuration.metricsFactory = metrics
-        configuration.sweepInterval = .milliseconds(10)
-        configuration.maxKeys = 1
+        configuration.store.sweepInterval = .milliseconds(10)
+        configuration.store.maxKeys = 1
         let cache = try await BCache(configuration: configuration)
         try await cache.start()
         // Nobody listens to the change stream: removals are counted all the same.
@@ -68,7 +68,7 @@ import Testing
         var configuration = cluster.configuration(index: 0)
         configuration.metricsFactory = metrics
         // No periodic report during the test: only the one on the way out.
-        configuration.sweepInterval = .seconds(3_600)
+        configuration.store.sweepInterval = .seconds(3_600)
         let cache = try await BCache(configuration: configuration)
         try await cache.start()
         try cache.set("a", "1")

@@ -13,7 +13,7 @@ import Testing
     static let tick: Duration = .milliseconds(5)
 
     static func configure(_ configuration: inout BCache.Configuration) {
-        configuration.directReplicationLimit = 8
+        configuration.replication.directLimit = 8
         configuration.membership.pushPullInterval = .seconds(3600)
     }
 

@@ -19,7 +19,7 @@ import Testing
 
     /// A limit of 1: three nodes are too many for the direct path.
     @Sendable static func directToOneMemberAtMost(_ configuration: inout BCache.Configuration) {
-        configuration.directReplicationLimit = 1
+        configuration.replication.directLimit = 1
     }
 
     @Test func aSetReachesTheOtherNodesAsOnePacketEach() async throws {

@@ -29,13 +29,13 @@ import Testing
         }
     }
 
-    /// directReplicationLimit 0: the gossip path whatever the cluster's size.
+    /// replication.directLimit 0: the gossip path whatever the cluster's size.
     @Sendable static func alwaysGossip(_ configuration: inout BCache.Configuration) {
-        configuration.directReplicationLimit = 0
+        configuration.replication.directLimit = 0
     }
 
     @Test func gossipedWritesAreBatchedIntoFewerPayloadsThanWrites() async throws {
-        // directReplicationLimit 0: always the gossip path, which lets a batch fill for flushDelay.
+        // replication.directLimit 0: always the gossip path, which lets a batch fill for flushDelay.
         try await withCacheCluster(nodes: 2, seed: 102, customize: Self.alwaysGossip) { cluster in
             let caches = cluster.caches
             for index in 0..<200 { try caches[0].set("k\(index)", [UInt8(index % 256)], ttl: nil) }

@@ -32,8 +32,8 @@ struct CacheCluster {
     /// A configuration for node `index` joining through node 0 (or starting the cluster).
     func configuration(index: Int) -> BCache.Configuration {
         var configuration = BCache.Configuration(transport: .inMemory(network))
-        configuration.listen = Self.address(of: index)
-        configuration.seeds = index == 0 ? [] : [Self.address(of: 0)]
+        configuration.network.listen = Self.address(of: index)
+        configuration.network.seeds = index == 0 ? [] : [Self.address(of: 0)]
         configuration.nodeName = "node-\(index)"
         configuration.clusterLabel = "test"
         configuration.membership = .singleMachine
@@ -127,7 +127,7 @@ func makeLocalCache(
 ) async throws -> BCache {
     let network = InMemoryNetwork(seed: 1, clock: .real)
     var configuration = BCache.Configuration(transport: .inMemory(network))
-    configuration.listen = "10.0.0.1:7946"
+    configuration.network.listen = "10.0.0.1:7946"
     configuration.wallClock = wallClock
     configuration.logger = Logger(label: "local", factory: { _ in SwiftLogNoOpLogHandler() })
     configure(&configuration)

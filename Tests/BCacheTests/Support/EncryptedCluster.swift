@@ -27,11 +27,12 @@ struct EncryptedCluster {
 
     /// `.inMemory(network).encrypted(keyring:)`, recording the secure transport it makes.
     func encryptedProvider(keyring: Keyring) -> TransportProvider {
-        let provider = TransportProvider.inMemory(base.network).encrypted(
-            keyring: keyring, configuration: SecureTransport.Configuration(clusterLabel: "test"))
+        // The label is the cache's (`clusterLabel = "test"`), reaching the wrapper through the
+        // transport context.
+        let provider = TransportProvider.inMemory(base.network).encrypted(keyring: keyring)
         let made = self.made
-        return TransportProvider { address in
-            let transport = try await provider.make(address)
+        return TransportProvider { context in
+            let transport = try await provider.make(context)
             if let secure = transport as? SecureTransport { made.append(secure) }
             return transport
         }

@@ -51,7 +51,7 @@ struct CacheRoutes: Sendable {
 
     private func put(_ request: Request, _ context: BasicRequestContext) async throws -> HTTPResponse.Status {
         let key = try context.parameters.require("key")
-        let body = try await request.body.collect(upTo: cache.configuration.maxValueBytes)
+        let body = try await request.body.collect(upTo: cache.configuration.store.maxValueBytes)
         var ttl: Duration?
         if let seconds = request.uri.queryParameters.get("ttl", as: Int.self) {
             ttl = .seconds(seconds)

@@ -52,11 +52,11 @@ struct ServiceCommand: AsyncParsableCommand {
             let keyring = Keyring(primary: try SecretKey(contentsOfFile: keyFile))
             configuration.transport = .udpAndTCP().encrypted(keyring: keyring)
         }
-        configuration.listen = listen
-        configuration.seeds = seeds
+        configuration.network.listen = listen
+        configuration.network.seeds = seeds
         configuration.nodeName = name
-        configuration.maxKeys = 100_000
-        configuration.maxBytes = 64 << 20
+        configuration.store.maxKeys = 100_000
+        configuration.store.maxBytes = 64 << 20
         configuration.logger = logger
         let cache = try await BCache(configuration: configuration)
 

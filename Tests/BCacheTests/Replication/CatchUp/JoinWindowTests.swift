@@ -21,7 +21,7 @@ import Testing
         let spacing = nodeCount > 8 ? 10 : 1
         // Deltas go straight to every member at 64 nodes too: the gossip path's own misses
         // (issue 13, "above 32 members") are another mechanism's, not the join window's.
-        let configure: (inout BCache.Configuration) -> Void = { $0.directReplicationLimit = 128 }
+        let configure: (inout BCache.Configuration) -> Void = { $0.replication.directLimit = 128 }
         do {
             for slot in 0..<newcomer {
                 _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0], configure: configure)
@@ -107,7 +107,7 @@ import Testing
             // Suspected for at least 10 s: a 4 s partition ends in a refutation, not a death.
             configuration.membership.suspicionMultiplier = 10
             // 400 writes per node during the partition, about 50 bytes each.
-            if log == .overflowedByThem { configuration.catchUp.logMaxBytes = 2048 }
+            if log == .overflowedByThem { configuration.replication.catchUp.logMaxBytes = 2048 }
         }
         do {
             for slot in 0..<3 { _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0], configure: configure) }
@@ -174,7 +174,7 @@ import Testing
             var writer = CatchUpScenario.Writer()
             // Deltas straight to every member, as in the join window test.
             for slot in 0..<nodeCount {
-                _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0]) { $0.directReplicationLimit = 128 }
+                _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0]) { $0.replication.directLimit = 128 }
             }
             for _ in 0..<20 {
                 writer.writeOnce(on: Array(0..<nodeCount), in: cluster)
