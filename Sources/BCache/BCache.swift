@@ -12,9 +12,9 @@ import Synchronization
 /// Reads and writes are synchronous and never wait on the network: a write is applied to the
 /// local `CacheStore` with a new version, then queued as a delta sent to the other
 /// nodes at once (straight to each member in clusters of up to
-/// ``Configuration/Replication/directLimit`` members, by gossip in larger ones). Anti-entropy on
-/// every push-pull (on join, after a partition heals, and periodically) repairs whatever gossip
-/// missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
+/// ``Configuration/Replication/directLimit`` members, along an epidemic broadcast tree in larger
+/// ones). Anti-entropy on every push-pull (on join, after a partition heals, and periodically)
+/// repairs whatever replication missed. Conflicts resolve by version (hybrid logical clock, then node id): the latest write
 /// wins everywhere.
 ///
 /// `BCache` is a swift-service-lifecycle `Service`: ``run()`` drives the membership, the delta
@@ -42,9 +42,11 @@ public final class BCache: Service, Sendable {
     public let configuration: Configuration
     /// The local store (every node's full copy of the data).
     @usableFromInline let store: CacheStore
-    /// The membership node: failure detection, gossip of deltas, push-pull streams.
+    /// The membership node: failure detection, the transport of deltas, push-pull streams.
     let node: Membership.Node
     let batcher: ReplicationBatcher
+    /// The epidemic broadcast tree: replication above the direct limit.
+    let tree: BroadcastTreeDriver
     /// Replays recent writes to members learned or back; nil when disabled.
     let catchUp: CatchUpReactor?
     let merger: RecordMerger
@@ -100,7 +102,7 @@ public final class BCache: Service, Sendable {
         let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
         let antiEntropy = AntiEntropy(
             merger: merger, counters: counters, logger: logger,
-            maxFrameBytes: configuration.replication.maxSyncFrameBytes)
+            maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
         nodeConfiguration.settings = configuration.membership
@@ -118,8 +120,11 @@ public final class BCache: Service, Sendable {
         // catch-up reads members' ages from it.
         nodeConfiguration.generation = configuration.wallClock.nowMillis()
         let lostMembers = configuration.replication.catchUp.isEnabled ? LostMemberWatch() : nil
+        let tree = BroadcastTreeDriver(
+            settings: EpidemicBroadcast.Settings(), clock: configuration.clock, merger: merger, counters: counters,
+            logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes)
         let receiver = ReplicationReceiver(
-            merger: merger, counters: counters, logger: logger, lostMembers: lostMembers)
+            merger: merger, counters: counters, logger: logger, lostMembers: lostMembers, tree: tree)
         let node: Membership.Node
         do {
             node = try Membership.Node(
@@ -132,6 +137,8 @@ public final class BCache: Service, Sendable {
             await transport.close()
             throw BCacheError(.invalidConfiguration, error.message)
         }
+        tree.attach(to: node)
+        self.tree = tree
         self.configuration = configuration
         self.store = store
         self.node = node
@@ -146,7 +153,7 @@ public final class BCache: Service, Sendable {
         let catchUp = configuration.replication.catchUp
         let log = catchUp.isEnabled ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge) : nil
         let batcher = ReplicationBatcher(
-            node: node,
+            node: node, tree: tree,
             settings: ReplicationBatcher.Settings(
                 directLimit: configuration.replication.directLimit, flushDelay: configuration.replication.flushDelay,
                 clock: configuration.clock,

@@ -3,8 +3,10 @@ import FuzzSupport
 
 @testable import BCache
 
-// Fuzzes the epidemic broadcast decoder (`EpidemicBroadcast.Wire.decode`), which reads every
-// message of the broadcast tree a peer sends (gossip, iHave, graft, prune, gone).
+// Fuzzes the epidemic broadcast decoders: `EpidemicBroadcast.Wire.decode`, which reads every
+// message of the broadcast tree a peer sends (gossip, iHave, graft, prune, gone), and
+// `EpidemicBroadcast.Envelope.decode`, the sender's identity and a message, as they arrive on the
+// replication channel.
 //
 // Invariants on top of "no crash": every accepted message re-encodes to exactly the input (one
 // encoding per message), a tighter payload limit never accepts what the default refuses, and a
@@ -13,6 +15,12 @@ import FuzzSupport
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEpidemicBroadcast(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Fuzz.bytes(data, size)
+    if let envelope = try? EpidemicBroadcast.Envelope.decode(bytes, maxPayloadBytes: 4 << 20) {
+        Fuzz.require(
+            EpidemicBroadcast.Envelope.encode(envelope.message, from: envelope.sender) == bytes,
+            "re-encoding an envelope differs from the accepted input")
+        return 0
+    }
     guard let message = try? EpidemicBroadcast.Wire.decode(bytes) else {
         Fuzz.require(
             (try? EpidemicBroadcast.Wire.decode(bytes, maxPayloadBytes: 16)) == nil, "a tighter limit accepted more")
@@ -54,5 +62,7 @@ func epidemicBroadcastSeeds() -> [(name: String, bytes: [UInt8])] {
         ("prune", .prune),
         ("gone", .gone([other])),
     ]
+    let sender = NodeID(rawValue: 0x1112_1314_1516_1718)
     return messages.map { ($0.0, EpidemicBroadcast.Wire.encode($0.1)) }
+        + messages.prefix(2).map { ("envelope-\($0.0)", EpidemicBroadcast.Envelope.encode($0.1, from: sender)) }
 }

@@ -25,6 +25,13 @@ struct AntiEntropy: Membership.PushPullExtension {
     let logger: Logger
     /// The configured frame bound; the transport's own bound may be lower.
     let maxFrameBytes: Int
+    /// The cache's wall clock, which records' versions are read against.
+    let wallClock: WallClock
+    /// How young a record (by its version's physical time) is still counted as in flight
+    /// rather than lost: replication delivers within tens of milliseconds, so a record this
+    /// young that anti-entropy brought first raced the exchange (``BCache/Statistics/syncRecordsRaced``);
+    /// an older one was missed (``BCache/Statistics/syncRecordsRepaired``). Defaults to 1 s.
+    var inFlightAge: UInt64 = 1_000
 
     var store: CacheStore { merger.store }
 
@@ -124,8 +131,17 @@ struct AntiEntropy: Membership.PushPullExtension {
             case .records(let records):
                 count += records.count
                 counters.syncRecordsReceived.increment(by: records.count)
-                let repaired = merger.merge(records, from: "\(channel.context.peer)")
-                counters.syncRecordsRepaired.increment(by: repaired)
+                // Records still in flight (younger than `inFlightAge`) are counted apart from
+                // those replication missed; both are merged.
+                let now = wallClock.nowMillis()
+                let young = records.filter { $0.version.timestamp.physicalMillis &+ inFlightAge > now }
+                if young.isEmpty {
+                    counters.syncRecordsRepaired.increment(by: merger.merge(records, from: "\(channel.context.peer)"))
+                } else {
+                    let old = records.filter { $0.version.timestamp.physicalMillis &+ inFlightAge <= now }
+                    counters.syncRecordsRepaired.increment(by: merger.merge(old, from: "\(channel.context.peer)"))
+                    counters.syncRecordsRaced.increment(by: merger.merge(young, from: "\(channel.context.peer)"))
+                }
             case .done:
                 return count
             default:

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 extension BCache {
     /// Runs the node until graceful shutdown, ``shutdown()`` or cancellation: joins the seeds,
-    /// gossips deltas, merges the others', runs anti-entropy and sweeps expired entries.
+    /// replicates deltas, merges the others', runs anti-entropy and sweeps expired entries.
     ///
     /// On graceful shutdown (swift-service-lifecycle) or ``shutdown()``, the pending deltas are
     /// flushed and the node leaves the cluster gracefully; on cancellation it stops at once.
@@ -60,6 +60,7 @@ extension BCache {
         let userStreams = node.makeIncomingUserStreams()
         // Subscribed before the join, so that the join and the first members learned are seen.
         let events = catchUp.map { _ in node.makeEventStream() }
+        let treeEvents = node.makeEventStream()
         logger.info("starting", metadata: ["address": "\(address)", "seeds": "\(seeds)"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -86,6 +87,7 @@ extension BCache {
                     await self.batcher.runFlushLoop()
                 }
                 group.addTask { await self.sweepLoop() }
+                group.addTask { await self.tree.run(events: treeEvents) }
                 if let catchUp = self.catchUp, let events {
                     group.addTask { await catchUp.run(events: events) }
                 }
@@ -122,7 +124,8 @@ extension BCache {
         }
     }
 
-    /// Merges the deltas the other nodes gossip, until the node stops.
+    /// Merges the deltas nodes of older versions gossip through the membership (this version
+    /// replicates through the broadcast tree), until the node stops.
     private func receive(_ payloads: AsyncStream<Membership.UserPayload>) async {
         for await payload in payloads {
             receiver.receive(payload)

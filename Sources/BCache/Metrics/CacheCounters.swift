@@ -19,6 +19,7 @@ final class CacheCounters: Sendable {
     let syncRecordsSent: CountedMetric
     let syncRecordsReceived: CountedMetric
     let syncRecordsRepaired: CountedMetric
+    let syncRecordsRaced: CountedMetric
     let syncBytesSent: CountedMetric
     let syncBytesReceived: CountedMetric
     let directPacketsSent: CountedMetric
@@ -32,6 +33,12 @@ final class CacheCounters: Sendable {
     let catchUpExchanges: CountedMetric
     let catchUpFallbackExchanges: CountedMetric
     let catchUpExchangesDropped: CountedMetric
+    let treePacketsSent: CountedMetric
+    let treeFramesSent: CountedMetric
+    let treeBytesSent: CountedMetric
+    let treeSendFailures: CountedMetric
+    let treeRepairsRequested: CountedMetric
+    let treeRepairExchanges: CountedMetric
 
     init(dimensions: [(String, String)], factory: any MetricsFactory) {
         func metric(_ name: String) -> CountedMetric {
@@ -53,6 +60,7 @@ final class CacheCounters: Sendable {
         syncRecordsSent = metric("sync_records_sent")
         syncRecordsReceived = metric("sync_records_received")
         syncRecordsRepaired = metric("sync_records_repaired")
+        syncRecordsRaced = metric("sync_records_raced")
         syncBytesSent = metric("sync_bytes_sent")
         syncBytesReceived = metric("sync_bytes_received")
         directPacketsSent = metric("direct_packets_sent")
@@ -66,6 +74,12 @@ final class CacheCounters: Sendable {
         catchUpExchanges = metric("catch_up_exchanges")
         catchUpFallbackExchanges = metric("catch_up_fallback_exchanges")
         catchUpExchangesDropped = metric("catch_up_exchanges_dropped")
+        treePacketsSent = metric("tree_packets_sent")
+        treeFramesSent = metric("tree_frames_sent")
+        treeBytesSent = metric("tree_bytes_sent")
+        treeSendFailures = metric("tree_send_failures")
+        treeRepairsRequested = metric("tree_repairs_requested")
+        treeRepairExchanges = metric("tree_repair_exchanges")
     }
 
     /// A snapshot of every counter.
@@ -87,6 +101,7 @@ final class CacheCounters: Sendable {
         statistics.syncRecordsSent = syncRecordsSent.total
         statistics.syncRecordsReceived = syncRecordsReceived.total
         statistics.syncRecordsRepaired = syncRecordsRepaired.total
+        statistics.syncRecordsRaced = syncRecordsRaced.total
         statistics.syncBytesSent = syncBytesSent.total
         statistics.syncBytesReceived = syncBytesReceived.total
         statistics.directPacketsSent = directPacketsSent.total
@@ -100,6 +115,12 @@ final class CacheCounters: Sendable {
         statistics.catchUpExchanges = catchUpExchanges.total
         statistics.catchUpFallbackExchanges = catchUpFallbackExchanges.total
         statistics.catchUpExchangesDropped = catchUpExchangesDropped.total
+        statistics.treePacketsSent = treePacketsSent.total
+        statistics.treeFramesSent = treeFramesSent.total
+        statistics.treeBytesSent = treeBytesSent.total
+        statistics.treeSendFailures = treeSendFailures.total
+        statistics.treeRepairsRequested = treeRepairsRequested.total
+        statistics.treeRepairExchanges = treeRepairExchanges.total
         return statistics
     }
 }

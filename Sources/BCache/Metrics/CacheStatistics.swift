@@ -20,15 +20,18 @@ extension BCache {
         public var fillFailures = 0
         /// Write deltas queued for gossip.
         public var deltasQueued = 0
-        /// Gossip payloads broadcast, each a batch of deltas.
+        /// Payloads broadcast (above the direct limit, by the epidemic broadcast tree), each a
+        /// batch of deltas.
         public var payloadsBroadcast = 0
         /// Bytes of those payloads.
         public var payloadBytesBroadcast = 0
-        /// Deltas too large for one gossip payload: left to anti-entropy.
+        /// Deltas not queued (beyond `maxPendingReplicationBytes`) or too large for a stream
+        /// frame: left to anti-entropy.
         public var deltasLeftToSync = 0
         /// Deltas the membership refused (node stopped): left to anti-entropy.
         public var broadcastFailures = 0
-        /// Gossip payloads received from other nodes.
+        /// Payloads of other nodes delivered by the broadcast tree (or, from nodes of older
+        /// versions, by the membership's gossip).
         public var payloadsReceived = 0
         /// Remote records that changed the store (from gossip or anti-entropy).
         public var recordsApplied = 0
@@ -44,9 +47,14 @@ extension BCache {
         public var syncRecordsSent = 0
         /// Records received by anti-entropy.
         public var syncRecordsReceived = 0
-        /// Records received by anti-entropy that changed the store: what replication had not
-        /// delivered. Zero in a steady cluster without loss when replication loses nothing.
+        /// Records received by anti-entropy that changed the store and were at least a second
+        /// old (by their version): what replication had not delivered. Zero in a steady cluster
+        /// without loss when replication loses nothing.
         public var syncRecordsRepaired = 0
+        /// Records received by anti-entropy that changed the store but were younger than a
+        /// second (by their version): still in flight when the exchange compared the stores, not
+        /// lost by replication. Not counted in ``syncRecordsRepaired``.
+        public var syncRecordsRaced = 0
         /// Bytes sent by anti-entropy.
         public var syncBytesSent = 0
         /// Bytes received by anti-entropy.
@@ -76,6 +84,20 @@ extension BCache {
         /// Fallback exchanges not started because too many were queued (left to the periodic
         /// anti-entropy).
         public var catchUpExchangesDropped = 0
+        /// Epidemic broadcast tree messages (clusters above the direct limit) sent as packets.
+        public var treePacketsSent = 0
+        /// Tree messages sent as stream frames (large batches of a burst).
+        public var treeFramesSent = 0
+        /// Bytes of those packets and frames.
+        public var treeBytesSent = 0
+        /// Tree packets or frames the transport refused (the peer grafts them from another
+        /// neighbour, or anti-entropy repairs them).
+        public var treeSendFailures = 0
+        /// Payloads the tree could not deliver and handed to anti-entropy (a graft answered
+        /// `gone`, or unanswered too many times).
+        public var treeRepairsRequested = 0
+        /// Anti-entropy exchanges started for them (at most one per member per second).
+        public var treeRepairExchanges = 0
 
         /// Every counter at zero.
         public init() {}

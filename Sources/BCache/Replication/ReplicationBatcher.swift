@@ -6,7 +6,7 @@ import Synchronization
 
 /// Collects local write deltas and sends them to the other nodes in batches: straight to every
 /// member in clusters of at most ``Settings/directLimit`` reachable members, through the
-/// membership's gossip above that.
+/// epidemic broadcast tree (``BroadcastTreeDriver``) above that.
 ///
 /// ``enqueue(_:)`` is synchronous and cheap: it appends the record to one pending array under a
 /// `Mutex` (no copy of what is pending; the array is swapped out whole when it is sent) and, when
@@ -21,10 +21,10 @@ import Synchronization
 /// instead of losing datagrams in the receivers' socket buffers. Sends to the members run
 /// concurrently, each frame bounded by ``Settings/streamSendTimeout``.
 ///
-/// **Gossip path.** The flush loop waits ``Settings/flushDelay`` for the batch to fill, then
-/// queues it in payloads of the membership's largest user payload
-/// (`Membership.Node.broadcast(userPayload:)`); a record too large for a payload is left to
-/// anti-entropy.
+/// **Tree path.** The flush loop waits ``Settings/flushDelay`` for the batch to fill, then cuts
+/// it into payloads as the direct path cuts its batches (packet-sized, or
+/// ``Settings/streamBatchBytes`` for a burst) and broadcasts each through the tree, which
+/// pushes it along its spanning tree and repairs what a link lost (`Docs/REPLICATION.md`).
 ///
 /// **Replays.** Every local write is also kept in the ``RecentWriteLog``; ``replay(since:now:to:)``
 /// queues this node's writes of a recent window for one member (a member just learned, or back:
@@ -39,7 +39,7 @@ final class ReplicationBatcher: Sendable {
     struct Settings: Sendable {
         /// The most reachable members, this node included, sent to directly.
         var directLimit: Int
-        /// How long the gossip path lets a batch fill.
+        /// How long the tree path lets a batch fill.
         var flushDelay: Duration
         /// What the flush delay and the send timeout are measured on (real time, or a
         /// simulation's manual clock).
@@ -101,26 +101,34 @@ final class ReplicationBatcher: Sendable {
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
     private let drained = OneShot<Void>()
-    /// The largest batch in one gossip payload.
-    private let maxPayloadBatchBytes: Int
+    /// The broadcast tree, above the direct limit.
+    private let tree: BroadcastTreeDriver
+    /// The largest batch in one tree payload sent as a packet, and as a stream frame (0 when the
+    /// transport has no streams).
+    private let maxTreePacketBatchBytes: Int
+    private let maxTreeFrameBatchBytes: Int
     /// The largest batch in one direct packet (after the frame's tag).
     private let maxPacketBatchBytes: Int
     /// The largest batch in one stream frame (after its tag); 0 when the transport has no streams.
     private let maxFrameBatchBytes: Int
 
     init(
-        node: Membership.Node, settings: Settings, log: RecentWriteLog?, counters: CacheCounters, logger: Logger
+        node: Membership.Node, tree: BroadcastTreeDriver, settings: Settings, log: RecentWriteLog?,
+        counters: CacheCounters, logger: Logger
     ) {
         self.node = node
+        self.tree = tree
         self.log = log
         self.settings = settings
         self.counters = counters
         self.logger = logger
         self.streams = ReplicationStreams(node: node)
-        maxPayloadBatchBytes = node.maxUserPayloadSize
         maxPacketBatchBytes = node.maxUserPacketSize - SyncFrame.recordsHeaderSize
         let frameBytes = min(settings.maxFrameBytes, node.transport.maxFrameSize)
         maxFrameBatchBytes = max(frameBytes - SyncFrame.recordsHeaderSize, 0)
+        maxTreePacketBatchBytes = node.maxUserPacketSize - EpidemicBroadcast.Envelope.gossipOverhead
+        maxTreeFrameBatchBytes = max(
+            min(settings.streamBatchBytes, frameBytes - EpidemicBroadcast.Envelope.gossipOverhead), 0)
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -200,7 +208,7 @@ final class ReplicationBatcher: Sendable {
                 if let targets {
                     await sendDirectly(taken, to: targets, prunesStreams: true)
                 } else {
-                    broadcast(taken.records)
+                    broadcast(taken)
                 }
             }
             for replay in taken.replays {
@@ -281,7 +289,9 @@ final class ReplicationBatcher: Sendable {
         for (index, frame) in frames.enumerated() {
             do {
                 let stream = try await streams.stream(to: target)
-                try await withTimeout(settings.streamSendTimeout) { try await stream.send(frame: frame) }
+                try await withTimeout(settings.streamSendTimeout, on: settings.clock) {
+                    try await stream.send(frame: frame)
+                }
                 counters.directFramesSent.increment()
                 counters.directBytesSent.increment(by: frame.count)
             } catch {
@@ -295,43 +305,22 @@ final class ReplicationBatcher: Sendable {
         }
     }
 
-    /// Runs `operation`, throwing a `TransportError` `unreachable` when it takes longer than
-    /// `timeout` (the operation is cancelled then).
-    private func withTimeout(
-        _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Void
-    ) async throws {
-        let clock = settings.clock
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await operation()
-                return true
-            }
-            group.addTask {
-                try await clock.sleep(until: clock.now + timeout)
-                return false
-            }
-            defer { group.cancelAll() }
-            guard try await group.next() == true else {
-                throw TransportError(.unreachable, "no progress within \(timeout)")
-            }
-        }
-    }
-
-    /// Queues the records in the membership's gossip, in payloads of its largest size.
-    private func broadcast(_ records: [CacheRecord]) {
-        for batch in RecordCodec.encodeBatches(records, maxBatchBytes: maxPayloadBatchBytes) {
-            guard !batch.isOversized else {
-                counters.deltasLeftToSync.increment(by: batch.recordCount)
+    /// Broadcasts the records through the epidemic broadcast tree: a round of at most
+    /// ``Settings/streamThresholdBytes`` in batches that fit a packet with the tree's envelope, a
+    /// larger one (a burst) in batches of ``Settings/streamBatchBytes``, which go as frames on
+    /// the tree's kept streams. A record too large for a stream frame is left to anti-entropy.
+    private func broadcast(_ batch: Pending) {
+        let maxPayload = max(maxTreeFrameBatchBytes, maxTreePacketBatchBytes)
+        let overStreams = maxTreeFrameBatchBytes > 0 && batch.recordBytes > settings.streamThresholdBytes
+        let maxBatchBytes = overStreams ? maxTreeFrameBatchBytes : maxTreePacketBatchBytes
+        for part in RecordCodec.encodeBatches(batch.records, maxBatchBytes: maxBatchBytes) {
+            guard part.bytes.count <= maxPayload else {
+                counters.deltasLeftToSync.increment(by: part.recordCount)
                 continue
             }
-            do {
-                try node.broadcast(userPayload: batch.bytes)
-                counters.payloadsBroadcast.increment()
-                counters.payloadBytesBroadcast.increment(by: batch.bytes.count)
-            } catch {
-                counters.broadcastFailures.increment(by: batch.recordCount)
-                logger.debug("a delta batch was not broadcast", metadata: ["error": "\(error)"])
-            }
+            tree.broadcast(part.bytes)
+            counters.payloadsBroadcast.increment()
+            counters.payloadBytesBroadcast.increment(by: part.bytes.count)
         }
     }
 }

@@ -4,7 +4,9 @@ import BCacheTransport
 import Logging
 
 /// Merges the deltas other nodes send straight to this one: packets and replication streams,
-/// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication").
+/// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication"), or an
+/// ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
+/// ``BroadcastTreeDriver``.
 ///
 /// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
 /// or is not a records frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
@@ -16,12 +18,18 @@ struct ReplicationReceiver: Sendable {
     /// Told of every sender, so that a lost member's first packet catches it up; nil when
     /// catching up is disabled.
     let lostMembers: LostMemberWatch?
+    /// Takes the broadcast tree's messages.
+    let tree: BroadcastTreeDriver
 
     /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet
     /// arrives, without a task hop (the propagation latency is mostly hops between threads).
     func receive(_ packet: Membership.UserPacket) {
-        counters.directPacketsReceived.increment()
         lostMembers?.heard(from: packet.sender)
+        if EpidemicBroadcast.Envelope.isEnvelope(packet.bytes) {
+            tree.receive(packet.bytes, from: packet.sender)
+            return
+        }
+        counters.directPacketsReceived.increment()
         do {
             merger.merge(try records(in: packet.bytes), from: "\(packet.sender)")
         } catch {
@@ -51,6 +59,10 @@ struct ReplicationReceiver: Sendable {
         lostMembers?.heard(from: incoming.sender)
         do {
             for try await frame in incoming.stream.inboundFrames {
+                if EpidemicBroadcast.Envelope.isEnvelope(frame) {
+                    tree.receive(frame, from: incoming.sender)
+                    continue
+                }
                 counters.directFramesReceived.increment()
                 let decoded: [CacheRecord]
                 do {

@@ -73,6 +73,14 @@ extension EpidemicBroadcast {
         static func decode(
             _ bytes: [UInt8], maxPayloadBytes: Int = defaultMaxPayloadBytes
         ) throws(CodecError) -> Message {
+            try decode(bytes[...], maxPayloadBytes: maxPayloadBytes)
+        }
+
+        /// Decodes one message that must fill `bytes` exactly (the message inside an
+        /// ``EpidemicBroadcast/Envelope``, without copying it out first).
+        static func decode(
+            _ bytes: ArraySlice<UInt8>, maxPayloadBytes: Int = defaultMaxPayloadBytes
+        ) throws(CodecError) -> Message {
             var reader = ByteReader(bytes)
             let tagByte = try reader.readByte()
             guard let tag = Tag(rawValue: tagByte) else {

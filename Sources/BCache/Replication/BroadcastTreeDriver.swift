@@ -1,0 +1,366 @@
+import BCacheCore
+import BCacheMembership
+import BCacheTransport
+import Logging
+import Synchronization
+
+/// Runs this node's ``EpidemicBroadcast/Instance``: the replication of deltas in clusters above
+/// the direct limit (`Docs/REPLICATION.md`).
+///
+/// Written like the membership's driver: the instance sits in a `Mutex`; each input (a batch to
+/// broadcast, a message received, a tick, a membership event) is applied under the lock into an
+/// ``Effects`` value, which is carried out after the lock is released: payloads delivered are
+/// merged with the ``RecordMerger``, messages are queued for the send loop, ticks for the tick
+/// loop, repairs started as push-pulls. Nothing is awaited under the lock.
+///
+/// Messages travel on the replication channel in an ``EpidemicBroadcast/Envelope`` (the
+/// sender's `NodeID` and the message): as user packets when they fit one, otherwise (a large
+/// batch of a burst) as frames on a kept replication stream to the peer, one sending task per
+/// peer, so that the stream's flow control paces a burst and a slow peer delays only itself.
+///
+/// Made before the membership node (whose packet handler must reach it) and attached to it
+/// right after (``attach(to:)``), before anything is received.
+final class BroadcastTreeDriver: Sendable {
+    /// What applying one input asks for, carried out outside the lock.
+    struct Effects: Sendable {
+        var sends: [Outbound] = []
+        var deliveries: [[UInt8]] = []
+        var tick: Duration?
+    }
+
+    /// One thing for the send loop to do.
+    enum Outbound: Sendable {
+        /// A message that fits a user packet.
+        case packet([UInt8], to: NodeAddress)
+        /// A message sent as a frame on the peer's replication stream.
+        case frame([UInt8], to: NodeAddress)
+        /// Start an anti-entropy exchange with this member now.
+        case repair(NodeAddress)
+        /// The member is gone: stop its sending task and close its stream.
+        case forget(NodeAddress)
+    }
+
+    private struct State: Sendable {
+        var instance: EpidemicBroadcast.Instance?
+        /// Every member's address, by identity (the tree names peers by `NodeID`).
+        var addresses: [NodeID: NodeAddress] = [:]
+        /// When each member was last asked for a repair exchange.
+        var lastRepair: [NodeID: Duration] = [:]
+    }
+
+    private enum TickInput: Sendable {
+        /// The instance asked for a tick at this time.
+        case schedule(Duration)
+        /// A sleeper set for this time woke.
+        case fire(Duration)
+    }
+
+    /// The node the driver sends through, with its streams and its packet size.
+    private struct Attachment: Sendable {
+        var node: Membership.Node
+        var streams: ReplicationStreams
+        var maxPacketSize: Int
+    }
+
+    private let state = Mutex(State())
+    private let attachment = Mutex<Attachment?>(nil)
+    private let settings: EpidemicBroadcast.Settings
+    private let clock: any Membership.DriverClock
+    private let merger: RecordMerger
+    private let counters: CacheCounters
+    private let logger: Logger
+    /// The largest `gossip` payload accepted from a peer.
+    private let maxPayloadBytes: Int
+    private let streamSendTimeout: Duration
+    /// The shortest time between two repair exchanges with one member: at most one runs at a
+    /// time per member (an exchange is a few round trips; a burst's lost payloads ask for one
+    /// each).
+    private let repairSpacing: Duration
+    private let outbound: AsyncStream<Outbound>
+    private let outboundSink: AsyncStream<Outbound>.Continuation
+    private let tickInputs: AsyncStream<TickInput>
+    private let tickSink: AsyncStream<TickInput>.Continuation
+
+    init(
+        settings: EpidemicBroadcast.Settings, clock: any Membership.DriverClock,
+        merger: RecordMerger, counters: CacheCounters, logger: Logger, maxPayloadBytes: Int,
+        streamSendTimeout: Duration = .seconds(2), repairSpacing: Duration = .seconds(1)
+    ) {
+        self.settings = settings
+        self.clock = clock
+        self.merger = merger
+        self.counters = counters
+        self.logger = logger
+        self.maxPayloadBytes = maxPayloadBytes
+        self.streamSendTimeout = streamSendTimeout
+        self.repairSpacing = repairSpacing
+        (outbound, outboundSink) = AsyncStream.makeStream(of: Outbound.self)
+        (tickInputs, tickSink) = AsyncStream.makeStream(of: TickInput.self)
+    }
+
+    /// Makes the instance for `node`'s identity and sends through `node` from now on. Called
+    /// once, before the node runs. The kept streams are the driver's own (the direct path keeps
+    /// its set).
+    func attach(to node: Membership.Node) {
+        let me = node.identity.id
+        state.withLock {
+            $0.instance = EpidemicBroadcast.Instance(me: me, settings: settings, randomSeed: me.rawValue)
+        }
+        attachment.withLock {
+            $0 = Attachment(
+                node: node, streams: ReplicationStreams(node: node), maxPacketSize: node.maxUserPacketSize)
+        }
+    }
+
+    /// The instance's counters.
+    var statistics: EpidemicBroadcast.Statistics {
+        state.withLock { $0.instance?.statistics ?? EpidemicBroadcast.Statistics() }
+    }
+
+    /// The instance itself, for tests that look at the tree's links.
+    var instance: EpidemicBroadcast.Instance? { state.withLock { $0.instance } }
+
+    // MARK: Inputs
+
+    /// Broadcasts one batch of deltas (this node's own, already applied here).
+    func broadcast(_ payload: [UInt8]) {
+        apply { instance, now in instance.broadcast(payload, now: now) }
+    }
+
+    /// Handles one envelope from the replication channel (a packet or a stream frame);
+    /// one that does not decode is counted and logged, and changes nothing.
+    func receive(_ bytes: [UInt8], from source: NodeAddress) {
+        let envelope: EpidemicBroadcast.Envelope
+        do {
+            envelope = try EpidemicBroadcast.Envelope.decode(bytes, maxPayloadBytes: maxPayloadBytes)
+        } catch {
+            counters.decodeFailures.increment()
+            logger.warning(
+                "a broadcast tree message did not decode", metadata: ["sender": "\(source)", "error": "\(error)"])
+            return
+        }
+        apply { instance, now in instance.onMessage(envelope.message, from: envelope.sender, now: now) }
+    }
+
+    /// Maps a membership event to the tree's view: alive or suspect is up, failed or left down.
+    func handle(_ event: Membership.Event) {
+        switch event {
+        case .joined(let member), .aliveAgain(let member):
+            memberUp(member)
+        case .updated(let member):
+            state.withLock { $0.addresses[member.identity.id] = member.identity.address }
+        case .failed(let member), .left(let member):
+            memberDown(member)
+        case .replaced(let old, let new):
+            memberDown(old)
+            memberUp(new)
+        case .suspected, .joinSucceeded, .joinFailed:
+            break
+        }
+    }
+
+    private func memberUp(_ member: Membership.Member) {
+        let id = member.identity.id
+        let address = member.identity.address
+        applyWithAddresses { instance, now, addresses in
+            addresses[id] = address
+            return instance.onMemberUp(id, now: now)
+        }
+    }
+
+    private func memberDown(_ member: Membership.Member) {
+        let id = member.identity.id
+        apply { instance, now in instance.onMemberDown(id, now: now) }
+        state.withLock { state in
+            state.addresses[id] = nil
+            state.lastRepair[id] = nil
+        }
+        outboundSink.yield(.forget(member.identity.address))
+    }
+
+    // MARK: Applying
+
+    private func apply(_ input: (inout EpidemicBroadcast.Instance, Duration) -> [EpidemicBroadcast.Directive]) {
+        applyWithAddresses { instance, now, _ in input(&instance, now) }
+    }
+
+    /// Runs `input` on the instance under the lock, turns its directives into effects, and
+    /// carries them out after the lock is released.
+    private func applyWithAddresses(
+        _ input: (inout EpidemicBroadcast.Instance, Duration, inout [NodeID: NodeAddress]) -> [EpidemicBroadcast
+            .Directive]
+    ) {
+        let now = clock.now
+        let maxPacket = attachment.withLock { $0?.maxPacketSize ?? 0 }
+        let effects = state.withLock { state -> Effects in
+            guard var instance = state.instance else { return Effects() }
+            state.instance = nil
+            let directives = input(&instance, now, &state.addresses)
+            state.instance = instance
+            return makeEffects(of: directives, now: now, maxPacket: maxPacket, state: &state)
+        }
+        perform(effects)
+    }
+
+    private func makeEffects(
+        of directives: [EpidemicBroadcast.Directive], now: Duration, maxPacket: Int, state: inout State
+    ) -> Effects {
+        var effects = Effects()
+        let me = state.instance?.me ?? NodeID(rawValue: 0)
+        // A payload pushed to several peers is encoded once.
+        var encodedGossip: [EpidemicBroadcast.MessageID: (round: UInt32, bytes: [UInt8])] = [:]
+        for directive in directives {
+            switch directive {
+            case .send(let message, let peer):
+                guard let address = state.addresses[peer] else { continue }
+                let bytes: [UInt8]
+                if case .gossip(let id, let round, _) = message {
+                    if let cached = encodedGossip[id], cached.round == round {
+                        bytes = cached.bytes
+                    } else {
+                        bytes = EpidemicBroadcast.Envelope.encode(message, from: me)
+                        encodedGossip[id] = (round, bytes)
+                    }
+                } else {
+                    bytes = EpidemicBroadcast.Envelope.encode(message, from: me)
+                }
+                effects.sends.append(
+                    bytes.count <= maxPacket ? .packet(bytes, to: address) : .frame(bytes, to: address))
+            case .deliver(_, let payload):
+                effects.deliveries.append(payload)
+            case .scheduleTick(let after):
+                effects.tick = min(effects.tick ?? now + after, now + after)
+            case .repair(let peer, let ids):
+                counters.treeRepairsRequested.increment(by: ids.count)
+                guard let address = state.addresses[peer] else { continue }
+                if let last = state.lastRepair[peer], now - last < repairSpacing { continue }
+                state.lastRepair[peer] = now
+                effects.sends.append(.repair(address))
+            }
+        }
+        return effects
+    }
+
+    private func perform(_ effects: Effects) {
+        for send in effects.sends { outboundSink.yield(send) }
+        if let tick = effects.tick { tickSink.yield(.schedule(tick)) }
+        for payload in effects.deliveries {
+            counters.payloadsReceived.increment()
+            do {
+                merger.merge(try RecordCodec.decodeBatch(payload, limits: merger.decodingLimits), from: "the tree")
+            } catch {
+                counters.decodeFailures.increment()
+                logger.warning("a broadcast payload did not decode", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Running
+
+    /// Feeds the membership's events to the tree, runs its ticks and sends its messages, until
+    /// the events finish (the node stopped) or the task is cancelled.
+    func run(events: AsyncStream<Membership.Event>) async {
+        guard let attached = attachment.withLock({ $0 }) else { return }
+        let node = attached.node
+        for member in node.members where member.identity.id != node.identity.id && member.status.isReachable {
+            memberUp(member)
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await event in events { self.handle(event) }
+                self.outboundSink.finish()
+                self.tickSink.finish()
+            }
+            group.addTask { await self.runTicks() }
+            group.addTask(executorPreference: node.transport.packetExecutor) {
+                await self.runSends(node: node, streams: attached.streams)
+            }
+        }
+    }
+
+    /// Calls the instance's `onTick` at every time it asked for, with one sleeper for the
+    /// earliest (an extra tick does only what is due).
+    private func runTicks() async {
+        await withDiscardingTaskGroup { group in
+            var earliest: Duration?
+            for await input in tickInputs {
+                switch input {
+                case .schedule(let deadline):
+                    guard earliest.map({ deadline < $0 }) ?? true else { continue }
+                    earliest = deadline
+                    group.addTask { [clock, tickSink] in
+                        guard (try? await clock.sleep(until: deadline)) != nil else { return }
+                        tickSink.yield(.fire(deadline))
+                    }
+                case .fire(let deadline):
+                    if earliest == deadline { earliest = nil }
+                    apply { instance, now in instance.onTick(now: now) }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Sends the queued messages: packets at once, in order; frames through one task per peer.
+    private func runSends(node: Membership.Node, streams: ReplicationStreams) async {
+        await withDiscardingTaskGroup { group in
+            var lanes: [NodeAddress: AsyncStream<[UInt8]>.Continuation] = [:]
+            for await item in outbound {
+                switch item {
+                case .packet(let bytes, let address):
+                    await send(packet: bytes, to: address, node: node)
+                case .frame(let bytes, let address):
+                    if let lane = lanes[address] {
+                        lane.yield(bytes)
+                    } else {
+                        let (frames, lane) = AsyncStream.makeStream(of: [UInt8].self)
+                        lanes[address] = lane
+                        lane.yield(bytes)
+                        group.addTask { await self.send(frames: frames, to: address, over: streams) }
+                    }
+                case .repair(let address):
+                    if node.requestPushPull(with: address) {
+                        counters.treeRepairExchanges.increment()
+                        logger.debug(
+                            "the tree lost payloads; syncing with the member", metadata: ["with": "\(address)"])
+                    }
+                case .forget(let address):
+                    lanes.removeValue(forKey: address)?.finish()
+                    await streams.close(address)
+                }
+            }
+            for lane in lanes.values { lane.finish() }
+            await streams.closeAll()
+            group.cancelAll()
+        }
+    }
+
+    private func send(packet: [UInt8], to address: NodeAddress, node: Membership.Node) async {
+        do {
+            try await node.send(userPacket: packet, to: address)
+            counters.treePacketsSent.increment()
+            counters.treeBytesSent.increment(by: packet.count)
+        } catch {
+            counters.treeSendFailures.increment()
+            logger.trace("a broadcast tree packet was not sent", metadata: ["to": "\(address)", "error": "\(error)"])
+        }
+    }
+
+    /// Sends each frame on the peer's kept stream, reopening it after a failure (a frame lost
+    /// so is grafted by the peer from another announcer, or repaired by anti-entropy).
+    private func send(frames: AsyncStream<[UInt8]>, to address: NodeAddress, over streams: ReplicationStreams) async {
+        for await frame in frames {
+            do {
+                let stream = try await streams.stream(to: address)
+                try await withTimeout(streamSendTimeout, on: clock) { try await stream.send(frame: frame) }
+                counters.treeFramesSent.increment()
+                counters.treeBytesSent.increment(by: frame.count)
+            } catch {
+                counters.treeSendFailures.increment()
+                logger.debug(
+                    "a broadcast tree frame was not sent", metadata: ["to": "\(address)", "error": "\(error)"])
+                await streams.close(address)
+            }
+        }
+    }
+}
