@@ -127,7 +127,8 @@ import Testing
             // The member's own identity from its address, and a frame (a stream's ephemeral
             // source) are taken.
             let genuine = try #require(cluster.cache(4)?.node.identity.id)
-            receiver.tree.receive(EpidemicBroadcast.Envelope.encode(.prune, from: genuine), from: impostor, isPacket: true)
+            receiver.tree.receive(
+                EpidemicBroadcast.Envelope.encode(.prune, from: genuine), from: impostor, isPacket: true)
             receiver.tree.receive(forged, from: impostor, isPacket: false)
             #expect(receiver.statistics.treeSenderRejections == 1)
         }
