@@ -1,5 +1,6 @@
-@testable import BCache
 import Testing
+
+@testable import BCache
 
 /// `LifecycleStateMachine` driven bare: every event in every state, legal or not, with names for
 /// waiters.
