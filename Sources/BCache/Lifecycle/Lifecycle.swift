@@ -30,17 +30,13 @@ final class Lifecycle: Sendable {
     }
 
     /// The join's outcome, waiting for it if need be; nil when the calling task is cancelled.
-    func waitForJoin() async -> Machine.JoinOutcome? {
-        let id = machine.withLock { $0.nextWaiterID() }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let action = machine.withLock {
-                    $0.waitForJoin(continuation, id: id, isCancelled: Task.isCancelled)
-                }
-                if case .resume(let outcome) = action { continuation.resume(returning: outcome) }
-            }
-        } onCancel: {
-            machine.withLock { $0.cancelJoinWait(id: id) }?.resume(returning: nil)
+    func waitForJoin() async -> Result<Void, BCacheError>? {
+        await suspend { machine, continuation, id, isCancelled in
+            guard case .resume(let outcome) = machine.waitForJoin(continuation, id: id, isCancelled: isCancelled)
+            else { return nil }
+            return .some(outcome)
+        } cancel: { machine, id in
+            machine.cancelJoinWait(id: id)
         }
     }
 
@@ -80,16 +76,30 @@ final class Lifecycle: Sendable {
     /// Waits until `run()` returned; says whether the cache stopped by itself (nobody asked it
     /// to), or nil when the calling task is cancelled first.
     func waitUntilFinished() async -> Bool? {
+        await suspend { machine, continuation, id, isCancelled in
+            guard case .resume(let byItself) = machine.waitUntilFinished(continuation, id: id, isCancelled: isCancelled)
+            else { return nil }
+            return .some(byItself)
+        } cancel: { machine, id in
+            machine.cancelFinishWait(id: id)
+        }
+    }
+
+    /// Suspends the calling task as a waiter the machine keeps, until the machine's action
+    /// resumes it or its task is cancelled (then nil). `register` hands the machine the waiter
+    /// and returns `.some(value)` to resume at once instead; `cancel` takes the waiter back.
+    private func suspend<Value: Sendable>(
+        register: (inout Machine, CheckedContinuation<Value?, Never>, Machine.WaiterID, Bool) -> Value??,
+        cancel: @escaping @Sendable (inout Machine, Machine.WaiterID) -> CheckedContinuation<Value?, Never>?
+    ) async -> Value? {
         let id = machine.withLock { $0.nextWaiterID() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let action = machine.withLock {
-                    $0.waitUntilFinished(continuation, id: id, isCancelled: Task.isCancelled)
-                }
-                if case .resume(let byItself) = action { continuation.resume(returning: byItself) }
+                let immediate = machine.withLock { register(&$0, continuation, id, Task.isCancelled) }
+                if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
-            machine.withLock { $0.cancelFinishWait(id: id) }?.resume(returning: nil)
+            machine.withLock { cancel(&$0, id) }?.resume(returning: nil)
         }
     }
 }
