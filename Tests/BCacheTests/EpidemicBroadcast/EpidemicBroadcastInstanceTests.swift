@@ -141,15 +141,18 @@ import Testing
         _ = node.broadcast([1], now: .zero)  // draws the links
         let announcer = node.lazy[0]
         let parent = node.eager[0]
+        let threshold = node.settings.optimizationThreshold
         let id = MessageID(origin: peers[9], sequence: 0)
         _ = node.onMessage(.iHave([.init(id: id, round: 1)]), from: announcer, now: .zero)
-        // 1 + 7 rounds is not below 8: no swap for a copy only 7 rounds behind.
+        // 1 + threshold rounds is not below it: no swap for a copy only `threshold` rounds behind.
         let close = MessageID(origin: peers[9], sequence: 1)
         _ = node.onMessage(.iHave([.init(id: close, round: 1)]), from: announcer, now: .zero)
-        let notLate = node.onMessage(.gossip(id: close, round: 8, payload: [3]), from: parent, now: .milliseconds(1))
-        #expect(!sends(notLate).contains { $0.0 == .prune })
+        let notLate = node.onMessage(
+            .gossip(id: close, round: 1 + threshold, payload: [3]), from: parent, now: .milliseconds(1))
+        #expect(!sends(notLate).contains { $0.0 == .graft([]) })
 
-        let late = node.onMessage(.gossip(id: id, round: 9, payload: [2]), from: parent, now: .milliseconds(2))
+        let late = node.onMessage(
+            .gossip(id: id, round: 2 + threshold, payload: [2]), from: parent, now: .milliseconds(2))
         #expect(late.contains(.deliver(id, payload: [2])))
         let messages = sends(late)
         #expect(messages.contains { $0.0 == .graft([]) && $0.1 == announcer })
@@ -159,7 +162,8 @@ import Testing
         #expect(node.statistics.optimizationSwaps == 1)
         let next = MessageID(origin: peers[9], sequence: 2)
         _ = node.onMessage(.gossip(id: next, round: 2, payload: [4]), from: announcer, now: .milliseconds(3))
-        let duplicate = node.onMessage(.gossip(id: next, round: 9, payload: [4]), from: parent, now: .milliseconds(4))
+        let duplicate = node.onMessage(
+            .gossip(id: next, round: 2 + threshold, payload: [4]), from: parent, now: .milliseconds(4))
         #expect(duplicate.contains(.send(.prune, to: parent)))
         #expect(node.eager.contains(announcer) && node.lazy.contains(parent))
     }
