@@ -43,7 +43,8 @@ import Testing
             simulation.run(for: .milliseconds(50))
         }
         let degrees = simulation.nodes.map(\.instance.eager.count)
-        print("eager cap \(limit), \(Self.nodeCount) nodes: eager degrees max \(degrees.max() ?? 0), min \(degrees.min() ?? 0)")
+        let extremes = (max: degrees.max() ?? 0, min: degrees.min() ?? 0)
+        print("eager cap \(limit), \(Self.nodeCount) nodes: eager degrees max \(extremes.max), min \(extremes.min)")
         #expect(degrees.allSatisfy { $0 <= limit })
         #expect(degrees.allSatisfy { $0 >= 1 })
 
