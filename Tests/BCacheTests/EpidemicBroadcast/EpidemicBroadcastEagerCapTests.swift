@@ -10,9 +10,19 @@ import Testing
 @Suite struct EpidemicBroadcastEagerCapTests {
     static let nodeCount = 64
 
+    /// A bound of 4 with the settings it needs (``EpidemicBroadcast/Settings/maxEagerLinks``).
+    static var bounded: EpidemicBroadcast.Settings {
+        var settings = EpidemicBroadcast.Settings()
+        settings.maxEagerLinks = 4
+        settings.eagerFanout = 2
+        settings.lazyFanout = 8
+        settings.optimizationThreshold = 20
+        return settings
+    }
+
     @Test func anIntroductionToAFullNodeIsRefusedAndAGraftForAPayloadIsNot() {
         let me = NodeID(rawValue: 1000)
-        var node = EpidemicBroadcast.Instance(me: me, randomSeed: 3)
+        var node = EpidemicBroadcast.Instance(me: me, settings: Self.bounded, randomSeed: 3)
         let peers = (1...12).map { NodeID(rawValue: UInt64($0)) }
         for peer in peers { _ = node.onMemberUp(peer, now: .zero) }
         let limit = node.settings.maxEagerLinks
@@ -35,7 +45,7 @@ import Testing
     }
 
     @Test func theTreeKeepsEveryNodeWithinTheBoundAndDeliversThroughADroppedLink() throws {
-        let simulation = BroadcastTreeSimulation(count: Self.nodeCount, seed: 21)
+        let simulation = BroadcastTreeSimulation(count: Self.nodeCount, settings: Self.bounded, seed: 21)
         let limit = simulation.nodes[0].instance.settings.maxEagerLinks
         for origin in [0, 17, 42] {
             let id = simulation.broadcast(from: origin)

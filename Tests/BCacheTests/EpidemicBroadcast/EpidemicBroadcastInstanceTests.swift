@@ -214,7 +214,8 @@ import Testing
         settings.eagerFanout = 0
         #expect(settings.invalidSetting?.contains("eagerFanout") == true)
         settings = EpidemicBroadcast.Settings()
-        settings.maxEagerLinks = settings.eagerFanout - 1
+        settings.maxEagerLinks = 2
+        settings.eagerFanout = 3
         #expect(settings.invalidSetting?.contains("maxEagerLinks") == true)
         settings = EpidemicBroadcast.Settings()
         settings.maxIDsPerMessage = EpidemicBroadcast.Wire.maxIDsPerMessage + 1
