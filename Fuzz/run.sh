@@ -12,7 +12,8 @@
 # writes to <scratch>/summary.txt, per target: executions, executions per second, coverage
 # (edges, `cov:`), features (`ft:`), wall time and crashes.
 #
-# FUZZ_NICE (e.g. 19) runs the targets under `nice`, for long runs on a shared machine.
+# FUZZ_NICE (e.g. 19) runs the targets under `nice`, for long runs on a shared machine;
+# FUZZ_SUMMARY names another summary file (for runs of single targets side by side).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,7 +93,7 @@ done
     echo
     printf '%-24s %12s %8s %6s %6s %7s %7s\n' target executions "exec/s" cov ft "time s" crashes
     printf '%s\n' "${summary[@]}"
-} | tee "$scratch/summary.txt"
+} | tee "${FUZZ_SUMMARY:-$scratch/summary.txt}"
 if [ ${#failed[@]} -gt 0 ]; then
     echo "fuzzing FAILED: ${failed[*]}"
     exit 1
