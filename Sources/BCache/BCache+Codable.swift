@@ -4,22 +4,23 @@ import Foundation
 extension BCache {
     /// Stores `value` encoded as JSON; see ``set(_:_:ttl:)-(_,[UInt8],_)``.
     ///
-    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/encodingFailed`` when `value` does
-    ///   not encode, or `StoreError` when the store refuses it.
-    public func set<Value: Encodable>(_ key: String, codable value: Value, ttl: Duration? = nil) throws {
+    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/encodingFailed`` (the encoder's
+    ///   error as its ``BCacheError/cause``) when `value` does not encode, or the codes of
+    ///   ``set(_:_:ttl:)-(_,[UInt8],_)`` when the store refuses it.
+    public func set<Value: Encodable>(_ key: String, codable value: Value, ttl: Duration? = nil) throws(BCacheError) {
         let bytes: [UInt8]
         do {
             bytes = Array(try JSONEncoder().encode(value))
         } catch {
-            throw BCacheError(.encodingFailed, "cannot encode a \(Value.self) for '\(key)': \(error)")
+            throw .encodingFailed("cannot encode a \(Value.self) for '\(key)'", cause: error)
         }
         try set(key, bytes, ttl: ttl)
     }
 
     /// The value of `key` decoded from JSON as `type`, or nil when absent.
     ///
-    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/decodingFailed`` when the stored
-    ///   bytes are not a `Value` (written as another type, or by another version of the type).
+    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/decodingFailed`` (the decoder's
+    ///   error as its ``BCacheError/cause``) when the stored bytes are not a `Value` (written as another type, or by another version of the type).
     public func get<Value: Decodable>(_ key: String, as type: Value.Type) throws(BCacheError) -> Value? {
         // One copy, straight into `Data` (not an array and then `Data`); the decoding runs
         // after the shard's lock is released.
@@ -27,7 +28,7 @@ extension BCache {
         do {
             return try JSONDecoder().decode(Value.self, from: data)
         } catch {
-            throw BCacheError(.decodingFailed, "the value of '\(key)' is not a \(Value.self): \(error)")
+            throw .decodingFailed("the value of '\(key)' is not a \(Value.self)", cause: error)
         }
     }
 }

@@ -44,7 +44,6 @@ extension BCache {
     /// transport closed under it). False at once when the calling task is cancelled. For
     /// `bcache node`, which must exit with an error then instead of answering with a dead cache.
     package func waitUntilStopped() async -> Bool {
-        guard await lifecycle.finished.wait() != nil else { return false }
-        return lifecycle.stoppedByItself.value != nil
+        await lifecycle.waitUntilFinished() ?? false
     }
 }

@@ -85,9 +85,9 @@ public final class BCache: Service, Sendable {
         do {
             transport = try await configuration.transport.make(context)
         } catch let error as TransportError where error.code == .invalidConfiguration {
-            throw BCacheError(.invalidConfiguration, "transport: \(error.message)")
+            throw .invalidConfiguration("transport: \(error.message)", cause: error)
         } catch {
-            throw BCacheError(.transportFailed, "cannot listen on \(parsed.listen): \(error)")
+            throw .transportFailed("cannot listen on \(parsed.listen)", cause: error)
         }
         var advertise = parsed.advertise
         if let interfaceToAnnounce {
@@ -135,7 +135,7 @@ public final class BCache: Service, Sendable {
             // Checked by ParsedConfiguration already; kept so that a check the membership adds
             // later is still an error, not a crash.
             await transport.close()
-            throw BCacheError(.invalidConfiguration, error.message)
+            throw .invalidConfiguration(error.message, cause: error)
         }
         tree.attach(to: node)
         self.tree = tree
@@ -214,9 +214,11 @@ public final class BCache: Service, Sendable {
     /// Stores `value` under `key` on this node and replicates it to the others. Expires after
     /// `ttl` (never when nil); a `ttl` of zero or less deletes the key, as in the Go library.
     ///
-    /// - Throws: `StoreError` when the key or the value is larger than the limits;
-    ///   nothing changes then.
-    public func set(_ key: String, _ value: [UInt8], ttl: Duration? = nil) throws(StoreError) {
+    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/keyTooLarge``,
+    ///   ``BCacheError/Code/valueTooLarge`` or ``BCacheError/Code/entryTooLarge`` (the store's
+    ///   `StoreError` as its ``BCacheError/cause``) when the key or the value is larger than the
+    ///   limits; nothing changes then.
+    public func set(_ key: String, _ value: [UInt8], ttl: Duration? = nil) throws(BCacheError) {
         var ttlMillis: UInt64?
         if let ttl {
             guard ttl > .zero else {
@@ -226,13 +228,18 @@ public final class BCache: Service, Sendable {
             ttlMillis = Self.millisecondsRoundedUp(ttl)
         }
         // Counted by the store's shard (see `get`); evictions are published by the store.
-        let record = try store.set(key, value, ttlMillis: ttlMillis)
+        let record: CacheRecord
+        do {
+            record = try store.set(key, value, ttlMillis: ttlMillis)
+        } catch {
+            throw .refused(error)
+        }
         batcher.enqueue(record)
         changes.publish(ChangeEvent(key: key, kind: .set, isLocal: true))
     }
 
     /// Stores `value`'s UTF-8 bytes; see ``set(_:_:ttl:)-(_,[UInt8],_)``.
-    public func set(_ key: String, _ value: String, ttl: Duration? = nil) throws(StoreError) {
+    public func set(_ key: String, _ value: String, ttl: Duration? = nil) throws(BCacheError) {
         try set(key, Array(value.utf8), ttl: ttl)
     }
 

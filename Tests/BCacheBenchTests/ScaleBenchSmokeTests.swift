@@ -32,4 +32,23 @@ import Testing
         #expect(object["burst_all_ms_64"] is NSNumber)
         #expect((object["nodes_max"] as? NSNumber)?.intValue == 16)
     }
+
+    @Test func aSinglePhaseRunsAloneAndTheOthersAreNull() async throws {
+        let command = try ScaleBenchCommand.parse(["--quick", "--json", "--phases", "burst64"])
+        let report = try await command.makeBench().run()
+        #expect(report.small.burst?.sets == 2_000)
+        #expect(report.small.visibility == nil)
+        #expect(report.large.nodes == 0)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        #expect(object.count == 13)
+        #expect(object["burst_all_ms_64"] is NSNumber)
+        #expect(object["write_visible_max_ms_64"] is NSNull)
+        #expect(object["burst_all_ms_256"] is NSNull)
+        #expect((object["nodes_max"] as? NSNumber)?.intValue == 8)
+    }
+
+    @Test func anUnknownPhaseIsRejected() {
+        #expect(throws: (any Error).self) { try ScaleBenchCommand.parse(["--phases", "burst64,nonsense"]) }
+    }
 }

@@ -20,6 +20,14 @@ func readmeQuickStart() async throws {
     _ = (value, bytes)
 }
 
+/// README "Quick start": a scoped cache; GettingStarted "Run it as a service".
+func readmeScopedCache(configuration: BCache.Configuration, serve: (BCache) async throws -> Void) async throws {
+    try await BCache.withRunningCache(configuration: configuration) { cache in
+        try cache.set("my_key", "my_val", ttl: .seconds(60))
+        try await serve(cache)
+    }
+}
+
 /// README "Quick start": the filler; GettingStarted "Fill on a miss".
 func readmeFiller(cache: BCache, load: @escaping @Sendable (String) async throws -> [UInt8]) async throws {
     let bytes: [UInt8] = try await cache.get("my_key3", ttl: .seconds(60), timeout: .seconds(2)) { key in

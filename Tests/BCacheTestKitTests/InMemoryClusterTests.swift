@@ -95,8 +95,10 @@ import Testing
     @Test func theConfigureClosureChangesEveryNode() async throws {
         let smallValues: (inout BCache.Configuration) -> Void = { $0.store.maxValueBytes = 16 }
         try await withInMemoryCluster(nodes: 2, seed: 17, configure: smallValues) { cluster in
-            // (Core's StoreError today; BCacheError once the facade throws only that.)
-            #expect(throws: (any Error).self) { try cluster[1].set("big", [UInt8](repeating: 1, count: 17)) }
+            let big = [UInt8](repeating: 1, count: 17)
+            var refused: BCacheError.Code?
+            do throws(BCacheError) { try cluster[1].set("big", big) } catch { refused = error.code }
+            #expect(refused == .valueTooLarge)
             #expect(cluster.configuration(index: 5).store.maxValueBytes == 16)
             #expect(cluster.configuration(index: 5).network.seeds == [InMemoryCluster.address(of: 0)])
         }

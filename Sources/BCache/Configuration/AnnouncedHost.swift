@@ -24,8 +24,7 @@ enum AnnouncedHost {
             return listen.kind == .ipv6 || !interface.host.contains(":")
         }
         guard let chosen = candidates.first else {
-            throw BCacheError(
-                .invalidConfiguration,
+            throw .invalidConfiguration(
                 "network.listen is \(listen), every interface, and network.advertise is not set, and this host has "
                     + "no \(listen.kind == .ipv4 ? "IPv4 " : "")interface address other nodes could reach: set "
                     + "network.advertise to the host:port the other nodes reach this one at")

@@ -44,7 +44,7 @@ struct ParsedConfiguration: Sendable {
         do {
             try configuration.membership.validate(prefix: "membership.")
         } catch {
-            throw BCacheError(.invalidConfiguration, error.message)
+            throw .invalidConfiguration(error.message, cause: error)
         }
         store = try Self.parseStore(configuration.store, replication: configuration.replication)
         try Self.checkReplication(configuration.replication)
@@ -139,9 +139,8 @@ struct ParsedConfiguration: Sendable {
         do {
             address = try NodeAddress(parsing: text)
         } catch {
-            throw BCacheError(
-                .invalidConfiguration,
-                "\(setting): \(error); write host:port, as 10.0.0.1:7946 or cache-1.internal:7946")
+            throw .invalidConfiguration(
+                "\(setting): \(error); write host:port, as 10.0.0.1:7946 or cache-1.internal:7946", cause: error)
         }
         try require(
             address.host.utf8.count <= maxNameBytes,
@@ -150,6 +149,6 @@ struct ParsedConfiguration: Sendable {
     }
 
     private static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws(BCacheError) {
-        guard condition else { throw BCacheError(.invalidConfiguration, message()) }
+        guard condition else { throw .invalidConfiguration(message()) }
     }
 }

@@ -5,29 +5,33 @@ extension BCache {
     ///
     /// However many tasks on this node miss the same key at the same moment, `filler` runs once;
     /// they all receive its value or its error. An error is not cached: the next miss calls the
-    /// filler again. Cancelling a waiting task throws `CancellationError` in that task only; the
-    /// fill goes on for the others (and its value is still cached). With a `timeout`, the waiters
-    /// receive ``BCacheError/Code/fillTimedOut`` if the filler has not returned by then, and the
-    /// filler's task is cancelled.
+    /// filler again. Cancelling a waiting task throws ``BCacheError/Code/cancelled`` in that task
+    /// only; the fill goes on for the others (and its value is still cached). With a `timeout`,
+    /// the waiters receive ``BCacheError/Code/fillTimedOut`` if the filler has not returned by
+    /// then, and the filler's task is cancelled.
     ///
     /// The filled value is stored like ``set(_:_:ttl:)-(_,[UInt8],_)`` (a `ttl` of zero or less
     /// returns the value without caching it); when the store refuses it (too large), it is
     /// returned all the same and the refusal is logged.
+    ///
+    /// - Throws: ``BCacheError`` with code ``BCacheError/Code/fillFailed`` and the filler's
+    ///   error as its ``BCacheError/cause`` when the filler throws,
+    ///   ``BCacheError/Code/fillTimedOut`` or ``BCacheError/Code/cancelled``.
     public func get(
         _ key: String,
         ttl: Duration?,
         timeout: Duration? = nil,
         filler: @escaping @Sendable (String) async throws -> [UInt8]
-    ) async throws -> [UInt8] {
+    ) async throws(BCacheError) -> [UInt8] {
         if let value = get(key) { return value }
-        return try await singleFlight.value(for: key, timeout: timeout) { [self] in
+        return try await singleFlight.value(for: key, timeout: timeout) { [self] () async throws(BCacheError) in
             counters.fills.increment()
             let value: [UInt8]
             do {
                 value = try await filler(key)
             } catch {
                 counters.fillFailures.increment()
-                throw error
+                throw .fillFailed(key: key, cause: error)
             }
             // A fill abandoned after its timeout does not overwrite what came since.
             guard !Task.isCancelled else { return value }

@@ -4,12 +4,14 @@ import Synchronization
 /// others wait for its outcome.
 ///
 /// The fill runs in its own unstructured task, so cancelling a waiter (even the first) only
-/// releases that waiter with a `CancellationError`; the fill goes on for the others. The
+/// releases that waiter with ``BCacheError/Code/cancelled``; the fill goes on for the others. The
 /// outcome, value or error, goes to every waiter and is then forgotten: an error is not cached,
 /// the next miss fills again. With a timeout, the waiters get ``BCacheError/Code/fillTimedOut``
 /// when the fill has not finished in time, and the fill task is cancelled.
 final class SingleFlight: Sendable {
-    typealias Outcome = Result<[UInt8], any Error>
+    typealias Outcome = Result<[UInt8], BCacheError>
+    /// A fill: the filler, with its errors already wrapped as the facade's.
+    typealias Fill = @Sendable () async throws(BCacheError) -> [UInt8]
 
     private struct Flight {
         var id: UInt64
@@ -33,8 +35,8 @@ final class SingleFlight: Sendable {
 
     /// The outcome of the fill of `key`: joins the one in flight or starts `fill`.
     func value(
-        for key: String, timeout: Duration?, fill: @escaping @Sendable () async throws -> [UInt8]
-    ) async throws -> [UInt8] {
+        for key: String, timeout: Duration?, fill: @escaping Fill
+    ) async throws(BCacheError) -> [UInt8] {
         let waiter = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -58,7 +60,7 @@ final class SingleFlight: Sendable {
                     return .lead(flight.id)
                 }
                 switch start {
-                case .cancelled: continuation.resume(returning: .failure(CancellationError()))
+                case .cancelled: continuation.resume(returning: .failure(Self.cancelled(key)))
                 case .joined: break
                 case .lead(let flight): launch(key: key, flight: flight, timeout: timeout, fill: fill)
                 }
@@ -67,18 +69,22 @@ final class SingleFlight: Sendable {
             let continuation = state.withLock { state in
                 state.flights[key]?.waiters.removeValue(forKey: waiter)
             }
-            continuation?.resume(returning: .failure(CancellationError()))
+            continuation?.resume(returning: .failure(Self.cancelled(key)))
         }
         return try outcome.get()
     }
 
+    private static func cancelled(_ key: String) -> BCacheError {
+        .cancelled("the task waiting for the fill of '\(key)' was cancelled; the fill goes on for the others")
+    }
+
     private func launch(
-        key: String, flight: UInt64, timeout: Duration?, fill: @escaping @Sendable () async throws -> [UInt8]
+        key: String, flight: UInt64, timeout: Duration?, fill: @escaping Fill
     ) {
         var tasks = [
             Task {
                 let outcome: Outcome
-                do {
+                do throws(BCacheError) {
                     outcome = .success(try await fill())
                 } catch {
                     outcome = .failure(error)
@@ -90,8 +96,7 @@ final class SingleFlight: Sendable {
             tasks.append(
                 Task {
                     guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                    let error = BCacheError(.fillTimedOut, "the filler of '\(key)' did not return within \(timeout)")
-                    self.complete(key: key, flight: flight, with: .failure(error))
+                    self.complete(key: key, flight: flight, with: .failure(.fillTimedOut(key: key, after: timeout)))
                 })
         }
         // The flight may already be over (a fast fill): then the tasks left are cancelled.

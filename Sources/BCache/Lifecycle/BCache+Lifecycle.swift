@@ -6,6 +6,48 @@ import Logging
 import ServiceLifecycle
 
 extension BCache {
+    /// Makes a cache, runs it while `body` runs, and shuts it down gracefully when `body`
+    /// returns or throws: the scoped, structured way to use a cache by hand.
+    ///
+    /// `run()` is a child task of this call, so nothing outlives it; `body` is called once the
+    /// node has joined its seeds (at once for a first node, whose seed list is empty).
+    ///
+    /// ```swift
+    /// try await BCache.withRunningCache(configuration: configuration) { cache in
+    ///     try cache.set("my_key", "my_val", ttl: .seconds(60))
+    ///     try await serve(cache)
+    /// }
+    /// ```
+    ///
+    /// In a swift-service-lifecycle `ServiceGroup`, hand the cache to the group instead (it is a
+    /// `Service`).
+    ///
+    /// - Throws: ``BCacheError`` when the cache cannot be made
+    ///   (``BCacheError/Code/invalidConfiguration``, ``BCacheError/Code/transportFailed``) or
+    ///   cannot join (``BCacheError/Code/joinFailed``; ``BCacheError/Code/cancelled`` when the
+    ///   calling task is cancelled first), or what `body` throws.
+    public static func withRunningCache<Result>(
+        configuration: Configuration,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (BCache) async throws -> Result
+    ) async throws -> Result {
+        let cache = try await BCache(configuration: configuration)
+        // Claimed here, not in the child, so that the wait for the join below finds it running.
+        try cache.lifecycle.claimRun()
+        return try await withThrowingDiscardingTaskGroup(returning: Result.self) { group in
+            group.addTask { await cache.runClaimed() }
+            do {
+                try await cache.waitUntilJoined()
+                let result = try await body(cache)
+                await cache.shutdown()
+                return result
+            } catch {
+                await cache.shutdown()
+                throw error
+            }
+        }
+    }
+
     /// Runs the node until graceful shutdown, ``shutdown()`` or cancellation: joins the seeds,
     /// replicates deltas, merges the others', runs anti-entropy and sweeps expired entries.
     ///
@@ -16,20 +58,31 @@ extension BCache {
     ///
     /// - Throws: ``BCacheError`` `alreadyStarted` when the cache is already running, `stopped`
     ///   once it has shut down.
-    public func run() async throws {
+    public func run() async throws(BCacheError) {
         try lifecycle.claimRun()
         await runClaimed()
     }
 
     /// Starts the node in the background and returns once it has joined its seeds (at once for
-    /// the first node, whose seed list is empty).
+    /// the first node, whose seed list is empty); ``shutdown()`` stops it.
+    ///
+    /// For code that cannot hold a scope open: ``run()`` runs in a task of its own, which only
+    /// ``shutdown()`` ends. Prefer ``withRunningCache(configuration:isolation:_:)``, or a
+    /// swift-service-lifecycle `ServiceGroup`, where the cache's life is structured.
     ///
     /// - Throws: ``BCacheError`` `joinFailed` when no seed answered (the cache is shut down
-    ///   then), `alreadyStarted` or `stopped`; `stopped` when the calling task is cancelled.
+    ///   then), `alreadyStarted` or `stopped`; `cancelled` when the calling task is cancelled
+    ///   (the cache is shut down then).
     public func start() async throws(BCacheError) {
         try lifecycle.claimRun()
+        // The one unstructured task, by design: start() returns while the cache runs.
         Task { await self.runClaimed() }
-        switch await lifecycle.joined.wait() {
+        try await waitUntilJoined()
+    }
+
+    /// Waits for the join of a running cache; on failure or cancellation shuts it down and throws.
+    private func waitUntilJoined() async throws(BCacheError) {
+        switch await lifecycle.waitForJoin() {
         case .success?:
             return
         case .failure(let error)?:
@@ -37,22 +90,21 @@ extension BCache {
             throw error
         case nil:
             await shutdown()
-            throw BCacheError(.stopped, "start() was cancelled")
+            throw .cancelled("the task waiting for the cache to join its seeds was cancelled")
         }
     }
 
     /// Leaves the cluster gracefully (the others see this node as left) and stops; returns once
     /// ``run()`` has returned. Idempotent.
     public func shutdown() async {
-        if lifecycle.markStopped() {
+        if lifecycle.shutdownRequested() == .closeUnstarted {
             // Never ran: nothing to leave; close the transport.
             await node.stop()
             changes.finish()
-            lifecycle.finished.fulfil(())
+            lifecycle.runFinished()
             return
         }
-        lifecycle.shutdownRequested.fulfil(())
-        _ = await lifecycle.finished.wait()
+        _ = await lifecycle.waitUntilFinished()
     }
 
     private func runClaimed() async {
@@ -72,8 +124,7 @@ extension BCache {
                     }
                     // Nobody asked the cache to stop (no shutdown, no cancellation): the node
                     // ended under it, and a node that stops by itself must say so.
-                    if self.lifecycle.shutdownRequested.fulfil(()), !Task.isCancelled {
-                        self.lifecycle.stoppedByItself.fulfil(())
+                    if self.lifecycle.nodeStopped(cancelled: Task.isCancelled) {
                         self.logger.error("the membership node stopped by itself (its transport closed); stopping")
                     }
                 }
@@ -92,8 +143,8 @@ extension BCache {
                     group.addTask { await catchUp.run(events: events) }
                 }
                 group.addTask { await self.joinSeeds() }
-                // Returns on a shutdown request, or nil at once when the task is cancelled.
-                _ = await lifecycle.shutdownRequested.wait()
+                // Returns on a stop request, or at once when the task is cancelled.
+                await lifecycle.waitForStopRequest()
                 // Sends what is pending (bounded by the stream send timeout), then leaves.
                 await batcher.drain()
                 // Graceful: waits until the leave was gossiped; cut short when cancelled.
@@ -102,12 +153,10 @@ extension BCache {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.lifecycle.shutdownRequested.fulfil(())
+            _ = self.lifecycle.shutdownRequested()
         }
-        _ = lifecycle.markStopped()
         changes.finish()
-        lifecycle.joined.fulfil(.failure(BCacheError(.stopped, "the cache stopped before joining")))
-        lifecycle.finished.fulfil(())
+        lifecycle.runFinished()
         logger.info("stopped")
     }
 
@@ -116,11 +165,13 @@ extension BCache {
         do {
             try await node.join(seeds: seeds)
             logger.info("joined", metadata: ["seeds": "\(seeds)"])
-            lifecycle.joined.fulfil(.success(()))
+            lifecycle.joinFinished(.success(()))
         } catch {
-            let code: BCacheError.Code = error.code == .joinFailed ? .joinFailed : .stopped
             logger.warning("could not join", metadata: ["error": "\(error)"])
-            lifecycle.joined.fulfil(.failure(BCacheError(code, error.message)))
+            let failure: BCacheError =
+                error.code == .joinFailed
+                ? .joinFailed(error.message, cause: error) : .stopped(error.message, cause: error)
+            lifecycle.joinFinished(.failure(failure))
         }
     }
 

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// A value set once, awaited by any number of tasks: the join outcome, the shutdown request.
+/// A value set once, awaited by any number of tasks: the batcher's "drained" signal (the
+/// lifecycle's own signals are `LifecycleStateMachine`'s now).
 final class OneShot<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?

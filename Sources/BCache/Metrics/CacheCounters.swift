@@ -39,6 +39,7 @@ final class CacheCounters: Sendable {
     let treeSendFailures: CountedMetric
     let treeRepairsRequested: CountedMetric
     let treeRepairExchanges: CountedMetric
+    let treeSenderRejections: CountedMetric
 
     init(dimensions: [(String, String)], factory: any MetricsFactory) {
         func metric(_ name: String) -> CountedMetric {
@@ -80,6 +81,7 @@ final class CacheCounters: Sendable {
         treeSendFailures = metric("tree_send_failures")
         treeRepairsRequested = metric("tree_repairs_requested")
         treeRepairExchanges = metric("tree_repair_exchanges")
+        treeSenderRejections = metric("tree_sender_rejections")
     }
 
     /// A snapshot of every counter.
@@ -121,6 +123,7 @@ final class CacheCounters: Sendable {
         statistics.treeSendFailures = treeSendFailures.total
         statistics.treeRepairsRequested = treeRepairsRequested.total
         statistics.treeRepairExchanges = treeRepairExchanges.total
+        statistics.treeSenderRejections = treeSenderRejections.total
         return statistics
     }
 }

@@ -98,6 +98,9 @@ extension BCache {
         public var treeRepairsRequested = 0
         /// Anti-entropy exchanges started for them (at most one per member per second).
         public var treeRepairExchanges = 0
+        /// Tree packets dropped because the sender they name is a member at another address
+        /// (a forged or misrouted packet).
+        public var treeSenderRejections = 0
 
         /// Every counter at zero.
         public init() {}

@@ -40,10 +40,12 @@ final class BroadcastTreeDriver: Sendable {
         case forget(NodeAddress)
     }
 
-    private struct State: Sendable {
+    fileprivate struct State: Sendable {
         var instance: EpidemicBroadcast.Instance?
         /// Every member's address, by identity (the tree names peers by `NodeID`).
         var addresses: [NodeID: NodeAddress] = [:]
+        /// The member at each address: the check of a packet's claimed sender.
+        var identities: [NodeAddress: NodeID] = [:]
         /// When each member was last asked for a repair exchange.
         var lastRepair: [NodeID: Duration] = [:]
     }
@@ -127,9 +129,12 @@ final class BroadcastTreeDriver: Sendable {
         apply { instance, now in instance.broadcast(payload, now: now) }
     }
 
-    /// Handles one envelope from the replication channel (a packet or a stream frame);
-    /// one that does not decode is counted and logged, and changes nothing.
-    func receive(_ bytes: [UInt8], from source: NodeAddress) {
+    /// Handles one envelope from the replication channel: a packet from `source` (`isPacket`) or
+    /// a frame of a stream from it. One that does not decode is counted and logged, and changes
+    /// nothing; so is a packet from the address of a member whose identity is not the sender the
+    /// envelope names (a member must not speak for another). A packet from an address no member
+    /// is known at (a member behind a translated address, or one not learned yet) is taken.
+    func receive(_ bytes: [UInt8], from source: NodeAddress, isPacket: Bool) {
         let envelope: EpidemicBroadcast.Envelope
         do {
             envelope = try EpidemicBroadcast.Envelope.decode(bytes, maxPayloadBytes: maxPayloadBytes)
@@ -137,6 +142,13 @@ final class BroadcastTreeDriver: Sendable {
             counters.decodeFailures.increment()
             logger.warning(
                 "a broadcast tree message did not decode", metadata: ["sender": "\(source)", "error": "\(error)"])
+            return
+        }
+        if isPacket, let member = state.withLock({ $0.identities[source] }), member != envelope.sender {
+            counters.treeSenderRejections.increment()
+            logger.warning(
+                "a broadcast tree packet claims another sender than the member at its address; dropped",
+                metadata: ["source": "\(source)", "claimed": "\(envelope.sender)", "member": "\(member)"])
             return
         }
         apply { instance, now in instance.onMessage(envelope.message, from: envelope.sender, now: now) }
@@ -148,7 +160,7 @@ final class BroadcastTreeDriver: Sendable {
         case .joined(let member), .aliveAgain(let member):
             memberUp(member)
         case .updated(let member):
-            state.withLock { $0.addresses[member.identity.id] = member.identity.address }
+            state.withLock { $0.place(member.identity.id, at: member.identity.address) }
         case .failed(let member), .left(let member):
             memberDown(member)
         case .replaced(let old, let new):
@@ -162,17 +174,15 @@ final class BroadcastTreeDriver: Sendable {
     private func memberUp(_ member: Membership.Member) {
         let id = member.identity.id
         let address = member.identity.address
-        applyWithAddresses { instance, now, addresses in
-            addresses[id] = address
-            return instance.onMemberUp(id, now: now)
-        }
+        state.withLock { $0.place(id, at: address) }
+        apply { instance, now in instance.onMemberUp(id, now: now) }
     }
 
     private func memberDown(_ member: Membership.Member) {
         let id = member.identity.id
         apply { instance, now in instance.onMemberDown(id, now: now) }
         state.withLock { state in
-            state.addresses[id] = nil
+            state.remove(id)
             state.lastRepair[id] = nil
         }
         outboundSink.yield(.forget(member.identity.address))
@@ -180,22 +190,15 @@ final class BroadcastTreeDriver: Sendable {
 
     // MARK: Applying
 
-    private func apply(_ input: (inout EpidemicBroadcast.Instance, Duration) -> [EpidemicBroadcast.Directive]) {
-        applyWithAddresses { instance, now, _ in input(&instance, now) }
-    }
-
     /// Runs `input` on the instance under the lock, turns its directives into effects, and
     /// carries them out after the lock is released.
-    private func applyWithAddresses(
-        _ input: (inout EpidemicBroadcast.Instance, Duration, inout [NodeID: NodeAddress]) -> [EpidemicBroadcast
-            .Directive]
-    ) {
+    private func apply(_ input: (inout EpidemicBroadcast.Instance, Duration) -> [EpidemicBroadcast.Directive]) {
         let now = clock.now
         let maxPacket = attachment.withLock { $0?.maxPacketSize ?? 0 }
         let effects = state.withLock { state -> Effects in
             guard var instance = state.instance else { return Effects() }
             state.instance = nil
-            let directives = input(&instance, now, &state.addresses)
+            let directives = input(&instance, now)
             state.instance = instance
             return makeEffects(of: directives, now: now, maxPacket: maxPacket, state: &state)
         }
@@ -308,7 +311,7 @@ final class BroadcastTreeDriver: Sendable {
             for await item in outbound {
                 switch item {
                 case .packet(let bytes, let address):
-                    await send(packet: bytes, to: address, node: node)
+                    await node.sendReplicationPacket(bytes, to: address, counting: counters.treeSends, logger: logger)
                 case .frame(let bytes, let address):
                     if let lane = lanes[address] {
                         lane.yield(bytes)
@@ -335,17 +338,6 @@ final class BroadcastTreeDriver: Sendable {
         }
     }
 
-    private func send(packet: [UInt8], to address: NodeAddress, node: Membership.Node) async {
-        do {
-            try await node.send(userPacket: packet, to: address)
-            counters.treePacketsSent.increment()
-            counters.treeBytesSent.increment(by: packet.count)
-        } catch {
-            counters.treeSendFailures.increment()
-            logger.trace("a broadcast tree packet was not sent", metadata: ["to": "\(address)", "error": "\(error)"])
-        }
-    }
-
     /// Sends each frame on the peer's kept stream, reopening it after a failure (a frame lost
     /// so is grafted by the peer from another announcer, or repaired by anti-entropy).
     private func send(frames: AsyncStream<[UInt8]>, to address: NodeAddress, over streams: ReplicationStreams) async {
@@ -362,5 +354,21 @@ final class BroadcastTreeDriver: Sendable {
                 await streams.close(address)
             }
         }
+    }
+}
+
+extension BroadcastTreeDriver.State {
+    /// Records that member `id` is at `address` (moving it if it was elsewhere).
+    mutating func place(_ id: NodeID, at address: NodeAddress) {
+        if let old = addresses.updateValue(address, forKey: id), old != address, identities[old] == id {
+            identities[old] = nil
+        }
+        identities[address] = id
+    }
+
+    /// Forgets member `id` and its address.
+    mutating func remove(_ id: NodeID) {
+        guard let address = addresses.removeValue(forKey: id) else { return }
+        if identities[address] == id { identities[address] = nil }
     }
 }

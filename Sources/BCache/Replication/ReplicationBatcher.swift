@@ -240,7 +240,7 @@ final class ReplicationBatcher: Sendable {
         // transport without a task hop.
         for packet in encoded.packets {
             for target in targets {
-                await send(packet: packet, to: target)
+                await node.sendReplicationPacket(packet, to: target, counting: counters.directSends, logger: logger)
             }
         }
         guard !encoded.frames.isEmpty else { return }
@@ -270,17 +270,6 @@ final class ReplicationBatcher: Sendable {
             }
         }
         return encoded
-    }
-
-    private func send(packet: [UInt8], to target: NodeAddress) async {
-        do {
-            try await node.send(userPacket: packet, to: target)
-            counters.directPacketsSent.increment()
-            counters.directBytesSent.increment(by: packet.count)
-        } catch {
-            counters.directSendFailures.increment()
-            logger.trace("a replication packet was not sent", metadata: ["to": "\(target)", "error": "\(error)"])
-        }
     }
 
     /// Sends `frames` over the stream to `target`; on the first failure, closes the stream and

@@ -26,7 +26,7 @@ struct ReplicationReceiver: Sendable {
     func receive(_ packet: Membership.UserPacket) {
         lostMembers?.heard(from: packet.sender)
         if EpidemicBroadcast.Envelope.isEnvelope(packet.bytes) {
-            tree.receive(packet.bytes, from: packet.sender)
+            tree.receive(packet.bytes, from: packet.sender, isPacket: true)
             return
         }
         counters.directPacketsReceived.increment()
@@ -60,7 +60,7 @@ struct ReplicationReceiver: Sendable {
         do {
             for try await frame in incoming.stream.inboundFrames {
                 if EpidemicBroadcast.Envelope.isEnvelope(frame) {
-                    tree.receive(frame, from: incoming.sender)
+                    tree.receive(frame, from: incoming.sender, isPacket: false)
                     continue
                 }
                 counters.directFramesReceived.increment()

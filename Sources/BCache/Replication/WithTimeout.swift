@@ -1,7 +1,7 @@
 import BCacheMembership
 import BCacheTransport
 
-/// Runs `operation`, throwing a `TransportError` `unreachable` when it takes longer than
+/// Runs `operation`, throwing a `TransportError` `timedOut` when it takes longer than
 /// `timeout` on `clock` (the operation is cancelled then): a replication send must not wait
 /// forever on a peer that stopped reading.
 func withTimeout(
@@ -18,7 +18,7 @@ func withTimeout(
         }
         defer { group.cancelAll() }
         guard try await group.next() == true else {
-            throw TransportError(.unreachable, "no progress within \(timeout)")
+            throw TransportError(.timedOut, "no progress within \(timeout)")
         }
     }
 }

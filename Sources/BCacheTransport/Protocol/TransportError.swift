@@ -9,7 +9,7 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case packetTooLarge, frameTooLarge, unreachable, closed, unsupported, bindFailed, malformed,
-                invalidConfiguration
+                invalidConfiguration, timedOut
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -30,6 +30,9 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
         public static let malformed = Code(.malformed)
         /// A setting out of range.
         public static let invalidConfiguration = Code(.invalidConfiguration)
+        /// An operation made no progress within its time limit (a stream send to a peer that
+        /// stopped reading): the peer may be alive but slow, so this is not ``unreachable``.
+        public static let timedOut = Code(.timedOut)
 
         public var description: String { base.rawValue }
     }

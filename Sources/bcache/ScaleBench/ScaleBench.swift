@@ -8,7 +8,8 @@ import BCacheTransport
 /// Two clusters, one after the other. The smaller (64 nodes): write visibility, 5 minutes of
 /// steady writes (what anti-entropy repaired), a 100,000-set burst on one node, then a node
 /// joining while every node writes. The larger (256 nodes): write visibility without loss, then
-/// with 10 % loss on every link, then the burst.
+/// with 10 % loss on every link, then the burst. ``phases`` picks a subset (``ScaleBenchPhase``):
+/// a phase then runs on a cluster just formed, or after the phases before it that were asked for.
 struct ScaleBench {
     /// Sizes and simulated limits of a run.
     struct Sizes {
@@ -50,17 +51,22 @@ struct ScaleBench {
     /// Each node's uplink and downlink (1 Gbit/s) and the latency of every link (1 ms).
     var conditions = LinkConditions(latency: .milliseconds(1), bandwidth: 125_000_000)
     var resolution: Duration = .milliseconds(1)
+    /// The phases to run; the others report no figure (`null` in JSON).
+    var phases = Set(ScaleBenchPhase.allCases)
     /// Prints each phase's progress when set (the human-readable run).
     var progress: (@Sendable (String) -> Void)?
 
     func run() async throws -> ScaleBenchReport {
         let started = ContinuousClock.now
         var report = ScaleBenchReport(sizes: sizes, seed: seed)
-        report.small = try await measure(
-            nodes: sizes.smallNodes, seed: seed, steady: true, loss: false, join: true)
-        report.large = try await measure(
-            nodes: sizes.largeNodes, seed: seed &+ 1, steady: false, loss: true, join: false)
-        report.nodesMax = max(sizes.smallNodes + 1, sizes.largeNodes)
+        if phases.contains(where: \.isSmallCluster) {
+            report.small = try await measure(nodes: sizes.smallNodes, seed: seed, small: true)
+            report.nodesMax = sizes.smallNodes + (phases.contains(.join64) ? 1 : 0)
+        }
+        if phases.contains(where: { !$0.isSmallCluster }) {
+            report.large = try await measure(nodes: sizes.largeNodes, seed: seed &+ 1, small: false)
+            report.nodesMax = max(report.nodesMax, sizes.largeNodes)
+        }
         report.wallSeconds = (ContinuousClock.now - started) / .seconds(1)
         report.load = MachineLoad.current()
         return report
@@ -68,21 +74,20 @@ struct ScaleBench {
 
     private func say(_ line: String) { progress?(line) }
 
-    /// Forms a cluster of `nodes` and runs the phases asked for, in order, with the cluster and
-    /// this driver on one thread of their own.
-    private func measure(nodes: Int, seed: UInt64, steady: Bool, loss: Bool, join: Bool) async throws
-        -> ScaleBenchReport.ClusterFigures
-    {
+    /// Forms a cluster of `nodes` and runs the phases asked for (those of ``phases`` on a cluster
+    /// of this size), in order, with the cluster and this driver on one thread of their own.
+    private func measure(nodes: Int, seed: UInt64, small: Bool) async throws -> ScaleBenchReport.ClusterFigures {
         let thread = SimulationThread()
         defer { thread.stop() }
         return try await withTaskExecutorPreference(thread) {
-            try await measure(nodes: nodes, seed: seed, steady: steady, loss: loss, join: join, on: thread)
+            try await measure(nodes: nodes, seed: seed, small: small, on: thread)
         }
     }
 
-    private func measure(
-        nodes: Int, seed: UInt64, steady: Bool, loss: Bool, join: Bool, on thread: SimulationThread
-    ) async throws -> ScaleBenchReport.ClusterFigures {
+    private func measure(nodes: Int, seed: UInt64, small: Bool, on thread: SimulationThread) async throws
+        -> ScaleBenchReport.ClusterFigures
+    {
+        func runs(_ phase: ScaleBenchPhase) -> Bool { phases.contains(phase) && phase.isSmallCluster == small }
         let phaseStart = ContinuousClock.now
         var figures = ScaleBenchReport.ClusterFigures(nodes: nodes)
         let cluster = try SimulatedCacheCluster(
@@ -99,9 +104,11 @@ struct ScaleBench {
             _ = try await cluster.run(for: .seconds(2)) { false }
             say("\(nodes) nodes formed after \(format(cluster.now)) simulated, \(elapsed(phaseStart)) real")
 
-            figures.visibility = try await visibility(cluster, &random, prefix: "v-")
-            say("\(nodes) nodes: visibility \(figures.visibility!.summary), \(elapsed(phaseStart)) real")
-            if loss {
+            if runs(.visible64) || runs(.visible256) {
+                figures.visibility = try await visibility(cluster, &random, prefix: "v-")
+                say("\(nodes) nodes: visibility \(figures.visibility!.summary), \(elapsed(phaseStart)) real")
+            }
+            if runs(.loss256) {
                 try cluster.network.setDefaultConditions(with(conditions) { $0.lossRate = 0.1 })
                 figures.visibilityLoss10 = try await visibility(cluster, &random, prefix: "l-")
                 try cluster.network.setDefaultConditions(conditions)
@@ -109,15 +116,17 @@ struct ScaleBench {
                     "\(nodes) nodes, 10 % loss: visibility \(figures.visibilityLoss10!.summary), \(elapsed(phaseStart)) real"
                 )
             }
-            if steady {
+            if runs(.steady) {
                 figures.steadyRepaired = try await steadyRepairs(cluster)
                 say(
                     "\(nodes) nodes: anti-entropy repaired \(figures.steadyRepaired!) records in \(format(sizes.steadyDuration)) of steady writes, \(elapsed(phaseStart)) real"
                 )
             }
-            figures.burst = try await burst(cluster)
-            say("\(nodes) nodes: burst \(figures.burst!.summary), \(elapsed(phaseStart)) real")
-            if join {
+            if runs(.burst64) || runs(.burst256) {
+                figures.burst = try await burst(cluster)
+                say("\(nodes) nodes: burst \(figures.burst!.summary), \(elapsed(phaseStart)) real")
+            }
+            if runs(.join64) {
                 figures.join = try await joinWindow(cluster)
                 say("\(nodes) nodes: join window \(figures.join!.summary), \(elapsed(phaseStart)) real")
             }

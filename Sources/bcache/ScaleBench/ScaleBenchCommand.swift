@@ -13,7 +13,11 @@ struct ScaleBenchCommand: AsyncParsableCommand {
             writes) and 256 nodes (write visibility, the same at 10 % loss on every link, the burst). \
             Times are simulated milliseconds, to 1 ms; a figure that did not converge within its \
             simulated limit is null. --quick uses 8 and 16 nodes and a 2,000-set burst (a smoke \
-            test). Build in release mode: the full run takes minutes of real time.
+            test). Build in release mode: the full run takes minutes of real time. --phases runs \
+            only the phases named (comma-separated: visible64, steady, burst64, join64, visible256, \
+            loss256, burst256), each on a freshly formed cluster or after the phases before it that \
+            were named; --json still prints every key, null for a phase not run (and nodes_max counts \
+            only the clusters formed).
             """
     )
 
@@ -26,11 +30,25 @@ struct ScaleBenchCommand: AsyncParsableCommand {
     @Option(help: "The seed of the network's and the writers' random decisions.")
     var seed: UInt64 = 1
 
+    @Option(
+        help: """
+            Only these phases, comma-separated (visible64, steady, burst64, join64, visible256, \
+            loss256, burst256); the others print null.
+            """)
+    var phases: String?
+
+    func validate() throws {
+        if let phases, case .failure(let failure) = ScaleBenchPhase.parse(phases) {
+            throw ValidationError(failure.description)
+        }
+    }
+
     /// The benchmark these options describe.
     func makeBench() -> ScaleBench {
         var bench = ScaleBench()
         if quick { bench.sizes = .quick }
         bench.seed = seed
+        if let phases, case .success(let chosen) = ScaleBenchPhase.parse(phases) { bench.phases = chosen }
         return bench
     }
 

@@ -100,6 +100,22 @@ struct ScaleBenchReport {
         ]
     }
 
+    /// The keys of phases that did not run (`--phases`): "not run" in the table, `null` in JSON.
+    var keysNotRun: Set<String> {
+        var keys: Set<String> = []
+        func unless(_ ran: Bool, _ names: String...) { if !ran { keys.formUnion(names) } }
+        unless(
+            small.visibility != nil, "write_visible_p50_ms_64", "write_visible_p99_ms_64", "write_visible_max_ms_64")
+        unless(
+            large.visibility != nil, "write_visible_p50_ms_256", "write_visible_p99_ms_256", "write_visible_max_ms_256")
+        unless(large.visibilityLoss10 != nil, "write_visible_max_ms_256_loss10")
+        unless(small.join != nil, "join_window_max_ms_64")
+        unless(small.burst != nil, "burst_all_ms_64")
+        unless(large.burst != nil, "burst_all_ms_256")
+        unless(small.steadyRepaired != nil, "antientropy_repaired_records_steady")
+        return keys
+    }
+
     /// One JSON object with exactly the issue's keys; `null` for a figure that did not converge
     /// within its simulated limit.
     func json() -> String {
@@ -141,8 +157,10 @@ struct ScaleBenchReport {
             if let join = cluster.join { lines.append("  a node joining while every node writes: \(join.summary)") }
         }
         let width = figures.map(\.key.count).max() ?? 0
+        let notRun = keysNotRun
         for (key, value) in figures {
-            lines.append("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(text(value))")
+            let shown = notRun.contains(key) ? "not run" : text(value)
+            lines.append("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(shown)")
         }
         lines.append(
             "load average \(load.loadAverage.map { String(format: "%.2f", $0) } ?? "unknown") on \(load.processors) processors"

@@ -59,4 +59,55 @@ import Testing
         #expect(error?.code == .stopped)
         await cluster.shutdown()
     }
+
+    @Test func withRunningCacheJoinsRunsTheBodyAndLeaves() async throws {
+        try await withInMemoryCluster(nodes: 1, seed: 405, timing: .real) { cluster in
+            let first = cluster.caches[0]
+            let name = try await BCache.withRunningCache(configuration: cluster.configuration(index: 1)) { cache in
+                #expect(cache.members.contains { $0.name == "node-0" })
+                try cache.set("scoped", "yes")
+                try await eventually("the write on node 0") { first.getString("scoped") == "yes" }
+                return cache.name
+            }
+            #expect(name == "node-1")
+            try await eventually("node 0 sees node-1 as left") {
+                first.members.contains { $0.name == "node-1" && $0.status.hasLeft }
+            }
+        }
+    }
+
+    @Test func withRunningCacheShutsDownWhenTheBodyThrows() async throws {
+        struct Refused: Error {}
+        let cluster = InMemoryCluster(seed: 406, timing: .real)
+        var escaped: BCache?
+        var thrown: (any Error)?
+        do {
+            try await BCache.withRunningCache(configuration: cluster.configuration(index: 0)) { cache in
+                escaped = cache
+                throw Refused()
+            }
+        } catch {
+            thrown = error
+        }
+        #expect(thrown is Refused)
+        let cache = try #require(escaped)
+        let restart = await caughtAsync { try await cache.start() }
+        #expect(restart?.code == .stopped)
+        await cluster.shutdown()
+    }
+
+    @Test func cancellingStartIsCancelledAndShutsTheCacheDown() async throws {
+        let cluster = InMemoryCluster(seed: 407, timing: .real)
+        var configuration = cluster.configuration(index: 1)
+        // A seed nobody answers at: start() waits for the join until cancelled.
+        configuration.network.seeds = ["10.9.9.9:7946"]
+        let cache = try await BCache(configuration: configuration)
+        let starting = Task { () async -> BCacheError? in await caughtAsync { try await cache.start() } }
+        starting.cancel()
+        let error = await starting.value
+        #expect(error?.code == .cancelled)
+        let again = await caughtAsync { try await cache.start() }
+        #expect(again?.code == .stopped)
+        await cluster.shutdown()
+    }
 }

@@ -116,6 +116,24 @@ import Testing
         }
     }
 
+    @Test func aPacketFromOneMembersAddressNamingAnotherIsDropped() async throws {
+        try await withTreeCluster(seed: 52) { cluster in
+            let receiver = try #require(cluster.cache(3))
+            let impostor = ChaosCluster.address(of: 4)
+            let claimed = try #require(cluster.cache(5)?.node.identity.id)
+            let forged = EpidemicBroadcast.Envelope.encode(.prune, from: claimed)
+            receiver.tree.receive(forged, from: impostor, isPacket: true)
+            #expect(receiver.statistics.treeSenderRejections == 1)
+            // The member's own identity from its address, and a frame (a stream's ephemeral
+            // source) are taken.
+            let genuine = try #require(cluster.cache(4)?.node.identity.id)
+            receiver.tree.receive(
+                EpidemicBroadcast.Envelope.encode(.prune, from: genuine), from: impostor, isPacket: true)
+            receiver.tree.receive(forged, from: impostor, isPacket: false)
+            #expect(receiver.statistics.treeSenderRejections == 1)
+        }
+    }
+
     // MARK: Steps
 
     /// Forms a cluster of ``nodeCount`` nodes, lets the joins' exchanges finish and the tree

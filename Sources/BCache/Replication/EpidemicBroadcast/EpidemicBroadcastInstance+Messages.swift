@@ -24,6 +24,8 @@ extension EpidemicBroadcast.Instance {
         statistics.delivered += 1
         remember(id, payload: payload, round: round, now: now)
         let waited = missing.remove(id)
+        // A payload this node grafted says nothing of the eager flow (it came because asked).
+        if waited?.announcers.contains(where: \.asked) != true { noteDelivery(of: id, now: now) }
         if let best = waited?.announcers.filter({
             $0.peer != sender && isMember($0.peer) && !eager.sortedContains($0.peer)
         }).min(by: {
@@ -125,12 +127,25 @@ extension EpidemicBroadcast.Instance {
     /// Grafts every payload whose deadline has passed, one `graft` per peer and chunk: from the
     /// first announcer not asked yet (or, once all were, from each in turn), with a wait that
     /// doubles at each attempt. A payload still missing after
-    /// ``EpidemicBroadcast/Settings/maxGraftAttempts`` is left to anti-entropy.
+    /// ``EpidemicBroadcast/Settings/maxGraftAttempts`` is left to anti-entropy. A payload its
+    /// origin's flow is still bringing, or beyond the origin's graft window, waits without
+    /// counting an attempt (``graftHold(for:now:granted:)``).
     mutating func graftOverdue(now: Duration, into directives: inout [Directive]) {
         var grafts: [NodeID: [MessageID]] = [:]
         var lost: [NodeID: [MessageID]] = [:]
-        while let id = missing.popDue(now: now) {
+        var due: [MessageID] = []
+        while let id = missing.popDue(now: now) { due.append(id) }
+        // By origin, then sequence: each origin's oldest payloads are grafted first.
+        due.sort()
+        var granted: [NodeID: Int] = [:]
+        for id in due {
             guard var entry = missing.entry(for: id) else { continue }
+            if let hold = graftHold(for: id, now: now, granted: &granted) {
+                entry.deadline = hold
+                missing.update(id, entry)
+                statistics.graftsDeferred += 1
+                continue
+            }
             let candidates = entry.announcers.indices.filter { !entry.announcers[$0].gone }
             guard entry.attempts < settings.maxGraftAttempts, !candidates.isEmpty else {
                 _ = missing.remove(id)

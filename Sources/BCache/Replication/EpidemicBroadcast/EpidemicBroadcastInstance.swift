@@ -41,6 +41,8 @@ extension EpidemicBroadcast {
         var seen = SeenMessages()
         var cache: PayloadCache
         var missing = MissingMessages()
+        /// Per origin, the newest of its payloads delivered here and when (``OriginFlow``).
+        var flows: [NodeID: OriginFlow] = [:]
         /// Announcements waiting for the next tick, by peer.
         var pendingAnnouncements: [NodeID: [Announcement]] = [:]
         /// When the earliest tick asked of the driver is due.
@@ -165,6 +167,7 @@ extension EpidemicBroadcast {
         mutating func onMemberDown(_ peer: NodeID, now: Duration) -> [Directive] {
             guard members.sortedRemove(peer) else { return [] }
             pendingAnnouncements[peer] = nil
+            flows[peer] = nil
             guard isTreeActive else {
                 if let slot = sample.firstIndex(of: peer) {
                     let candidates = members.filter { !sample.contains($0) }

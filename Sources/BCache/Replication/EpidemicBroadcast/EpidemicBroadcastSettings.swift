@@ -18,6 +18,18 @@ extension EpidemicBroadcast {
         /// eager copy before grafting it from the announcer. Each retry (from the next announcer)
         /// waits twice as long as the one before, up to ``maxGraftBackoff``. Defaults to 20 ms.
         var graftTimeout: Duration = .milliseconds(20)
+        /// How long a payload announced ahead of its origin's flow (a higher sequence than any of
+        /// that origin's delivered here) waits after the flow's latest delivery before it is
+        /// grafted. A burst is announced to lazy neighbours in milliseconds while its eager copies
+        /// queue for hundreds on the uplinks along the tree, arriving a batch every few to a few
+        /// tens of milliseconds; only a flow silent this long has stopped. Defaults to 100 ms.
+        var flowSilence: Duration = .milliseconds(100)
+        /// The most payloads of one origin, ahead of its flow, grafted in one tick while the flow
+        /// is silent (or before any came): the lowest sequences first, the next ones a
+        /// ``graftTimeout`` later, so that a lazy neighbour does not ask the origin's busy uplink
+        /// for a whole burst a second time. Payloads behind the flow (lost) are not limited.
+        /// Defaults to 2.
+        var graftWindow = 2
         /// The longest wait between two grafts of the same payload. A graft fails mostly when a
         /// packet is lost, not because the network is slow: waits that kept doubling would leave a
         /// node without its payload for seconds after a few unlucky losses. Defaults to 100 ms.
@@ -57,6 +69,8 @@ extension EpidemicBroadcast {
             if lazyPushInterval <= .zero { return "lazyPushInterval must be positive" }
             if graftTimeout <= .zero { return "graftTimeout must be positive" }
             if maxGraftBackoff < graftTimeout { return "maxGraftBackoff must be at least graftTimeout" }
+            if graftWindow < 1 { return "graftWindow must be at least 1" }
+            if flowSilence <= .zero { return "flowSilence must be positive" }
             if maxGraftAttempts < 1 { return "maxGraftAttempts must be at least 1" }
             if seenLifetime < payloadCacheLifetime { return "seenLifetime must be at least payloadCacheLifetime" }
             if payloadCacheLifetime < .zero { return "payloadCacheLifetime must not be negative" }

@@ -23,6 +23,10 @@ extension EpidemicBroadcast {
         var graftedPayloadsSent = 0
         /// Grafts sent again because the payload still had not come (to the next announcer).
         var graftRetries = 0
+        /// Grafts put off because the payload's origin was still delivering older payloads here
+        /// (a burst announced ahead of its eager copies), or because earlier payloads of the same
+        /// origin were grafted first (``Settings/graftWindow``).
+        var graftsDeferred = 0
         /// `prune` messages sent and received.
         var prunesSent = 0
         var prunesReceived = 0

@@ -1,0 +1,50 @@
+import BCacheCore
+
+extension EpidemicBroadcast {
+    /// The newest payload of one origin delivered here, and when: what tells a payload queued
+    /// behind its origin's eager pushes from one lost.
+    ///
+    /// An origin's payloads travel down the tree in the order it broadcast them, each link a
+    /// stream or packets sent in order. While they keep arriving, a payload announced with a
+    /// higher sequence is most likely still on its way (a burst of 256 KiB batches leaves a
+    /// 1 Gbit/s uplink at about 2 ms a batch and child, while its announcements take 5 ms), so
+    /// its graft waits until the flow has been silent for ``Settings/flowSilence``.
+    struct OriginFlow: Hashable, Sendable {
+        /// The highest sequence of the origin delivered here.
+        var sequence: UInt64
+        /// When the latest of its payloads was delivered (whatever its sequence).
+        var at: Duration
+
+        /// The flow after `id`'s delivery at `now`.
+        func advanced(to id: MessageID, now: Duration) -> OriginFlow {
+            OriginFlow(sequence: max(sequence, id.sequence), at: now)
+        }
+    }
+}
+
+extension EpidemicBroadcast.Instance {
+    /// Records that a payload of `id`'s origin was delivered at `now` (members only: the table
+    /// stays bounded by the membership whatever a peer claims).
+    mutating func noteDelivery(of id: MessageID, now: Duration) {
+        guard id.origin != me, isMember(id.origin) else { return }
+        flows[id.origin] =
+            flows[id.origin]?.advanced(to: id, now: now) ?? EpidemicBroadcast.OriginFlow(sequence: id.sequence, at: now)
+    }
+
+    /// When a graft of `id`, due now, should be put off, the time to look again; nil to graft it
+    /// now. A payload older than the newest of its origin delivered here was lost: grafted now.
+    /// One ahead of it waits while the origin's payloads are still arriving here; once they
+    /// stop (or before any came), only the first ``EpidemicBroadcast/Settings/graftWindow`` of
+    /// one origin in this tick are grafted (`granted` counts them; the due payloads come lowest
+    /// sequence first), the others a ``EpidemicBroadcast/Settings/graftTimeout`` later.
+    func graftHold(for id: MessageID, now: Duration, granted: inout [NodeID: Int]) -> Duration? {
+        if let flow = flows[id.origin] {
+            if id.sequence <= flow.sequence { return nil }
+            if flow.at + settings.flowSilence > now { return flow.at + settings.flowSilence }
+        }
+        let used = granted[id.origin, default: 0]
+        guard used < settings.graftWindow else { return now + settings.graftTimeout }
+        granted[id.origin] = used + 1
+        return nil
+    }
+}
