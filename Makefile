@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Examples/TestingWithBCache/Package.swift Examples/TestingWithBCache/Sources Examples/TestingWithBCache/Tests Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks
 
-.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds demo bench bench-package bench-ops docs example format lint clean
+.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds fuzz-release-build fuzz-long fuzz-merge demo bench bench-package bench-ops docs example format lint clean
 
 ## deps: install libsodium-dev and pkg-config when they are missing (Debian/Ubuntu, apt-get).
 deps:
@@ -53,6 +53,21 @@ fuzz-short: fuzz-build
 
 fuzz-seeds: fuzz-build
 	Fuzz/seeds.sh
+
+## fuzz-long: a release fuzz build (still libFuzzer + ASan, in .build-fuzz-release), then every
+## target for FUZZ_RUNS executions under `nice -n FUZZ_NICE`; the per-target summary (executions,
+## cov, ft, time, crashes) is printed and kept in .build-fuzz-release/summary.txt. Not in CI.
+## fuzz-merge folds the inputs a run found into the committed corpora (Fuzz/Corpus, -merge=1).
+FUZZ_RUNS ?= 10000000
+FUZZ_NICE ?= 19
+fuzz-release-build: deps
+	Fuzz/build.sh release
+
+fuzz-long: fuzz-release-build
+	FUZZ_NICE=$(FUZZ_NICE) Fuzz/run.sh --runs $(FUZZ_RUNS)
+
+fuzz-merge:
+	Fuzz/merge.sh
 
 ## bench: release build, then every benchmark (options through BENCH_ARGS, e.g. BENCH_ARGS=--json):
 ## local store, transports (plain and encrypted), the 3-node cluster plain and encrypted.

@@ -9,7 +9,8 @@ import PackageDescription
 // (Fuzz/build.sh says why both).
 // Each target is an executable without `main`: libFuzzer's main calls `LLVMFuzzerTestOneInput`.
 // The targets reach internal decoders (`FrameDecoder`, `SyncFrame`, `SecureEnvelope`, `EpidemicBroadcast.Wire`) with
-// `@testable import`, which debug builds allow.
+// `@testable import`, which debug builds allow; the release build (`Fuzz/build.sh release`, for
+// long runs) adds `-enable-testing` to every module.
 let package = Package(
     name: "bcache-fuzz",
     dependencies: [

@@ -16,6 +16,8 @@ import Testing
         for size in report.sizes {
             #expect(size.joinSeconds != nil)
             #expect(size.detectSeconds != nil)
+            // The first cluster's crash, then one per loss cluster once it converged again.
+            #expect(size.detectSamples.count == 2)
             #expect(size.packetsPerNodeSecond > 0)
             #expect(size.lossCPUMicroseconds.count == 1)
         }
@@ -23,8 +25,9 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as? [String: Any])
         for n in [16, 64] {
             for key in [
-                "join_all_alive_s", "detect_all_dead_s", "false_dead_loss10", "bytes_per_node_s",
-                "packets_per_node_s", "cpu_us_per_node_sim_s", "cpu_us_per_node_sim_s_loss10", "rss_mb",
+                "join_all_alive_s", "detect_all_dead_s", "detect_all_dead_s_median", "false_dead_loss10",
+                "bytes_per_node_s", "packets_per_node_s", "cpu_us_per_node_sim_s", "cpu_us_per_node_sim_s_loss10",
+                "rss_mb",
             ] {
                 #expect(object["\(key)_\(n)"] != nil, "missing \(key)_\(n)")
             }

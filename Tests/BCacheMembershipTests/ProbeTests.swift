@@ -61,6 +61,38 @@ import Testing
         #expect(!relays.contains(peers.first { $0.id == target }!.address))
     }
 
+    @Test func missedAckAlsoPingsTheTargetDirectlyOnceMore() throws {
+        let peers = BareInstance.peers(6)
+        var instance = BareInstance.make(peers: peers)
+        let (sequence, target) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))
+        let address = try #require(peers.first { $0.id == target }?.address)
+        let directives = instance.onProbeTimeout(sequence: sequence, now: .milliseconds(1500))
+        let retries = directives.sends.filter { $0.to == address }
+        #expect(retries.count == 1)
+        #expect(retries.first?.packet.messages.first == .ping(sequence: sequence, target: target))
+        #expect(instance.statistics.directRetries == 1)
+        // The retry's ack closes the probe: no suspicion, and no blame on this node's health
+        // either way (only a first-try ack lowers the score).
+        _ = instance.onMessage(.ack(sequence: sequence), from: address, now: .milliseconds(1510))
+        let end = instance.onIndirectProbeTimeout(sequence: sequence, now: .seconds(2))
+        #expect(end.events.isEmpty)
+        #expect(instance.member(id: target)?.status.isSuspect == false)
+        #expect(instance.statistics.failedProbes == 0)
+    }
+
+    @Test func withoutTheDirectRetryOnlyRelaysAreAsked() throws {
+        let peers = BareInstance.peers(6)
+        var settings = Membership.Settings.lan
+        settings.retriesDirectPing = false
+        var instance = BareInstance.make(peers: peers, settings: settings)
+        let (sequence, target) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))
+        let address = try #require(peers.first { $0.id == target }?.address)
+        let directives = instance.onProbeTimeout(sequence: sequence, now: .milliseconds(1500))
+        #expect(directives.sends.count == 3)
+        #expect(!directives.sends.contains { $0.to == address })
+        #expect(instance.statistics.directRetries == 0)
+    }
+
     @Test func probeWithoutAckOrNacksSuspectsTheTargetAndRaisesLocalHealth() throws {
         var instance = BareInstance.make(peers: BareInstance.peers(6))
         let (sequence, target) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))

@@ -143,6 +143,13 @@ extension Membership.Instance {
             if incarnation > self.incarnation, !isLeaving { refute(claimed: incarnation) }
             return
         }
+        // Most alives are news already heard (each arrives about `retransmitLimit` times): the
+        // member's own record answers that, before any lookup by name.
+        if let record = records[incoming.id], incarnation <= record.member.status.incarnation,
+            record.member.identity.name == incoming.name
+        {
+            return
+        }
         if incoming.name == identity.name {
             // Another process claims this node's name. If it is newer, the other members replace
             // this node with it; this node cannot take it into its own view.

@@ -7,6 +7,9 @@ extension Membership {
         public var failedProbes = 0
         /// Ping requests sent to relays.
         public var indirectProbes = 0
+        /// Probes whose target was pinged directly a second time, beside the ping requests
+        /// (``Membership/Settings/retriesDirectPing``).
+        public var directRetries = 0
         /// Nacks received from relays.
         public var nacksReceived = 0
         /// Suspicions this node started or learned.

@@ -99,7 +99,7 @@ public final class InMemoryNetwork: Sendable {
         let transport = try state.withLock { state throws(TransportError) in
             let bound = try state.addressToBind(address)
             let transport = InMemoryTransport(address: bound, configuration: configuration, network: self)
-            state.nodes[bound] = transport
+            state.nodes[bound] = NetworkState.Binding(transport: transport)
             return transport
         }
         logger.debug("bound", metadata: ["address": "\(transport.localAddress)"])
@@ -108,7 +108,7 @@ public final class InMemoryNetwork: Sendable {
 
     /// The addresses transports are bound to now.
     public var boundAddresses: Set<NodeAddress> {
-        state.withLock { Set($0.nodes.keys) }
+        state.withLock { Set($0.nodes.filter { $0.value.transport != nil }.keys) }
     }
 
     // MARK: Link conditions
@@ -283,7 +283,11 @@ public final class InMemoryNetwork: Sendable {
                     packet.packetNumber, packet.from, packet.to, packet.bytes, time, .dropped(.networkFinished))
                 leftovers.packetsInFlight += 1
             }
-            for (address, transport) in state.nodes {
+            // Bindings of transports that went away without closing read nil: dropped here.
+            let transports = state.nodes.compactMap { $0.value.transport }
+            state.nodes = state.nodes.filter { $0.value.transport != nil }
+            for transport in transports {
+                let address = transport.localAddress
                 let packets = transport.packetInbox.count
                 if packets > 0 { leftovers.unreadPackets[address] = packets }
                 let streams = transport.streamInbox.count
@@ -291,7 +295,7 @@ public final class InMemoryNetwork: Sendable {
             }
             leftovers.openStreams = state.connections.count
             leftovers.unreadFrames = state.connections.values.reduce(0) { $0 + $1.unreadFrames }
-            return (leftovers, Array(state.nodes.values))
+            return (leftovers, transports)
         }
         for transport in transports { transport.closeNow() }
         let remaining = state.withLock { Array($0.connections.values) }
@@ -328,10 +332,10 @@ public final class InMemoryNetwork: Sendable {
 
     func openStream(from initiator: InMemoryTransport, to address: NodeAddress) throws -> any TransportStream {
         let connection = try state.withLock { state throws(TransportError) in
-            guard state.nodes[initiator.localAddress] === initiator else {
+            guard state.nodes[initiator.localAddress]?.transport === initiator else {
                 throw TransportError(.closed, "the transport at \(initiator.localAddress) is closed")
             }
-            guard let acceptor = state.nodes[address] else {
+            guard let acceptor = state.nodes[address]?.transport else {
                 state.statistics.streamsRefused += 1
                 throw TransportError(.unreachable, "nobody listens at \(address) on this in-memory network")
             }
@@ -404,7 +408,7 @@ public final class InMemoryNetwork: Sendable {
     func unbind(_ transport: InMemoryTransport) {
         let address = transport.localAddress
         let connections = state.withLock { state in
-            if state.nodes[address] === transport { state.nodes[address] = nil }
+            if state.nodes[address]?.transport === transport { state.nodes[address] = nil }
             return state.connections.values.filter {
                 $0.initiatorAddress == address || $0.acceptorAddress == address
             }

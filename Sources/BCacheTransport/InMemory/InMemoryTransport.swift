@@ -93,6 +93,19 @@ public final class InMemoryTransport: Transport {
         self.incomingStreams = streamInbox.makeStream()
     }
 
+    /// The network holds its transports weakly: the last reference gone, the transport stops
+    /// receiving, so that a test that never called ``close()`` leaves no cycle behind (and the
+    /// tasks reading its packets and streams see their end).
+    ///
+    /// Not ``closeNow()``: the last reference can go while the network's lock is held (it reads
+    /// its transports through their weak bindings), and unbinding takes that lock. The binding
+    /// reads nil from now on, which the network treats as unbound; streams already open stay
+    /// open, as a TCP connection outlives its listener.
+    deinit {
+        packetInbox.finish()
+        streamInbox.finish()
+    }
+
     public var maxPacketSize: Int { configuration.maxPacketSize }
     public var maxFrameSize: Int { configuration.maxFrameSize }
 

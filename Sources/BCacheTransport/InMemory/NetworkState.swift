@@ -11,7 +11,15 @@ struct NetworkState {
         var to: NodeAddress
     }
 
-    var nodes: [NodeAddress: InMemoryTransport] = [:]
+    /// A transport as the network holds it: weakly. A transport nobody holds any more is closed
+    /// by its `deinit` (unbound, its inboxes finished, its streams closed) instead of living on
+    /// with its network in a reference cycle, with the packets it was sent and the tasks
+    /// suspended on its inboxes: a test that forgot `close()` leaks nothing.
+    struct Binding {
+        weak var transport: InMemoryTransport?
+    }
+
+    var nodes: [NodeAddress: Binding] = [:]
     var defaultConditions = LinkConditions.perfect
     var linkConditions: [Link: LinkConditions] = [:]
     var partitions = PartitionTable()
@@ -159,7 +167,7 @@ struct NetworkState {
             record(number, from, to, bytes, time, .dropped(.partition))
             return
         }
-        guard let receiver = nodes[to] else {
+        guard let receiver = nodes[to]?.transport else {
             record(number, from, to, bytes, time, .dropped(.noListener))
             return
         }
@@ -185,7 +193,7 @@ struct NetworkState {
     /// The address to bind: `address` itself, or with a free port from 49152 up when its port is 0.
     mutating func addressToBind(_ address: NodeAddress) throws(TransportError) -> NodeAddress {
         guard address.port == 0 else {
-            guard nodes[address] == nil else {
+            guard nodes[address]?.transport == nil else {
                 throw TransportError(.bindFailed, "\(address) is already bound on this in-memory network")
             }
             return address
@@ -195,7 +203,7 @@ struct NetworkState {
         for _ in first...UInt16.max {
             let candidate = NodeAddress(host: address.host, port: port)
             port = port == .max ? first : port + 1
-            if nodes[candidate] == nil {
+            if nodes[candidate]?.transport == nil {
                 nextEphemeralPort[address.host] = port
                 return candidate
             }

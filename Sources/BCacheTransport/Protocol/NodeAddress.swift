@@ -26,7 +26,7 @@ public struct NodeAddress: Hashable, Sendable, CustomStringConvertible {
         self.port = port
         if IPv4Literal.isValid(host) {
             self.kind = .ipv4
-        } else if host.contains(":") {
+        } else if host.utf8.contains(UInt8(ascii: ":")) {
             self.kind = .ipv6
         } else {
             self.kind = .name

@@ -64,20 +64,8 @@ struct MembershipBench {
         progress("\(size) nodes: steady state \(figures.packetsPerNodeSecond) packets/node/s")
 
         // One crash: every other node must mark it dead.
-        let victim = size / 2
-        let victimID = cluster.nodes[victim].instance.identity.id
-        var observers: Set<Int> = []
-        cluster.eventObserver = { recorded in
-            if case .failed(let member) = recorded.event, member.identity.id == victimID {
-                observers.insert(recorded.observer)
-            }
-        }
-        cluster.crash(victim)
-        figures.detectSeconds =
-            cluster.run(
-                untilTrue: { observers.count == size - 1 }, timeout: waitLimit, checkingEvery: .milliseconds(50)
-            )?.seconds
-        cluster.eventObserver = nil
+        figures.detectSeconds = detectCrash(in: cluster, size: size)
+        figures.detectSamples.append(figures.detectSeconds)
         progress("\(size) nodes: crash detected by all in \(figures.detectSeconds.map { "\($0) s" } ?? "not reached")")
 
         for seed in 0..<seeds {
@@ -113,6 +101,32 @@ struct MembershipBench {
         progress(
             "\(size) nodes, seed \(seed): \(falseDeaths) false deaths at 10% loss, "
                 + "\(Int(cpu)) µs/node/s, converged again in \(rejoin.map { "\($0.seconds) s" } ?? "not reached")")
+        // Another detection sample: one crash timing depends on the seed (where the victim falls
+        // in the probers' rounds), so one sample cannot tell a trend from luck.
+        guard rejoin != nil else { return }
+        cluster.run(for: .seconds(30))
+        let detect = detectCrash(in: cluster, size: size)
+        figures.detectSamples.append(detect)
+        progress("\(size) nodes, seed \(seed): crash detected by all in \(detect.map { "\($0) s" } ?? "not reached")")
+    }
+
+    /// Crashes the middle node and returns the seconds until every other node marked it dead.
+    private func detectCrash(in cluster: SimulatedCluster, size: Int) -> Double? {
+        let victim = size / 2
+        let victimID = cluster.nodes[victim].instance.identity.id
+        var observers: Set<Int> = []
+        cluster.eventObserver = { recorded in
+            if case .failed(let member) = recorded.event, member.identity.id == victimID {
+                observers.insert(recorded.observer)
+            }
+        }
+        cluster.crash(victim)
+        let seconds =
+            cluster.run(
+                untilTrue: { observers.count == size - 1 }, timeout: waitLimit, checkingEvery: .milliseconds(50)
+            )?.seconds
+        cluster.eventObserver = nil
+        return seconds
     }
 
     private func makeCluster(size: Int, seed: UInt64) -> SimulatedCluster {

@@ -7,8 +7,10 @@ struct MembershipBenchReport: Encodable {
         var nodes: Int
         /// Seconds until every node saw every node alive after all joined through one seed.
         var joinSeconds: Double?
-        /// Seconds until every other node marked a crashed node dead.
+        /// Seconds until every other node marked a crashed node dead (the first cluster's).
         var detectSeconds: Double?
+        /// The same for the first cluster and each loss cluster once it converged again.
+        var detectSamples: [Double?] = []
         /// Live nodes declared dead at 10% loss, summed over the seeds (each observer counts).
         var falseDeaths = 0
         /// Simulated seconds at 10% loss per seed.
@@ -23,6 +25,12 @@ struct MembershipBenchReport: Encodable {
         /// Seconds until the whole cluster was alive again once the loss stopped, per seed.
         var convergedAfterLossSeconds: [Double?] = []
         var residentMegabytes: Double?
+
+        /// The median of the detection samples reached.
+        var detectMedian: Double? {
+            let reached = detectSamples.compactMap { $0 }.sorted()
+            return reached.isEmpty ? nil : reached[reached.count / 2]
+        }
 
         var lossCPUMean: Double? {
             lossCPUMicroseconds.isEmpty ? nil : lossCPUMicroseconds.reduce(0, +) / Double(lossCPUMicroseconds.count)
@@ -51,6 +59,9 @@ struct MembershipBenchReport: Encodable {
             let n = size.nodes
             try container.encode(size.joinSeconds.map(Self.thousandths), forKey: Key("join_all_alive_s_\(n)"))
             try container.encode(size.detectSeconds.map(Self.thousandths), forKey: Key("detect_all_dead_s_\(n)"))
+            try container.encode(
+                size.detectSamples.map { $0.map(Self.thousandths) }, forKey: Key("detect_all_dead_s_samples_\(n)"))
+            try container.encode(size.detectMedian.map(Self.thousandths), forKey: Key("detect_all_dead_s_median_\(n)"))
             try container.encode(size.falseDeaths, forKey: Key("false_dead_loss10_\(n)"))
             try container.encode(size.lossWindowSeconds, forKey: Key("loss10_window_s_\(n)"))
             try container.encode(size.lossSeedsNotConverged, forKey: Key("loss10_seeds_not_converged_\(n)"))
@@ -91,13 +102,14 @@ struct MembershipBenchReport: Encodable {
             "bcache bench membership: simulated time, .lan settings, real wire encoding; "
                 + "steady state over \(number(steadyWindowSeconds, 0)) s, 10% loss over \(seeds) seeds",
             "",
-            "nodes | join all alive s | detect all dead s | false dead (10% loss, window) | bytes/node/s | "
-                + "packets/node/s | CPU µs/node/sim s, 0% / 10% loss | converged after loss s | RSS MB",
+            "nodes | join all alive s | detect all dead s (median of samples) | false dead (10% loss, window) | "
+                + "bytes/node/s | packets/node/s | CPU µs/node/sim s, 0% / 10% loss | converged after loss s | RSS MB",
         ]
         for size in sizes {
             let rejoin = size.convergedAfterLossSeconds.map { number($0, 2) }.joined(separator: ", ")
             lines.append(
-                "\(size.nodes) | \(number(size.joinSeconds, 2)) | \(number(size.detectSeconds, 2)) | "
+                "\(size.nodes) | \(number(size.joinSeconds, 2)) | \(number(size.detectSeconds, 2)) "
+                    + "(\(number(size.detectMedian, 2)) of \(size.detectSamples.count)) | "
                     + "\(size.falseDeaths) (\(number(size.lossWindowSeconds, 0)) s"
                     + (size.lossSeedsNotConverged > 0 ? ", \(size.lossSeedsNotConverged) seeds not converged" : "")
                     + ") | \(number(size.bytesPerNodeSecond)) | \(number(size.packetsPerNodeSecond, 2)) | "

@@ -74,6 +74,7 @@ import Testing
         duration("membership.probeInterval") { $0.membership.probeInterval = $1 },
         duration("membership.probeTimeout") { $0.membership.probeTimeout = $1 },
         int("membership.indirectChecks") { $0.membership.indirectChecks = $1 },
+        values("membership.retriesDirectPing", [false]) { $0.membership.retriesDirectPing = $1 },
         int("membership.suspicionMultiplier") { $0.membership.suspicionMultiplier = $1 },
         int("membership.suspicionMaxTimeoutMultiplier") { $0.membership.suspicionMaxTimeoutMultiplier = $1 },
         int("membership.retransmitMultiplier") { $0.membership.retransmitMultiplier = $1 },

@@ -19,6 +19,18 @@ import Testing
         #expect(try NodeAddress(parsing: address.description) == address)
     }
 
+    /// The kind `NodeAddress(host:port:)` infers: an IPv4 literal is exactly four parts of one to
+    /// three digits up to 255; anything else without a colon is a name.
+    @Test(arguments: [
+        ("10.0.0.1", NodeAddress.Kind.ipv4), ("255.255.255.255", .ipv4), ("010.1.2.3", .ipv4),
+        ("256.0.0.1", .name), ("1.2.3", .name), ("1.2.3.4.5", .name), ("1..2.3", .name), ("1.2.3.", .name),
+        (".1.2.3", .name), ("1234.1.1.1", .name), ("1.2.3.4a", .name), ("１.2.3.4", .name), ("fe80::1", .ipv6),
+        ("node-7.sim", .name),
+    ])
+    func infersTheKindOfAHost(host: String, kind: NodeAddress.Kind) {
+        #expect(NodeAddress(host: host, port: 1).kind == kind)
+    }
+
     @Test(arguments: [
         ("", "empty"),
         ("127.0.0.1", "port is missing"),
