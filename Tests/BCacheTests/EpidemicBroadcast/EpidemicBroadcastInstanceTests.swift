@@ -35,7 +35,7 @@ import Testing
         // Each peer drawn is told of its link: an empty graft for an eager one, a prune for a lazy one.
         #expect(sends(directives).filter { $0.0 == .graft([]) }.map(\.1) == node.eager)
         #expect(sends(directives).filter { $0.0 == .prune }.map(\.1) == node.lazy)
-        #expect(node.eager.count == 4 && node.lazy.count == 6)
+        #expect(node.eager.count == node.settings.eagerFanout && node.lazy.count == node.settings.lazyFanout)
         #expect(directives.contains(.scheduleTick(after: .milliseconds(5))))
         let tick = sends(node.onTick(now: .milliseconds(5)))
         #expect(tick.map(\.1) == node.lazy)
@@ -136,26 +136,36 @@ import Testing
         #expect(repairs == [.repair(with: peers[7], ids: [id])])
     }
 
-    @Test func anAnnouncementWellAheadOfTheEagerCopySwapsTheLinks() {
+    @Test func anAnnouncementWellAheadOfTheEagerCopyGraftsTheAnnouncersLink() {
         var node = instance()
         _ = node.broadcast([1], now: .zero)  // draws the links
         let announcer = node.lazy[0]
         let parent = node.eager[0]
+        let threshold = node.settings.optimizationThreshold
         let id = MessageID(origin: peers[9], sequence: 0)
         _ = node.onMessage(.iHave([.init(id: id, round: 1)]), from: announcer, now: .zero)
-        // 1 + 7 rounds is not below 8: no swap for a copy only 7 rounds behind.
+        // 1 + threshold rounds is not below it: no swap for a copy only `threshold` rounds behind.
         let close = MessageID(origin: peers[9], sequence: 1)
         _ = node.onMessage(.iHave([.init(id: close, round: 1)]), from: announcer, now: .zero)
-        let notLate = node.onMessage(.gossip(id: close, round: 8, payload: [3]), from: parent, now: .milliseconds(1))
-        #expect(!sends(notLate).contains { $0.0 == .prune })
+        let notLate = node.onMessage(
+            .gossip(id: close, round: 1 + threshold, payload: [3]), from: parent, now: .milliseconds(1))
+        #expect(!sends(notLate).contains { $0.0 == .graft([]) })
 
-        let late = node.onMessage(.gossip(id: id, round: 9, payload: [2]), from: parent, now: .milliseconds(2))
+        let late = node.onMessage(
+            .gossip(id: id, round: 2 + threshold, payload: [2]), from: parent, now: .milliseconds(2))
         #expect(late.contains(.deliver(id, payload: [2])))
         let messages = sends(late)
         #expect(messages.contains { $0.0 == .graft([]) && $0.1 == announcer })
-        #expect(messages.contains { $0.0 == .prune && $0.1 == parent })
-        #expect(node.eager.contains(announcer) && node.lazy.contains(parent))
+        // The parent's link stays until a duplicate prunes one of the two.
+        #expect(!messages.contains { $0.0 == .prune })
+        #expect(node.eager.contains(announcer) && node.eager.contains(parent))
         #expect(node.statistics.optimizationSwaps == 1)
+        let next = MessageID(origin: peers[9], sequence: 2)
+        _ = node.onMessage(.gossip(id: next, round: 2, payload: [4]), from: announcer, now: .milliseconds(3))
+        let duplicate = node.onMessage(
+            .gossip(id: next, round: 2 + threshold, payload: [4]), from: parent, now: .milliseconds(4))
+        #expect(duplicate.contains(.send(.prune, to: parent)))
+        #expect(node.eager.contains(announcer) && node.lazy.contains(parent))
     }
 
     @Test func theSeenSetHoldsABurstWholeAndForgetsItByAge() {
@@ -203,6 +213,10 @@ import Testing
         var settings = EpidemicBroadcast.Settings()
         settings.eagerFanout = 0
         #expect(settings.invalidSetting?.contains("eagerFanout") == true)
+        settings = EpidemicBroadcast.Settings()
+        settings.maxEagerLinks = 2
+        settings.eagerFanout = 3
+        #expect(settings.invalidSetting?.contains("maxEagerLinks") == true)
         settings = EpidemicBroadcast.Settings()
         settings.maxIDsPerMessage = EpidemicBroadcast.Wire.maxIDsPerMessage + 1
         #expect(settings.invalidSetting?.contains("maxIDsPerMessage") == true)

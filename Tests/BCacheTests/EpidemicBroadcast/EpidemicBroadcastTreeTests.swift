@@ -32,7 +32,8 @@ import Testing
             "tree, \(Self.nodeCount) nodes, 0 % loss: delivery p50 \(summary.p50) ms, p99 \(summary.p99) ms,"
                 + " max \(summary.max) ms; eager sends per broadcast \(eagerPerBroadcast) (N-1 = \(Self.nodeCount - 1)),"
                 + " duplicates \(duplicates) in \(rounds) broadcasts,"
-                + " grafts \(simulation.total(\.graftsSent) - graftsBefore); largest eager degree"
+                + " grafts \(simulation.total(\.graftsSent) - graftsBefore), swaps \(simulation.total(\.optimizationSwaps)),"
+                + " refused introductions \(simulation.total(\.introductionsRefused)); largest eager degree"
                 + " \(simulation.nodes.map(\.instance.eager.count).max() ?? 0)")
         #expect(eagerPerBroadcast <= Double(Self.nodeCount - 1) + 2)
         #expect(duplicates <= rounds / 10)

@@ -31,16 +31,17 @@ extension EpidemicBroadcast.Instance {
         }).min(by: {
             $0.round < $1.round
         }),
-            UInt64(best.round) + UInt64(settings.optimizationThreshold) < UInt64(round), isMember(sender)
+            UInt64(best.round) + UInt64(settings.optimizationThreshold) < UInt64(round), isMember(sender),
+            eager.count + (eager.sortedContains(sender) ? 0 : 1) < settings.maxEagerLinks
         {
-            // The announcer is closer to the origin: graft its link (asking for nothing) and prune
-            // this one.
+            // The announcer is closer to the origin: graft its link (asking for nothing), and keep
+            // this one until the next payload comes over both: the later copy is a duplicate and
+            // prunes its link. (Pruning this one now would cut this node off when the announcer,
+            // full, refuses the link.)
             if makeEager(best.peer) { linkUp(best.peer) }
             directives.append(.send(.graft([]), to: best.peer))
             statistics.graftsSent += 1
-            makeLazy(sender)
-            directives.append(.send(.prune, to: sender))
-            statistics.prunesSent += 1
+            if makeEager(sender) { linkUp(sender) }
             statistics.optimizationSwaps += 1
         } else if makeEager(sender) {
             linkUp(sender)
@@ -72,9 +73,17 @@ extension EpidemicBroadcast.Instance {
     }
 
     /// A graft: the link becomes eager, and each payload asked for is sent back, or answered
-    /// `gone` when no longer cached.
+    /// `gone` when no longer cached. An introduction (no payload asked for) to a node that has
+    /// ``EpidemicBroadcast/Settings/maxEagerLinks`` already is refused with a `prune`.
     mutating func handleGraft(_ ids: [MessageID], from sender: NodeID, into directives: inout [Directive]) {
         statistics.graftsReceived += 1
+        if ids.isEmpty, !eager.sortedContains(sender), eager.count >= settings.maxEagerLinks {
+            statistics.introductionsRefused += 1
+            if makeLazy(sender) { linkUp(sender) }
+            directives.append(.send(.prune, to: sender))
+            statistics.prunesSent += 1
+            return
+        }
         if makeEager(sender) { linkUp(sender) }
         var gone: [MessageID] = []
         for id in ids {

@@ -3,11 +3,27 @@ extension EpidemicBroadcast {
     /// membership; `Docs/REPLICATION.md` says why each is what it is.
     struct Settings: Hashable, Sendable {
         /// Peers that receive every payload at once when the tree starts (a seeded random sample
-        /// of the members); prunes then cut the eager links down to a spanning tree. Defaults to 4.
+        /// of the members); prunes then cut the eager links down to a spanning tree. With a
+        /// ``maxEagerLinks`` bound, use 2 (see there). Defaults to 4.
         var eagerFanout = 4
         /// Further peers sampled for lazy announcements, so that each node hears of every payload
         /// from several others even where the tree breaks. Defaults to 6.
         var lazyFanout = 6
+        /// The most eager links a node accepts when another node introduces one (an empty
+        /// `graft`); beyond it the introduction is answered `prune`. A node sends each payload
+        /// once per eager link, so this bounds the copies an uplink carries: with 8 links at
+        /// 64 nodes, a 14 MB burst took 8 × 112 ms of the origin's 1 Gbit/s. A graft that asks
+        /// for missing payloads is always served and links the two (the tree must not leave a
+        /// node without a path), so the bound can be exceeded while a tree is repaired.
+        ///
+        /// Bounded to 4 (with ``eagerFanout`` 2, ``lazyFanout`` 8 and ``optimizationThreshold``
+        /// 20, which a bounded, deeper tree needs: with 4 picks and a bound of 4 a node full of
+        /// its own picks refuses every other and the eager graph falls apart), `bcache bench
+        /// scale` measured the 64-node burst after `visible64` at 1,163 and 1,597 ms against
+        /// 1,463 and 1,747 unbounded, but the 256-node burst on a fresh cluster at 3,420 ms
+        /// against 2,701 (`Docs/BENCHMARKS.md`, session 15). Defaults to no bound (`Int.max`)
+        /// until the 256-node case is understood.
+        var maxEagerLinks = Int.max
         /// How long after learning its first member a node draws its links from the sample (unless
         /// a broadcast or message comes first) and tells the peers drawn, so that links are
         /// symmetric before the first payload flows. Defaults to 1 s.
@@ -37,11 +53,13 @@ extension EpidemicBroadcast {
         /// Grafts of one payload before it is left to anti-entropy (about 1.3 s with the other
         /// defaults). Defaults to 15.
         var maxGraftAttempts = 15
-        /// An announcement this many rounds (hops) ahead of the eager copy swaps the links: the
-        /// announcer's becomes eager, the eager sender's lazy. Every node broadcasts over one
-        /// shared tree, so a small threshold re-shapes the tree for each origin in turn (and
-        /// concurrent swaps can cut it); 7 leaves a tree of 256 nodes alone and still fixes a
-        /// path made long by repairs. Defaults to 7.
+        /// An announcement this many rounds (hops) ahead of the eager copy grafts the announcer's
+        /// link (the next payload's duplicate then prunes the longer path). Every node broadcasts
+        /// over one shared tree, so a small threshold re-shapes the tree for each origin in turn;
+        /// 7 leaves an unbounded tree of 256 nodes alone and still fixes a path made long by
+        /// repairs. A tree bounded to ``maxEagerLinks`` 4 is deeper, and at 7 or 12 it kept
+        /// swapping (300–960 swaps and as many duplicates in 20 broadcasts of the 256-node
+        /// simulation): use 20 with a bound. Defaults to 7.
         var optimizationThreshold: UInt32 = 7
         /// How long a payload's identity is remembered, so that a late copy is recognised as a
         /// duplicate. Defaults to 30 s.
@@ -65,6 +83,7 @@ extension EpidemicBroadcast {
         var invalidSetting: String? {
             if eagerFanout < 1 { return "eagerFanout must be at least 1" }
             if lazyFanout < 0 { return "lazyFanout must not be negative" }
+            if maxEagerLinks < eagerFanout { return "maxEagerLinks must be at least eagerFanout" }
             if activationDelay < .zero { return "activationDelay must not be negative" }
             if lazyPushInterval <= .zero { return "lazyPushInterval must be positive" }
             if graftTimeout <= .zero { return "graftTimeout must be positive" }

@@ -38,6 +38,9 @@ extension EpidemicBroadcast {
         var repairsRequested = 0
         /// Announcements not waited for because ``Settings/maxMissing`` payloads already were.
         var missingOverflow = 0
+        /// Introductions (empty grafts) refused because ``Settings/maxEagerLinks`` links were
+        /// eager already.
+        var introductionsRefused = 0
         /// Links swapped because an announcement came well ahead of the eager copy.
         var optimizationSwaps = 0
         /// Identities forgotten by age, and cached payloads dropped by age and by bytes.

@@ -1,0 +1,80 @@
+import BCacheCore
+import Testing
+
+@testable import BCache
+
+/// The bound on eager links (``EpidemicBroadcast/Settings/maxEagerLinks``): an introduction to a
+/// full node is refused, the tree of 64 simulated nodes keeps every node within the bound (so an
+/// origin sends at most that many copies), and a tree link that drops everything still
+/// delivers every payload, by a graft that may go beyond the bound.
+@Suite struct EpidemicBroadcastEagerCapTests {
+    static let nodeCount = 64
+
+    /// A bound of 4 with the settings it needs (``EpidemicBroadcast/Settings/maxEagerLinks``).
+    static var bounded: EpidemicBroadcast.Settings {
+        var settings = EpidemicBroadcast.Settings()
+        settings.maxEagerLinks = 4
+        settings.eagerFanout = 2
+        settings.lazyFanout = 8
+        settings.optimizationThreshold = 20
+        return settings
+    }
+
+    @Test func anIntroductionToAFullNodeIsRefusedAndAGraftForAPayloadIsNot() {
+        let me = NodeID(rawValue: 1000)
+        var node = EpidemicBroadcast.Instance(me: me, settings: Self.bounded, randomSeed: 3)
+        let peers = (1...12).map { NodeID(rawValue: UInt64($0)) }
+        for peer in peers { _ = node.onMemberUp(peer, now: .zero) }
+        let limit = node.settings.maxEagerLinks
+        for peer in peers.prefix(limit + 2) { _ = node.onMessage(.graft([]), from: peer, now: .zero) }
+        #expect(node.eager.count == limit)
+        #expect(node.statistics.introductionsRefused >= 2)
+
+        let outsider = peers[limit + 3]
+        let refused = node.onMessage(.graft([]), from: outsider, now: .zero)
+        #expect(refused.contains(.send(.prune, to: outsider)))
+        #expect(!node.eager.contains(outsider))
+
+        // A graft asking for a payload is answered and links the two, whatever the bound.
+        _ = node.broadcast([7], now: .zero)
+        let id = EpidemicBroadcast.MessageID(origin: me, sequence: 0)
+        let answer = node.onMessage(.graft([id]), from: outsider, now: .milliseconds(1))
+        let copy = EpidemicBroadcast.Directive.send(.gossip(id: id, round: 1, payload: [7]), to: outsider)
+        #expect(answer.contains(copy))
+        #expect(node.eager.contains(outsider))
+    }
+
+    @Test func theTreeKeepsEveryNodeWithinTheBoundAndDeliversThroughADroppedLink() throws {
+        let simulation = BroadcastTreeSimulation(count: Self.nodeCount, settings: Self.bounded, seed: 21)
+        let limit = simulation.nodes[0].instance.settings.maxEagerLinks
+        for origin in [0, 17, 42] {
+            let id = simulation.broadcast(from: origin)
+            #expect(simulation.run(atMost: .seconds(1)) { simulation.isDelivered(id) })
+            simulation.run(for: .milliseconds(50))
+        }
+        let degrees = simulation.nodes.map(\.instance.eager.count)
+        let extremes = (max: degrees.max() ?? 0, min: degrees.min() ?? 0)
+        print("eager cap \(limit), \(Self.nodeCount) nodes: eager degrees max \(extremes.max), min \(extremes.min)")
+        #expect(degrees.allSatisfy { $0 <= limit })
+        #expect(degrees.allSatisfy { $0 >= 1 })
+
+        // The origin sends one copy per eager link: at most `limit`.
+        let origin = 5
+        let gossipBefore = simulation.nodes[origin].instance.statistics.gossipSent
+        let sent = simulation.broadcast(from: origin)
+        #expect(simulation.run(atMost: .seconds(1)) { simulation.isDelivered(sent) })
+        #expect(simulation.nodes[origin].instance.statistics.gossipSent - gossipBefore <= limit)
+
+        // Cut one of the origin's tree links both ways: every payload still arrives, none is left
+        // to anti-entropy.
+        let child = simulation.index(of: try #require(simulation.nodes[origin].instance.eager.first))
+        simulation.droppedLinks = [[origin, child], [child, origin]]
+        for round in 0..<5 {
+            let id = simulation.broadcast(from: round.isMultiple(of: 2) ? origin : child)
+            #expect(simulation.run(atMost: .seconds(2)) { simulation.isDelivered(id) })
+            simulation.run(for: .milliseconds(50))
+        }
+        #expect(simulation.nodes.allSatisfy { $0.redeliveries == 0 && $0.repairs.isEmpty })
+        #expect(simulation.decodeFailures == 0)
+    }
+}
