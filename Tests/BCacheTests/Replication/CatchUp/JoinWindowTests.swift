@@ -106,6 +106,9 @@ import Testing
             configuration.membership.reconnectInterval = .seconds(3600)
             // Suspected for at least 10 s: a 4 s partition ends in a refutation, not a death.
             configuration.membership.suspicionMultiplier = 10
+            // Without the second direct ping (session 14): with it, about one run in twelve missed
+            // the 15 s bound (not yet explained; issue 13's closing note of session 14).
+            configuration.membership.retriesDirectPing = false
             // 400 writes per node during the partition, about 50 bytes each.
             if log == .overflowedByThem { configuration.replication.catchUp.logMaxBytes = 2048 }
         }
