@@ -2,6 +2,7 @@ import BCacheCore
 import BCacheMembership
 import BCacheTestKit
 import BCacheTransport
+import Foundation
 import Logging
 
 @testable import BCache
@@ -80,6 +81,14 @@ final class ChaosCluster {
         // backwards (resurrection after the deletion delay is the documented limit of LWW).
         configuration.store.deletionDelay = .seconds(3600)
         configuration.logger = Logger(label: "node-\(slot)", factory: { _ in SwiftLogNoOpLogHandler() })
+        if let level = ProcessInfo.processInfo.environment["BCACHE_CHAOS_LOG"].flatMap(Logger.Level.init(rawValue:)) {
+            let network = self.network
+            var logger = Logger(label: "node-\(slot)") { label in
+                SimulatedTimeLogHandler(label: label) { network.now }
+            }
+            logger.logLevel = level
+            configuration.logger = logger
+        }
         configure(&configuration)
         let cache = try await BCache(configuration: configuration)
         let task = Task<Void, Never> { _ = try? await cache.run() }
@@ -184,4 +193,22 @@ final class ChaosCluster {
 struct ChaosFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Prints each message with the simulated time, for diagnosing a simulation (BCACHE_CHAOS_LOG).
+struct SimulatedTimeLogHandler: LogHandler {
+    let label: String
+    let now: @Sendable () -> Duration
+    var logLevel: Logger.Level = .debug
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        print("[\(now())] \(label) \(event.level): \(event.message) \(merged)")
+    }
 }

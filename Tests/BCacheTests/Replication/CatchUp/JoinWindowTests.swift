@@ -21,12 +21,7 @@ import Testing
         let spacing = nodeCount > 8 ? 10 : 1
         // Deltas go straight to every member at 64 nodes too: the gossip path's own misses
         // (issue 13, "above 32 members") are another mechanism's, not the join window's.
-        // Without the second direct ping, as in ComebackReplayTests below: with it, the 64-node
-        // case once listed the newcomer only after ~11 s (under load; cause owed, session 14).
-        let configure: (inout BCache.Configuration) -> Void = {
-            $0.replication.directLimit = 128
-            $0.membership.retriesDirectPing = false
-        }
+        let configure: (inout BCache.Configuration) -> Void = { $0.replication.directLimit = 128 }
         do {
             for slot in 0..<newcomer {
                 _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0], configure: configure)
@@ -111,9 +106,6 @@ import Testing
             configuration.membership.reconnectInterval = .seconds(3600)
             // Suspected for at least 10 s: a 4 s partition ends in a refutation, not a death.
             configuration.membership.suspicionMultiplier = 10
-            // Without the second direct ping (session 14): with it, about one run in twelve missed
-            // the 15 s bound (not yet explained; issue 13's closing note of session 14).
-            configuration.membership.retriesDirectPing = false
             // 400 writes per node during the partition, about 50 bytes each.
             if log == .overflowedByThem { configuration.replication.catchUp.logMaxBytes = 2048 }
         }
