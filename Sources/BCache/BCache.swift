@@ -105,6 +105,7 @@ public final class BCache: Service, Sendable {
             maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
+        nodeConfiguration.randomSeed = configuration.membershipRandomSeed
         nodeConfiguration.settings = configuration.membership
         if configuration.replication.catchUp.isEnabled {
             // The catch-up's second exchange after a join (a push-pull, so member lists too, once

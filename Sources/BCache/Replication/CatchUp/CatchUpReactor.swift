@@ -62,7 +62,9 @@ final class CatchUpReactor: Sendable {
                 for await address in lostMembers.signals { sink.yield(.heardFrom(address)) }
             }
             group.addTask { [replayRequests] in
-                for await request in replayRequests.requests { sink.yield(.replayAsked(request.sender, age: request.age)) }
+                for await request in replayRequests.requests {
+                    sink.yield(.replayAsked(request.sender, age: request.age))
+                }
             }
             group.addTask { [lostMembers, replayRequests] in
                 for await event in events { sink.yield(.event(event)) }

@@ -25,7 +25,10 @@ import Testing
     /// A comeback's actions: the replay to `member`, and the ask for its own writes of the window.
     static func comeback(_ member: Membership.Member, since: Duration) -> [CatchUpPlanner.Action] {
         let address = member.identity.address
-        return [.replay(member: member.identity.id, address: address, since: since), .askForReplay(from: address, since: since)]
+        return [
+            .replay(member: member.identity.id, address: address, since: since),
+            .askForReplay(from: address, since: since),
+        ]
     }
 
     @Test func aNewMemberIsSentTheReplayWindow() {

@@ -65,7 +65,8 @@ import Testing
             let delays = tracked.map { ($0.visibleAt ?? .seconds(3600)) - $0.time }
             let late = tracked.filter { ($0.visibleAt ?? .seconds(3600)) - $0.time > .seconds(1) }
             print(
-                "join window, \(nodeCount) nodes: \(tracked.count) writes, slowest on the newcomer \(delays.max() ?? .zero)"
+                "join window, \(nodeCount) nodes: listed by all \((listedAt ?? cluster.now) - startedAt) after its start, "
+                    + "\(tracked.count) writes, slowest on the newcomer \(delays.max() ?? .zero)"
             )
             #expect(tracked.contains { $0.isDelete } && tracked.contains { !$0.isDelete })
             #expect(
