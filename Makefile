@@ -29,7 +29,7 @@ demo: deps
 	$(SWIFT) build --product bcache
 	$$($(SWIFT) build --show-bin-path)/bcache demo
 
-## test-tsan, test-asan: the whole suite under the thread (address) sanitizer, in .build-tsan
+## test-tsan, test-asan: the suite (less the large simulations, see .ci/sanitized-test) under the thread (address) sanitizer, in .build-tsan
 ## (.build-asan). Fails on the exit code and on any sanitizer report in the output (see
 ## Docs/RELIABILITY.md).
 test-tsan: deps
