@@ -111,17 +111,9 @@ import Testing
             if log == .overflowedByThem { configuration.replication.catchUp.logMaxBytes = 2048 }
         }
         do {
-            for slot in 0..<3 { _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0], configure: configure) }
-            try await CatchUpScenario.run(cluster, tick: tick, limit: .seconds(30)) {
-                CatchUpScenario.everyoneLists([0, 1, 2], in: cluster)
+            let pushPullsBefore = try await CatchUpScenario.startThreeThenCutOffTheLast(cluster, tick: tick) { _ in
+                configure
             }
-            // Past the joiners' second exchanges (at most settleMaxDelay after their joins).
-            let settledAt = cluster.now + .seconds(6)
-            try await CatchUpScenario.run(cluster, tick: tick, limit: .seconds(7)) { cluster.now >= settledAt }
-            let pushPullsBefore = CatchUpScenario.pushPullsStarted(in: cluster)
-            cluster.network.split([
-                [ChaosCluster.address(of: 0), ChaosCluster.address(of: 1)], [ChaosCluster.address(of: 2)],
-            ])
             var writer = CatchUpScenario.Writer()
             var tracked: [CatchUpScenario.Write] = []
             let splitAt = cluster.now
@@ -269,6 +261,23 @@ enum CatchUpScenario {
             guard let cache = cluster.cache(slot) else { return false }
             return names.isSubset(of: cache.members.filter { $0.status.isAlive }.map(\.name))
         }
+    }
+
+    /// Starts nodes 0, 1 and 2 (each configured by `configure(slot)`), waits until they list each
+    /// other and are past the joiners' second exchanges (at most settleMaxDelay after their
+    /// joins), then cuts node-2 off; returns the push-pulls started before the cut.
+    static func startThreeThenCutOffTheLast(
+        _ cluster: ChaosCluster, tick: Duration, configure: (Int) -> (inout BCache.Configuration) -> Void
+    ) async throws -> Int {
+        for slot in 0..<3 { _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0], configure: configure(slot)) }
+        try await run(cluster, tick: tick, limit: .seconds(30)) { everyoneLists([0, 1, 2], in: cluster) }
+        let settledAt = cluster.now + .seconds(6)
+        try await run(cluster, tick: tick, limit: .seconds(7)) { cluster.now >= settledAt }
+        let pushPulls = pushPullsStarted(in: cluster)
+        cluster.network.split([
+            [ChaosCluster.address(of: 0), ChaosCluster.address(of: 1)], [ChaosCluster.address(of: 2)],
+        ])
+        return pushPulls
     }
 
     /// Push-pulls (each with its anti-entropy exchange) the running nodes started.

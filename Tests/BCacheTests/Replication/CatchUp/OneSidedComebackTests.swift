@@ -31,18 +31,8 @@ import Testing
             }
         }
         do {
-            for slot in 0..<3 {
-                _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0], configure: configure(slot: slot))
-            }
-            try await CatchUpScenario.run(cluster, tick: tick, limit: .seconds(30)) {
-                CatchUpScenario.everyoneLists([0, 1, 2], in: cluster)
-            }
-            let settledAt = cluster.now + .seconds(6)
-            try await CatchUpScenario.run(cluster, tick: tick, limit: .seconds(7)) { cluster.now >= settledAt }
-            let pushPullsBefore = CatchUpScenario.pushPullsStarted(in: cluster)
-            cluster.network.split([
-                [ChaosCluster.address(of: 0), ChaosCluster.address(of: 1)], [ChaosCluster.address(of: cut)],
-            ])
+            let pushPullsBefore = try await CatchUpScenario.startThreeThenCutOffTheLast(
+                cluster, tick: tick, configure: configure(slot:))
             var writer = CatchUpScenario.Writer()
             var tracked: [CatchUpScenario.Write] = []
             let splitAt = cluster.now
