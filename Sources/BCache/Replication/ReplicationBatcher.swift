@@ -115,11 +115,16 @@ final class ReplicationBatcher: Sendable {
     private let maxPacketBatchBytes: Int
     /// The largest batch in one stream frame (after its tag); 0 when the transport has no streams.
     private let maxFrameBatchBytes: Int
+    /// One count while something is pending: taken by the write (or replay) that found the
+    /// pending batch empty, given back once the flush loop sent the batch it swapped out (its
+    /// stream frames aside: they wait for the link). A simulation's clock waits for it.
+    private let work: SimulationWork
 
     init(
         node: Membership.Node, tree: BroadcastTreeDriver, settings: Settings, log: RecentWriteLog?,
-        counters: CacheCounters, logger: Logger
+        counters: CacheCounters, logger: Logger, work: SimulationWork = .untracked
     ) {
+        self.work = work
         self.node = node
         self.tree = tree
         self.log = log
@@ -160,7 +165,11 @@ final class ReplicationBatcher: Sendable {
         } else {
             counters.deltasLeftToSync.increment()
         }
-        if wasEmpty { wakeup.yield() }
+        if wasEmpty {
+            // Once per batch, and an atomic add in simulations only (no lock).
+            work.began()
+            wakeup.yield()
+        }
     }
 
     /// Queues for `target` alone this node's own writes made at or after `since` (the newest
@@ -175,7 +184,10 @@ final class ReplicationBatcher: Sendable {
             pending.replays.append(replay)
             return wasEmpty
         }
-        if wasEmpty { wakeup.yield() }
+        if wasEmpty {
+            work.began()
+            wakeup.yield()
+        }
         return .queued(records.count)
     }
 
@@ -204,8 +216,10 @@ final class ReplicationBatcher: Sendable {
         while true {
             let targets = directTargets()
             if targets == nil, settings.flushDelay > .zero {
-                // Gossip: let the payload fill. Cancelled (shutdown): send at once.
-                try? await settings.clock.sleep(until: settings.clock.now + settings.flushDelay)
+                // Nothing to let fill: the next write wakes the loop.
+                guard pending.withLock({ !$0.isEmpty }) else { return }
+                // Tree: let the payload fill. Cancelled (shutdown): send at once.
+                try? await work.sleep(on: settings.clock, until: settings.clock.now + settings.flushDelay)
             }
             var taken = Pending()
             pending.withLock { swap(&taken, &$0) }
@@ -222,6 +236,8 @@ final class ReplicationBatcher: Sendable {
                 // Above the direct limit no round prunes the streams: a replay's is not kept.
                 if targets == nil { await streams.close(replay.target) }
             }
+            // The batch that held this count is sent.
+            work.finished()
         }
     }
 
@@ -252,11 +268,14 @@ final class ReplicationBatcher: Sendable {
         guard !encoded.frames.isEmpty else { return }
         if prunesStreams { await streams.keep(only: targets) }
         // One task per member, so that a slow member delays only itself (up to the timeout).
+        // Frames wait for the links (simulated time): the batch's count is lent meanwhile.
+        work.finished()
         await withDiscardingTaskGroup { group in
             for target in targets {
                 group.addTask { await self.send(frames: encoded.frames, to: target) }
             }
         }
+        work.began()
     }
 
     /// Encodes a batch into packets, or into stream frames when it is large (or a record does
