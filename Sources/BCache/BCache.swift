@@ -165,7 +165,8 @@ public final class BCache: Service, Sendable {
                 directLimit: configuration.replication.directLimit, flushDelay: configuration.replication.flushDelay,
                 clock: configuration.clock,
                 maxPendingBytes: configuration.replication.maxPendingBytes,
-                maxFrameBytes: configuration.replication.maxSyncFrameBytes),
+                maxFrameBytes: configuration.replication.maxSyncFrameBytes,
+                testDelay: configuration.flushLoopTestDelay),
             log: log, counters: counters, logger: logger, work: work)
         self.batcher = batcher
         self.work = work

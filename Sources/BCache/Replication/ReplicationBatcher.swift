@@ -55,6 +55,8 @@ final class ReplicationBatcher: Sendable {
         var streamBatchBytes = 256 << 10
         /// How long one frame may take to send before its stream is abandoned.
         var streamSendTimeout: Duration = .seconds(2)
+        /// A real-time pause before each send, in tests only (``BCache/Configuration/flushLoopTestDelay``).
+        var testDelay: Duration = .zero
     }
 
     /// The records waiting for the next send and their encoded size.
@@ -195,6 +197,7 @@ final class ReplicationBatcher: Sendable {
     /// sends what is left and closes the replication streams.
     func runFlushLoop() async {
         for await _ in wakeups {
+            if settings.testDelay > .zero { try? await Task.sleep(for: settings.testDelay) }
             await sendPending()
         }
         await sendPending()
