@@ -51,8 +51,8 @@ import Testing
 /// The simulated time a write on node 0 of a two-node cluster takes to reach node 1 over a
 /// 5 ms link: 5 ms when the write is sent at once.
 private func simulatedReplicationDelay(flushLoopTestDelay: Duration) async throws -> Duration {
-    try await withInMemoryCluster(nodes: 2, seed: 21, configure: { $0.flushLoopTestDelay = flushLoopTestDelay }) {
-        cluster in
+    let slowFlushLoop: (inout BCache.Configuration) -> Void = { $0.flushLoopTestDelay = flushLoopTestDelay }
+    return try await withInMemoryCluster(nodes: 2, seed: 21, configure: slowFlushLoop) { cluster in
         try cluster.network.setDefaultConditions(LinkConditions(latency: .milliseconds(5)))
         try cluster[0].set("greeting", "hello")
         return try await cluster.eventually("node 1 holds the write") { cluster[1].getString("greeting") == "hello" }

@@ -160,6 +160,9 @@ final class ReplicationBatcher: Sendable {
             guard wasEmpty || pending.recordBytes + size <= maxPendingBytes else { return (false, false) }
             pending.records.append(record)
             pending.recordBytes += size
+            // Once per batch, an atomic add in simulations only; under the lock, so that the
+            // flush loop cannot send the batch (and give the count back) before it is taken.
+            if wasEmpty { work.began() }
             return (true, wasEmpty)
         }
         if queued {
@@ -167,11 +170,7 @@ final class ReplicationBatcher: Sendable {
         } else {
             counters.deltasLeftToSync.increment()
         }
-        if wasEmpty {
-            // Once per batch, and an atomic add in simulations only (no lock).
-            work.began()
-            wakeup.yield()
-        }
+        if wasEmpty { wakeup.yield() }
     }
 
     /// Queues for `target` alone this node's own writes made at or after `since` (the newest
@@ -184,12 +183,10 @@ final class ReplicationBatcher: Sendable {
         let wasEmpty = pending.withLock { pending -> Bool in
             let wasEmpty = pending.isEmpty
             pending.replays.append(replay)
+            if wasEmpty { work.began() }
             return wasEmpty
         }
-        if wasEmpty {
-            work.began()
-            wakeup.yield()
-        }
+        if wasEmpty { wakeup.yield() }
         return .queued(records.count)
     }
 

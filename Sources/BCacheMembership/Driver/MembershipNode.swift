@@ -193,7 +193,8 @@ extension Membership {
         /// ``makeEventStream(bufferSize:)`` that calls `onEnqueued` (under the node's lock: keep
         /// it to a counter's increment) as each event is queued for the consumer: the facade
         /// counts its tasks' queued work so that a simulation waits for it before moving time.
-        package func makeEventStream(bufferSize: Int = 1024, onEnqueued: (@Sendable () -> Void)?) -> AsyncStream<Event> {
+        package func makeEventStream(bufferSize: Int = 1024, onEnqueued: (@Sendable () -> Void)?) -> AsyncStream<Event>
+        {
             subscribe(
                 bufferSize: bufferSize,
                 register: { $0.eventSubscribers[$1] = EventSubscription(continuation: $2, onEnqueued: onEnqueued) },
