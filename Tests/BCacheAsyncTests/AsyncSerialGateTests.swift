@@ -1,4 +1,5 @@
 import BCacheAsync
+import BCacheTransportTestKit
 import Synchronization
 import Testing
 

@@ -45,6 +45,9 @@ struct BackpressuredInboxTests {
         let fixture = Fixture(highWaterCount: 100, highWaterWeight: 10)
         #expect(!fixture.inbox.push([UInt8](repeating: 0, count: 6)))
         #expect(fixture.inbox.push([UInt8](repeating: 0, count: 6)))
+        // 6 bytes left: still over half the mark.
+        _ = try await fixture.inbox.next()
+        #expect(fixture.resumed == 0)
         _ = try await fixture.inbox.next()
         #expect(fixture.resumed == 1)
     }
