@@ -3,6 +3,15 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct WakeupSignalTests {
+    /// Parks a task in `signal.wait()`, then signals: the task must return.
+    func signalParkedWaiter(_ signal: WakeupSignal) async throws {
+        let waiter = Task { await signal.wait() }
+        try await waitUntilParked(1) { signal.waitingCount }
+        signal.signal()
+        await waiter.value
+        #expect(signal.waitingCount == 0)
+    }
+
     @Test func aSignalBeforeTheWaitIsKept() async {
         let signal = WakeupSignal()
         signal.signal()
@@ -12,11 +21,7 @@ struct WakeupSignalTests {
 
     @Test func aSignalWakesTheParkedWaiter() async throws {
         let signal = WakeupSignal()
-        let waiter = Task { await signal.wait() }
-        try await waitUntilParked(1) { signal.waitingCount }
-        signal.signal()
-        await waiter.value
-        #expect(signal.waitingCount == 0)
+        try await signalParkedWaiter(signal)
     }
 
     @Test func signalsDoNotAccumulate() async throws {
@@ -25,11 +30,7 @@ struct WakeupSignalTests {
         signal.signal()
         await signal.wait()
         // The second signal was folded into the first: this wait parks.
-        let waiter = Task { await signal.wait() }
-        try await waitUntilParked(1) { signal.waitingCount }
-        signal.signal()
-        await waiter.value
-        #expect(signal.waitingCount == 0)
+        try await signalParkedWaiter(signal)
     }
 
     @Test func cancellingTheWaiterResumesItAndKeepsTheNextSignal() async throws {
