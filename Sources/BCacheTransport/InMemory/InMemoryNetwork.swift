@@ -1,3 +1,4 @@
+import BCacheAsync
 import Logging
 import Synchronization
 
