@@ -60,7 +60,9 @@ final class BurstTrace {
         lines.append(
             "eager links at the start: max \(degrees.max() ?? 0), mean \(String(format: "%.1f", Double(degrees.reduce(0, +)) / Double(max(count, 1)))); depth from node 0 over eager links: max \(depth.compactMap { $0 }.max() ?? -1)"
         )
-        lines.append("node depth parent eager(start>end) first_ms done_ms frames_sent MB_sent dups grafts_sent grafts_recv grafted_sent deferred swaps withdrawn ids_grafted behind_flow")
+        lines.append(
+            "node depth parent eager(start>end) first_ms done_ms frames_sent MB_sent dups grafts_sent grafts_recv "
+                + "grafted_sent deferred swaps withdrawn ids_grafted behind_flow")
         let firsts = (0..<count).map { node in samples.first(where: { $0.arrivals[node] > 0 })?.time }
         let dones = (0..<count).map { node in samples.first(where: { $0.arrivals[node] >= sets })?.time }
         let order = (0..<count).sorted { (dones[$0] ?? .seconds(1_000_000)) < (dones[$1] ?? .seconds(1_000_000)) }
@@ -69,7 +71,8 @@ final class BurstTrace {
             let now = after[node]
             let fields: [String] = [
                 "\(node)", depth[node].map { "\($0)" } ?? "-", parent[node].map { "\($0)" } ?? "-",
-                "\(was.eagerPeers.count)>\(now.eagerPeers.count)", milliseconds(firsts[node]), milliseconds(dones[node]),
+                "\(was.eagerPeers.count)>\(now.eagerPeers.count)", milliseconds(firsts[node]),
+                milliseconds(dones[node]),
                 "\(now.framesSent - was.framesSent)",
                 String(format: "%.1f", Double(now.frameBytesSent - was.frameBytesSent) / 1e6),
                 "\(now.duplicatesReceived - was.duplicatesReceived)", "\(now.graftsSent - was.graftsSent)",
@@ -91,14 +94,14 @@ final class BurstTrace {
             let maxDown =
                 sample.downlinkBacklog.indices.max { sample.downlinkBacklog[$0] < sample.downlinkBacklog[$1] } ?? 0
             let busy = sample.uplinkBacklog.filter { $0 > .zero }.count
-            lines.append(
-                [
-                    milliseconds(sample.time), "\(done)",
-                    String(format: "%.1f", 100 * Double(total) / Double(max(sets * (count - 1), 1))),
-                    milliseconds(sample.uplinkBacklog[0]),
-                    "\(milliseconds(sample.uplinkBacklog[maxUp]))(\(maxUp))",
-                    "\(milliseconds(sample.downlinkBacklog[maxDown]))(\(maxDown))", "\(busy)",
-                ].joined(separator: " "))
+            let columns: [String] = [
+                milliseconds(sample.time), "\(done)",
+                String(format: "%.1f", 100 * Double(total) / Double(max(sets * (count - 1), 1))),
+                milliseconds(sample.uplinkBacklog[0]),
+                "\(milliseconds(sample.uplinkBacklog[maxUp]))(\(maxUp))",
+                "\(milliseconds(sample.downlinkBacklog[maxDown]))(\(maxDown))", "\(busy)",
+            ]
+            lines.append(columns.joined(separator: " "))
         }
         return lines.joined(separator: "\n")
     }
