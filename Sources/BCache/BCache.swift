@@ -105,6 +105,7 @@ public final class BCache: Service, Sendable {
             maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
+        nodeConfiguration.randomSeed = configuration.membershipRandomSeed
         nodeConfiguration.settings = configuration.membership
         if configuration.replication.catchUp.isEnabled {
             // The catch-up's second exchange after a join (a push-pull, so member lists too, once
@@ -120,11 +121,13 @@ public final class BCache: Service, Sendable {
         // catch-up reads members' ages from it.
         nodeConfiguration.generation = configuration.wallClock.nowMillis()
         let lostMembers = configuration.replication.catchUp.isEnabled ? LostMemberWatch() : nil
+        let replayRequests = configuration.replication.catchUp.isEnabled ? ReplayRequestInbox() : nil
         let tree = BroadcastTreeDriver(
             settings: EpidemicBroadcast.Settings(), clock: configuration.clock, merger: merger, counters: counters,
             logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes)
         let receiver = ReplicationReceiver(
-            merger: merger, counters: counters, logger: logger, lostMembers: lostMembers, tree: tree)
+            merger: merger, counters: counters, logger: logger, lostMembers: lostMembers,
+            replayRequests: replayRequests, tree: tree)
         let node: Membership.Node
         do {
             node = try Membership.Node(
@@ -161,10 +164,13 @@ public final class BCache: Service, Sendable {
                 maxFrameBytes: configuration.replication.maxSyncFrameBytes),
             log: log, counters: counters, logger: logger)
         self.batcher = batcher
-        self.catchUp = lostMembers.map { lostMembers in
-            CatchUpReactor(
+        if let lostMembers, let replayRequests {
+            self.catchUp = CatchUpReactor(
                 node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
-                wallClock: configuration.wallClock, lostMembers: lostMembers, counters: counters, logger: logger)
+                wallClock: configuration.wallClock, lostMembers: lostMembers, replayRequests: replayRequests,
+                counters: counters, logger: logger)
+        } else {
+            self.catchUp = nil
         }
     }
 

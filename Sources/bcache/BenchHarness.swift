@@ -1,3 +1,4 @@
+import BCacheTestKit
 import Dispatch
 import Synchronization
 
@@ -88,11 +89,11 @@ struct BenchHarness: Sendable {
     /// The resident memory a fresh target takes to hold every key: RSS before and after the
     /// fill, with memory freed by earlier work handed back to the system first.
     func measureMemory<Target: BenchTarget>(makeTarget: (_ capacity: Int) -> Target) -> MemoryFigures? {
-        ResidentMemory.releaseFreedMemory()
-        guard let before = ResidentMemory.currentBytes() else { return nil }
+        ProcessResources.releaseFreedMemory()
+        guard let before = ProcessResources.currentResidentBytes() else { return nil }
         let target = makeTarget(roomyCapacity)
         fill(target)
-        guard let after = ResidentMemory.currentBytes() else { return nil }
+        guard let after = ProcessResources.currentResidentBytes() else { return nil }
         withExtendedLifetime(target) {}
         return MemoryFigures(beforeBytes: before, afterBytes: after, entries: keys.count)
     }

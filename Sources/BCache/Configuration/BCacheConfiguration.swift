@@ -35,6 +35,9 @@ extension BCache {
         /// label are dropped, so two clusters on one network never merge. An encrypted transport
         /// binds it into every sealed message too. Defaults to empty.
         public var clusterLabel: String = ""
+        /// Seeds the membership's random choices (probe order, timer offsets, gossip targets);
+        /// nil draws one. For simulations that must replay them from their own seed.
+        package var membershipRandomSeed: UInt64?
         /// Where the node listens, the address it announces, and whom it joins.
         public var network = Network()
         /// How the node reaches the others (`.udpAndTCP()`, `.tcp()`, `.inMemory(network)`, …).

@@ -92,6 +92,10 @@ final class ReplicationBatcher: Sendable {
 
     private let node: Membership.Node
     private let settings: Settings
+    /// Two settings of the write path kept apart: reading them through `settings` copied the whole
+    /// struct (it holds an existential clock) on every `set`.
+    private let clock: any Membership.DriverClock
+    private let maxPendingBytes: Int
     private let counters: CacheCounters
     private let logger: Logger
     private let streams: ReplicationStreams
@@ -120,6 +124,8 @@ final class ReplicationBatcher: Sendable {
         self.tree = tree
         self.log = log
         self.settings = settings
+        self.clock = settings.clock
+        self.maxPendingBytes = settings.maxPendingBytes
         self.counters = counters
         self.logger = logger
         self.streams = ReplicationStreams(node: node)
@@ -140,11 +146,11 @@ final class ReplicationBatcher: Sendable {
     /// its join's anti-entropy, and one that comes back through the replay of the log.
     func enqueue(_ record: CacheRecord) {
         let size = RecordCodec.encodedSize(of: record)
-        log?.append(record, size: size, at: settings.clock.now)
+        log?.append(record, size: size, at: clock.now)
         guard node.reachablePeerCount > 0 else { return }
         let (queued, wasEmpty) = pending.withLock { pending -> (Bool, Bool) in
             let wasEmpty = pending.isEmpty
-            guard wasEmpty || pending.recordBytes + size <= settings.maxPendingBytes else { return (false, false) }
+            guard wasEmpty || pending.recordBytes + size <= maxPendingBytes else { return (false, false) }
             pending.records.append(record)
             pending.recordBytes += size
             return (true, wasEmpty)

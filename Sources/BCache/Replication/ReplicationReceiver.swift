@@ -18,6 +18,8 @@ struct ReplicationReceiver: Sendable {
     /// Told of every sender, so that a lost member's first packet catches it up; nil when
     /// catching up is disabled.
     let lostMembers: LostMemberWatch?
+    /// Takes the members' replay requests; nil when catching up is disabled (they are dropped).
+    let replayRequests: ReplayRequestInbox?
     /// Takes the broadcast tree's messages.
     let tree: BroadcastTreeDriver
 
@@ -27,6 +29,10 @@ struct ReplicationReceiver: Sendable {
         lostMembers?.heard(from: packet.sender)
         if EpidemicBroadcast.Envelope.isEnvelope(packet.bytes) {
             tree.receive(packet.bytes, from: packet.sender, isPacket: true)
+            return
+        }
+        if ReplayRequest.isRequest(packet.bytes) {
+            receiveReplayRequest(packet)
             return
         }
         counters.directPacketsReceived.increment()
@@ -78,6 +84,17 @@ struct ReplicationReceiver: Sendable {
                 "closed a replication stream", metadata: ["sender": "\(incoming.sender)", "error": "\(error)"])
         }
         await incoming.stream.close()
+    }
+
+    private func receiveReplayRequest(_ packet: Membership.UserPacket) {
+        do {
+            let request = try ReplayRequest.decode(packet.bytes)
+            replayRequests?.receive(request, from: packet.sender)
+        } catch {
+            counters.decodeFailures.increment()
+            logger.warning(
+                "a replay request did not decode", metadata: ["sender": "\(packet.sender)", "error": "\(error)"])
+        }
     }
 
     /// The records of one records frame.

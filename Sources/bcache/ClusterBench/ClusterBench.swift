@@ -1,5 +1,6 @@
 import BCache
 import BCacheMembership
+import BCacheTestKit
 
 /// One run of `bcache bench cluster`: three BCache nodes in this process on 127.0.0.1, then
 /// propagation, a burst, memory, and joins of a fourth node, in that order.
@@ -54,8 +55,8 @@ struct ClusterBench {
             capacity: 2 * (sizes.propagationSets + sizes.burstSets + (sizes.joinEntries.max() ?? 0)))
         if let membership { nodes.membership = membership }
 
-        ResidentMemory.releaseFreedMemory()
-        let residentBefore = ResidentMemory.currentBytes()
+        ProcessResources.releaseFreedMemory()
+        let residentBefore = ProcessResources.currentResidentBytes()
         var cluster: [BCache] = []
         do {
             let first = try await nodes.start(name: "bench-1", seed: nil)
@@ -82,7 +83,7 @@ struct ClusterBench {
             report.burstCatchUpMilliseconds = burst.catchUpMilliseconds
             report.burstHeld = burst.held
 
-            if let residentBefore, let residentAfter = ResidentMemory.currentBytes() {
+            if let residentBefore, let residentAfter = ProcessResources.currentResidentBytes() {
                 report.rssMegabytesPerNode = Double(residentAfter - residentBefore) / 3 / 1e6
             }
             report.rssEntriesPerNode = first.count

@@ -1,5 +1,6 @@
 import BCacheMembership
 import BCacheMembershipSimulation
+import BCacheTestKit
 import Foundation
 
 /// One run of `bcache bench membership`: for each cluster size, a join, the steady state, a crash,
@@ -60,7 +61,7 @@ struct MembershipBench {
         figures.cpuMicrosecondsPerNodeSecond = Double(ProcessCPUTime.nanoseconds() - cpuBefore) / 1_000 / nodeSeconds
         figures.packetsPerNodeSecond = Double(cluster.packetsSent - packetsBefore) / nodeSeconds
         figures.bytesPerNodeSecond = Double(cluster.bytesSent + cluster.pushPullBytes - bytesBefore) / nodeSeconds
-        figures.residentMegabytes = ResidentMemory.currentBytes().map { Double($0) / 1e6 }
+        figures.residentMegabytes = ProcessResources.currentResidentBytes().map { Double($0) / 1e6 }
         progress("\(size) nodes: steady state \(figures.packetsPerNodeSecond) packets/node/s")
 
         // One crash: every other node must mark it dead.

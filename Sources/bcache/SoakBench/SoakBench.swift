@@ -1,5 +1,6 @@
 import BCache
 import BCacheMembership
+import BCacheTestKit
 
 /// `bcache bench soak`: a cluster in one process under a steady mixed load with churn, measured
 /// minute by minute.
@@ -138,8 +139,8 @@ struct SoakBench {
     }
 
     private func measureMemory(_ nodes: SoakCluster, _ figures: inout SoakMinute) {
-        ResidentMemory.releaseFreedMemory()
-        let rss = Double(ResidentMemory.currentBytes() ?? 0) / 1_048_576
+        ProcessResources.releaseFreedMemory()
+        let rss = Double(ProcessResources.currentResidentBytes() ?? 0) / 1_048_576
         figures.rssMiB = rss
         figures.rssPerNodeMiB = rss / Double(cluster.nodes)
         let live = nodes.live

@@ -2,6 +2,7 @@ import BCacheCore
 import BCacheMembership
 import BCacheTestKit
 import BCacheTransport
+import Foundation
 import Logging
 
 @testable import BCache
@@ -30,6 +31,8 @@ final class ChaosCluster {
     let time: SimulatedTime
     var network: InMemoryNetwork { time.network }
     let nodeCount: Int
+    /// Seeds the network and, mixed with each process's number, its membership's random choices.
+    let seed: UInt64
     /// Every process started, crashed ones included (their packet counts still matter).
     private(set) var incarnations: [Incarnation] = []
     /// The running incarnation of each slot, nil while the node is down.
@@ -44,6 +47,7 @@ final class ChaosCluster {
     init(seed: UInt64, nodeCount: Int) {
         self.time = SimulatedTime(seed: seed, settling: .anyExecutor)
         self.nodeCount = nodeCount
+        self.seed = seed
         self.current = Array(repeating: nil, count: nodeCount)
     }
 
@@ -76,10 +80,21 @@ final class ChaosCluster {
         configuration.clusterLabel = "chaos"
         configuration.membership = .lan
         configuration.useSimulatedTime(time)
+        // The membership's choices (when each node first probes, whom) from the test's seed too:
+        // drawn afresh, they made one run in twelve of ComebackReplayTests differ from the others.
+        configuration.membershipRandomSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(incarnations.count)
         // Longer than the whole run: no tombstone is purged, so no node's version of a key goes
         // backwards (resurrection after the deletion delay is the documented limit of LWW).
         configuration.store.deletionDelay = .seconds(3600)
         configuration.logger = Logger(label: "node-\(slot)", factory: { _ in SwiftLogNoOpLogHandler() })
+        if let level = ProcessInfo.processInfo.environment["BCACHE_CHAOS_LOG"].flatMap(Logger.Level.init(rawValue:)) {
+            let network = self.network
+            var logger = Logger(label: "node-\(slot)") { label in
+                SimulatedTimeLogHandler(label: label) { network.now }
+            }
+            logger.logLevel = level
+            configuration.logger = logger
+        }
         configure(&configuration)
         let cache = try await BCache(configuration: configuration)
         let task = Task<Void, Never> { _ = try? await cache.run() }
@@ -184,4 +199,22 @@ final class ChaosCluster {
 struct ChaosFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Prints each message with the simulated time, for diagnosing a simulation (BCACHE_CHAOS_LOG).
+struct SimulatedTimeLogHandler: LogHandler {
+    let label: String
+    let now: @Sendable () -> Duration
+    var logLevel: Logger.Level = .debug
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        print("[\(now())] \(label) \(event.level): \(event.message) \(merged)")
+    }
 }

@@ -45,6 +45,7 @@ import Testing
     static let sweeps: [Sweep] = [
         values("nodeName", ["", long, String(long.dropFirst())]) { $0.nodeName = $1 },
         values("clusterLabel", [long, String(long.dropFirst())]) { $0.clusterLabel = $1 },
+        values("membershipRandomSeed", [UInt64.zero, UInt64.max]) { $0.membershipRandomSeed = $1 },
         values("network.listen", ["", "10.0.0.1", "10.0.0.1:99999", "0.0.0.0:7946", "[::]:0"]) {
             $0.network.listen = $1
         },

@@ -10,6 +10,13 @@ import BCacheTransport
 /// - A member learned for the first time is owed the writes of the last replay window; one that
 ///   comes back (alive again after being suspected, failed or gone) those since it was lost,
 ///   less the comeback margin.
+/// - A comeback is two-way: this node also asks that member for its own writes of the same
+///   window (``Action/askForReplay(from:since:)``). The member may never have counted this node
+///   as lost (a cut member whose stretched probing had not reached it yet, or whose probe of it
+///   an ack right after the heal saved), and then nothing else would send this node the writes
+///   the member made during the cut. A member's ask is answered like a comeback
+///   (``onReplayAsked(member:address:since:now:)``), unless that member was caught up within the
+///   cooldown already.
 /// - Catch-ups of one member are at least ``Settings/memberCooldown`` apart: events in between
 ///   widen the pending catch-up's window instead of adding one, so a flapping member costs one
 ///   replay per cooldown.
@@ -38,6 +45,9 @@ struct CatchUpPlanner: Sendable {
         /// Send `member` (at `address`) this node's own deltas written at or after `since`; when
         /// the log no longer covers that window, report it with ``onReplayNotCovered(member:address:now:)``.
         case replay(member: NodeID, address: NodeAddress, since: Duration)
+        /// Ask the member at `address` to send this node its own deltas written at or after
+        /// `since` (the other half of a comeback).
+        case askForReplay(from: NodeAddress, since: Duration)
         /// Start one anti-entropy exchange with `address`.
         case exchange(with: NodeAddress)
         /// The exchange queue was full: this member is left to the periodic anti-entropy.
@@ -51,6 +61,8 @@ struct CatchUpPlanner: Sendable {
         var address: NodeAddress
         var since: Duration
         var due: Duration
+        /// A comeback's: the member is asked for its writes of the window too.
+        var asksBack: Bool
     }
 
     private struct Settling: Sendable {
@@ -108,11 +120,11 @@ struct CatchUpPlanner: Sendable {
             guard member.identity.id != selfID else { break }
             let owed = lost.removeValue(forKey: member.identity.id)?.owed
             if owed == nil { learnedAt[member.identity.id] = now }
-            schedule(member, since: owed ?? newMemberSince, now: now)
+            schedule(member, since: owed ?? newMemberSince, asksBack: owed != nil, now: now)
             settling?.lastLearnedAt = now
         case .aliveAgain(let member):
             if let gone = lost.removeValue(forKey: member.identity.id) {
-                schedule(member, since: gone.owed, now: now)
+                schedule(member, since: gone.owed, asksBack: true, now: now)
             }
         case .suspected(let member), .failed(let member), .left(let member):
             guard member.identity.id != selfID else { break }
@@ -122,7 +134,7 @@ struct CatchUpPlanner: Sendable {
             pending.removeValue(forKey: old.identity.id)
             guard new.identity.id != selfID else { break }
             learnedAt[new.identity.id] = now
-            schedule(new, since: newMemberSince, now: now)
+            schedule(new, since: newMemberSince, asksBack: false, now: now)
             settling?.lastLearnedAt = now
         case .joinSucceeded(let seed):
             settling = Settling(seed: seed, joinedAt: now, lastLearnedAt: now)
@@ -140,6 +152,7 @@ struct CatchUpPlanner: Sendable {
             pending.removeValue(forKey: member)
             lastCatchUp[member] = now
             actions.append(.replay(member: member, address: catchUp.address, since: catchUp.since))
+            if catchUp.asksBack { actions.append(.askForReplay(from: catchUp.address, since: catchUp.since)) }
         }
         lastCatchUp = lastCatchUp.filter { now - $0.value < settings.memberCooldown }
         if let settling, now >= settlingDeadline(settling) {
@@ -163,8 +176,21 @@ struct CatchUpPlanner: Sendable {
     mutating func onHeardFrom(_ address: NodeAddress, now: Duration) -> [Action] {
         for (id, gone) in lost where gone.address == address && !gone.heard {
             lost[id]?.heard = true
-            schedule(id, address: address, since: gone.owed, now: now)
+            schedule(id, address: address, since: gone.owed, asksBack: true, now: now)
         }
+        return onTick(now: now)
+    }
+
+    /// `member` (at `address`) came back from a loss this node may not have noticed, and asks for
+    /// this node's own writes since `since`: they are replayed like a comeback's, without asking
+    /// back. A member caught up within the cooldown is not caught up again: both sides of a
+    /// comeback usually notice it, and their windows, each from a loss less the comeback margin,
+    /// differ by far less than that margin.
+    mutating func onReplayAsked(member: NodeID, address: NodeAddress, since: Duration, now: Duration) -> [Action] {
+        guard member != selfID, lastCatchUp[member].map({ now - $0 >= settings.memberCooldown }) ?? true else {
+            return onTick(now: now)
+        }
+        schedule(member, address: address, since: since, asksBack: false, now: now)
         return onTick(now: now)
     }
 
@@ -182,19 +208,22 @@ struct CatchUpPlanner: Sendable {
 
     // MARK: Steps
 
-    private mutating func schedule(_ member: Membership.Member, since: Duration, now: Duration) {
-        schedule(member.identity.id, address: member.identity.address, since: since, now: now)
+    private mutating func schedule(_ member: Membership.Member, since: Duration, asksBack: Bool, now: Duration) {
+        schedule(member.identity.id, address: member.identity.address, since: since, asksBack: asksBack, now: now)
     }
 
-    private mutating func schedule(_ id: NodeID, address: NodeAddress, since: Duration, now: Duration) {
+    private mutating func schedule(
+        _ id: NodeID, address: NodeAddress, since: Duration, asksBack: Bool, now: Duration
+    ) {
         if var catchUp = pending[id] {
             catchUp.since = min(catchUp.since, since)
             catchUp.address = address
+            catchUp.asksBack = catchUp.asksBack || asksBack
             pending[id] = catchUp
             return
         }
         let due = lastCatchUp[id].map { max(now, $0 + settings.memberCooldown) } ?? now
-        pending[id] = PendingCatchUp(address: address, since: since, due: due)
+        pending[id] = PendingCatchUp(address: address, since: since, due: due, asksBack: asksBack)
     }
 
     private mutating func markLost(_ member: Membership.Member, now: Duration) {

@@ -4,9 +4,10 @@ import BCacheTransport
 import Logging
 
 /// Runs the ``CatchUpPlanner`` on this node's membership events: replays recent own deltas to a
-/// member learned or back (through the ``ReplicationBatcher``'s direct path), and starts the
-/// anti-entropy exchanges it asks for (one push-pull with that member, whose ``AntiEntropy``
-/// compares digests first).
+/// member learned or back (through the ``ReplicationBatcher``'s direct path), asks a member back
+/// for its own (a ``ReplayRequest``) and answers its asks, and starts the anti-entropy exchanges
+/// the planner asks for (one push-pull with that member, whose ``AntiEntropy`` compares digests
+/// first).
 ///
 /// One loop owns the planner: it handles each event, and wakes at the planner's next deadline
 /// through a child task sleeping on the configured clock (simulated time in tests).
@@ -20,23 +21,28 @@ final class CatchUpReactor: Sendable {
     private let logger: Logger
     /// Shared with the ``ReplicationReceiver``: reports the first packet from a lost member.
     private let lostMembers: LostMemberWatch
+    /// Shared with the ``ReplicationReceiver``: the members' replay requests.
+    private let replayRequests: ReplayRequestInbox
 
     /// What the loop reacts to.
     private enum Input: Sendable {
         case event(Membership.Event)
         /// Something arrived from a member counted as lost.
         case heardFrom(NodeAddress)
+        /// A member asked for this node's writes of the last `age`.
+        case replayAsked(NodeAddress, age: Duration)
         /// A sleeper set for this deadline woke.
         case timer(Duration)
     }
 
     init(
         node: Membership.Node, batcher: ReplicationBatcher, settings: CatchUpPlanner.Settings,
-        clock: any Membership.DriverClock, wallClock: WallClock, lostMembers: LostMemberWatch, counters: CacheCounters,
-        logger: Logger
+        clock: any Membership.DriverClock, wallClock: WallClock, lostMembers: LostMemberWatch,
+        replayRequests: ReplayRequestInbox, counters: CacheCounters, logger: Logger
     ) {
         self.node = node
         self.lostMembers = lostMembers
+        self.replayRequests = replayRequests
         self.batcher = batcher
         self.settings = settings
         self.clock = clock
@@ -55,21 +61,38 @@ final class CatchUpReactor: Sendable {
             group.addTask { [lostMembers] in
                 for await address in lostMembers.signals { sink.yield(.heardFrom(address)) }
             }
-            group.addTask { [lostMembers] in
+            group.addTask { [replayRequests] in
+                for await request in replayRequests.requests {
+                    sink.yield(.replayAsked(request.sender, age: request.age))
+                }
+            }
+            group.addTask { [lostMembers, replayRequests] in
                 for await event in events { sink.yield(.event(event)) }
                 sink.finish()
                 lostMembers.finish()
+                replayRequests.finish()
             }
             for await input in inputs {
                 let now = clock.now
                 switch input {
                 case .event(let event):
-                    perform(planner.onEvent(event, now: now, learnedMemberAge: age(of: event)), planner: &planner)
+                    await perform(planner.onEvent(event, now: now, learnedMemberAge: age(of: event)), planner: &planner)
                 case .heardFrom(let address):
-                    perform(planner.onHeardFrom(address, now: now), planner: &planner)
+                    await perform(planner.onHeardFrom(address, now: now), planner: &planner)
+                case .replayAsked(let address, let age):
+                    // Only a member's ask counts (its address, as the membership knows it).
+                    guard let member = node.members.first(where: { $0.identity.address == address }),
+                        member.status.isReachable
+                    else {
+                        logger.debug("ignored a replay request from a non-member", metadata: ["from": "\(address)"])
+                        break
+                    }
+                    await perform(
+                        planner.onReplayAsked(member: member.identity.id, address: address, since: now - age, now: now),
+                        planner: &planner)
                 case .timer(let deadline):
                     sleepers.remove(deadline)
-                    perform(planner.onTick(now: now), planner: &planner)
+                    await perform(planner.onTick(now: now), planner: &planner)
                 }
                 lostMembers.watch(planner.unheardLostAddresses)
                 // One sleeper for the earliest deadline; later ones are set when it wakes.
@@ -100,7 +123,7 @@ final class CatchUpReactor: Sendable {
         return now > started ? .milliseconds(Int64(clamping: now - started)) : .zero
     }
 
-    private func perform(_ actions: [CatchUpPlanner.Action], planner: inout CatchUpPlanner) {
+    private func perform(_ actions: [CatchUpPlanner.Action], planner: inout CatchUpPlanner) async {
         var actions = actions[...]
         while let action = actions.popFirst() {
             switch action {
@@ -117,6 +140,11 @@ final class CatchUpReactor: Sendable {
                     actions.append(
                         contentsOf: planner.onReplayNotCovered(member: member, address: address, now: clock.now))
                 }
+            case .askForReplay(let address, let since):
+                let request = ReplayRequest(age: max(.zero, clock.now - since))
+                await node.sendReplicationPacket(
+                    request.encoded(), to: address, counting: counters.directSends, logger: logger)
+                logger.debug("asked a member back for its recent writes", metadata: ["from": "\(address)"])
             case .exchange(let address):
                 if node.requestPushPull(with: address) {
                     counters.catchUpExchanges.increment()

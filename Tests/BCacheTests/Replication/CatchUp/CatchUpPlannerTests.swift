@@ -22,6 +22,15 @@ import Testing
 
     func planner() -> CatchUpPlanner { CatchUpPlanner(settings: Self.settings, selfID: NodeID(rawValue: 99)) }
 
+    /// A comeback's actions: the replay to `member`, and the ask for its own writes of the window.
+    static func comeback(_ member: Membership.Member, since: Duration) -> [CatchUpPlanner.Action] {
+        let address = member.identity.address
+        return [
+            .replay(member: member.identity.id, address: address, since: since),
+            .askForReplay(from: address, since: since),
+        ]
+    }
+
     @Test func aNewMemberIsSentTheReplayWindow() {
         var planner = planner()
         let actions = planner.onEvent(.joined(Self.member(1)), now: .seconds(100))
@@ -39,7 +48,7 @@ import Testing
         #expect(planner.onEvent(.suspected(member), now: .seconds(50)).isEmpty)
         #expect(planner.onEvent(.failed(member), now: .seconds(60)).isEmpty)
         let actions = planner.onEvent(.joined(member), now: .seconds(70))
-        #expect(actions == [.replay(member: member.identity.id, address: member.identity.address, since: .seconds(40))])
+        #expect(actions == Self.comeback(member, since: .seconds(40)))
         // Alive again without having been lost: nothing.
         #expect(planner.onEvent(.aliveAgain(member), now: .seconds(80)).isEmpty)
     }
@@ -58,10 +67,7 @@ import Testing
         #expect(planner.nextDeadline == .seconds(11))
         let actions = planner.onTick(now: .seconds(11))
         // Lost at 10.1 s first, less the 10 s margin.
-        #expect(
-            actions == [
-                .replay(member: member.identity.id, address: member.identity.address, since: .milliseconds(100))
-            ])
+        #expect(actions == Self.comeback(member, since: .milliseconds(100)))
         #expect(planner.nextDeadline == nil)
     }
 
@@ -130,12 +136,35 @@ import Testing
         #expect(planner.unheardLostAddresses == [member.identity.address])
         #expect(planner.onHeardFrom(NodeAddress(host: "10.0.0.9", port: 1), now: .seconds(55)).isEmpty)
         let heard = planner.onHeardFrom(member.identity.address, now: .seconds(55))
-        #expect(heard == [.replay(member: member.identity.id, address: member.identity.address, since: .seconds(40))])
+        #expect(heard == Self.comeback(member, since: .seconds(40)))
         #expect(planner.unheardLostAddresses.isEmpty)
         #expect(planner.onHeardFrom(member.identity.address, now: .seconds(56)).isEmpty)
         // Still lost until the membership says otherwise: its refutation catches it up again.
         let back = planner.onEvent(.aliveAgain(member), now: .seconds(57))
-        #expect(back == [.replay(member: member.identity.id, address: member.identity.address, since: .seconds(40))])
+        #expect(back == Self.comeback(member, since: .seconds(40)))
+    }
+
+    /// Issue 13, session 15: a cut member that never counted this node as lost sent it nothing
+    /// after the heal; this node's comeback now asks it, and its ask is answered.
+    @Test func aMembersAskIsAnsweredWithoutAskingBackButNotRightAfterACatchUp() {
+        var planner = planner()
+        let (one, two) = (Self.member(1), Self.member(2))
+        _ = planner.onEvent(.joined(one), now: .seconds(1))
+        _ = planner.onEvent(.joined(two), now: .seconds(1))
+        let asked = planner.onReplayAsked(
+            member: one.identity.id, address: one.identity.address, since: .seconds(30), now: .seconds(50))
+        #expect(asked == [.replay(member: one.identity.id, address: one.identity.address, since: .seconds(30))])
+        // Both sides noticed the comeback: this node's own catch-up came first, the ask adds nothing.
+        _ = planner.onEvent(.suspected(two), now: .seconds(40))
+        #expect(planner.onEvent(.aliveAgain(two), now: .seconds(50)) == Self.comeback(two, since: .seconds(30)))
+        let late = planner.onReplayAsked(
+            member: two.identity.id, address: two.identity.address, since: .seconds(29), now: .milliseconds(50_500))
+        #expect(late.isEmpty)
+        #expect(planner.nextDeadline == nil)
+        // After the cooldown, an ask is answered again.
+        let again = planner.onReplayAsked(
+            member: two.identity.id, address: two.identity.address, since: .seconds(45), now: .seconds(52))
+        #expect(again == [.replay(member: two.identity.id, address: two.identity.address, since: .seconds(45))])
     }
 
     @Test func eventsAboutThisNodeAreIgnored() {

@@ -2,37 +2,46 @@
     import Glibc
 #elseif canImport(Musl)
     import Musl
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// What the process holds at one moment, read from `/proc/self` (Linux): open file descriptors,
-/// resident memory and threads. For tests that show a cache gives back what it took.
-struct ProcessResources: Sendable, CustomStringConvertible {
-    var openFileDescriptors: Int
-    var residentBytes: Int
-    var threads: Int
+/// resident memory and threads. For the tests that show a cache gives back what it took, and for
+/// the `bcache` benchmarks' memory figures.
+package struct ProcessResources: Sendable, CustomStringConvertible {
+    package var openFileDescriptors: Int
+    package var residentBytes: Int
+    package var threads: Int
 
-    var description: String {
+    package var description: String {
         "\(openFileDescriptors) fds, \(residentBytes / 1_048_576) MiB resident, \(threads) threads"
     }
 
     /// The process now; nil where `/proc/self` does not exist.
-    static func now() -> ProcessResources? {
-        guard let descriptors = countEntries(of: "/proc/self/fd"),
-            let resident = residentPages().map({ $0 * Int(sysconf(Int32(_SC_PAGESIZE))) }),
+    package static func now() -> ProcessResources? {
+        guard let descriptors = countEntries(of: "/proc/self/fd"), let resident = currentResidentBytes(),
             let threads = countEntries(of: "/proc/self/task")
         else { return nil }
         return ProcessResources(openFileDescriptors: descriptors, residentBytes: resident, threads: threads)
     }
 
+    /// Resident bytes now (`/proc/self/statm`), or nil where that file does not exist.
+    package static func currentResidentBytes() -> Int? {
+        residentPages().map { $0 * Int(sysconf(Int32(_SC_PAGESIZE))) }
+    }
+
     /// Whether a sanitizer's runtime is loaded: ASan keeps freed memory in a quarantine (256 MB
     /// by default) and TSan shadows every allocation, so resident memory says nothing then.
-    static var isSanitized: Bool {
+    package static var isSanitized: Bool {
         dlsym(nil, "__asan_init") != nil || dlsym(nil, "__tsan_init") != nil
     }
 
     /// Hands freed memory back to the system (glibc's `malloc_trim`, looked up by name: the Glibc
-    /// module does not export `<malloc.h>`), so resident memory shows what is still in use.
-    static func releaseFreedMemory() {
+    /// module does not export `<malloc.h>`), so resident memory shows what is still in use, and
+    /// the next measurement's growth is not hidden by the allocator reusing it. Elsewhere (no
+    /// `malloc_trim`) it does nothing.
+    package static func releaseFreedMemory() {
         typealias MallocTrim = @convention(c) (Int) -> Int32
         guard let symbol = dlsym(nil, "malloc_trim") else { return }
         _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
