@@ -56,13 +56,11 @@ extension EpidemicBroadcast.Instance {
     ) {
         if !isNeighbor(sender), makeLazy(sender) { linkUp(sender) }
         var overflow: [MessageID] = []
-        var awaited: [MessageID] = []
         for announcement in announcements {
             guard !seen.contains(announcement.id) else {
                 statistics.announcementsOfSeen += 1
                 continue
             }
-            awaited.append(announcement.id)
             let outcome = missing.announce(
                 announcement.id, by: sender, round: announcement.round, deadline: now + settings.graftTimeout,
                 limit: settings.maxMissing)
@@ -71,7 +69,6 @@ extension EpidemicBroadcast.Instance {
                 overflow.append(announcement.id)
             }
         }
-        expectFlows(announced: awaited, now: now)
         requestRepair(of: overflow, preferring: sender, into: &directives)
     }
 

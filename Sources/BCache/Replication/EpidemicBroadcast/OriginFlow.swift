@@ -15,24 +15,15 @@ extension EpidemicBroadcast {
     /// node above it grafted some or had two eager parents for a while (each pushes on what it
     /// delivers), and taking each gap for a loss fed the graft storms of `bcache bench scale`
     /// (`Docs/BENCHMARKS.md`, session 16). A payload behind a silent flow is grafted at once.
-    ///
-    /// A burst announced before any of its copies came here is a flow *expected*
-    /// (``hasDelivered`` false, from the announcement's arrival): a node deep in the tree, below
-    /// an uplink that carries the burst to many children, gets its first copy tens of
-    /// milliseconds after the announcements, and grafting the burst meanwhile (two payloads a
-    /// tick from every such node) clogged the busiest uplinks.
     struct OriginFlow: Hashable, Sendable {
-        /// The highest sequence of the origin delivered here (meaningless until ``hasDelivered``).
+        /// The highest sequence of the origin delivered here.
         var sequence: UInt64
-        /// When the latest of its payloads was delivered (whatever its sequence), or, for a flow
-        /// only expected, when its burst was first announced.
+        /// When the latest of its payloads was delivered (whatever its sequence).
         var at: Duration
-        /// False for a flow expected from announcements, nothing delivered yet.
-        var hasDelivered = true
 
         /// The flow after `id`'s delivery at `now`.
         func advanced(to id: MessageID, now: Duration) -> OriginFlow {
-            OriginFlow(sequence: hasDelivered ? max(sequence, id.sequence) : id.sequence, at: now)
+            OriginFlow(sequence: max(sequence, id.sequence), at: now)
         }
     }
 }
@@ -46,22 +37,9 @@ extension EpidemicBroadcast.Instance {
             flows[id.origin]?.advanced(to: id, now: now) ?? EpidemicBroadcast.OriginFlow(sequence: id.sequence, at: now)
     }
 
-    /// Records, for each origin of which `announced` (new announcements of one `iHave`) holds
-    /// more than ``EpidemicBroadcast/Settings/graftWindow`` payloads (a burst) and from which
-    /// nothing was delivered yet, a flow expected from `now`: their grafts then wait as for a
-    /// flow still arriving.
-    mutating func expectFlows(announced: [MessageID], now: Duration) {
-        guard announced.count > settings.graftWindow else { return }
-        var counts: [NodeID: Int] = [:]
-        for id in announced where flows[id.origin] == nil { counts[id.origin, default: 0] += 1 }
-        for (origin, count) in counts where count > settings.graftWindow && origin != me && isMember(origin) {
-            flows[origin] = EpidemicBroadcast.OriginFlow(sequence: 0, at: now, hasDelivered: false)
-        }
-    }
-
     /// When a graft of `id`, due now, should be put off, the time to look again; nil to graft it
-    /// now. Every payload of an origin waits while its flow keeps arriving here (or while a
-    /// burst announced is expected); once the flow is silent, one behind it was lost and is
+    /// now. Every payload of an origin waits while its flow keeps arriving here; once the flow
+    /// is silent, one behind it was lost and is
     /// grafted now, and of those ahead of it (or when none came) only the first
     /// ``EpidemicBroadcast/Settings/graftWindow`` of one origin in this tick are grafted
     /// (`granted` counts them; the due payloads come lowest sequence first), the others a
@@ -69,7 +47,7 @@ extension EpidemicBroadcast.Instance {
     mutating func graftHold(for id: MessageID, now: Duration, granted: inout [NodeID: Int]) -> Duration? {
         if let flow = flows[id.origin] {
             if flow.at + settings.flowSilence > now { return flow.at + settings.flowSilence }
-            if flow.hasDelivered, id.sequence <= flow.sequence {
+            if id.sequence <= flow.sequence {
                 statistics.graftsBehindFlow += 1
                 return nil
             }
