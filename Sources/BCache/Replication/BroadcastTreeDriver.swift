@@ -180,7 +180,7 @@ final class BroadcastTreeDriver: Sendable {
         case .replaced(let old, let new):
             memberDown(old)
             memberUp(new)
-        case .suspected, .joinSucceeded, .joinFailed:
+        case .suspected, .joinSucceeded, .joinFailed, .refuted:
             break
         }
     }

@@ -143,6 +143,8 @@ extension Membership.Node {
             logger.info("joined the cluster", metadata: ["via": "\(address)"])
         case .joinFailed(let seeds):
             logger.error("no seed answered", metadata: ["seeds": "\(seeds)"])
+        case .refuted:
+            logger.info("refuted a suspicion of this node")
         }
     }
 }
