@@ -62,6 +62,14 @@ let package = Package(
             dependencies: ["BCacheBase"],
             swiftSettings: strictSettings
         ),
+        // The waiting primitives the other targets share (a one-shot value, an async FIFO lock, a
+        // sticky wakeup, a bounded mailbox, a back-pressured inbox, waiter slots): hand-made
+        // continuations kept in one place with one test suite. Internal, not a product; no NIO.
+        .target(
+            name: "BCacheAsync",
+            dependencies: [dequeModule],
+            swiftSettings: strictSettings
+        ),
         // Counts each thread's heap allocations for `bcache bench local` (a malloc interposer,
         // linked only into the `bcache` tool; nothing is interposed under sanitizers).
         .target(name: "CAllocationCounter"),
@@ -76,7 +84,9 @@ let package = Package(
         .target(
             name: "BCacheTransport",
             dependencies: [
+                "BCacheAsync",
                 "BCacheBase",
+                dequeModule,
                 logging,
                 metrics,
             ],
@@ -95,7 +105,7 @@ let package = Package(
         .target(
             name: "BCacheMembership",
             dependencies: [
-                "BCacheBase", "BCacheTransport",
+                "BCacheAsync", "BCacheBase", "BCacheTransport",
                 logging,
                 metrics,
             ],
@@ -138,6 +148,7 @@ let package = Package(
         .target(
             name: "BCacheTransportTCP",
             dependencies: [
+                "BCacheAsync",
                 "BCacheNIOSupport",
                 "BCacheTransport",
                 nioCore,
@@ -166,6 +177,7 @@ let package = Package(
         .target(
             name: "BCacheSecure",
             dependencies: [
+                "BCacheAsync",
                 "BCacheBase",
                 "BCacheTransport",
                 "CSodium",
@@ -178,6 +190,7 @@ let package = Package(
         .target(
             name: "BCache",
             dependencies: [
+                "BCacheAsync",
                 "BCacheBase",
                 "BCacheCore",
                 "BCacheMembership",
@@ -241,6 +254,12 @@ let package = Package(
                 logging,
                 argumentParser,
             ],
+            swiftSettings: strictSettings
+        ),
+        // Each waiting primitive's contract: ordering, kept signals, cancellation, finishing.
+        .testTarget(
+            name: "BCacheAsyncTests",
+            dependencies: ["BCacheAsync", "BCacheTransportTestKit", dequeModule],
             swiftSettings: strictSettings
         ),
         .testTarget(

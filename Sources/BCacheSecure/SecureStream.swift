@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheBase
 import BCacheTransport
 import Synchronization
@@ -16,7 +17,7 @@ final class SecureStream: TransportStream {
     let inboundFrames: AsyncThrowingStream<[UInt8], any Error>
     private let inner: any TransportStream
     private let core: SecureCore
-    private let gate = SerialGate()
+    private let gate = AsyncSerialGate()
     private let outbound: Mutex<Outbound>
     /// The direction of this end's outbound frames: 0 from the initiator, 1 from the acceptor.
     private let direction: UInt8

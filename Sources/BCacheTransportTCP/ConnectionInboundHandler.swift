@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheNIOSupport
 import BCacheTransport
 import Logging

@@ -30,6 +30,25 @@ import Testing
         #expect(reply.sentMessages.contains(.alive(identity: me, incarnation: 5)))
     }
 
+    @Test func aRefutationIsReportedOnceForTheReplicationLayer() {
+        let peers = BareInstance.peers(3)
+        var instance = BareInstance.make(peers: peers)
+        let me = instance.identity
+        let first = instance.onMessage(
+            .suspect(target: me.id, incarnation: 0, from: peers[0].id), from: somewhere, now: .seconds(1))
+        #expect(first.events.filter { $0 == .refuted }.count == 1)
+        // The same suspicion again (gossip repeats it): already refuted, nothing new to report.
+        let repeated = instance.onMessage(
+            .suspect(target: me.id, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(2))
+        #expect(!repeated.events.contains(.refuted))
+        // A death claim of the current incarnation is a new refutation.
+        let dead = instance.onMessage(
+            .dead(target: me.id, incarnation: instance.incarnation, from: peers[2].id), from: somewhere,
+            now: .seconds(3))
+        #expect(dead.events.filter { $0 == .refuted }.count == 1)
+        #expect(instance.statistics.refutations == 2)
+    }
+
     @Test func topIncarnationFromAHostileMessageDoesNotTrap() {
         let peers = BareInstance.peers(1)
         var instance = BareInstance.make(peers: peers)

@@ -33,11 +33,25 @@ final class BroadcastTreeDriver: Sendable {
         /// A message that fits a user packet.
         case packet([UInt8], to: NodeAddress)
         /// A message sent as a frame on the peer's replication stream.
-        case frame([UInt8], to: NodeAddress)
+        case frame(QueuedFrame, to: NodeAddress)
         /// Start an anti-entropy exchange with this member now.
         case repair(NodeAddress)
         /// The member is gone: stop its sending task and close its stream.
         case forget(NodeAddress)
+    }
+
+    /// A frame waiting in a peer's lane; an eager push names its payload, so that it is sent
+    /// only if the link is still eager when its turn comes.
+    struct QueuedFrame: Sendable {
+        var bytes: [UInt8]
+        var push: EagerPush?
+    }
+
+    /// The eager push of payload `id` at `round` to `peer`.
+    struct EagerPush: Sendable {
+        var peer: NodeID
+        var id: EpidemicBroadcast.MessageID
+        var round: UInt32
     }
 
     fileprivate struct State: Sendable {
@@ -171,7 +185,7 @@ final class BroadcastTreeDriver: Sendable {
         case .replaced(let old, let new):
             memberDown(old)
             memberUp(new)
-        case .suspected, .joinSucceeded, .joinFailed:
+        case .suspected, .joinSucceeded, .joinFailed, .refuted:
             break
         }
     }
@@ -223,7 +237,9 @@ final class BroadcastTreeDriver: Sendable {
             case .send(let message, let peer):
                 guard let address = state.addresses[peer] else { continue }
                 let bytes: [UInt8]
+                var push: EagerPush?
                 if case .gossip(let id, let round, _) = message {
+                    push = EagerPush(peer: peer, id: id, round: round)
                     if let cached = encodedGossip[id], cached.round == round {
                         bytes = cached.bytes
                     } else {
@@ -234,7 +250,8 @@ final class BroadcastTreeDriver: Sendable {
                     bytes = EpidemicBroadcast.Envelope.encode(message, from: me)
                 }
                 effects.sends.append(
-                    bytes.count <= maxPacket ? .packet(bytes, to: address) : .frame(bytes, to: address))
+                    bytes.count <= maxPacket
+                        ? .packet(bytes, to: address) : .frame(QueuedFrame(bytes: bytes, push: push), to: address))
             case .deliver(_, let payload):
                 effects.deliveries.append(payload)
             case .scheduleTick(let after):
@@ -268,6 +285,18 @@ final class BroadcastTreeDriver: Sendable {
                 logger.warning("a broadcast payload did not decode", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// Whether a queued eager push should still be sent: the instance announces it instead when
+    /// the peer pruned the link meanwhile.
+    private func stillEager(_ push: EagerPush) -> Bool {
+        var send = true
+        apply { instance, now in
+            let check = instance.confirmEagerPush(of: push.id, round: push.round, to: push.peer, now: now)
+            send = check.send
+            return check.directives
+        }
+        return send
     }
 
     // MARK: Running
@@ -331,18 +360,18 @@ final class BroadcastTreeDriver: Sendable {
     /// Sends the queued messages: packets at once, in order; frames through one task per peer.
     private func runSends(node: Membership.Node, streams: ReplicationStreams) async {
         await withDiscardingTaskGroup { group in
-            var lanes: [NodeAddress: AsyncStream<[UInt8]>.Continuation] = [:]
+            var lanes: [NodeAddress: AsyncStream<QueuedFrame>.Continuation] = [:]
             for await item in outbound {
                 switch item {
                 case .packet(let bytes, let address):
                     await node.sendReplicationPacket(bytes, to: address, counting: counters.treeSends, logger: logger)
-                case .frame(let bytes, let address):
+                case .frame(let frame, let address):
                     if let lane = lanes[address] {
-                        lane.yield(bytes)
+                        lane.yield(frame)
                     } else {
-                        let (frames, lane) = AsyncStream.makeStream(of: [UInt8].self)
+                        let (frames, lane) = AsyncStream.makeStream(of: QueuedFrame.self)
                         lanes[address] = lane
-                        lane.yield(bytes)
+                        lane.yield(frame)
                         group.addTask { await self.send(frames: frames, to: address, over: streams) }
                     }
                 case .repair(let address):
@@ -364,14 +393,18 @@ final class BroadcastTreeDriver: Sendable {
     }
 
     /// Sends each frame on the peer's kept stream, reopening it after a failure (a frame lost
-    /// so is grafted by the peer from another announcer, or repaired by anti-entropy).
-    private func send(frames: AsyncStream<[UInt8]>, to address: NodeAddress, over streams: ReplicationStreams) async {
+    /// so is grafted by the peer from another announcer, or repaired by anti-entropy). An eager
+    /// push whose link was pruned while it waited is not sent (``stillEager(_:)``).
+    private func send(frames: AsyncStream<QueuedFrame>, to address: NodeAddress, over streams: ReplicationStreams)
+        async
+    {
         for await frame in frames {
+            if let push = frame.push, !stillEager(push) { continue }
             do {
                 let stream = try await streams.stream(to: address)
-                try await withTimeout(streamSendTimeout, on: clock) { try await stream.send(frame: frame) }
+                try await withTimeout(streamSendTimeout, on: clock) { try await stream.send(frame: frame.bytes) }
                 counters.treeFramesSent.increment()
-                counters.treeBytesSent.increment(by: frame.count)
+                counters.treeBytesSent.increment(by: frame.bytes.count)
             } catch {
                 counters.treeSendFailures.increment()
                 logger.debug(

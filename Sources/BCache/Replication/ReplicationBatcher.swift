@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheCore
 import BCacheMembership
 import BCacheTransport

@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheTransport
 import CoreMetrics
 import Logging

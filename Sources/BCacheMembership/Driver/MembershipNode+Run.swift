@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheTransport
 import CoreMetrics
 import Logging
@@ -164,7 +165,7 @@ extension Membership.Node {
     }
 
     /// Fires due timers, then sleeps on the clock until the next one or until a step schedules
-    /// an earlier one (``TimerWakeup``).
+    /// an earlier one (a `WakeupSignal`).
     private func runTimers() async {
         while !Task.isCancelled {
             let next = state.withLock { state -> TimerStep in

@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheTransport
 import CoreMetrics
 import Logging
@@ -152,6 +153,8 @@ extension Membership.Node {
             logger.info("joined the cluster", metadata: ["via": "\(address)"])
         case .joinFailed(let seeds):
             logger.error("no seed answered", metadata: ["seeds": "\(seeds)"])
+        case .refuted:
+            logger.info("refuted a suspicion of this node")
         }
     }
 }

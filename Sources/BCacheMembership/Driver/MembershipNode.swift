@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheBase
 import BCacheTransport
 import CoreMetrics
@@ -50,7 +51,7 @@ extension Membership {
         /// The other members alive or suspect, recounted whenever a membership event happens,
         /// for ``reachablePeerCount``.
         let reachablePeers = Atomic<Int>(0)
-        let wakeup = TimerWakeup()
+        let wakeup = WakeupSignal()
         let jobs: AsyncStream<Job>
         let jobSink: AsyncStream<Job>.Continuation
         /// `clock.now` at creation: the instance's time is `clock.now - origin`.

@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheTransport
 
 /// Everything a ``Membership/Node`` mutates, behind its one `Mutex`.

@@ -22,5 +22,9 @@ extension Membership {
         /// No seed answered after ``Settings/joinMaxAttempts`` attempts. The node keeps retrying its
         /// seeds every ``Settings/reconnectInterval`` while it is alone.
         case joinFailed(seeds: [NodeAddress])
+        /// This node learned that it was suspected or declared dead, and refuted it with a new
+        /// incarnation: members could not reach it for a while, so it may lack what they sent
+        /// meanwhile (the replication layer asks them for it).
+        case refuted
     }
 }

@@ -50,7 +50,7 @@ extension Membership.Instance {
         guard let record = records[target] else { return }
         if target == identity.id {
             // A leaving node lets the suspicion stand: it is about to be gone anyway.
-            if !isLeaving { refute(claimed: incarnation) }
+            if !isLeaving, refute(claimed: incarnation) { directives.append(.event(.refuted)) }
             return
         }
         guard incarnation >= record.member.status.incarnation else { return }
@@ -107,7 +107,7 @@ extension Membership.Instance {
         guard let record = records[target] else { return }
         let isLeave = from == target
         if target == identity.id {
-            if !isLeaving { refute(claimed: incarnation) }
+            if !isLeaving, refute(claimed: incarnation) { directives.append(.event(.refuted)) }
             return
         }
         guard incarnation >= record.member.status.incarnation else { return }
@@ -208,23 +208,26 @@ extension Membership.Instance {
     ///
     /// A claim about an earlier incarnation than this node's comes from a member that missed an
     /// earlier refutation: the current `alive` is queued again (once), without a new incarnation,
-    /// so that it rides on the reply.
-    mutating func refute(claimed: UInt64) {
+    /// so that it rides on the reply. Returns whether this call raised the incarnation (a new
+    /// refutation, not a repeat).
+    @discardableResult
+    mutating func refute(claimed: UInt64) -> Bool {
         if claimed < incarnation {
             if !updates.contains(subject: identity.id) {
                 enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
             }
-            return
+            return false
         }
         // An incarnation at the very top cannot be outbid: it can only come from a corrupt or
         // hostile message, which must not trap the node.
         let (next, overflow) = max(incarnation, claimed).addingReportingOverflow(1)
-        guard !overflow else { return }
+        guard !overflow else { return false }
         incarnation = next
         records[identity.id]?.member.status = .alive(incarnation: incarnation)
         enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
         health.apply(delta: 1)
         statistics.refutations += 1
+        return true
     }
 
     /// Changes this node's metadata and announces it with a new incarnation. Ignored while leaving.

@@ -1,3 +1,5 @@
+import BCacheAsync
+import DequeModule
 import Synchronization
 
 /// One direction of an in-memory stream: a bounded buffer of frames between one writer and one
@@ -26,12 +28,12 @@ final class FrameChannel: Sendable {
     }
 
     private struct State {
-        var buffer = FIFOQueue<Buffered>()
+        var buffer = Deque<Buffered>()
         var bufferedBytes = 0
-        var pendingSends = FIFOQueue<PendingSend>()
+        var pendingSends = Deque<PendingSend>()
         var nextSendID: UInt64 = 0
         /// Readers waiting for a frame (one, normally), served in turn.
-        var readers = FIFOQueue<(id: UInt64, continuation: CheckedContinuation<[UInt8]?, any Error>)>()
+        var readers = Deque<(id: UInt64, continuation: CheckedContinuation<[UInt8]?, any Error>)>()
         var nextReaderID: UInt64 = 0
         /// The last sequence number handed out.
         var lastSequence: UInt64 = 0
@@ -227,9 +229,9 @@ final class FrameChannel: Sendable {
     func closeWriting() {
         let (readers, pending) = state.withLock { state in
             state.writerClosed = true
-            let pending = state.pendingSends.removeAll()
+            let pending = state.pendingSends.takeAll()
             // Readers wait only for frames not arrived yet: they go on waiting for those.
-            return (state.buffer.isEmpty ? state.readers.removeAll() : [], pending)
+            return (state.buffer.isEmpty ? state.readers.takeAll() : [], pending)
         }
         for reader in readers { reader.continuation.resume(returning: nil) }
         for send in pending { send.continuation.resume(throwing: TransportError(.closed, "the stream is closed")) }
@@ -239,9 +241,9 @@ final class FrameChannel: Sendable {
     func closeReading() {
         let (readers, pending) = state.withLock { state in
             state.readerClosed = true
-            _ = state.buffer.removeAll()
+            state.buffer.removeAll()
             state.bufferedBytes = 0
-            return (state.readers.removeAll(), state.pendingSends.removeAll())
+            return (state.readers.takeAll(), state.pendingSends.takeAll())
         }
         for reader in readers { reader.continuation.resume(returning: nil) }
         for send in pending {
@@ -253,9 +255,9 @@ final class FrameChannel: Sendable {
     func fail(_ error: TransportError) {
         let (readers, pending) = state.withLock { state in
             if state.failure == nil { state.failure = error }
-            _ = state.buffer.removeAll()
+            state.buffer.removeAll()
             state.bufferedBytes = 0
-            return (state.readers.removeAll(), state.pendingSends.removeAll())
+            return (state.readers.takeAll(), state.pendingSends.takeAll())
         }
         for reader in readers { reader.continuation.resume(throwing: error) }
         for send in pending { send.continuation.resume(throwing: error) }

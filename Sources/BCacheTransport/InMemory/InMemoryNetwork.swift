@@ -1,3 +1,4 @@
+import BCacheAsync
 import Logging
 import Synchronization
 
@@ -204,6 +205,19 @@ public final class InMemoryNetwork: Sendable {
     public var arrivedUnreadFrameCount: Int {
         let connections = state.withLock { Array($0.connections.values) }
         return connections.reduce(0) { $0 + $1.arrivedUnreadFrames }
+    }
+
+    /// How long the transfers already reserved keep `node`'s uplink and downlink busy from now
+    /// (zero when idle, or on links without a bandwidth): for traces of a simulated burst, which
+    /// look for where frames queue.
+    public func backlog(of node: NodeAddress) -> (uplink: Duration, downlink: Duration) {
+        state.withLock { state in
+            let now = state.manualNow
+            return (
+                max(.zero, (state.uplinkFreeAt[node] ?? .zero) - now),
+                max(.zero, (state.downlinkFreeAt[node] ?? .zero) - now)
+            )
+        }
     }
 
     /// Packets (and, on links with a bandwidth, stream frames) waiting for their delivery time.

@@ -1,3 +1,4 @@
+import BCacheAsync
 import Synchronization
 
 /// A ``Transport`` on an ``InMemoryNetwork``: packets and streams between nodes of one process.

@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheBase
 
 /// Everything an ``InMemoryNetwork`` knows, guarded by its one lock.

@@ -53,6 +53,8 @@ struct ScaleBench {
     var resolution: Duration = .milliseconds(1)
     /// The phases to run; the others report no figure (`null` in JSON).
     var phases = Set(ScaleBenchPhase.allCases)
+    /// Prints a trace of each burst (``BurstTrace``) through ``progress`` when set.
+    var tracesBurst = false
     /// Prints each phase's progress when set (the human-readable run).
     var progress: (@Sendable (String) -> Void)?
 
@@ -201,9 +203,12 @@ struct ScaleBench {
         for key in keys { try writer.set(key, value) }
         cluster.stir()
         let watchers = 1..<cluster.count
+        let trace = tracesBurst ? BurstTrace(cluster: cluster, log: log, sets: keys.count) : nil
         let complete = try await cluster.run(for: sizes.burstLimit) {
-            log.fewestArrivals(among: watchers) >= keys.count
+            trace?.sample()
+            return log.fewestArrivals(among: watchers) >= keys.count
         }
+        if let trace { say(trace.report()) }
         return ScaleBenchReport.Burst(
             sets: keys.count, milliseconds: complete ? (cluster.now - start) / .milliseconds(1) : nil,
             limit: sizes.burstLimit, fewestHeld: log.fewestArrivals(among: watchers))

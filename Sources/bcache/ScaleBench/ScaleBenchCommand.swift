@@ -37,6 +37,9 @@ struct ScaleBenchCommand: AsyncParsableCommand {
             """)
     var phases: String?
 
+    @Flag(help: "Print a trace of each burst: the tree's links, each node's arrivals, the links' backlogs.")
+    var traceBurst = false
+
     func validate() throws {
         if let phases, case .failure(let failure) = ScaleBenchPhase.parse(phases) {
             throw ValidationError(failure.description)
@@ -48,6 +51,7 @@ struct ScaleBenchCommand: AsyncParsableCommand {
         var bench = ScaleBench()
         if quick { bench.sizes = .quick }
         bench.seed = seed
+        bench.tracesBurst = traceBurst
         if let phases, case .success(let chosen) = ScaleBenchPhase.parse(phases) { bench.phases = chosen }
         return bench
     }

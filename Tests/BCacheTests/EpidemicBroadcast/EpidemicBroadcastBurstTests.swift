@@ -52,15 +52,39 @@ import Testing
         #expect(second == Array(ids[(10 + window)..<(10 + 2 * window)]))
     }
 
-    @Test func aPayloadOlderThanTheFlowIsGraftedAtTheUsualTime() {
+    @Test func aPayloadBehindAFlowIsHeldWhileItArrivesAndGraftedOnceItStops() {
         var node = EpidemicBroadcast.Instance(me: me, randomSeed: 7)
         for peer in peers { _ = node.onMemberUp(peer, now: .zero) }
-        let lost = MessageID(origin: peers[0], sequence: 3)
-        _ = node.onMessage(.iHave([.init(id: lost, round: 1)]), from: peers[2], now: .zero)
-        // A newer payload of the same origin arrived: the older one was lost, not queued.
+        let behind = MessageID(origin: peers[0], sequence: 3)
+        _ = node.onMessage(.iHave([.init(id: behind, round: 1)]), from: peers[2], now: .zero)
+        // A newer payload of the same origin arrived first: out of order (a node above grafted
+        // some, or has two parents for a while), so not taken for a loss while the flow lasts.
         let newer = MessageID(origin: peers[0], sequence: 4)
-        _ = node.onMessage(.gossip(id: newer, round: 2, payload: [1]), from: peers[1], now: .milliseconds(10))
-        #expect(grafted(node.onTick(now: node.settings.graftTimeout)) == [lost])
+        let arrival: Duration = .milliseconds(10)
+        _ = node.onMessage(.gossip(id: newer, round: 2, payload: [1]), from: peers[1], now: arrival)
+        #expect(grafted(node.onTick(now: node.settings.graftTimeout)).isEmpty)
+        let silent = arrival + node.settings.flowSilence
+        #expect(grafted(node.onTick(now: silent - .milliseconds(1))).isEmpty)
+        #expect(grafted(node.onTick(now: silent)) == [behind])
+        #expect(node.statistics.graftsBehindFlow == 1)
+    }
+
+    @Test func aQueuedPushToALinkPrunedMeanwhileIsWithdrawnAndAnnounced() {
+        var node = EpidemicBroadcast.Instance(me: me, randomSeed: 7)
+        for peer in peers { _ = node.onMemberUp(peer, now: .zero) }
+        let id = MessageID(origin: me, sequence: 0)
+        let child = peers[3]
+        _ = node.onMessage(.graft([]), from: child, now: .zero)
+        #expect(node.confirmEagerPush(of: id, round: 1, to: child, now: .zero).send)
+        _ = node.onMessage(.prune, from: child, now: .milliseconds(1))
+        let check = node.confirmEagerPush(of: id, round: 1, to: child, now: .milliseconds(1))
+        #expect(!check.send)
+        #expect(node.statistics.gossipWithdrawn == 1)
+        var announced: [MessageID] = []
+        for directive in node.onTick(now: .milliseconds(10)) {
+            if case .send(.iHave(let list), let peer) = directive, peer == child { announced += list.map(\.id) }
+        }
+        #expect(announced == [id])
     }
 
     @Test func aBurstOverATreeLinkThatDropsEverythingIsDeliveredByLazyRepair() {

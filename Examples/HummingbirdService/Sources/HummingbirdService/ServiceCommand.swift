@@ -31,10 +31,10 @@ struct ServiceCommand: AsyncParsableCommand {
     var seeds: [String] = Self.environment("BCACHE_SEEDS").map { $0.split(separator: ",").map(String.init) } ?? []
 
     @Option(help: "This node's member name, stable across restarts (env BCACHE_NODE_NAME; default: random).")
-    var name: String? = Self.environment("BCACHE_NODE_NAME")
+    var name: String?
 
     @Option(help: "A file holding the cluster key (bcache keygen): encrypts the cluster (env BCACHE_KEY_FILE).")
-    var keyFile: String? = Self.environment("BCACHE_KEY_FILE")
+    var keyFile: String?
 
     @Option(help: "How long a looked-up product stays cached, in seconds.")
     var ttl: Int = 60
@@ -47,14 +47,16 @@ struct ServiceCommand: AsyncParsableCommand {
         logger.logLevel = .info
 
         var configuration = BCache.Configuration(transport: .udpAndTCP())
-        if let keyFile {
+        // Optional options take their environment fallback here: an optional `@Option` with a
+        // default value is deprecated by swift-argument-parser.
+        if let keyFile = keyFile ?? Self.environment("BCACHE_KEY_FILE") {
             // Every instance must be given the same key; see the DocC article "Securing a cluster".
             let keyring = Keyring(primary: try SecretKey(contentsOfFile: keyFile))
             configuration.transport = .udpAndTCP().encrypted(keyring: keyring)
         }
         configuration.network.listen = listen
         configuration.network.seeds = seeds
-        configuration.nodeName = name
+        configuration.nodeName = name ?? Self.environment("BCACHE_NODE_NAME")
         configuration.store.maxKeys = 100_000
         configuration.store.maxBytes = 64 << 20
         configuration.logger = logger

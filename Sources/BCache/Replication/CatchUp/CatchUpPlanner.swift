@@ -55,6 +55,10 @@ struct CatchUpPlanner: Sendable {
         /// Start this node's second exchange after its join, with a random reachable member other
         /// than `seed` (none when the seed is the only one).
         case settledExchange(excluding: NodeAddress)
+        /// Ask every reachable member for its own deltas written at or after `since`: this node
+        /// refuted a suspicion of itself, so members failed to reach it for a while, and one that
+        /// never counted it as lost would not replay to it otherwise.
+        case askEveryoneForReplay(since: Duration)
     }
 
     private struct PendingCatchUp: Sendable {
@@ -94,6 +98,8 @@ struct CatchUpPlanner: Sendable {
     private var learnedAt: [NodeID: Duration] = [:]
     private var nextExchangeAt: Duration?
     private var settling: Settling?
+    /// When this node last asked everyone after a refutation (at most one ask per cooldown).
+    private var lastRefutationAsk: Duration?
 
     init(settings: Settings, selfID: NodeID) {
         self.settings = settings
@@ -138,6 +144,12 @@ struct CatchUpPlanner: Sendable {
             settling?.lastLearnedAt = now
         case .joinSucceeded(let seed):
             settling = Settling(seed: seed, joinedAt: now, lastLearnedAt: now)
+        case .refuted:
+            // The cut began before the suspicion that this node just refuted; the comeback
+            // margin is how far back a member's own comeback replay reaches too.
+            guard lastRefutationAsk.map({ now - $0 >= settings.memberCooldown }) ?? true else { break }
+            lastRefutationAsk = now
+            return [.askEveryoneForReplay(since: now - settings.comebackMargin)] + onTick(now: now)
         case .updated, .joinFailed:
             break
         }

@@ -155,6 +155,16 @@ final class CatchUpReactor: Sendable {
                 await node.sendReplicationPacket(
                     request.encoded(), to: address, counting: counters.directSends, logger: logger)
                 logger.debug("asked a member back for its recent writes", metadata: ["from": "\(address)"])
+            case .askEveryoneForReplay(let since):
+                let request = ReplayRequest(age: max(.zero, clock.now - since)).encoded()
+                let members = node.members.filter { $0.status.isAlive && $0.identity.id != node.identity.id }
+                for member in members {
+                    await node.sendReplicationPacket(
+                        request, to: member.identity.address, counting: counters.directSends, logger: logger)
+                }
+                logger.debug(
+                    "refuted a suspicion; asked every member for its recent writes",
+                    metadata: ["members": "\(members.count)"])
             case .exchange(let address):
                 if node.requestPushPull(with: address) {
                     counters.catchUpExchanges.increment()

@@ -21,8 +21,10 @@ extension EpidemicBroadcast {
         /// its own picks refuses every other and the eager graph falls apart), `bcache bench
         /// scale` measured the 64-node burst after `visible64` at 1,163 and 1,597 ms against
         /// 1,463 and 1,747 unbounded, but the 256-node burst on a fresh cluster at 3,420 ms
-        /// against 2,701 (`Docs/BENCHMARKS.md`, session 15). Defaults to no bound (`Int.max`)
-        /// until the 256-node case is understood.
+        /// against 2,701 (`Docs/BENCHMARKS.md`, session 15). Session 16 measured the bound again
+        /// with the graft storm removed: 1,260 ms at 64 nodes and 1,651 at 256 (against main's
+        /// 1,725 and 2,434), but a 4-node repair test starved with it, so it stays off
+        /// (`Int.max`) until that is understood.
         var maxEagerLinks = Int.max
         /// How long after learning its first member a node draws its links from the sample (unless
         /// a broadcast or message comes first) and tells the peers drawn, so that links are

@@ -8,6 +8,9 @@ extension EpidemicBroadcast {
         var delivered = 0
         /// Eager pushes sent (`gossip` messages, grafted ones included).
         var gossipSent = 0
+        /// Eager pushes withdrawn before they were sent, because the peer pruned the link while
+        /// they waited for the uplink (announced to it instead).
+        var gossipWithdrawn = 0
         /// Copies of payloads already held (each prunes its link).
         var duplicatesReceived = 0
         /// `iHave` messages sent, and the announcements in them.
@@ -27,6 +30,8 @@ extension EpidemicBroadcast {
         /// (a burst announced ahead of its eager copies), or because earlier payloads of the same
         /// origin were grafted first (``Settings/graftWindow``).
         var graftsDeferred = 0
+        /// Payloads grafted because they were behind their origin's flow (lost, not queued).
+        var graftsBehindFlow = 0
         /// `prune` messages sent and received.
         var prunesSent = 0
         var prunesReceived = 0

@@ -1,14 +1,20 @@
 import BCacheCore
 
 extension EpidemicBroadcast {
-    /// The newest payload of one origin delivered here, and when: what tells a payload queued
-    /// behind its origin's eager pushes from one lost.
+    /// How one origin's payloads are arriving here: what tells a payload queued behind its
+    /// origin's eager pushes from one lost.
     ///
     /// An origin's payloads travel down the tree in the order it broadcast them, each link a
     /// stream or packets sent in order. While they keep arriving, a payload announced with a
     /// higher sequence is most likely still on its way (a burst of 256 KiB batches leaves a
     /// 1 Gbit/s uplink at about 2 ms a batch and child, while its announcements take 5 ms), so
     /// its graft waits until the flow has been silent for ``Settings/flowSilence``.
+    ///
+    /// While the flow keeps arriving, a payload *behind* it (a lower sequence than one
+    /// delivered) is not taken as lost either: payloads reach a node out of order whenever a
+    /// node above it grafted some or had two eager parents for a while (each pushes on what it
+    /// delivers), and taking each gap for a loss fed the graft storms of `bcache bench scale`
+    /// (`Docs/BENCHMARKS.md`, session 16). A payload behind a silent flow is grafted at once.
     struct OriginFlow: Hashable, Sendable {
         /// The highest sequence of the origin delivered here.
         var sequence: UInt64
@@ -32,15 +38,19 @@ extension EpidemicBroadcast.Instance {
     }
 
     /// When a graft of `id`, due now, should be put off, the time to look again; nil to graft it
-    /// now. A payload older than the newest of its origin delivered here was lost: grafted now.
-    /// One ahead of it waits while the origin's payloads are still arriving here; once they
-    /// stop (or before any came), only the first ``EpidemicBroadcast/Settings/graftWindow`` of
-    /// one origin in this tick are grafted (`granted` counts them; the due payloads come lowest
-    /// sequence first), the others a ``EpidemicBroadcast/Settings/graftTimeout`` later.
-    func graftHold(for id: MessageID, now: Duration, granted: inout [NodeID: Int]) -> Duration? {
+    /// now. Every payload of an origin waits while its flow keeps arriving here; once the flow
+    /// is silent, one behind it was lost and is
+    /// grafted now, and of those ahead of it (or when none came) only the first
+    /// ``EpidemicBroadcast/Settings/graftWindow`` of one origin in this tick are grafted
+    /// (`granted` counts them; the due payloads come lowest sequence first), the others a
+    /// ``EpidemicBroadcast/Settings/graftTimeout`` later.
+    mutating func graftHold(for id: MessageID, now: Duration, granted: inout [NodeID: Int]) -> Duration? {
         if let flow = flows[id.origin] {
-            if id.sequence <= flow.sequence { return nil }
             if flow.at + settings.flowSilence > now { return flow.at + settings.flowSilence }
+            if id.sequence <= flow.sequence {
+                statistics.graftsBehindFlow += 1
+                return nil
+            }
         }
         let used = granted[id.origin, default: 0]
         guard used < settings.graftWindow else { return now + settings.graftTimeout }

@@ -167,6 +167,23 @@ import Testing
         #expect(again == [.replay(member: two.identity.id, address: two.identity.address, since: .seconds(45))])
     }
 
+    @Test func aRefutationAsksEveryoneOncePerCooldown() {
+        var planner = planner()
+        _ = planner.onEvent(.joined(Self.member(1)), now: .seconds(1))
+        let asked = planner.onEvent(.refuted, now: .seconds(30))
+        #expect(asked.first == .askEveryoneForReplay(since: .seconds(20)), "\(asked)")
+        let soon = planner.onEvent(.refuted, now: .milliseconds(30_500))
+        #expect(Self.asksOfEveryone(in: soon) == 0, "\(soon)")
+        let later = planner.onEvent(.refuted, now: .seconds(32))
+        #expect(later.first == .askEveryoneForReplay(since: .seconds(22)), "\(later)")
+    }
+
+    static func asksOfEveryone(in actions: [CatchUpPlanner.Action]) -> Int {
+        actions.filter { action in
+            if case .askEveryoneForReplay = action { true } else { false }
+        }.count
+    }
+
     @Test func eventsAboutThisNodeAreIgnored() {
         var planner = planner()
         let me = Membership.Member(

@@ -6,7 +6,10 @@ import Synchronization
 /// frame must be numbered and handed to the inner stream as one step even when several tasks
 /// send on the stream at once. A `Mutex` cannot be held across the `await` of the inner send;
 /// this gate can. Uncontended, it takes and releases one lock and never suspends.
-final class SerialGate: Sendable {
+///
+/// A waiter is not cancellable: it enters in its turn and `body` sees the cancellation, so the
+/// gate never skips a turn or is left held.
+package final class AsyncSerialGate: Sendable {
     private struct State {
         var held = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -14,8 +17,13 @@ final class SerialGate: Sendable {
 
     private let state = Mutex(State())
 
+    package init() {}
+
+    /// Tasks parked waiting now: how a test knows that a waiter suspended.
+    package var waitingCount: Int { state.withLock { $0.waiters.count } }
+
     /// Runs `body` while holding the gate.
-    func withGate<T>(_ body: () async throws -> T) async throws -> T {
+    package func withGate<T>(_ body: () async throws -> T) async throws -> T {
         await enter()
         defer { leave() }
         return try await body()

@@ -1,8 +1,9 @@
 import Synchronization
 
-/// A value set once, awaited by any number of tasks: the batcher's "drained" signal (the
-/// lifecycle's own signals are `LifecycleStateMachine`'s now).
-final class OneShot<Value: Sendable>: Sendable {
+/// A value set once, awaited by any number of tasks (the replication batcher's "drained" signal).
+///
+/// A value set before anyone waits is kept: a later ``wait()`` returns it at once.
+package final class OneShot<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
         var waiters: [UInt64: CheckedContinuation<Value?, Never>] = [:]
@@ -11,15 +12,18 @@ final class OneShot<Value: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    package init() {}
 
     /// The value, once set.
-    var value: Value? { state.withLock { $0.value } }
+    package var value: Value? { state.withLock { $0.value } }
+
+    /// Tasks parked waiting now: how a test knows that a waiter suspended.
+    package var waitingCount: Int { state.withLock { $0.waiters.count } }
 
     /// Sets the value and wakes every waiter; later calls are ignored. Returns whether this call
     /// set it.
     @discardableResult
-    func fulfil(_ value: Value) -> Bool {
+    package func fulfil(_ value: Value) -> Bool {
         let waiters = state.withLock { state -> [CheckedContinuation<Value?, Never>]? in
             guard state.value == nil else { return nil }
             state.value = value
@@ -32,7 +36,7 @@ final class OneShot<Value: Sendable>: Sendable {
     }
 
     /// The value, waiting for it if need be; nil when the calling task is cancelled first.
-    func wait() async -> Value? {
+    package func wait() async -> Value? {
         let id = state.withLock { state in
             state.nextWaiter += 1
             return state.nextWaiter

@@ -1,12 +1,12 @@
 import Synchronization
 
-/// Wakes a ``Membership/Node``'s timer loop early, when a timer is scheduled before the moment the
-/// loop sleeps until.
+/// A wakeup for one waiting loop: the membership driver's timer loop, woken early when a timer is
+/// scheduled before the moment the loop sleeps until.
 ///
-/// A signal sent while nobody waits is kept, so that one sent between the loop's last look at
-/// its timers and its next wait is not lost; the loop then wakes at once and finds nothing due,
-/// which costs nothing.
-final class TimerWakeup: Sendable {
+/// A signal sent while nobody waits is kept (once: signals do not count up), so that one sent
+/// between the loop's last look at its work and its next wait is not lost; the loop then wakes at
+/// once and finds nothing to do, which costs nothing. One waiter at a time.
+package final class WakeupSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
@@ -15,8 +15,13 @@ final class TimerWakeup: Sendable {
 
     private let state = Mutex(State())
 
+    package init() {}
+
+    /// The task parked waiting now (0 or 1): how a test knows that a waiter suspended.
+    package var waitingCount: Int { state.withLock { $0.waiter == nil ? 0 : 1 } }
+
     /// Wakes the waiting task, or the next one to wait.
-    func signal() {
+    package func signal() {
         let waiter = state.withLock { state in
             guard let waiter = state.waiter else {
                 state.pending = true
@@ -29,7 +34,7 @@ final class TimerWakeup: Sendable {
     }
 
     /// Returns when signalled (or at once if a signal is pending), or when the task is cancelled.
-    func wait() async {
+    package func wait() async {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID

@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// A bounded queue with one asynchronous consumer: a transport's inbox of packets or streams.
@@ -6,16 +7,16 @@ import Synchronization
 /// report unread packets when a test finishes, and it refuses elements when full, like a socket
 /// receive buffer, so the network can count them as dropped. Meant for one consumer; several
 /// concurrent consumers are served in turn rather than trapping.
-final class Mailbox<Element: Sendable>: Sendable {
-    enum PushResult: Sendable {
+package final class Mailbox<Element: Sendable>: Sendable {
+    package enum PushResult: Sendable {
         case enqueued
         case full
         case finished
     }
 
     private struct State {
-        var items = FIFOQueue<Element>()
-        var waiters = FIFOQueue<(id: UInt64, continuation: CheckedContinuation<Element?, Never>)>()
+        var items = Deque<Element>()
+        var waiters = Deque<(id: UInt64, continuation: CheckedContinuation<Element?, Never>)>()
         var nextWaiterID: UInt64 = 0
         var finished = false
     }
@@ -23,19 +24,22 @@ final class Mailbox<Element: Sendable>: Sendable {
     private let capacity: Int
     private let state = Mutex(State())
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = capacity
     }
 
     /// Elements waiting to be read.
-    var count: Int { state.withLock { $0.items.count } }
+    package var count: Int { state.withLock { $0.items.count } }
+
+    /// Tasks parked waiting now: how a test knows that a waiter suspended.
+    package var waitingCount: Int { state.withLock { $0.waiters.count } }
 
     /// An `AsyncStream` reading this mailbox, for the one consumer.
-    func makeStream() -> AsyncStream<Element> {
+    package func makeStream() -> AsyncStream<Element> {
         AsyncStream(unfolding: { [self] in await self.next() })
     }
 
-    func push(_ element: Element) -> PushResult {
+    package func push(_ element: Element) -> PushResult {
         let (result, waiter): (PushResult, CheckedContinuation<Element?, Never>?) = state.withLock { state in
             if state.finished { return (.finished, nil) }
             if let waiter = state.waiters.popFirst() {
@@ -50,16 +54,16 @@ final class Mailbox<Element: Sendable>: Sendable {
     }
 
     /// Stops accepting elements; the consumer reads what is queued, then sees the end.
-    func finish() {
+    package func finish() {
         let waiters = state.withLock { state in
             state.finished = true
-            return state.waiters.removeAll()
+            return state.waiters.takeAll()
         }
         for waiter in waiters { waiter.continuation.resume(returning: nil) }
     }
 
     /// The next element; nil once finished and drained, or when the consuming task is cancelled.
-    func next() async -> Element? {
+    package func next() async -> Element? {
         let id = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID

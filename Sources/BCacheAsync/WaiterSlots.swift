@@ -1,8 +1,9 @@
-/// Tasks waiting for one outcome (a join's, a leave's), resolved together.
+/// Tasks waiting for one outcome (a membership join's, a leave's), resolved together.
 ///
 /// A slot is registered before the request that will resolve it, so that an outcome arriving
-/// before the task suspends is kept rather than lost.
-struct WaiterSlots<Outcome: Sendable>: Sendable {
+/// before the task suspends is kept rather than lost. A plain value: its owner keeps it under its
+/// own lock and resumes the continuations it returns outside that lock.
+package struct WaiterSlots<Outcome: Sendable>: Sendable {
     private enum Slot {
         case pending
         case waiting(CheckedContinuation<Outcome, Never>)
@@ -12,14 +13,17 @@ struct WaiterSlots<Outcome: Sendable>: Sendable {
     private var slots: [UInt64: Slot] = [:]
     private var nextID: UInt64 = 0
 
-    mutating func register() -> UInt64 {
+    package init() {}
+
+    /// A new pending slot, for a task about to wait.
+    package mutating func register() -> UInt64 {
         nextID += 1
         slots[nextID] = .pending
         return nextID
     }
 
     /// Parks `continuation` in slot `id`; returns the outcome instead if it already came.
-    mutating func attach(_ id: UInt64, _ continuation: CheckedContinuation<Outcome, Never>) -> Outcome? {
+    package mutating func attach(_ id: UInt64, _ continuation: CheckedContinuation<Outcome, Never>) -> Outcome? {
         guard let slot = slots[id] else { return nil }
         if case .resolved(let outcome) = slot {
             slots[id] = nil
@@ -29,18 +33,19 @@ struct WaiterSlots<Outcome: Sendable>: Sendable {
         return nil
     }
 
-    mutating func remove(_ id: UInt64) {
+    /// Forgets slot `id` (its task will not wait after all).
+    package mutating func remove(_ id: UInt64) {
         slots[id] = nil
     }
 
     /// Removes slot `id`, returning its parked continuation if any (for a cancelled waiter).
-    mutating func take(_ id: UInt64) -> CheckedContinuation<Outcome, Never>? {
+    package mutating func take(_ id: UInt64) -> CheckedContinuation<Outcome, Never>? {
         guard case .waiting(let continuation) = slots.removeValue(forKey: id) else { return nil }
         return continuation
     }
 
     /// Resolves every slot: returns the parked continuations to resume with `outcome`.
-    mutating func resolveAll(_ outcome: Outcome) -> [CheckedContinuation<Outcome, Never>] {
+    package mutating func resolveAll(_ outcome: Outcome) -> [CheckedContinuation<Outcome, Never>] {
         var continuations: [CheckedContinuation<Outcome, Never>] = []
         for (id, slot) in slots {
             switch slot {
