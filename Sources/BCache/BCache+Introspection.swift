@@ -32,11 +32,14 @@ extension BCache {
     /// Whether the membership node's timers are asleep until later (push-pulls in progress
     /// aside: on links with a bandwidth they wait for frames in flight, that is for simulated
     /// time), whether it is settled (timers asleep and no push-pull in progress), whether it
-    /// stopped, and how many packets it took from the transport and fully handled: with the
-    /// network's counts, these let a manual-clock simulation (BCacheTestKit's `SimulatedTime`)
-    /// tell when a whole cluster is idle before moving time on.
-    package var simulationProgress: (timersAreAsleep: Bool, isSettled: Bool, hasStopped: Bool, packetsProcessed: Int) {
-        (node.timersAreAsleep, node.isSettled, node.hasStopped, node.packetsProcessed)
+    /// stopped, how many packets it took from the transport and fully handled, and whether the
+    /// facade's own tasks (catch-up reactor, broadcast tree, flush loop) have acted on every
+    /// input they were handed: with the network's counts, these let a manual-clock simulation
+    /// (BCacheTestKit's `SimulatedTime`) tell when a whole cluster is idle before moving time on.
+    package var simulationProgress:
+        (timersAreAsleep: Bool, isSettled: Bool, hasStopped: Bool, packetsProcessed: Int, tasksAreIdle: Bool)
+    {
+        (node.timersAreAsleep, node.isSettled, node.hasStopped, node.packetsProcessed, work.isIdle)
     }
 
     /// Waits until the cache has stopped and says whether it stopped by itself: its membership

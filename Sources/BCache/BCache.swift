@@ -49,6 +49,8 @@ public final class BCache: Service, Sendable {
     let tree: BroadcastTreeDriver
     /// Replays recent writes to members learned or back; nil when disabled.
     let catchUp: CatchUpReactor?
+    /// The background tasks' queued and in-progress inputs, counted in simulations only.
+    let work: SimulationWork
     let merger: RecordMerger
     let receiver: ReplicationReceiver
     let counters: CacheCounters
@@ -120,11 +122,13 @@ public final class BCache: Service, Sendable {
         // The process's start on the cache's wall clock (the system's, or a simulation's): the
         // catch-up reads members' ages from it.
         nodeConfiguration.generation = configuration.wallClock.nowMillis()
-        let lostMembers = configuration.replication.catchUp.isEnabled ? LostMemberWatch() : nil
-        let replayRequests = configuration.replication.catchUp.isEnabled ? ReplayRequestInbox() : nil
+        // Only a simulation's clock waits for the background tasks' work; real caches count none.
+        let work: SimulationWork = configuration.clock is Membership.ManualDriverClock ? .tracked() : .untracked
+        let lostMembers = configuration.replication.catchUp.isEnabled ? LostMemberWatch(work: work) : nil
+        let replayRequests = configuration.replication.catchUp.isEnabled ? ReplayRequestInbox(work: work) : nil
         let tree = BroadcastTreeDriver(
             settings: EpidemicBroadcast.Settings(), clock: configuration.clock, merger: merger, counters: counters,
-            logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes)
+            logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes, work: work)
         let receiver = ReplicationReceiver(
             merger: merger, counters: counters, logger: logger, lostMembers: lostMembers,
             replayRequests: replayRequests, tree: tree)
@@ -161,14 +165,16 @@ public final class BCache: Service, Sendable {
                 directLimit: configuration.replication.directLimit, flushDelay: configuration.replication.flushDelay,
                 clock: configuration.clock,
                 maxPendingBytes: configuration.replication.maxPendingBytes,
-                maxFrameBytes: configuration.replication.maxSyncFrameBytes),
-            log: log, counters: counters, logger: logger)
+                maxFrameBytes: configuration.replication.maxSyncFrameBytes,
+                testDelay: configuration.flushLoopTestDelay),
+            log: log, counters: counters, logger: logger, work: work)
         self.batcher = batcher
+        self.work = work
         if let lostMembers, let replayRequests {
             self.catchUp = CatchUpReactor(
                 node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
                 wallClock: configuration.wallClock, lostMembers: lostMembers, replayRequests: replayRequests,
-                counters: counters, logger: logger)
+                counters: counters, logger: logger, work: work)
         } else {
             self.catchUp = nil
         }

@@ -156,7 +156,8 @@ public final class SimulatedTime {
 
     /// Waits (real time, bounded by ``Settling/limit``) until every watched cache is idle: its
     /// timers asleep until later, every delivered packet handled (or, once it stopped, left
-    /// unread), for ``Settling/quietRounds`` checks in a row.
+    /// unread), every input its replication tasks were handed (membership events, timers,
+    /// queued sends and writes) acted on, for ``Settling/quietRounds`` checks in a row.
     ///
     /// - Throws: ``TimedOut`` when the cluster did not settle in time.
     public nonisolated(nonsending) func settle() async throws {
@@ -193,7 +194,9 @@ public final class SimulatedTime {
             if progress.hasStopped {
                 handled += progress.packetsProcessed + (transport?.unreadPacketCount ?? 0)
             } else {
-                guard settling.waitsForExchanges ? progress.isSettled : progress.timersAreAsleep else { return false }
+                guard settling.waitsForExchanges ? progress.isSettled : progress.timersAreAsleep,
+                    progress.tasksAreIdle
+                else { return false }
                 handled += progress.packetsProcessed
             }
         }

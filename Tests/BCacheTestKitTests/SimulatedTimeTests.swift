@@ -29,10 +29,32 @@ import Testing
         #expect(error?.clock == .real)
     }
 
+    /// On a loaded machine (sanitizers, a busy CI runner) the caches' own tasks run late: time
+    /// must wait for them, or a simulation's outcome depends on the machine. A flush loop that
+    /// pauses 200 ms of real time before each send stands for one: the write still reaches the
+    /// other node at the same simulated moment as with no pause.
+    @Test func aSlowFlushLoopChangesNothingInSimulatedTime() async throws {
+        let idle = try await simulatedReplicationDelay(flushLoopTestDelay: .zero)
+        let slow = try await simulatedReplicationDelay(flushLoopTestDelay: .milliseconds(200))
+        #expect(idle == .milliseconds(5))
+        #expect(slow == idle)
+    }
+
     @Test func runReportsWhetherTheConditionHeldWithinTheLimit() async throws {
         let time = SimulatedTime(seed: 3)
         #expect(try await time.run(for: .seconds(2)) { time.now >= .seconds(1) })
         #expect(try await time.run(for: .seconds(2)) { false } == false)
         #expect(time.now >= .seconds(3))
+    }
+}
+
+/// The simulated time a write on node 0 of a two-node cluster takes to reach node 1 over a
+/// 5 ms link: 5 ms when the write is sent at once.
+private func simulatedReplicationDelay(flushLoopTestDelay: Duration) async throws -> Duration {
+    let slowFlushLoop: (inout BCache.Configuration) -> Void = { $0.flushLoopTestDelay = flushLoopTestDelay }
+    return try await withInMemoryCluster(nodes: 2, seed: 21, configure: slowFlushLoop) { cluster in
+        try cluster.network.setDefaultConditions(LinkConditions(latency: .milliseconds(5)))
+        try cluster[0].set("greeting", "hello")
+        return try await cluster.eventually("node 1 holds the write") { cluster[1].getString("greeting") == "hello" }
     }
 }

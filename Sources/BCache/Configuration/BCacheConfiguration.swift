@@ -68,6 +68,10 @@ extension BCache {
         /// (A read-through fill's `timeout` stays in real time: it bounds the caller's wait.)
         /// `package`: BCacheTestKit's `useSimulatedTime(_:)` sets it.
         package var clock: any Membership.DriverClock = Membership.ContinuousDriverClock()
+        /// Test hook: a real-time pause the flush loop takes before sending each batch, to
+        /// reproduce a loaded machine, where it runs late: a simulation must wait for it (see
+        /// BCacheTestKit's `SimulatedTimeTests`). Zero: no pause.
+        package var flushLoopTestDelay: Duration = .zero
 
         /// A configuration with every default (``lan(transport:)``) and the given transport.
         public init(transport: TransportProvider) {

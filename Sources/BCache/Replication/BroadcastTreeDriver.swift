@@ -96,12 +96,17 @@ final class BroadcastTreeDriver: Sendable {
     private let outboundSink: AsyncStream<Outbound>.Continuation
     private let tickInputs: AsyncStream<TickInput>
     private let tickSink: AsyncStream<TickInput>.Continuation
+    /// Counts each queued send, tick input and membership event until it was acted on (a frame
+    /// until it is in its peer's lane: its send waits for the link, that is for simulated time).
+    let work: SimulationWork
 
     init(
         settings: EpidemicBroadcast.Settings, clock: any Membership.DriverClock,
         merger: RecordMerger, counters: CacheCounters, logger: Logger, maxPayloadBytes: Int,
-        streamSendTimeout: Duration = .seconds(2), repairSpacing: Duration = .seconds(1)
+        streamSendTimeout: Duration = .seconds(2), repairSpacing: Duration = .seconds(1),
+        work: SimulationWork = .untracked
     ) {
+        self.work = work
         self.settings = settings
         self.clock = clock
         self.merger = merger
@@ -199,6 +204,7 @@ final class BroadcastTreeDriver: Sendable {
             state.remove(id)
             state.lastRepair[id] = nil
         }
+        work.began()
         outboundSink.yield(.forget(member.identity.address))
     }
 
@@ -262,8 +268,14 @@ final class BroadcastTreeDriver: Sendable {
     }
 
     private func perform(_ effects: Effects) {
-        for send in effects.sends { outboundSink.yield(send) }
-        if let tick = effects.tick { tickSink.yield(.schedule(tick)) }
+        for send in effects.sends {
+            work.began()
+            outboundSink.yield(send)
+        }
+        if let tick = effects.tick {
+            work.began()
+            tickSink.yield(.schedule(tick))
+        }
         for payload in effects.deliveries {
             counters.payloadsReceived.increment()
             do {
@@ -299,7 +311,10 @@ final class BroadcastTreeDriver: Sendable {
         }
         await withDiscardingTaskGroup { group in
             group.addTask {
-                for await event in events { self.handle(event) }
+                for await event in events {
+                    self.handle(event)
+                    self.work.finished()
+                }
                 self.outboundSink.finish()
                 self.tickSink.finish()
             }
@@ -318,15 +333,24 @@ final class BroadcastTreeDriver: Sendable {
             for await input in tickInputs {
                 switch input {
                 case .schedule(let deadline):
-                    guard earliest.map({ deadline < $0 }) ?? true else { continue }
-                    earliest = deadline
-                    group.addTask { [clock, tickSink] in
-                        guard (try? await clock.sleep(until: deadline)) != nil else { return }
-                        tickSink.yield(.fire(deadline))
+                    if earliest.map({ deadline < $0 }) ?? true {
+                        earliest = deadline
+                        // This input's count passes to the sleeper: held until it sleeps, and
+                        // from its wake-up until the fire was acted on.
+                        group.addTask { [clock, tickSink, work] in
+                            guard (try? await work.sleep(on: clock, until: deadline)) != nil else {
+                                work.finished()
+                                return
+                            }
+                            tickSink.yield(.fire(deadline))
+                        }
+                    } else {
+                        work.finished()
                     }
                 case .fire(let deadline):
                     if earliest == deadline { earliest = nil }
                     apply { instance, now in instance.onTick(now: now) }
+                    work.finished()
                 }
             }
             group.cancelAll()
@@ -360,6 +384,7 @@ final class BroadcastTreeDriver: Sendable {
                     lanes.removeValue(forKey: address)?.finish()
                     await streams.close(address)
                 }
+                work.finished()
             }
             for lane in lanes.values { lane.finish() }
             await streams.closeAll()

@@ -56,6 +56,8 @@ final class ReplicationBatcher: Sendable {
         var streamBatchBytes = 256 << 10
         /// How long one frame may take to send before its stream is abandoned.
         var streamSendTimeout: Duration = .seconds(2)
+        /// A real-time pause before each send, in tests only (``BCache/Configuration/flushLoopTestDelay``).
+        var testDelay: Duration = .zero
     }
 
     /// The records waiting for the next send and their encoded size.
@@ -116,11 +118,16 @@ final class ReplicationBatcher: Sendable {
     private let maxPacketBatchBytes: Int
     /// The largest batch in one stream frame (after its tag); 0 when the transport has no streams.
     private let maxFrameBatchBytes: Int
+    /// One count while something is pending: taken by the write (or replay) that found the
+    /// pending batch empty, given back once the flush loop sent the batch it swapped out (its
+    /// stream frames aside: they wait for the link). A simulation's clock waits for it.
+    private let work: SimulationWork
 
     init(
         node: Membership.Node, tree: BroadcastTreeDriver, settings: Settings, log: RecentWriteLog?,
-        counters: CacheCounters, logger: Logger
+        counters: CacheCounters, logger: Logger, work: SimulationWork = .untracked
     ) {
+        self.work = work
         self.node = node
         self.tree = tree
         self.log = log
@@ -154,6 +161,9 @@ final class ReplicationBatcher: Sendable {
             guard wasEmpty || pending.recordBytes + size <= maxPendingBytes else { return (false, false) }
             pending.records.append(record)
             pending.recordBytes += size
+            // Once per batch, an atomic add in simulations only; under the lock, so that the
+            // flush loop cannot send the batch (and give the count back) before it is taken.
+            if wasEmpty { work.began() }
             return (true, wasEmpty)
         }
         if queued {
@@ -174,6 +184,7 @@ final class ReplicationBatcher: Sendable {
         let wasEmpty = pending.withLock { pending -> Bool in
             let wasEmpty = pending.isEmpty
             pending.replays.append(replay)
+            if wasEmpty { work.began() }
             return wasEmpty
         }
         if wasEmpty { wakeup.yield() }
@@ -184,6 +195,7 @@ final class ReplicationBatcher: Sendable {
     /// sends what is left and closes the replication streams.
     func runFlushLoop() async {
         for await _ in wakeups {
+            if settings.testDelay > .zero { try? await Task.sleep(for: settings.testDelay) }
             await sendPending()
         }
         await sendPending()
@@ -205,8 +217,10 @@ final class ReplicationBatcher: Sendable {
         while true {
             let targets = directTargets()
             if targets == nil, settings.flushDelay > .zero {
-                // Gossip: let the payload fill. Cancelled (shutdown): send at once.
-                try? await settings.clock.sleep(until: settings.clock.now + settings.flushDelay)
+                // Nothing to let fill: the next write wakes the loop.
+                guard pending.withLock({ !$0.isEmpty }) else { return }
+                // Tree: let the payload fill. Cancelled (shutdown): send at once.
+                try? await work.sleep(on: settings.clock, until: settings.clock.now + settings.flushDelay)
             }
             var taken = Pending()
             pending.withLock { swap(&taken, &$0) }
@@ -223,6 +237,8 @@ final class ReplicationBatcher: Sendable {
                 // Above the direct limit no round prunes the streams: a replay's is not kept.
                 if targets == nil { await streams.close(replay.target) }
             }
+            // The batch that held this count is sent.
+            work.finished()
         }
     }
 
@@ -253,11 +269,14 @@ final class ReplicationBatcher: Sendable {
         guard !encoded.frames.isEmpty else { return }
         if prunesStreams { await streams.keep(only: targets) }
         // One task per member, so that a slow member delays only itself (up to the timeout).
+        // Frames wait for the links (simulated time): the batch's count is lent meanwhile.
+        work.finished()
         await withDiscardingTaskGroup { group in
             for target in targets {
                 group.addTask { await self.send(frames: encoded.frames, to: target) }
             }
         }
+        work.began()
     }
 
     /// Encodes a batch into packets, or into stream frames when it is large (or a record does

@@ -26,6 +26,7 @@ extension Membership {
             var id: UInt64
             var deadline: Duration
             var continuation: CheckedContinuation<Void, any Error>
+            var onSleeping: (@Sendable (Bool) -> Void)?
         }
 
         private struct State {
@@ -70,13 +71,25 @@ extension Membership {
                 state.sleepers.removeAll { $0.deadline <= time }
                 return due.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
             }
-            for sleeper in due { sleeper.continuation.resume() }
+            for sleeper in due {
+                sleeper.onSleeping?(false)
+                sleeper.continuation.resume()
+            }
             return due.count
         }
 
         /// Suspends until the simulated time reaches `deadline` (returns at once when it has); throws
         /// `CancellationError` when the task is cancelled.
         public func sleep(until deadline: Duration) async throws {
+            try await sleep(until: deadline, onSleeping: nil)
+        }
+
+        /// ``sleep(until:)`` that calls `onSleeping` with true once the clock holds the sleeper
+        /// (under the clock's lock), and with false as it wakes it (in ``resumeDueSleepers()``,
+        /// before the sleeper runs) or cancellation removes it; not at all when it returns at
+        /// once. The facade uses it to count a task as busy from its wake-up until it acted,
+        /// so that a simulation does not move time in between.
+        package func sleep(until deadline: Duration, onSleeping: (@Sendable (Bool) -> Void)?) async throws {
             guard deadline > now else { return }
             let id = state.withLock { state in
                 state.nextID += 1
@@ -89,7 +102,9 @@ extension Membership {
                     let outcome: Result<Void, any Error>? = state.withLock { state in
                         if Task.isCancelled { return .failure(CancellationError()) }
                         if deadline <= source() { return .success(()) }
-                        state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                        state.sleepers.append(
+                            Sleeper(id: id, deadline: deadline, continuation: continuation, onSleeping: onSleeping))
+                        onSleeping?(true)
                         return nil
                     }
                     if let outcome { continuation.resume(with: outcome) }
@@ -99,6 +114,7 @@ extension Membership {
                     guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
                     return state.sleepers.remove(at: index)
                 }
+                sleeper?.onSleeping?(false)
                 sleeper?.continuation.resume(throwing: CancellationError())
             }
         }

@@ -67,7 +67,7 @@ extension Membership.Node {
                 state.userStreamSubscribers.removeAll()
             }
             return Stopping(
-                events: Array(state.eventSubscribers.values),
+                events: state.eventSubscribers.values.map(\.continuation),
                 payloads: Array(state.payloadSubscribers.values),
                 userPackets: Array(state.userPacketSubscribers.values),
                 userStreams: Array(state.userStreamSubscribers.values),

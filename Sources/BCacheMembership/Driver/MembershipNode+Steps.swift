@@ -53,8 +53,18 @@ extension Membership.Node {
                 }
             case .event(let event):
                 effects.events.append(event)
-                for continuation in state.eventSubscribers.values {
-                    if case .dropped = continuation.yield(event) { state.statistics.eventsDropped += 1 }
+                for subscription in state.eventSubscribers.values {
+                    switch subscription.continuation.yield(event) {
+                    case .enqueued:
+                        subscription.onEnqueued?()
+                    case .dropped:
+                        // The oldest event made room: the consumer's count of work is unchanged.
+                        state.statistics.eventsDropped += 1
+                    case .terminated:
+                        break
+                    @unknown default:
+                        break
+                    }
                 }
                 switch event {
                 case .joinSucceeded:

@@ -188,9 +188,17 @@ extension Membership {
         /// when it resumes, sees the latest changes ( ``members`` is the authoritative snapshot).
         /// The stream finishes when the node stops.
         public func makeEventStream(bufferSize: Int = 1024) -> AsyncStream<Event> {
+            makeEventStream(bufferSize: bufferSize, onEnqueued: nil)
+        }
+
+        /// ``makeEventStream(bufferSize:)`` that calls `onEnqueued` (under the node's lock: keep
+        /// it to a counter's increment) as each event is queued for the consumer: the facade
+        /// counts its tasks' queued work so that a simulation waits for it before moving time.
+        package func makeEventStream(bufferSize: Int = 1024, onEnqueued: (@Sendable () -> Void)?) -> AsyncStream<Event>
+        {
             subscribe(
                 bufferSize: bufferSize,
-                register: { $0.eventSubscribers[$1] = $2 },
+                register: { $0.eventSubscribers[$1] = EventSubscription(continuation: $2, onEnqueued: onEnqueued) },
                 unregister: { _ = $0.eventSubscribers.removeValue(forKey: $1) })
         }
 

@@ -42,7 +42,7 @@ struct NodeState: Sendable {
     var statistics = Membership.Node.Statistics()
     /// The instance's statistics at the last metrics update.
     var reportedStatistics = Membership.Statistics()
-    var eventSubscribers: [UInt64: AsyncStream<Membership.Event>.Continuation] = [:]
+    var eventSubscribers: [UInt64: EventSubscription] = [:]
     var payloadSubscribers: [UInt64: AsyncStream<Membership.UserPayload>.Continuation] = [:]
     var userPacketSubscribers: [UInt64: AsyncStream<Membership.UserPacket>.Continuation] = [:]
     /// Each incoming user stream goes to one of these: the earliest subscription still open.
@@ -57,4 +57,12 @@ struct NodeState: Sendable {
     init(instance: Membership.Instance) {
         self.instance = instance
     }
+}
+
+/// One subscription to membership events, and what to tell when an event is queued for it.
+struct EventSubscription {
+    var continuation: AsyncStream<Membership.Event>.Continuation
+    /// Called under the node's lock for each event queued (a dropped oldest one included: the
+    /// newer one replaced it), so that a simulation knows its consumer has work.
+    var onEnqueued: (@Sendable () -> Void)?
 }

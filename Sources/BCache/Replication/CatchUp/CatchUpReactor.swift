@@ -23,6 +23,9 @@ final class CatchUpReactor: Sendable {
     private let lostMembers: LostMemberWatch
     /// Shared with the ``ReplicationReceiver``: the members' replay requests.
     private let replayRequests: ReplayRequestInbox
+    /// Counts each input from its arrival until it was acted on (the events' count starts in the
+    /// node's subscription, made with ``SimulationWork/onEnqueued``).
+    private let work: SimulationWork
 
     /// What the loop reacts to.
     private enum Input: Sendable {
@@ -38,9 +41,10 @@ final class CatchUpReactor: Sendable {
     init(
         node: Membership.Node, batcher: ReplicationBatcher, settings: CatchUpPlanner.Settings,
         clock: any Membership.DriverClock, wallClock: WallClock, lostMembers: LostMemberWatch,
-        replayRequests: ReplayRequestInbox, counters: CacheCounters, logger: Logger
+        replayRequests: ReplayRequestInbox, counters: CacheCounters, logger: Logger, work: SimulationWork = .untracked
     ) {
         self.node = node
+        self.work = work
         self.lostMembers = lostMembers
         self.replayRequests = replayRequests
         self.batcher = batcher
@@ -98,11 +102,17 @@ final class CatchUpReactor: Sendable {
                 // One sleeper for the earliest deadline; later ones are set when it wakes.
                 if let deadline = planner.nextDeadline, deadline < (sleepers.min() ?? .seconds(Int64.max)) {
                     sleepers.insert(deadline)
-                    group.addTask { [clock] in
-                        guard (try? await clock.sleep(until: deadline)) != nil else { return }
+                    // Counted until it sleeps, and again from its wake-up until the loop acted on it.
+                    work.began()
+                    group.addTask { [clock, work] in
+                        guard (try? await work.sleep(on: clock, until: deadline)) != nil else {
+                            work.finished()
+                            return
+                        }
                         sink.yield(.timer(deadline))
                     }
                 }
+                work.finished()
             }
             group.cancelAll()
         }

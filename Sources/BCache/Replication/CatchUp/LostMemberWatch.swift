@@ -14,8 +14,11 @@ final class LostMemberWatch: Sendable {
     /// Each lost member's address, once, when something arrives from it.
     let signals: AsyncStream<NodeAddress>
     private let signal: AsyncStream<NodeAddress>.Continuation
+    /// Counts each signal until the reactor has acted on it.
+    private let work: SimulationWork
 
-    init() {
+    init(work: SimulationWork = .untracked) {
+        self.work = work
         (signals, signal) = AsyncStream.makeStream(of: NodeAddress.self, bufferingPolicy: .bufferingNewest(1024))
     }
 
@@ -36,7 +39,10 @@ final class LostMemberWatch: Sendable {
             count.store(addresses.count, ordering: .relaxed)
             return true
         }
-        if wasLost { signal.yield(address) }
+        if wasLost {
+            work.began()
+            signal.yield(address)
+        }
     }
 
     /// Ends ``signals`` (the node stopped).

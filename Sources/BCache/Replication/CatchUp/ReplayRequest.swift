@@ -51,12 +51,16 @@ final class ReplayRequestInbox: Sendable {
 
     let requests: AsyncStream<Request>
     private let sink: AsyncStream<Request>.Continuation
+    /// Counts each request until the reactor has acted on it.
+    private let work: SimulationWork
 
-    init() {
+    init(work: SimulationWork = .untracked) {
+        self.work = work
         (requests, sink) = AsyncStream.makeStream(of: Request.self, bufferingPolicy: .bufferingNewest(1024))
     }
 
     func receive(_ request: ReplayRequest, from sender: NodeAddress) {
+        work.began()
         sink.yield(Request(sender: sender, age: request.age))
     }
 
