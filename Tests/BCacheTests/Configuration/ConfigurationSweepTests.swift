@@ -101,8 +101,11 @@ import Testing
         },
     ]
 
-    /// Fields that are objects or hooks, not values to range-check.
-    static let notValues: Set<String> = ["transport", "logger", "metricsFactory", "wallClock", "clock"]
+    /// Fields that are objects or hooks, not values to range-check (`flushLoopTestDelay` is a
+    /// package-level test hook, a real-time pause of the flush loop, not a user's setting).
+    static let notValues: Set<String> = [
+        "transport", "logger", "metricsFactory", "wallClock", "clock", "flushLoopTestDelay",
+    ]
 
     /// The configuration's fields by path, found by reflection: a struct field whose type is one
     /// of the configuration's own groups is walked into.
