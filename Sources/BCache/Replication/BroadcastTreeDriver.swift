@@ -163,14 +163,19 @@ final class BroadcastTreeDriver: Sendable {
                 "a broadcast tree message did not decode", metadata: ["sender": "\(source)", "error": "\(error)"])
             return
         }
-        if isPacket, let member = state.withLock({ $0.identities[source] }), member != envelope.sender {
+        // The sender check runs under the same lock as the message: one lock per packet.
+        let forgedFor = apply(
+            rejecting: { state in
+                guard isPacket, let member = state.identities[source], member != envelope.sender else { return nil }
+                return member
+            },
+            { instance, now in instance.onMessage(envelope.message, from: envelope.sender, now: now) })
+        if let member = forgedFor {
             counters.treeSenderRejections.increment()
             logger.warning(
                 "a broadcast tree packet claims another sender than the member at its address; dropped",
                 metadata: ["source": "\(source)", "claimed": "\(envelope.sender)", "member": "\(member)"])
-            return
         }
-        apply { instance, now in instance.onMessage(envelope.message, from: envelope.sender, now: now) }
     }
 
     /// Maps a membership event to the tree's view: alive or suspect is up, failed or left down.
@@ -212,10 +217,22 @@ final class BroadcastTreeDriver: Sendable {
 
     /// Runs `input` on the instance under the lock, turns its directives into effects, and
     /// carries them out after the lock is released.
-    private func apply(_ input: (inout EpidemicBroadcast.Instance, Duration) -> [EpidemicBroadcast.Directive]) {
+    /// Runs `input` on the instance under the state lock and performs its effects, unless
+    /// `rejecting` (run first, under the same lock) names a reason: then nothing runs, and that
+    /// is returned (the member at a packet's address, for a forged sender).
+    @discardableResult
+    private func apply(
+        rejecting rejection: (State) -> NodeID? = { _ in nil },
+        _ input: (inout EpidemicBroadcast.Instance, Duration) -> [EpidemicBroadcast.Directive]
+    ) -> NodeID? {
         let now = clock.now
         let maxPacket = attachment.withLock { $0?.maxPacketSize ?? 0 }
+        var rejected: NodeID?
         let effects = state.withLock { state -> Effects in
+            if let reason = rejection(state) {
+                rejected = reason
+                return Effects()
+            }
             guard var instance = state.instance else { return Effects() }
             state.instance = nil
             let directives = input(&instance, now)
@@ -223,6 +240,7 @@ final class BroadcastTreeDriver: Sendable {
             return makeEffects(of: directives, now: now, maxPacket: maxPacket, state: &state)
         }
         perform(effects)
+        return rejected
     }
 
     private func makeEffects(

@@ -23,8 +23,15 @@ struct ReplayRequest: Equatable, Sendable {
     func encoded() -> [UInt8] {
         var writer = ByteWriter(reservingCapacity: 11)
         writer.writeByte(Self.tag)
-        let milliseconds = age.components.seconds * 1000 + age.components.attoseconds / 1_000_000_000_000_000
-        writer.writeVarint(UInt64(clamping: milliseconds))
+        // Clamped, not trapping: the age comes from `comebackMargin`, and "unlimited" there is a
+        // valid setting (`.seconds(Int64.max)`), whose milliseconds do not fit 64 bits.
+        let (seconds, attoseconds) = age.components
+        let milliseconds: UInt64 =
+            age <= .zero
+            ? 0
+            : seconds >= Int64.max / 1000
+                ? .max : UInt64(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        writer.writeVarint(milliseconds)
         return writer.bytes
     }
 
@@ -61,7 +68,8 @@ final class ReplayRequestInbox: Sendable {
 
     func receive(_ request: ReplayRequest, from sender: NodeAddress) {
         work.began()
-        sink.yield(Request(sender: sender, age: request.age))
+        // The newest 1,024 are kept: the one pushed out was counted and is never acted on.
+        if case .dropped = sink.yield(Request(sender: sender, age: request.age)) { work.finished() }
     }
 
     /// Ends ``requests`` (the node stopped).

@@ -19,6 +19,14 @@ import Testing
         #expect(decoded.age == .milliseconds(Int64.max))
     }
 
+    @Test func anUnlimitedOrNegativeAgeEncodesClampedNotATrap() throws {
+        // `comebackMargin` may be "unlimited" (`.seconds(Int64.max)`): its milliseconds overflow.
+        let unlimited = try ReplayRequest.decode(ReplayRequest(age: .seconds(Int64.max)).encoded())
+        #expect(unlimited.age == .milliseconds(Int64.max))
+        let negative = try ReplayRequest.decode(ReplayRequest(age: .seconds(-5)).encoded())
+        #expect(negative.age == .zero)
+    }
+
     @Test(arguments: [[0x05], [0x05, 0x80], [0x05, 0x01, 0x00], [0x03, 0x01], []] as [[UInt8]])
     func malformedBytesThrow(bytes: [UInt8]) {
         let decoded: ReplayRequest? = try? ReplayRequest.decode(bytes)
