@@ -50,9 +50,22 @@ import Testing
 
 /// The simulated time a write on node 0 of a two-node cluster takes to reach node 1 over a
 /// 5 ms link: 5 ms when the write is sent at once.
+///
+/// Two things besides the flush loop could make it differ, and neither is what this measures:
+/// a push-pull in progress (the join's, or a periodic one) carries the write sooner than the
+/// packet, because stream frames on a link without a bandwidth arrive at once; and a timer due
+/// in the last millisecond before the packet makes the next step (1 ms at least, by default)
+/// overshoot its arrival. So the push-pulls of the join end first and no other starts, and
+/// time steps by the microsecond.
 private func simulatedReplicationDelay(flushLoopTestDelay: Duration) async throws -> Duration {
-    let slowFlushLoop: (inout BCache.Configuration) -> Void = { $0.flushLoopTestDelay = flushLoopTestDelay }
-    return try await withInMemoryCluster(nodes: 2, seed: 21, configure: slowFlushLoop) { cluster in
+    let configure: (inout BCache.Configuration) -> Void = {
+        $0.flushLoopTestDelay = flushLoopTestDelay
+        $0.membership.pushPullInterval = .seconds(3600)
+    }
+    return try await withInMemoryCluster(nodes: 2, seed: 21, configure: configure) { cluster in
+        let time = try #require(cluster.simulatedTime)
+        try await time.advance(by: .seconds(2))
+        time.resolution = .microseconds(1)
         try cluster.network.setDefaultConditions(LinkConditions(latency: .milliseconds(5)))
         try cluster[0].set("greeting", "hello")
         return try await cluster.eventually("node 1 holds the write") { cluster[1].getString("greeting") == "hello" }
