@@ -102,9 +102,11 @@ public final class BCache: Service, Sendable {
         let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
         let changes = ChangeFeed(store: store)
         let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
-        let antiEntropy = AntiEntropy(
+        let joinSyncs = configuration.replication.catchUp.isEnabled ? JoinSyncLedger() : nil
+        var antiEntropy = AntiEntropy(
             merger: merger, counters: counters, logger: logger,
             maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
+        antiEntropy.joinSyncs = joinSyncs
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
         nodeConfiguration.randomSeed = configuration.membershipRandomSeed
@@ -176,7 +178,7 @@ public final class BCache: Service, Sendable {
             self.catchUp = CatchUpReactor(
                 node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
                 wallClock: configuration.wallClock, lostMembers: lostMembers, replayRequests: replayRequests,
-                counters: counters, logger: logger, work: work)
+                joinSyncs: joinSyncs, counters: counters, logger: logger, work: work)
         } else {
             self.catchUp = nil
         }

@@ -32,6 +32,9 @@ struct AntiEntropy: Membership.PushPullExtension {
     /// young that anti-entropy brought first raced the exchange (``BCache/Statistics/syncRecordsRaced``);
     /// an older one was missed (``BCache/Statistics/syncRecordsRepaired``). Defaults to 1 s.
     var inFlightAge: UInt64 = 1_000
+    /// Where the joins this node serves are noted for the catch-up's replays; nil when catching
+    /// up is disabled.
+    var joinSyncs: JoinSyncLedger?
 
     var store: CacheStore { merger.store }
 
@@ -64,6 +67,11 @@ struct AntiEntropy: Membership.PushPullExtension {
         }
     }
 
+    func accepting(_ context: Membership.PushPullContext) {
+        guard let joiner = context.joiner, let joinSyncs else { return }
+        joinSyncs.accepted(joiner.id, atMillis: wallClock.nowMillis())
+    }
+
     func respond(over channel: Membership.PushPullChannel) async throws {
         do {
             guard case .digests(let remote) = try await receive(from: channel) else {
@@ -87,6 +95,7 @@ struct AntiEntropy: Membership.PushPullExtension {
             let received = try await receiveRecords(from: channel)
             finished(channel, buckets: buckets.count, sent: sent, received: received)
         } catch {
+            if let joiner = channel.context.joiner { joinSyncs?.failed(joiner.id) }
             failed(channel, error)
             throw error
         }
