@@ -59,6 +59,8 @@ public final class BCache: Service, Sendable {
     /// The parsed seeds.
     let seeds: [NodeAddress]
     let lifecycle = Lifecycle()
+    /// Whether the first sync with the cluster has finished.
+    let readiness: Readiness
     let gauges: CacheGauges
     let storeCounts: StoreCountReporter
     let changes: ChangeFeed
@@ -107,6 +109,8 @@ public final class BCache: Service, Sendable {
             merger: merger, counters: counters, logger: logger,
             maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
         antiEntropy.joinSyncs = joinSyncs
+        let readiness = Readiness()
+        antiEntropy.readiness = readiness
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
         nodeConfiguration.randomSeed = configuration.membershipRandomSeed
@@ -150,6 +154,7 @@ public final class BCache: Service, Sendable {
         self.tree = tree
         self.configuration = configuration
         self.store = store
+        self.readiness = readiness
         self.node = node
         self.counters = counters
         self.merger = merger
