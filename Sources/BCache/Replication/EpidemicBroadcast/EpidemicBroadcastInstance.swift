@@ -232,6 +232,24 @@ extension EpidemicBroadcast {
             return added && !wasLazy
         }
 
+        /// Makes the link to `peer` eager if this node has room for it
+        /// (``EpidemicBroadcast/Settings/maxEagerLinks``), and otherwise lazy; a new neighbour
+        /// is told of every cached payload either way. Returns whether the link is eager.
+        ///
+        /// Every link a message would make eager goes through here, so the bound is strict: a
+        /// node sends each payload once per eager link, and a hub's uplink was a burst's cost.
+        @discardableResult
+        mutating func makeEagerWithinBound(_ peer: NodeID) -> Bool {
+            if eager.sortedContains(peer) { return true }
+            guard eager.count < settings.maxEagerLinks else {
+                statistics.eagerLinksDeclined += 1
+                if makeLazy(peer) { linkUp(peer) }
+                return false
+            }
+            if makeEager(peer) { linkUp(peer) }
+            return eager.sortedContains(peer)
+        }
+
         /// Makes the link to `peer` lazy. Returns whether it is a new neighbour.
         @discardableResult
         mutating func makeLazy(_ peer: NodeID) -> Bool {

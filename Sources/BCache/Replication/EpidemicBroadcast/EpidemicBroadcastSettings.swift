@@ -5,10 +5,10 @@ extension EpidemicBroadcast {
         /// Peers that receive every payload at once when the tree starts (a seeded random sample
         /// of the members); prunes then cut the eager links down to a spanning tree. With a
         /// ``maxEagerLinks`` bound, use 2 (see there). Defaults to 4.
-        var eagerFanout = 4
+        var eagerFanout = 2
         /// Further peers sampled for lazy announcements, so that each node hears of every payload
         /// from several others even where the tree breaks. Defaults to 6.
-        var lazyFanout = 6
+        var lazyFanout = 8
         /// The most eager links a node accepts when another node introduces one (an empty
         /// `graft`); beyond it the introduction is answered `prune`. A node sends each payload
         /// once per eager link, so this bounds the copies an uplink carries: with 8 links at
@@ -25,7 +25,7 @@ extension EpidemicBroadcast {
         /// with the graft storm removed: 1,260 ms at 64 nodes and 1,651 at 256 (against main's
         /// 1,725 and 2,434), but a 4-node repair test starved with it, so it stays off
         /// (`Int.max`) until that is understood.
-        var maxEagerLinks = Int.max
+        var maxEagerLinks = 4
         /// How long after learning its first member a node draws its links from the sample (unless
         /// a broadcast or message comes first) and tells the peers drawn, so that links are
         /// symmetric before the first payload flows. Defaults to 1 s.
@@ -62,7 +62,7 @@ extension EpidemicBroadcast {
         /// repairs. A tree bounded to ``maxEagerLinks`` 4 is deeper, and at 7 or 12 it kept
         /// swapping (300–960 swaps and as many duplicates in 20 broadcasts of the 256-node
         /// simulation): use 20 with a bound. Defaults to 7.
-        var optimizationThreshold: UInt32 = 7
+        var optimizationThreshold: UInt32 = 20
         /// How long a payload's identity is remembered, so that a late copy is recognised as a
         /// duplicate. Defaults to 30 s.
         var seenLifetime: Duration = .seconds(30)
