@@ -26,7 +26,11 @@ extension EpidemicBroadcast.Instance {
         remember(id, payload: payload, round: round, now: now)
         let waited = missing.remove(id)
         // A payload this node grafted says nothing of the eager flow (it came because asked).
-        if waited?.announcers.contains(where: \.asked) != true { noteDelivery(of: id, now: now) }
+        if let waited, waited.announcers.contains(where: \.asked) {
+            widenGraftWindow(afterGrafted: id, announcedAt: waited.announcedAt, now: now)
+        } else {
+            noteDelivery(of: id, now: now)
+        }
         if let best = waited?.announcers.filter({
             $0.peer != sender && isMember($0.peer) && !eager.sortedContains($0.peer)
         }).min(by: {
@@ -65,8 +69,8 @@ extension EpidemicBroadcast.Instance {
                 continue
             }
             let outcome = missing.announce(
-                announcement.id, by: sender, round: announcement.round, deadline: now + settings.graftTimeout,
-                limit: settings.maxMissing)
+                announcement.id, by: sender, round: announcement.round, now: now,
+                deadline: now + settings.graftTimeout, limit: settings.maxMissing)
             if case .overflow = outcome {
                 statistics.missingOverflow += 1
                 overflow.append(announcement.id)

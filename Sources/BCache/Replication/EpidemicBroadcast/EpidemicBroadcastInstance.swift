@@ -43,6 +43,9 @@ extension EpidemicBroadcast {
         var missing = MissingMessages()
         /// Per origin, the newest of its payloads delivered here and when (``OriginFlow``).
         var flows: [NodeID: OriginFlow] = [:]
+        /// Per origin whose payloads come here only by grafts, its widened graft window
+        /// (``widenGraftWindow(afterGrafted:announcedAt:now:)``).
+        var graftWindows: [NodeID: Int] = [:]
         /// Announcements waiting for the next tick, by peer.
         var pendingAnnouncements: [NodeID: [Announcement]] = [:]
         /// When the earliest tick asked of the driver is due.
@@ -168,6 +171,7 @@ extension EpidemicBroadcast {
             guard members.sortedRemove(peer) else { return [] }
             pendingAnnouncements[peer] = nil
             flows[peer] = nil
+            graftWindows[peer] = nil
             guard isTreeActive else {
                 if let slot = sample.firstIndex(of: peer) {
                     let candidates = members.filter { !sample.contains($0) }
