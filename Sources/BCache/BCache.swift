@@ -158,7 +158,9 @@ public final class BCache: Service, Sendable {
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)
         let catchUp = configuration.replication.catchUp
-        let log = catchUp.isEnabled ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge) : nil
+        let log =
+            catchUp.isEnabled
+            ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge, store: store) : nil
         let batcher = ReplicationBatcher(
             node: node, tree: tree,
             settings: ReplicationBatcher.Settings(

@@ -138,7 +138,12 @@ final class CatchUpReactor: Sendable {
         while let action = actions.popFirst() {
             switch action {
             case .replay(let member, let address, let since):
-                switch batcher.replay(since: since, now: clock.now, to: address) {
+                // The log is stamped with the writes' wall time: the window is the last
+                // `now - since` of it (rounded up: a replay may cover a millisecond more).
+                let nowMillis = wallClock.nowMillis()
+                let window = BCache.millisecondsRoundedUp(clock.now - since)
+                let sinceMillis = nowMillis > window ? nowMillis - window : 0
+                switch batcher.replay(sinceMillis: sinceMillis, nowMillis: nowMillis, to: address) {
                 case .queued(let records):
                     counters.catchUpReplays.increment()
                     counters.catchUpRecordsReplayed.increment(by: records)
