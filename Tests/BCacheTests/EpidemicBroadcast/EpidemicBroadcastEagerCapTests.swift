@@ -21,11 +21,18 @@ import Testing
         return settings
     }
 
-    @Test func anIntroductionToAFullNodeIsRefusedAndAGraftForAPayloadIsNot() {
-        let me = NodeID(rawValue: 1000)
-        var node = EpidemicBroadcast.Instance(me: me, settings: Self.bounded, randomSeed: 3)
+    /// A bounded node that knows 12 members (not linked yet), and those members.
+    static func boundedNode(_ me: NodeID, seed: UInt64) -> (EpidemicBroadcast.Instance, [NodeID]) {
+        var node = EpidemicBroadcast.Instance(me: me, settings: bounded, randomSeed: seed)
         let peers = (1...12).map { NodeID(rawValue: UInt64($0)) }
         for peer in peers { _ = node.onMemberUp(peer, now: .zero) }
+        return (node, peers)
+    }
+
+    @Test func anIntroductionToAFullNodeIsRefusedAndAGraftForAPayloadIsNot() {
+        let me = NodeID(rawValue: 1000)
+        let (fresh, peers) = Self.boundedNode(me, seed: 3)
+        var node = fresh
         let limit = node.settings.maxEagerLinks
         for peer in peers.prefix(limit + 2) { _ = node.onMessage(.graft([]), from: peer, now: .zero) }
         #expect(node.eager.count == limit)
@@ -48,10 +55,8 @@ import Testing
     }
 
     @Test func aFullNodeTakesNoEagerLinkFromAFirstCopyOrItsOwnGraft() {
-        let me = NodeID(rawValue: 1000)
-        var node = EpidemicBroadcast.Instance(me: me, settings: Self.bounded, randomSeed: 5)
-        let peers = (1...12).map { NodeID(rawValue: UInt64($0)) }
-        for peer in peers { _ = node.onMemberUp(peer, now: .zero) }
+        let (fresh, peers) = Self.boundedNode(NodeID(rawValue: 1000), seed: 5)
+        var node = fresh
         let limit = node.settings.maxEagerLinks
         for peer in peers.prefix(limit) { _ = node.onMessage(.graft([]), from: peer, now: .zero) }
         #expect(node.eager.count == limit)
@@ -67,7 +72,8 @@ import Testing
         // A payload announced by a lazy neighbour and grafted from it: asked for, not linked.
         let announcer = peers[limit + 2]
         let announced = EpidemicBroadcast.MessageID(origin: announcer, sequence: 0)
-        _ = node.onMessage(.iHave([EpidemicBroadcast.Announcement(id: announced, round: 1)]), from: announcer, now: .zero)
+        let announcement = EpidemicBroadcast.Announcement(id: announced, round: 1)
+        _ = node.onMessage(.iHave([announcement]), from: announcer, now: .zero)
         let overdue = node.onTick(now: .seconds(1))
         #expect(overdue.contains(.send(.graft([announced]), to: announcer)))
         #expect(!node.eager.contains(announcer))
