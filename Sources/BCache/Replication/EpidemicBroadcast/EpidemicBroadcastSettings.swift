@@ -20,7 +20,7 @@ extension EpidemicBroadcast {
         /// sender and grafts without linking on its side (``Instance/makeEagerWithinBound(_:)``).
         /// Needs ``eagerFanout`` 2, ``lazyFanout`` 8 and ``optimizationThreshold`` 20. Measured in
         /// `bcache bench scale` (`Docs/BENCHMARKS.md`, session 17): the 100,000-set burst in
-        /// 746–883 ms at 64 nodes and 1,036–1,119 at 256, against 1,085–1,560 and 1,865–2,338
+        /// 746–1,032 ms at 64 nodes and 1,036–1,153 at 256, against 1,085–1,560 and 1,865–2,338
         /// unbounded. `Int.max` turns it off. Defaults to 4.
         var maxEagerLinks = 4
         /// How long after learning its first member a node draws its links from the sample (unless
