@@ -59,6 +59,8 @@ public final class BCache: Service, Sendable {
     /// The parsed seeds.
     let seeds: [NodeAddress]
     let lifecycle = Lifecycle()
+    /// Whether the first sync with the cluster has finished.
+    let readiness: Readiness
     let gauges: CacheGauges
     let storeCounts: StoreCountReporter
     let changes: ChangeFeed
@@ -102,9 +104,13 @@ public final class BCache: Service, Sendable {
         let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
         let changes = ChangeFeed(store: store)
         let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
-        let antiEntropy = AntiEntropy(
+        let joinSyncs = configuration.replication.catchUp.isEnabled ? JoinSyncLedger() : nil
+        var antiEntropy = AntiEntropy(
             merger: merger, counters: counters, logger: logger,
             maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
+        antiEntropy.joinSyncs = joinSyncs
+        let readiness = Readiness()
+        antiEntropy.readiness = readiness
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
         nodeConfiguration.randomSeed = configuration.membershipRandomSeed
@@ -148,6 +154,7 @@ public final class BCache: Service, Sendable {
         self.tree = tree
         self.configuration = configuration
         self.store = store
+        self.readiness = readiness
         self.node = node
         self.counters = counters
         self.merger = merger
@@ -176,7 +183,7 @@ public final class BCache: Service, Sendable {
             self.catchUp = CatchUpReactor(
                 node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
                 wallClock: configuration.wallClock, lostMembers: lostMembers, replayRequests: replayRequests,
-                counters: counters, logger: logger, work: work)
+                joinSyncs: joinSyncs, counters: counters, logger: logger, work: work)
         } else {
             self.catchUp = nil
         }
