@@ -5,7 +5,8 @@ extension EpidemicBroadcast.Instance {
     typealias Announcement = EpidemicBroadcast.Announcement
     typealias Directive = EpidemicBroadcast.Directive
 
-    /// An eager push. The first copy is delivered and pushed on, and makes its link eager; a
+    /// An eager push. The first copy is delivered and pushed on, and makes its link eager (within
+    /// ``EpidemicBroadcast/Settings/maxEagerLinks``); a
     /// duplicate makes its link lazy on both sides. When an announcement of the payload came
     /// well ahead of this copy (``EpidemicBroadcast/Settings/optimizationThreshold`` rounds),
     /// the announcer's link replaces this one in the tree.
@@ -25,7 +26,11 @@ extension EpidemicBroadcast.Instance {
         remember(id, payload: payload, round: round, now: now)
         let waited = missing.remove(id)
         // A payload this node grafted says nothing of the eager flow (it came because asked).
-        if waited?.announcers.contains(where: \.asked) != true { noteDelivery(of: id, now: now) }
+        if let waited, waited.announcers.contains(where: \.asked) {
+            widenGraftWindow(afterGrafted: id, announcedAt: waited.announcedAt, now: now)
+        } else {
+            noteDelivery(of: id, now: now)
+        }
         if let best = waited?.announcers.filter({
             $0.peer != sender && isMember($0.peer) && !eager.sortedContains($0.peer)
         }).min(by: {
@@ -43,8 +48,10 @@ extension EpidemicBroadcast.Instance {
             statistics.graftsSent += 1
             if makeEager(sender) { linkUp(sender) }
             statistics.optimizationSwaps += 1
-        } else if makeEager(sender) {
-            linkUp(sender)
+        } else {
+            // Within the bound: beyond it the sender still pushes here, this node only announces
+            // back (its uplink carries no more copies).
+            makeEagerWithinBound(sender)
         }
         push(id, round: round, payload: payload, except: sender, into: &directives)
     }
@@ -62,8 +69,8 @@ extension EpidemicBroadcast.Instance {
                 continue
             }
             let outcome = missing.announce(
-                announcement.id, by: sender, round: announcement.round, deadline: now + settings.graftTimeout,
-                limit: settings.maxMissing)
+                announcement.id, by: sender, round: announcement.round, now: now,
+                deadline: now + settings.graftTimeout, limit: settings.maxMissing)
             if case .overflow = outcome {
                 statistics.missingOverflow += 1
                 overflow.append(announcement.id)
@@ -73,8 +80,10 @@ extension EpidemicBroadcast.Instance {
     }
 
     /// A graft: the link becomes eager, and each payload asked for is sent back, or answered
-    /// `gone` when no longer cached. An introduction (no payload asked for) to a node that has
-    /// ``EpidemicBroadcast/Settings/maxEagerLinks`` already is refused with a `prune`.
+    /// `gone` when no longer cached. A node that has ``EpidemicBroadcast/Settings/maxEagerLinks``
+    /// eager links already does not take the link: it refuses an introduction (no payload
+    /// asked for) with a `prune`, and sends the payloads asked for while staying lazy to the
+    /// asker (which grafts again, from whichever announcer comes first, until one takes it).
     mutating func handleGraft(_ ids: [MessageID], from sender: NodeID, into directives: inout [Directive]) {
         statistics.graftsReceived += 1
         if ids.isEmpty, !eager.sortedContains(sender), eager.count >= settings.maxEagerLinks {
@@ -84,7 +93,7 @@ extension EpidemicBroadcast.Instance {
             statistics.prunesSent += 1
             return
         }
-        if makeEager(sender) { linkUp(sender) }
+        makeEagerWithinBound(sender)
         var gone: [MessageID] = []
         for id in ids {
             guard let entry = cache.entry(for: id) else {
@@ -173,7 +182,8 @@ extension EpidemicBroadcast.Instance {
             grafts[peer, default: []].append(id)
         }
         for peer in grafts.keys.sorted() {
-            if makeEager(peer) { linkUp(peer) }
+            // A full node still asks, without linking on its side (the peer links on its own).
+            makeEagerWithinBound(peer)
             for chunk in grafts[peer, default: []].chunks(of: settings.maxIDsPerMessage) {
                 directives.append(.send(.graft(chunk), to: peer))
                 statistics.graftsSent += 1

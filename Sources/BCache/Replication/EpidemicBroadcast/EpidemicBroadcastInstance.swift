@@ -43,6 +43,9 @@ extension EpidemicBroadcast {
         var missing = MissingMessages()
         /// Per origin, the newest of its payloads delivered here and when (``OriginFlow``).
         var flows: [NodeID: OriginFlow] = [:]
+        /// Per origin whose payloads come here only by grafts, its widened graft window
+        /// (``widenGraftWindow(afterGrafted:announcedAt:now:)``).
+        var graftWindows: [NodeID: Int] = [:]
         /// Announcements waiting for the next tick, by peer.
         var pendingAnnouncements: [NodeID: [Announcement]] = [:]
         /// When the earliest tick asked of the driver is due.
@@ -168,6 +171,7 @@ extension EpidemicBroadcast {
             guard members.sortedRemove(peer) else { return [] }
             pendingAnnouncements[peer] = nil
             flows[peer] = nil
+            graftWindows[peer] = nil
             guard isTreeActive else {
                 if let slot = sample.firstIndex(of: peer) {
                     let candidates = members.filter { !sample.contains($0) }
@@ -230,6 +234,24 @@ extension EpidemicBroadcast {
             let wasLazy = lazy.sortedRemove(peer)
             let added = eager.sortedInsert(peer)
             return added && !wasLazy
+        }
+
+        /// Makes the link to `peer` eager if this node has room for it
+        /// (``EpidemicBroadcast/Settings/maxEagerLinks``), and otherwise lazy; a new neighbour
+        /// is told of every cached payload either way. Returns whether the link is eager.
+        ///
+        /// Every link a message would make eager goes through here, so the bound is strict: a
+        /// node sends each payload once per eager link, and a hub's uplink was a burst's cost.
+        @discardableResult
+        mutating func makeEagerWithinBound(_ peer: NodeID) -> Bool {
+            if eager.sortedContains(peer) { return true }
+            guard eager.count < settings.maxEagerLinks else {
+                statistics.eagerLinksDeclined += 1
+                if makeLazy(peer) { linkUp(peer) }
+                return false
+            }
+            if makeEager(peer) { linkUp(peer) }
+            return eager.sortedContains(peer)
         }
 
         /// Makes the link to `peer` lazy. Returns whether it is a new neighbour.

@@ -3,29 +3,26 @@ extension EpidemicBroadcast {
     /// membership; `Docs/REPLICATION.md` says why each is what it is.
     struct Settings: Hashable, Sendable {
         /// Peers that receive every payload at once when the tree starts (a seeded random sample
-        /// of the members); prunes then cut the eager links down to a spanning tree. With a
-        /// ``maxEagerLinks`` bound, use 2 (see there). Defaults to 4.
-        var eagerFanout = 4
+        /// of the members); prunes then cut the eager links down to a spanning tree. 2 suits the
+        /// ``maxEagerLinks`` bound: each node's picks plus the others' make about 4 links per node,
+        /// while with 4 picks and a bound of 4 a node full of its own picks refuses every other
+        /// and the eager graph falls apart. Defaults to 2 (4 without a bound).
+        var eagerFanout = 2
         /// Further peers sampled for lazy announcements, so that each node hears of every payload
-        /// from several others even where the tree breaks. Defaults to 6.
-        var lazyFanout = 6
-        /// The most eager links a node accepts when another node introduces one (an empty
-        /// `graft`); beyond it the introduction is answered `prune`. A node sends each payload
-        /// once per eager link, so this bounds the copies an uplink carries: with 8 links at
-        /// 64 nodes, a 14 MB burst took 8 × 112 ms of the origin's 1 Gbit/s. A graft that asks
-        /// for missing payloads is always served and links the two (the tree must not leave a
-        /// node without a path), so the bound can be exceeded while a tree is repaired.
-        ///
-        /// Bounded to 4 (with ``eagerFanout`` 2, ``lazyFanout`` 8 and ``optimizationThreshold``
-        /// 20, which a bounded, deeper tree needs: with 4 picks and a bound of 4 a node full of
-        /// its own picks refuses every other and the eager graph falls apart), `bcache bench
-        /// scale` measured the 64-node burst after `visible64` at 1,163 and 1,597 ms against
-        /// 1,463 and 1,747 unbounded, but the 256-node burst on a fresh cluster at 3,420 ms
-        /// against 2,701 (`Docs/BENCHMARKS.md`, session 15). Session 16 measured the bound again
-        /// with the graft storm removed: 1,260 ms at 64 nodes and 1,651 at 256 (against main's
-        /// 1,725 and 2,434), but a 4-node repair test starved with it, so it stays off
-        /// (`Int.max`) until that is understood.
-        var maxEagerLinks = Int.max
+        /// from several others even where the tree breaks. Defaults to 8 (a sample of 10 with
+        /// ``eagerFanout``).
+        var lazyFanout = 8
+        /// The most eager links a node has. A node sends each payload once per eager link, so this
+        /// bounds the copies its uplink carries: unbounded, 12–17 links were seen on one node of
+        /// 64, whose uplink held a 12.6 MB burst back for over a second. Strict: a node with this
+        /// many refuses an introduction (an empty `graft`) with a `prune`, answers a graft's
+        /// payloads without taking the link, takes no link from a first copy pushed by a new
+        /// sender and grafts without linking on its side (``Instance/makeEagerWithinBound(_:)``).
+        /// Needs ``eagerFanout`` 2, ``lazyFanout`` 8 and ``optimizationThreshold`` 20. Measured in
+        /// `bcache bench scale` (`Docs/BENCHMARKS.md`, session 17): the 100,000-set burst in
+        /// 746–1,032 ms at 64 nodes and 1,036–1,153 at 256, against 1,085–1,560 and 1,865–2,338
+        /// unbounded. `Int.max` turns it off. Defaults to 4.
+        var maxEagerLinks = 4
         /// How long after learning its first member a node draws its links from the sample (unless
         /// a broadcast or message comes first) and tells the peers drawn, so that links are
         /// symmetric before the first payload flows. Defaults to 1 s.
@@ -45,8 +42,9 @@ extension EpidemicBroadcast {
         /// The most payloads of one origin, ahead of its flow, grafted in one tick while the flow
         /// is silent (or before any came): the lowest sequences first, the next ones a
         /// ``graftTimeout`` later, so that a lazy neighbour does not ask the origin's busy uplink
-        /// for a whole burst a second time. Payloads behind the flow (lost) are not limited.
-        /// Defaults to 2.
+        /// for a whole burst a second time. Payloads behind the flow (lost) are not limited, and
+        /// the window widens for an origin whose payloads come only by grafts
+        /// (``Instance/widenGraftWindow(afterGrafted:announcedAt:now:)``). Defaults to 2.
         var graftWindow = 2
         /// The longest wait between two grafts of the same payload. A graft fails mostly when a
         /// packet is lost, not because the network is slow: waits that kept doubling would leave a
@@ -58,11 +56,11 @@ extension EpidemicBroadcast {
         /// An announcement this many rounds (hops) ahead of the eager copy grafts the announcer's
         /// link (the next payload's duplicate then prunes the longer path). Every node broadcasts
         /// over one shared tree, so a small threshold re-shapes the tree for each origin in turn;
-        /// 7 leaves an unbounded tree of 256 nodes alone and still fixes a path made long by
+        /// unbounded, 7 leaves a tree of 256 nodes alone and still fixes a path made long by
         /// repairs. A tree bounded to ``maxEagerLinks`` 4 is deeper, and at 7 or 12 it kept
         /// swapping (300–960 swaps and as many duplicates in 20 broadcasts of the 256-node
-        /// simulation): use 20 with a bound. Defaults to 7.
-        var optimizationThreshold: UInt32 = 7
+        /// simulation). Defaults to 20 (7 without a bound).
+        var optimizationThreshold: UInt32 = 20
         /// How long a payload's identity is remembered, so that a late copy is recognised as a
         /// duplicate. Defaults to 30 s.
         var seenLifetime: Duration = .seconds(30)

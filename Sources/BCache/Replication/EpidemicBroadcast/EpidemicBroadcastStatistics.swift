@@ -46,6 +46,13 @@ extension EpidemicBroadcast {
         /// Introductions (empty grafts) refused because ``Settings/maxEagerLinks`` links were
         /// eager already.
         var introductionsRefused = 0
+        /// Eager links not taken because ``Settings/maxEagerLinks`` links were eager already: a
+        /// graft's payloads served without the link, a first copy from a new sender, a graft
+        /// sent by a full node.
+        var eagerLinksDeclined = 0
+        /// Grafted payloads that widened their origin's graft window (the origin's payloads came
+        /// only by grafts).
+        var graftWindowWidened = 0
         /// Links swapped because an announcement came well ahead of the eager copy.
         var optimizationSwaps = 0
         /// Identities forgotten by age, and cached payloads dropped by age and by bytes.

@@ -23,6 +23,8 @@ extension EpidemicBroadcast {
             var attempts = 0
             /// When the next graft is due.
             var deadline: Duration
+            /// When the payload was first announced here.
+            var announcedAt: Duration
         }
 
         private struct Deadline: Comparable, Sendable {
@@ -53,10 +55,10 @@ extension EpidemicBroadcast {
             case overflow
         }
 
-        /// Records that `peer` announced `id` at `round`; a new entry's first graft is due at
-        /// `deadline`.
+        /// Records that `peer` announced `id` at `round` at `now`; a new entry's first graft is
+        /// due at `deadline`.
         mutating func announce(
-            _ id: MessageID, by peer: NodeID, round: UInt32, deadline: Duration, limit: Int
+            _ id: MessageID, by peer: NodeID, round: UInt32, now: Duration, deadline: Duration, limit: Int
         ) -> Outcome {
             if var entry = entries[id] {
                 if entry.announcers.count < Self.maxAnnouncers, !entry.announcers.contains(where: { $0.peer == peer }) {
@@ -66,7 +68,8 @@ extension EpidemicBroadcast {
                 return .added
             }
             guard entries.count < limit else { return .overflow }
-            entries[id] = Entry(announcers: [Announcer(peer: peer, round: round)], deadline: deadline)
+            entries[id] = Entry(
+                announcers: [Announcer(peer: peer, round: round)], deadline: deadline, announcedAt: now)
             deadlines.insert(Deadline(time: deadline, id: id))
             return .started
         }
