@@ -58,6 +58,12 @@ extension BCache {
         return value
     }
 
+    /// The name of the member that owns `key` for cluster-wide filling in this node's view,
+    /// nil when the node is alone (for tests and benchmarks).
+    package func fillOwnerName(forKey key: String) -> String? {
+        FillOwner.owner(of: key, among: node.members, me: node.identity.id)?.name
+    }
+
     /// How many tasks wait for the fill of `key` now (for tests).
     package func fillWaiterCount(forKey key: String) -> Int {
         singleFlight.waiterCount(forKey: key)
