@@ -133,7 +133,8 @@ public final class BCache: Service, Sendable {
             logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes, work: work)
         let clusterFill = ClusterFill(
             settings: configuration.replication.ownerFill, clock: configuration.clock,
-            limits: merger.decodingLimits, counters: counters, logger: logger, work: work)
+            limits: merger.decodingLimits, counters: counters, logger: logger, work: work,
+            storedValue: { [store] key in store.get(key) })
         let receiver = ReplicationReceiver(
             merger: merger, counters: counters, logger: logger, lostMembers: lostMembers,
             replayRequests: replayRequests, tree: tree, fill: clusterFill)

@@ -38,13 +38,17 @@ final class ClusterFill: Sendable {
     private let counters: CacheCounters
     private let logger: Logger
     private let work: SimulationWork
+    /// This node's stored value of a key: what the owner answers when it holds the key already
+    /// (a request that arrives after the fill, before its value reached the asker).
+    private let storedValue: @Sendable (String) -> [UInt8]?
     private let state: Mutex<State>
     private let attachment = Mutex<Membership.Node?>(nil)
 
     init(
         settings: BCache.OwnerFill, clock: any Membership.DriverClock, limits: CodecLimits, counters: CacheCounters,
-        logger: Logger, work: SimulationWork
+        logger: Logger, work: SimulationWork, storedValue: @escaping @Sendable (String) -> [UInt8]?
     ) {
+        self.storedValue = storedValue
         self.settings = settings
         self.clock = clock
         self.limits = limits
@@ -218,6 +222,10 @@ final class ClusterFill: Sendable {
         guard let node = attachment.withLock({ $0 }) else { return }
         switch message {
         case .request(let id, let key):
+            if let value = storedValue(key) {
+                inBackground { await self.send(.answer(id: id, .outcome(.value(value))), to: sender, node: node) }
+                return
+            }
             let now = clock.now
             let decision = state.withLock { $0.arbiter.onRequest(key: key, from: .remote(sender, id), now: now) }
             if decision == .fillYourself {
