@@ -18,7 +18,9 @@ enum FillOwner {
             alive += 1
             if member.identity.id == me { meAlive = true }
             let score = mix(keyHash ^ StableHash.hash(member.name))
-            if let current = best, current.score > score || (current.score == score && current.member.name < member.name) {
+            if let current = best,
+                current.score > score || (current.score == score && current.member.name < member.name)
+            {
                 continue
             }
             best = (member, score)

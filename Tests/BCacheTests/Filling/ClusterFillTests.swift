@@ -111,7 +111,8 @@ import Testing
             let backend = Backend(clock: clock, duration: .milliseconds(20))
             let outcomes = Outcomes()
             for cache in cluster.caches {
-                try await Self.miss("hot", on: cache, count: 5, backend: backend, outcomes: outcomes, valueBytes: 20_000)
+                try await Self.miss(
+                    "hot", on: cache, count: 5, backend: backend, outcomes: outcomes, valueBytes: 20_000)
             }
             try await cluster.eventually("20 misses answered", within: .seconds(10)) { outcomes.count() == 20 }
             #expect(backend.total == 1)
@@ -147,9 +148,12 @@ import Testing
         }
     }
 
+    static func perNode(_ configuration: inout BCache.Configuration) {
+        configuration.replication.ownerFill.isEnabled = false
+    }
+
     @Test func everyNodeFillsItsOwnMissesWhenTheClusterPathIsOff() async throws {
-        try await withInMemoryCluster(nodes: 3, seed: 1_704, configure: { $0.replication.ownerFill.isEnabled = false }) {
-            cluster in
+        try await withInMemoryCluster(nodes: 3, seed: 1_704, configure: Self.perNode) { cluster in
             let clock = try #require(cluster.simulatedTime).clock
             let backend = Backend(clock: clock, duration: .milliseconds(20))
             let outcomes = Outcomes()
