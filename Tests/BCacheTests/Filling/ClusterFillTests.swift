@@ -75,6 +75,18 @@ import Testing
         }
     }
 
+    /// `count` concurrent misses of "hot" on every node of `cluster`; returns once all of them
+    /// are answered.
+    nonisolated(nonsending) static func missEverywhere(
+        _ cluster: InMemoryCluster, count: Int, backend: Backend, outcomes: Outcomes, valueBytes: Int = 0
+    ) async throws {
+        for cache in cluster.caches {
+            try await miss("hot", on: cache, count: count, backend: backend, outcomes: outcomes, valueBytes: valueBytes)
+        }
+        let total = count * cluster.caches.count
+        try await cluster.eventually("\(total) misses answered", within: .seconds(10)) { outcomes.count() == total }
+    }
+
     static func index(ofOwnerOf key: String, in cluster: InMemoryCluster) throws -> Int {
         let owner = try #require(cluster[0].fillOwnerName(forKey: key))
         return try #require(cluster.caches.firstIndex { $0.name == owner })
@@ -87,10 +99,7 @@ import Testing
             let clock = try #require(cluster.simulatedTime).clock
             let backend = Backend(clock: clock, duration: .milliseconds(50))
             let outcomes = Outcomes()
-            for cache in cluster.caches {
-                try await Self.miss("hot", on: cache, count: 50, backend: backend, outcomes: outcomes)
-            }
-            try await cluster.eventually("800 misses answered", within: .seconds(10)) { outcomes.count() == 800 }
+            try await Self.missEverywhere(cluster, count: 50, backend: backend, outcomes: outcomes)
             #expect(backend.total == 1)
             #expect(outcomes.all.allSatisfy { $0.value == Self.value })
             let statistics = cluster.caches.map(\.statistics)
@@ -110,11 +119,7 @@ import Testing
             let clock = try #require(cluster.simulatedTime).clock
             let backend = Backend(clock: clock, duration: .milliseconds(20))
             let outcomes = Outcomes()
-            for cache in cluster.caches {
-                try await Self.miss(
-                    "hot", on: cache, count: 5, backend: backend, outcomes: outcomes, valueBytes: 20_000)
-            }
-            try await cluster.eventually("20 misses answered", within: .seconds(10)) { outcomes.count() == 20 }
+            try await Self.missEverywhere(cluster, count: 5, backend: backend, outcomes: outcomes, valueBytes: 20_000)
             #expect(backend.total == 1)
             #expect(outcomes.all.allSatisfy { $0.value?.count == Self.value.count + 20_000 })
             #expect(cluster.caches.reduce(0) { $0 + $1.statistics.fillFallbacks } == 0)
@@ -126,10 +131,7 @@ import Testing
             let clock = try #require(cluster.simulatedTime).clock
             let failing = Backend(clock: clock, duration: .milliseconds(20), fails: true)
             let outcomes = Outcomes()
-            for cache in cluster.caches {
-                try await Self.miss("hot", on: cache, count: 10, backend: failing, outcomes: outcomes)
-            }
-            try await cluster.eventually("30 misses answered", within: .seconds(10)) { outcomes.count() == 30 }
+            try await Self.missEverywhere(cluster, count: 10, backend: failing, outcomes: outcomes)
             #expect(failing.total == 1)
             #expect(outcomes.all.allSatisfy { $0.error?.code == .fillFailed })
             let remote = outcomes.all.compactMap { $0.error?.cause as? RemoteFillError }
@@ -139,10 +141,7 @@ import Testing
             // Not cached: the next misses fill again, once.
             let working = Backend(clock: clock, duration: .milliseconds(20))
             let second = Outcomes()
-            for cache in cluster.caches {
-                try await Self.miss("hot", on: cache, count: 10, backend: working, outcomes: second)
-            }
-            try await cluster.eventually("30 more misses answered", within: .seconds(10)) { second.count() == 30 }
+            try await Self.missEverywhere(cluster, count: 10, backend: working, outcomes: second)
             #expect(working.total == 1)
             #expect(second.all.allSatisfy { $0.value == Self.value })
         }
@@ -157,10 +156,7 @@ import Testing
             let clock = try #require(cluster.simulatedTime).clock
             let backend = Backend(clock: clock, duration: .milliseconds(20))
             let outcomes = Outcomes()
-            for cache in cluster.caches {
-                try await Self.miss("hot", on: cache, count: 10, backend: backend, outcomes: outcomes)
-            }
-            try await cluster.eventually("30 misses answered", within: .seconds(10)) { outcomes.count() == 30 }
+            try await Self.missEverywhere(cluster, count: 10, backend: backend, outcomes: outcomes)
             #expect(backend.total == 3)
             #expect(cluster.caches.allSatisfy { $0.statistics.fillsLocal == 1 && $0.statistics.fillsRemote == 0 })
         }
