@@ -91,6 +91,10 @@ final class ClusterFill: Sendable {
         case .fillYourself:
             counters.fillsLocal.increment()
         case nil:
+            // The fill was abandoned (its `get` timed out): its waiters have their answer.
+            guard !Task.isCancelled else {
+                throw .cancelled("the fill of '\(key)' was abandoned while asking its owner")
+            }
             counters.fillFallbacks.increment()
             logger.warning(
                 "the owner of a missed key did not answer in time; filling it here",
