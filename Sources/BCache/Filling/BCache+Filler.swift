@@ -64,6 +64,11 @@ extension BCache {
         FillOwner.owner(of: key, among: node.members, me: node.identity.id)?.name
     }
 
+    /// How many of this node's fills wait for their key's owner to answer now (for tests).
+    package var fillAsksInFlight: Int {
+        clusterFill.asksInFlight
+    }
+
     /// How many tasks wait for the fill of `key` now (for tests).
     package func fillWaiterCount(forKey key: String) -> Int {
         singleFlight.waiterCount(forKey: key)

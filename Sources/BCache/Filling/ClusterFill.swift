@@ -63,6 +63,11 @@ final class ClusterFill: Sendable {
         attachment.withLock { $0 = node }
     }
 
+    /// How many of this node's asks wait for their owner's answer now.
+    var asksInFlight: Int {
+        state.withLock { $0.asks.count }
+    }
+
     // MARK: Asking
 
     /// Fills `key`: the owner's answer (another node's fill, counted in `fillsRemote`), or

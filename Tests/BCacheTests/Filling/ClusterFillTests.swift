@@ -186,6 +186,8 @@ import Testing
             let start = time.now
             for cache in cluster.caches where cache.name != owner {
                 try await Self.miss("hot", on: cache, count: 10, backend: backend, outcomes: outcomes)
+                // Its request is on the wire, its bound counting from `start`.
+                try await eventually("\(cache.name) asks the owner") { cache.fillAsksInFlight == 1 }
             }
             // The requests reach the owner, which makes them wait for its fill.
             try await time.advance(by: .milliseconds(20))
@@ -195,8 +197,11 @@ import Testing
             }
             let others = outcomes.all.filter { $0.node != owner }
             #expect(others.allSatisfy { $0.value == Self.value })
+            // The bound, the fallback's own fill (50 ms), and slack for the misses' own tasks,
+            // which the simulation does not wait for: on a loaded machine they may run a few
+            // steps after their answer (steps of at most the 20 ms gossip interval, as a rule).
             let slowest = others.map { $0.at - start }.max() ?? .zero
-            #expect(slowest <= Self.bound + .milliseconds(50) + .milliseconds(100), "slowest \(slowest)")
+            #expect(slowest <= Self.bound + .milliseconds(50) + .milliseconds(400), "slowest \(slowest)")
             for cache in cluster.caches where cache.name != owner {
                 #expect(backend.calls(on: cache.name) == 1, "\(cache.name)")
                 #expect(cache.statistics.fillFallbacks == 1, "\(cache.name)")
