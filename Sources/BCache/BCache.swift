@@ -61,6 +61,8 @@ public final class BCache: Service, Sendable {
     /// The parsed seeds.
     let seeds: [NodeAddress]
     let lifecycle = Lifecycle()
+    /// Whether the first sync with the cluster has finished.
+    let readiness: Readiness
     let gauges: CacheGauges
     let storeCounts: StoreCountReporter
     let changes: ChangeFeed
@@ -104,9 +106,13 @@ public final class BCache: Service, Sendable {
         let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
         let changes = ChangeFeed(store: store)
         let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
-        let antiEntropy = AntiEntropy(
+        let joinSyncs = configuration.replication.catchUp.isEnabled ? JoinSyncLedger() : nil
+        var antiEntropy = AntiEntropy(
             merger: merger, counters: counters, logger: logger,
             maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
+        antiEntropy.joinSyncs = joinSyncs
+        let readiness = Readiness()
+        antiEntropy.readiness = readiness
         var nodeConfiguration = Membership.Node.Configuration(name: parsed.nodeName)
         nodeConfiguration.clusterLabel = configuration.clusterLabel
         nodeConfiguration.randomSeed = configuration.membershipRandomSeed
@@ -156,6 +162,7 @@ public final class BCache: Service, Sendable {
         self.tree = tree
         self.configuration = configuration
         self.store = store
+        self.readiness = readiness
         self.node = node
         self.counters = counters
         self.merger = merger
@@ -166,7 +173,9 @@ public final class BCache: Service, Sendable {
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)
         let catchUp = configuration.replication.catchUp
-        let log = catchUp.isEnabled ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge) : nil
+        let log =
+            catchUp.isEnabled
+            ? RecentWriteLog(maxBytes: catchUp.logMaxBytes, maxAge: catchUp.logMaxAge, store: store) : nil
         let batcher = ReplicationBatcher(
             node: node, tree: tree,
             settings: ReplicationBatcher.Settings(
@@ -182,7 +191,7 @@ public final class BCache: Service, Sendable {
             self.catchUp = CatchUpReactor(
                 node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
                 wallClock: configuration.wallClock, lostMembers: lostMembers, replayRequests: replayRequests,
-                counters: counters, logger: logger, work: work)
+                joinSyncs: joinSyncs, counters: counters, logger: logger, work: work)
         } else {
             self.catchUp = nil
         }

@@ -32,8 +32,50 @@ import Testing
             #expect(atJoiner.0 == "state of node-0")
             #expect(atJoiner.1 == .init(peer: InMemoryCluster.address(of: 0), isJoin: true, isInitiator: true))
             #expect(atSeed.0 == "state of node-1")
-            #expect(atSeed.1 == .init(peer: InMemoryCluster.address(of: 1), isJoin: true, isInitiator: false))
+            #expect(
+                atSeed.1
+                    == .init(
+                        peer: InMemoryCluster.address(of: 1), isJoin: true, isInitiator: false,
+                        joiner: cluster.nodes[1].identity))
             #expect(cluster.nodes[1].statistics.extensionFailures == 0)
+        }
+    }
+
+    /// Records each accepted push-pull's joiner, and whether the accepting node already knew
+    /// it then.
+    final class AcceptingRecorder: Membership.PushPullExtension {
+        let node = Mutex<Membership.Node?>(nil)
+        let accepted = Mutex<[(joiner: Membership.NodeIdentity?, knownThen: Bool)]>([])
+
+        func initiate(over channel: Membership.PushPullChannel) async throws {}
+        func respond(over channel: Membership.PushPullChannel) async throws {}
+        func accepting(_ context: Membership.PushPullContext) {
+            let known = context.joiner.flatMap { joiner in node.withLock { $0?.member(named: joiner.name) } } != nil
+            accepted.withLock { $0.append((context.joiner, known)) }
+        }
+    }
+
+    /// The catch-up's replay to a joiner depends on it: the accepting node learns who joins
+    /// through it before the merge of its member list announces the joiner.
+    @Test func theAcceptingNodeLearnsTheJoinerBeforeMergingItsList() async throws {
+        let recorders = [AcceptingRecorder(), AcceptingRecorder()]
+        let extensions: @Sendable (Int) -> any Membership.PushPullExtension = { recorders[$0] }
+        try await withInMemoryCluster(nodes: 2, seed: 53, pushPullExtension: extensions) { cluster in
+            recorders[0].node.withLock { $0 = cluster.nodes[0] }
+            try await cluster.nodes[0].join(seeds: [])
+            try await cluster.nodes[1].join(seeds: [InMemoryCluster.address(of: 0)])
+            try await cluster.run(until: { recorders[0].accepted.withLock { !$0.isEmpty } }, timeout: .seconds(1))
+            let accepted = recorders[0].accepted.withLock { $0 }
+            let first = try #require(accepted.first)
+            #expect(first.joiner == cluster.nodes[1].identity)
+            #expect(!first.knownThen, "the joiner was merged before the extension heard of it")
+            // A periodic push-pull names no joiner.
+            let before = recorders[1].accepted.withLock { $0.count }
+            _ = cluster.nodes[0].requestPushPull(with: InMemoryCluster.address(of: 1))
+            try await cluster.run(
+                until: { recorders[1].accepted.withLock { $0.count } > before }, timeout: .seconds(1))
+            let last = recorders[1].accepted.withLock { $0.last }
+            #expect(last?.joiner == nil)
         }
     }
 

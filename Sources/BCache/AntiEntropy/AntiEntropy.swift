@@ -32,6 +32,13 @@ struct AntiEntropy: Membership.PushPullExtension {
     /// young that anti-entropy brought first raced the exchange (``BCache/Statistics/syncRecordsRaced``);
     /// an older one was missed (``BCache/Statistics/syncRecordsRepaired``). Defaults to 1 s.
     var inFlightAge: UInt64 = 1_000
+    /// Where the joins this node serves are noted for the catch-up's replays; nil when catching
+    /// up is disabled.
+    var joinSyncs: JoinSyncLedger?
+    /// Set by the first exchange this node opens that finishes.
+    var readiness: Readiness?
+    /// How many records of one exchange between two progress lines.
+    static let progressEvery = 100_000
 
     var store: CacheStore { merger.store }
 
@@ -48,6 +55,7 @@ struct AntiEntropy: Membership.PushPullExtension {
             }
             if buckets.isEmpty {
                 counters.syncRounds.increment()
+                readiness?.becameReady()
                 return
             }
             // Encoded in full before the peer's records are merged: only what this node held
@@ -58,10 +66,16 @@ struct AntiEntropy: Membership.PushPullExtension {
             for frame in own { try await channel.send(send(frame)) }
             try await channel.send(send(SyncFrame.done.encoded()))
             finished(channel, buckets: buckets.count, sent: own.count, received: received)
+            readiness?.becameReady()
         } catch {
             failed(channel, error)
             throw error
         }
+    }
+
+    func accepting(_ context: Membership.PushPullContext) {
+        guard let joiner = context.joiner, let joinSyncs else { return }
+        joinSyncs.accepted(joiner.id, atMillis: wallClock.nowMillis())
     }
 
     func respond(over channel: Membership.PushPullChannel) async throws {
@@ -87,6 +101,7 @@ struct AntiEntropy: Membership.PushPullExtension {
             let received = try await receiveRecords(from: channel)
             finished(channel, buckets: buckets.count, sent: sent, received: received)
         } catch {
+            if let joiner = channel.context.joiner { joinSyncs?.failed(joiner.id) }
             failed(channel, error)
             throw error
         }
@@ -129,6 +144,12 @@ struct AntiEntropy: Membership.PushPullExtension {
         while true {
             switch try await receive(from: channel) {
             case .records(let records):
+                if (count + records.count) / Self.progressEvery > count / Self.progressEvery {
+                    // A join's sync of a large store takes seconds: say it is under way.
+                    logger.info(
+                        "syncing with a member",
+                        metadata: ["peer": "\(channel.context.peer)", "recordsReceived": "\(count + records.count)"])
+                }
                 count += records.count
                 counters.syncRecordsReceived.increment(by: records.count)
                 // Records still in flight (younger than `inFlightAge`) are counted apart from

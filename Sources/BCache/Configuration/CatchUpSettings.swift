@@ -5,7 +5,8 @@ extension BCache {
     /// waiting for the periodic anti-entropy (see `Docs/FACADE.md`, "Catching up on membership
     /// events").
     ///
-    /// Each node keeps a bounded log of the deltas it wrote itself (sets and deletes). When it
+    /// Each node keeps a bounded log of the keys it wrote itself (sets and deletes) and when; a
+    /// replay sends their records as the store holds them. When it
     /// learns of a member (a join, or a member it had not heard of), it sends that member the
     /// deltas it wrote in the last ``replayWindow``; when a member comes back (alive again after
     /// being suspected, failed or gone), those written since it was lost, less ``comebackMargin``.
@@ -17,7 +18,9 @@ extension BCache {
     public struct CatchUp: Sendable {
         /// Whether the node reacts to membership events at all. Defaults to `true`.
         public var isEnabled = true
-        /// The most bytes of this node's own recent deltas kept for replay. Defaults to 8 MiB.
+        /// The most bytes of the log of this node's own recent writes: each write counts its key's
+        /// bytes and 24 more (the log keeps keys and times; values stay in the store). Defaults
+        /// to 8 MiB.
         public var logMaxBytes: Int = 8 << 20
         /// How long this node's own deltas are kept for replay. Defaults to 60 s.
         public var logMaxAge: Duration = .seconds(60)

@@ -101,6 +101,7 @@ extension BCache {
             // Never ran: nothing to leave; close the transport.
             await node.stop()
             changes.finish()
+            readiness.stopped()
             lifecycle.runFinished()
             return
         }
@@ -156,6 +157,7 @@ extension BCache {
             _ = self.lifecycle.shutdownRequested()
         }
         changes.finish()
+        readiness.stopped()
         lifecycle.runFinished()
         logger.info("stopped")
     }
@@ -165,6 +167,8 @@ extension BCache {
         do {
             try await node.join(seeds: seeds)
             logger.info("joined", metadata: ["seeds": "\(seeds)"])
+            // The first of its cluster has nobody to sync with.
+            if seeds.isEmpty { readiness.becameReady() }
             lifecycle.joinFinished(.success(()))
         } catch {
             logger.warning("could not join", metadata: ["error": "\(error)"])

@@ -27,7 +27,8 @@ import Synchronization
 /// ``Settings/streamBatchBytes`` for a burst) and broadcasts each through the tree, which
 /// pushes it along its spanning tree and repairs what a link lost (`Docs/REPLICATION.md`).
 ///
-/// **Replays.** Every local write is also kept in the ``RecentWriteLog``; ``replay(since:now:to:)``
+/// **Replays.** Every local write is also kept in the ``RecentWriteLog`` (a batch at a time, as
+/// the flush loop takes it); ``replay(sinceMillis:nowMillis:to:)``
 /// queues this node's writes of a recent window for one member (a member just learned, or back:
 /// see ``CatchUpReactor``), which the flush loop sends over the direct path to that member alone,
 /// whatever the cluster's size.
@@ -76,7 +77,7 @@ final class ReplicationBatcher: Sendable {
         var batch: Pending
     }
 
-    /// What ``replay(since:now:to:)`` did.
+    /// What ``replay(sinceMillis:nowMillis:to:)`` did.
     enum ReplayOutcome: Sendable, Equatable {
         /// This many records were queued for the member.
         case queued(Int)
@@ -146,16 +147,22 @@ final class ReplicationBatcher: Sendable {
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Logs one local write for replays and queues it for the other nodes.
+    /// Queues one local write for the other nodes; the flush loop logs it for replays when it
+    /// takes the batch, and a write not queued is logged here.
     ///
-    /// A node without reachable peers only logs it: there is nobody to send to, a flush would
-    /// find no target and drop the batch anyway, and waking the flusher for each write would
-    /// double the cost of a lone node's `set`. A node that joins later gets these writes through
-    /// its join's anti-entropy, and one that comes back through the replay of the log.
+    /// A node without reachable peers only logs it (if it ever had a peer): there is nobody to
+    /// send to, a flush would find no target and drop the batch anyway, and waking the flusher
+    /// for each write would double the cost of a lone node's `set`. A node that joins later gets
+    /// these writes through its join's anti-entropy, and one that comes back through the replay
+    /// of the log.
     func enqueue(_ record: CacheRecord) {
+        guard node.reachablePeerCount > 0 else {
+            // A node that never had a peer logs nothing: whoever joins it later gets its writes
+            // through the join's push-pull, and nobody can miss them by being lost meanwhile.
+            if node.hasHadReachablePeers { log?.append(record) }
+            return
+        }
         let size = RecordCodec.encodedSize(of: record)
-        log?.append(record, size: size, at: clock.now)
-        guard node.reachablePeerCount > 0 else { return }
         let (queued, wasEmpty) = pending.withLock { pending -> (Bool, Bool) in
             let wasEmpty = pending.isEmpty
             guard wasEmpty || pending.recordBytes + size <= maxPendingBytes else { return (false, false) }
@@ -169,15 +176,17 @@ final class ReplicationBatcher: Sendable {
         if queued {
             counters.deltasQueued.increment()
         } else {
+            // Not in a batch, so the flush loop will not log it.
+            log?.append(record)
             counters.deltasLeftToSync.increment()
         }
         if wasEmpty { wakeup.yield() }
     }
 
-    /// Queues for `target` alone this node's own writes made at or after `since` (the newest
-    /// record of each key), sent by the flush loop over the direct path.
-    func replay(since: Duration, now: Duration, to target: NodeAddress) -> ReplayOutcome {
-        guard let records = log?.records(since: since, now: now) else { return .notCovered }
+    /// Queues for `target` alone this node's own writes made at or after `sinceMillis` (wall
+    /// time; the newest record of each key), sent by the flush loop over the direct path.
+    func replay(sinceMillis: UInt64, nowMillis: UInt64, to target: NodeAddress) -> ReplayOutcome {
+        guard let records = log?.records(sinceMillis: sinceMillis, nowMillis: nowMillis) else { return .notCovered }
         guard !records.isEmpty else { return .nothing }
         let bytes = records.reduce(0) { $0 + RecordCodec.encodedSize(of: $1) }
         let replay = Replay(target: target, batch: Pending(records: records, recordBytes: bytes))
@@ -225,6 +234,8 @@ final class ReplicationBatcher: Sendable {
             var taken = Pending()
             pending.withLock { swap(&taken, &$0) }
             guard !taken.isEmpty else { return }
+            // Logged here, a batch at a time, rather than by each `set`.
+            log?.append(contentsOf: taken.records)
             if !taken.records.isEmpty {
                 if let targets {
                     await sendDirectly(taken, to: targets, prunesStreams: true)

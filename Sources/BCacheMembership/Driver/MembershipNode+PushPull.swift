@@ -91,15 +91,18 @@ extension Membership.Node {
                 guard case .pushPull(let remote) = try self.decodeOpening(opening, from: peer) else {
                     return .userStream
                 }
+                // A joiner knows only itself: its list names it.
+                let joiner = remote.isJoin && remote.members.count == 1 ? remote.members[0].identity : nil
+                let context = Membership.PushPullContext(
+                    peer: peer, isJoin: remote.isJoin, isInitiator: false, joiner: joiner)
+                self.pushPullExtension?.accepting(context)
                 let response = await self.stepReturning { instance, now in
                     instance.onPushPullRequest(remote, from: peer, now: now)
                 }
                 try await stream.send(frame: Membership.Wire.encode(response, label: self.configuration.clusterLabel))
                 if let pushPullExtension = self.pushPullExtension {
                     let channel = Membership.PushPullChannel(
-                        stream: stream, frames: frames,
-                        context: Membership.PushPullContext(peer: peer, isJoin: remote.isJoin, isInitiator: false),
-                        maxFrameSize: self.transport.maxFrameSize)
+                        stream: stream, frames: frames, context: context, maxFrameSize: self.transport.maxFrameSize)
                     await self.runExtension { try await pushPullExtension.respond(over: channel) }
                 }
                 return .pushPull

@@ -98,7 +98,9 @@ extension Membership.Node {
             let counts = state.instance.memberCounts
             metrics.recordMembers(counts)
             let selfReachable = state.instance.member(id: identity.id)?.status.isReachable ?? false
-            reachablePeers.store(counts.reachable - (selfReachable ? 1 : 0), ordering: .relaxed)
+            let peers = counts.reachable - (selfReachable ? 1 : 0)
+            reachablePeers.store(peers, ordering: .relaxed)
+            if peers > 0 { hadReachablePeers.store(true, ordering: .relaxed) }
         }
         metrics.recordHealth(state.instance.localHealthScore)
         return effects

@@ -51,6 +51,8 @@ extension Membership {
         /// The other members alive or suspect, recounted whenever a membership event happens,
         /// for ``reachablePeerCount``.
         let reachablePeers = Atomic<Int>(0)
+        /// Whether ``reachablePeers`` was ever above zero, for ``hasHadReachablePeers``.
+        let hadReachablePeers = Atomic<Bool>(false)
         let wakeup = WakeupSignal()
         let jobs: AsyncStream<Job>
         let jobSink: AsyncStream<Job>.Continuation
@@ -142,6 +144,12 @@ extension Membership {
         /// path: a write on a node that has no peer has nobody to be sent to.
         public var reachablePeerCount: Int {
             reachablePeers.load(ordering: .relaxed)
+        }
+
+        /// Whether another member was ever reachable since this node started (one atomic load):
+        /// a node that never had a peer has no member that could have missed its writes.
+        public var hasHadReachablePeers: Bool {
+            hadReachablePeers.load(ordering: .relaxed)
         }
 
         /// The member with this name, if remembered.

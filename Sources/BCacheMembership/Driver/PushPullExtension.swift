@@ -18,6 +18,10 @@ extension Membership {
         func initiate(over channel: PushPullChannel) async throws
         /// On the node that accepted it.
         func respond(over channel: PushPullChannel) async throws
+        /// On the node that accepted it, once the opener's request was read and before its member
+        /// list is merged (so before the membership events that merge causes). Synchronous and
+        /// cheap. Defaults to nothing.
+        func accepting(_ context: PushPullContext)
     }
 
     /// A ``PushPullExtension`` that swaps one blob each way: each side sends ``localState`` and
@@ -68,12 +72,17 @@ extension Membership {
         public var isJoin: Bool
         /// Whether this node opened the push-pull.
         public var isInitiator: Bool
+        /// On the node that accepted a join: the joiner, as its request named itself (a joiner
+        /// knows no other member). Nil otherwise: the peer's address on a stream is an ephemeral
+        /// port, not a member's.
+        public var joiner: NodeIdentity?
 
         /// The context of a push-pull with `peer`.
-        public init(peer: NodeAddress, isJoin: Bool, isInitiator: Bool) {
+        public init(peer: NodeAddress, isJoin: Bool, isInitiator: Bool, joiner: NodeIdentity? = nil) {
             self.peer = peer
             self.isJoin = isJoin
             self.isInitiator = isInitiator
+            self.joiner = joiner
         }
     }
 
@@ -123,4 +132,9 @@ extension Membership {
             return frame
         }
     }
+}
+
+extension Membership.PushPullExtension {
+    /// Does nothing: most extensions need only the conversation.
+    public func accepting(_ context: Membership.PushPullContext) {}
 }

@@ -11,6 +11,7 @@ import Hummingbird
 /// DELETE /cache/:key       deletes it on every instance
 /// GET    /members          the members this instance sees
 /// GET    /stats            this instance's counters
+/// GET    /health           200 once this instance holds the cluster's data, 503 before
 /// ```
 struct CacheRoutes: Sendable {
     let cache: BCache
@@ -26,6 +27,7 @@ struct CacheRoutes: Sendable {
         router.delete("cache/:key") { _, context in try delete(context) }
         router.get("members") { _, _ in members() }
         router.get("stats") { _, _ in stats() }
+        router.get("health") { _, _ in try health() }
     }
 
     /// A product: from the cache when any instance looked it up within `ttl`, otherwise from
@@ -53,7 +55,11 @@ struct CacheRoutes: Sendable {
         let key = try context.parameters.require("key")
         let body = try await request.body.collect(upTo: cache.configuration.store.maxValueBytes)
         var ttl: Duration?
-        if let seconds = request.uri.queryParameters.get("ttl", as: Int.self) {
+        if let text = request.uri.queryParameters.get("ttl") {
+            // A malformed TTL is refused, not taken as "never expires".
+            guard let seconds = Int(text), seconds > 0 else {
+                throw HTTPError(.badRequest, message: "ttl must be a positive number of seconds, not \(text)")
+            }
             ttl = .seconds(seconds)
         }
         do {
@@ -77,6 +83,16 @@ struct CacheRoutes: Sendable {
 
     private func members() -> [MemberResponse] {
         cache.members.map { MemberResponse(name: $0.name, address: "\($0.identity.address)", status: "\($0.status)") }
+    }
+
+    /// A readiness probe: a load balancer should send no reads to an instance that has joined
+    /// but not yet received the cluster's data.
+    private func health() throws -> HealthResponse {
+        let alive = cache.members.filter { $0.status.isAlive }.count
+        guard cache.isReady else {
+            throw HTTPError(.serviceUnavailable, message: "\(cache.name) is still syncing with the cluster")
+        }
+        return HealthResponse(node: cache.name, ready: true, aliveMembers: alive, entries: cache.count)
     }
 
     private func stats() -> StatsResponse {
@@ -103,6 +119,14 @@ struct MemberResponse: ResponseEncodable {
     var name: String
     var address: String
     var status: String
+}
+
+/// The answer of `GET /health` once ready.
+struct HealthResponse: ResponseEncodable {
+    var node: String
+    var ready: Bool
+    var aliveMembers: Int
+    var entries: Int
 }
 
 /// The answer of `GET /stats`.

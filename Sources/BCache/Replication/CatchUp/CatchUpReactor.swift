@@ -17,6 +17,8 @@ final class CatchUpReactor: Sendable {
     private let settings: CatchUpPlanner.Settings
     private let clock: any Membership.DriverClock
     private let wallClock: WallClock
+    /// The joins this node served: a joiner's replay starts where its join's exchange began.
+    private let joinSyncs: JoinSyncLedger?
     private let counters: CacheCounters
     private let logger: Logger
     /// Shared with the ``ReplicationReceiver``: reports the first packet from a lost member.
@@ -41,9 +43,11 @@ final class CatchUpReactor: Sendable {
     init(
         node: Membership.Node, batcher: ReplicationBatcher, settings: CatchUpPlanner.Settings,
         clock: any Membership.DriverClock, wallClock: WallClock, lostMembers: LostMemberWatch,
-        replayRequests: ReplayRequestInbox, counters: CacheCounters, logger: Logger, work: SimulationWork = .untracked
+        replayRequests: ReplayRequestInbox, joinSyncs: JoinSyncLedger?, counters: CacheCounters, logger: Logger,
+        work: SimulationWork = .untracked
     ) {
         self.node = node
+        self.joinSyncs = joinSyncs
         self.work = work
         self.lostMembers = lostMembers
         self.replayRequests = replayRequests
@@ -138,7 +142,15 @@ final class CatchUpReactor: Sendable {
         while let action = actions.popFirst() {
             switch action {
             case .replay(let member, let address, let since):
-                switch batcher.replay(since: since, now: clock.now, to: address) {
+                // The log is stamped with the writes' wall time: the window is the last
+                // `now - since` of it (rounded up: a replay may cover a millisecond more).
+                let nowMillis = wallClock.nowMillis()
+                let window = BCache.millisecondsRoundedUp(clock.now - since)
+                var sinceMillis = nowMillis > window ? nowMillis - window : 0
+                // A member that joined through this node got everything before from the join's
+                // exchange: only what came after it began is owed.
+                if let joinedAt = joinSyncs?.take(member) { sinceMillis = max(sinceMillis, joinedAt) }
+                switch batcher.replay(sinceMillis: sinceMillis, nowMillis: nowMillis, to: address) {
                 case .queued(let records):
                     counters.catchUpReplays.increment()
                     counters.catchUpRecordsReplayed.increment(by: records)

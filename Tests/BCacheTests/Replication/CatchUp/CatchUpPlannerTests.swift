@@ -196,44 +196,92 @@ import Testing
     }
 }
 
-/// The bounded log of a node's own recent writes.
+/// The bounded log of the keys a node wrote itself, stamped with their versions' wall time, whose
+/// records a replay reads from the store.
 @Suite struct RecentWriteLogTests {
-    static func record(_ key: String, counter: UInt64) -> CacheRecord {
+    static let own = NodeID(rawValue: 1)
+
+    static func record(_ key: String, atMillis millis: UInt64, by node: NodeID = own) -> CacheRecord {
         CacheRecord.live(
             key: key, value: [1, 2, 3],
-            version: Version(
-                timestamp: HybridTimestamp(physicalMillis: 1, logical: UInt16(counter)), node: NodeID(rawValue: 1)))
+            version: Version(timestamp: HybridTimestamp(physicalMillis: millis, logical: 0), node: node))
     }
 
-    @Test func aWindowGivesTheNewestRecordOfEachKey() throws {
-        let log = RecentWriteLog(maxBytes: 1 << 20, maxAge: .seconds(60))
-        log.append(Self.record("a", counter: 1), size: 10, at: .seconds(1))
-        log.append(Self.record("b", counter: 2), size: 10, at: .seconds(2))
-        log.append(Self.record("a", counter: 3), size: 10, at: .seconds(3))
-        let all = try #require(log.records(since: .zero, now: .seconds(4)))
+    /// A store of node 1 whose wall clock reads `nowMillis`, and a log of its writes.
+    static func log(maxBytes: Int = 1 << 20, maxAge: Duration = .seconds(60), nowMillis: UInt64 = 100_000) -> (
+        RecentWriteLog, CacheStore
+    ) {
+        let store = CacheStore(nodeID: own, wallClock: WallClock { nowMillis })
+        return (RecentWriteLog(maxBytes: maxBytes, maxAge: maxAge, store: store), store)
+    }
+
+    /// Writes `record` to the store and logs it, as a `set` and the batcher do.
+    static func write(_ record: CacheRecord, to store: CacheStore, log: RecentWriteLog) throws {
+        _ = try store.merge(record)
+        log.append(record)
+    }
+
+    @Test func aWindowGivesTheStoresRecordOfEachKeyWritten() throws {
+        let (log, store) = Self.log()
+        try Self.write(Self.record("a", atMillis: 1_000), to: store, log: log)
+        try Self.write(Self.record("b", atMillis: 2_000), to: store, log: log)
+        try Self.write(Self.record("a", atMillis: 3_000), to: store, log: log)
+        let all = try #require(log.records(sinceMillis: 0, nowMillis: 4_000))
         #expect(all.map(\.key) == ["b", "a"])
-        #expect(all.last?.version == Self.record("a", counter: 3).version)
-        #expect(log.records(since: .milliseconds(2500), now: .seconds(4))?.map(\.key) == ["a"])
-        #expect(log.records(since: .seconds(5), now: .seconds(5))?.isEmpty == true)
+        #expect(all.last?.version == Self.record("a", atMillis: 3_000).version)
+        #expect(all.last?.state == Self.record("a", atMillis: 3_000).state)
+        #expect(log.records(sinceMillis: 2_500, nowMillis: 4_000)?.map(\.key) == ["a"])
+        #expect(log.records(sinceMillis: 5_000, nowMillis: 5_000)?.isEmpty == true)
     }
 
-    @Test func aWindowReachingPastAnOverflowIsNotCovered() {
-        let log = RecentWriteLog(maxBytes: 25, maxAge: .seconds(60))
+    /// The flush loop logs a batch after writes that were never queued and so were logged at
+    /// once: a window still finds every write in it.
+    @Test func aBatchLoggedAfterNewerWritesIsStillInItsWindow() throws {
+        let (log, store) = Self.log()
+        try Self.write(Self.record("late", atMillis: 5_000), to: store, log: log)
+        let batch = [Self.record("a", atMillis: 3_000), Self.record("b", atMillis: 4_000)]
+        for record in batch { _ = try store.merge(record) }
+        log.append(contentsOf: batch)
+        let window = try #require(log.records(sinceMillis: 4_000, nowMillis: 6_000))
+        #expect(window.map(\.key) == ["b", "late"])
+    }
+
+    /// Another node's newer write is that node's to replay; a key gone from the store (evicted,
+    /// purged) has nothing to send.
+    @Test func onlyThisNodesWritesStillInTheStoreAreReplayed() throws {
+        let (log, store) = Self.log()
+        try Self.write(Self.record("mine", atMillis: 1_000), to: store, log: log)
+        try Self.write(Self.record("theirs", atMillis: 1_000), to: store, log: log)
+        _ = try store.merge(Self.record("theirs", atMillis: 2_000, by: NodeID(rawValue: 2)))
+        log.append(Self.record("gone", atMillis: 1_500))
+        #expect(log.records(sinceMillis: 0, nowMillis: 3_000)?.map(\.key) == ["mine"])
+    }
+
+    @Test func aWindowReachingPastAnOverflowIsNotCovered() throws {
+        let entry = RecentWriteLog.size(of: "k1")
+        let (log, store) = Self.log(maxBytes: 2 * entry + entry / 2)
         for second in 1...3 {
-            log.append(Self.record("k\(second)", counter: UInt64(second)), size: 10, at: .seconds(Int64(second)))
+            try Self.write(Self.record("k\(second)", atMillis: UInt64(second) * 1_000), to: store, log: log)
         }
-        #expect(log.byteCount == 20)
-        #expect(log.records(since: .seconds(1), now: .seconds(3)) == nil)
-        #expect(log.records(since: .milliseconds(1001), now: .seconds(3))?.map(\.key) == ["k2", "k3"])
+        #expect(log.byteCount == 2 * entry)
+        #expect(log.records(sinceMillis: 1_000, nowMillis: 3_000) == nil)
+        #expect(log.records(sinceMillis: 1_001, nowMillis: 3_000)?.map(\.key) == ["k2", "k3"])
     }
 
-    @Test func entriesOlderThanTheAgeBoundAreDroppedAndTheirWindowIsNotCovered() {
-        let log = RecentWriteLog(maxBytes: 1 << 20, maxAge: .seconds(10))
-        log.append(Self.record("old", counter: 1), size: 10, at: .seconds(1))
-        log.append(Self.record("new", counter: 2), size: 10, at: .seconds(20))
-        #expect(log.byteCount == 10)
-        #expect(log.records(since: .zero, now: .seconds(20)) == nil)
-        #expect(log.records(since: .seconds(15), now: .seconds(20))?.map(\.key) == ["new"])
-        #expect(log.records(since: .seconds(15), now: .seconds(40)) == nil)
+    @Test func entriesOlderThanTheAgeBoundAreDroppedAndTheirWindowIsNotCovered() throws {
+        let (log, store) = Self.log(maxAge: .seconds(10))
+        try Self.write(Self.record("old", atMillis: 1_000), to: store, log: log)
+        try Self.write(Self.record("new", atMillis: 20_000), to: store, log: log)
+        #expect(log.byteCount == RecentWriteLog.size(of: "new"))
+        #expect(log.records(sinceMillis: 0, nowMillis: 20_000) == nil)
+        #expect(log.records(sinceMillis: 15_000, nowMillis: 20_000)?.map(\.key) == ["new"])
+        #expect(log.records(sinceMillis: 15_000, nowMillis: 40_000) == nil)
+    }
+
+    @Test func anUnlimitedAgeKeepsEverythingTheBytesAllow() throws {
+        let (log, store) = Self.log(maxAge: .seconds(Int64.max), nowMillis: 1 << 41)
+        try Self.write(Self.record("old", atMillis: 1), to: store, log: log)
+        try Self.write(Self.record("new", atMillis: 1 << 40), to: store, log: log)
+        #expect(log.records(sinceMillis: 0, nowMillis: 1 << 41)?.map(\.key) == ["old", "new"])
     }
 }

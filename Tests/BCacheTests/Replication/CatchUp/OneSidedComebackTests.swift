@@ -1,5 +1,6 @@
 import BCacheCore
 import BCacheMembership
+import BCacheTestKit
 import BCacheTransport
 import Testing
 
@@ -62,5 +63,63 @@ import Testing
             throw error
         }
         await cluster.tearDown()
+    }
+}
+
+/// A node cut off long enough to count every other member dead has no reachable peer: its writes
+/// are not queued, and the log takes them one by one (the flush loop logs only what it sends).
+/// After the heal they must still be replayed, while a node that never had a peer logs nothing.
+@Suite struct LoneNodeLogTests {
+    @Test func theWritesOfANodeThatCountedEveryoneDeadAreReplayedAfterTheHeal() async throws {
+        let cluster = ChaosCluster(seed: 31, nodeCount: 3)
+        let tick: Duration = .milliseconds(10)
+        let cut = 2
+        let configure: (inout BCache.Configuration) -> Void = { configuration in
+            configuration.membership.pushPullInterval = .seconds(3600)
+            // The dead are only found again by reconnecting (a push-pull, with its exchange).
+            configuration.membership.reconnectInterval = .seconds(1)
+        }
+        do {
+            _ = try await CatchUpScenario.startThreeThenCutOffTheLast(cluster, tick: tick) { _ in
+                configure
+            }
+            let cutCache = try #require(cluster.cache(cut))
+            try await CatchUpScenario.run(cluster, tick: tick, limit: .seconds(60)) {
+                cutCache.node.reachablePeerCount == 0
+            }
+            #expect(cutCache.node.hasHadReachablePeers)
+            var writer = CatchUpScenario.Writer()
+            var tracked: [CatchUpScenario.Write] = []
+            let aloneAt = cluster.now
+            while cluster.now < aloneAt + .seconds(2) {
+                tracked += writer.writeOnce(on: [cut], in: cluster)
+                try await cluster.advance(to: cluster.now + tick)
+            }
+            cluster.network.heal()
+            cluster.stir()
+            try await CatchUpScenario.run(cluster, tick: tick, limit: .seconds(30)) {
+                tracked.allSatisfy { write in
+                    CatchUpScenario.holds(write, on: 0, in: cluster) && CatchUpScenario.holds(write, on: 1, in: cluster)
+                }
+            }
+            // The reconnection's exchange carries them too: the replay shows the log held them.
+            let keys = Set(tracked.map(\.key)).count
+            let replayed = cutCache.statistics.catchUpRecordsReplayed
+            #expect(replayed >= keys, "the cut node replayed \(replayed) records of its \(keys) keys")
+        } catch {
+            await cluster.tearDown()
+            throw error
+        }
+        await cluster.tearDown()
+    }
+
+    @Test func aNodeThatNeverHadAPeerHasNotHadReachablePeers() async throws {
+        try await withInMemoryCluster(nodes: 1) { cluster in
+            try cluster[0].set("alone", "yes")
+            #expect(!cluster[0].node.hasHadReachablePeers)
+            try await cluster.addNode()
+            try await cluster.waitUntilMembersConverged()
+            #expect(cluster[0].node.hasHadReachablePeers)
+        }
     }
 }
