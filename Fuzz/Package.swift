@@ -8,7 +8,7 @@ import PackageDescription
 // `swift build --package-path Fuzz --scratch-path .build-fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address`
 // (Fuzz/build.sh says why both).
 // Each target is an executable without `main`: libFuzzer's main calls `LLVMFuzzerTestOneInput`.
-// The targets reach internal decoders (`FrameDecoder`, `SyncFrame`, `SecureEnvelope`, `EpidemicBroadcast.Wire`) with
+// The targets reach internal decoders (`FrameDecoder`, `SyncFrame`, `FillMessage`, `SecureEnvelope`, `EpidemicBroadcast.Wire`) with
 // `@testable import`, which debug builds allow; the release build (`Fuzz/build.sh release`, for
 // long runs) adds `-enable-testing` to every module.
 let package = Package(
@@ -50,6 +50,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-sync-frame",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "BCacheCore", package: "bcache"),
+                .product(name: "BCache", package: "bcache"),
+            ]
+        ),
+        .executableTarget(
+            name: "fuzz-fill-message",
             dependencies: [
                 "FuzzSupport",
                 .product(name: "BCacheCore", package: "bcache"),

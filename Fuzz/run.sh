@@ -35,7 +35,7 @@ fi
 if [ $# -gt 0 ]; then
     targets=("$@")
 else
-    targets=(fuzz-record-codec fuzz-membership-wire fuzz-tcp-framing fuzz-secure-envelope fuzz-sync-frame fuzz-epidemic-broadcast)
+    targets=(fuzz-record-codec fuzz-membership-wire fuzz-tcp-framing fuzz-secure-envelope fuzz-sync-frame fuzz-fill-message fuzz-epidemic-broadcast)
 fi
 launcher=()
 [ -n "${FUZZ_NICE:-}" ] && launcher=(nice -n "$FUZZ_NICE")

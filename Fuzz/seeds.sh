@@ -4,7 +4,7 @@
 # (named `NNN-label`) are replaced: the inputs `Fuzz/merge.sh` added (named by their SHA-1) stay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for target in fuzz-record-codec fuzz-membership-wire fuzz-tcp-framing fuzz-secure-envelope fuzz-sync-frame fuzz-epidemic-broadcast; do
+for target in fuzz-record-codec fuzz-membership-wire fuzz-tcp-framing fuzz-secure-envelope fuzz-sync-frame fuzz-fill-message fuzz-epidemic-broadcast; do
     rm -f "Fuzz/Corpus/$target"/[0-9][0-9][0-9]-*
     mkdir -p "Fuzz/Corpus/$target"
     BCACHE_FUZZ_WRITE_SEEDS="Fuzz/Corpus/$target" ".build-fuzz/debug/$target" >/dev/null 2>&1

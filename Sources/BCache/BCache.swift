@@ -55,6 +55,8 @@ public final class BCache: Service, Sendable {
     let receiver: ReplicationReceiver
     let counters: CacheCounters
     let singleFlight = SingleFlight()
+    /// Asks a missed key's owner before filling (`get(_:ttl:timeout:filler:)`).
+    let clusterFill: ClusterFill
     let logger: Logger
     /// The parsed seeds.
     let seeds: [NodeAddress]
@@ -135,9 +137,13 @@ public final class BCache: Service, Sendable {
         let tree = BroadcastTreeDriver(
             settings: EpidemicBroadcast.Settings(), clock: configuration.clock, merger: merger, counters: counters,
             logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes, work: work)
+        let clusterFill = ClusterFill(
+            settings: configuration.replication.ownerFill, clock: configuration.clock,
+            limits: merger.decodingLimits, counters: counters, logger: logger, work: work,
+            storedValue: { [store] key in store.get(key) })
         let receiver = ReplicationReceiver(
             merger: merger, counters: counters, logger: logger, lostMembers: lostMembers,
-            replayRequests: replayRequests, tree: tree)
+            replayRequests: replayRequests, tree: tree, fill: clusterFill)
         let node: Membership.Node
         do {
             node = try Membership.Node(
@@ -151,6 +157,8 @@ public final class BCache: Service, Sendable {
             throw .invalidConfiguration(error.message, cause: error)
         }
         tree.attach(to: node)
+        clusterFill.attach(to: node)
+        self.clusterFill = clusterFill
         self.tree = tree
         self.configuration = configuration
         self.store = store

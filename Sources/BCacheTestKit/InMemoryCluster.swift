@@ -36,6 +36,8 @@ public final class InMemoryCluster {
     public var configure: (_ configuration: inout BCache.Configuration) -> Void
 
     private var runs: [Task<Void, Never>] = []
+    /// Each node's transport, in simulated time (the kit makes them).
+    private var transports: [Int: InMemoryTransport] = [:]
     private var isShutDown = false
 
     /// A cluster with no node yet.
@@ -115,8 +117,19 @@ public final class InMemoryCluster {
         let cache = try await BCache(configuration: configuration)
         caches.append(cache)
         runs.append(Task { _ = try? await cache.run() })
+        transports[index] = transport
         simulatedTime.watch(cache, transport: transport)
         return cache
+    }
+
+    /// Kills node `index` as a crashed process would die, in simulated time: its transport
+    /// closes at once (nothing more is sent or received; packets already on the wire still
+    /// arrive), so the others see it fail rather than leave. Its tasks end as the node notices.
+    /// Does nothing in real time (the kit does not own the transports there).
+    public nonisolated(nonsending) func crash(_ index: Int) async {
+        guard let transport = transports[index] else { return }
+        simulatedTime?.stir()
+        await transport.close()
     }
 
     /// Waits until `condition` holds: in simulated time by moving time on (`limit` is simulated,

@@ -23,7 +23,7 @@ import Testing
             "write_visible_p50_ms_64", "write_visible_p99_ms_64", "write_visible_max_ms_64",
             "write_visible_p50_ms_256", "write_visible_p99_ms_256", "write_visible_max_ms_256",
             "write_visible_max_ms_256_loss10", "join_window_max_ms_64", "burst_all_ms_64", "burst_all_ms_256",
-            "antientropy_repaired_records_steady", "nodes_max", "sim_wall_s",
+            "antientropy_repaired_records_steady", "fill_calls_per_key", "nodes_max", "sim_wall_s",
         ]
         #expect(Set(object.keys) == Set(keys))
         // Below the direct-replication limit, single writes reach every node in milliseconds.
@@ -31,6 +31,9 @@ import Testing
         #expect(p50 >= 1 && p50 < 100)
         #expect(object["burst_all_ms_64"] is NSNumber)
         #expect((object["nodes_max"] as? NSNumber)?.intValue == 16)
+        // 16 nodes × 50 concurrent misses of each key: one filler call per key.
+        #expect(report.fill.fill?.calls == 3)
+        #expect((object["fill_calls_per_key"] as? NSNumber)?.doubleValue == 1)
     }
 
     @Test func aSinglePhaseRunsAloneAndTheOthersAreNull() async throws {
@@ -41,7 +44,8 @@ import Testing
         #expect(report.large.nodes == 0)
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
-        #expect(object.count == 13)
+        #expect(object.count == 14)
+        #expect(object["fill_calls_per_key"] is NSNull)
         #expect(object["burst_all_ms_64"] is NSNumber)
         #expect(object["write_visible_max_ms_64"] is NSNull)
         #expect(object["burst_all_ms_256"] is NSNull)

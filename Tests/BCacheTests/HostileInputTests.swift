@@ -74,4 +74,24 @@ import Testing
             #expect(cache.count == 1 && cache.getString("k") == "v")
         }
     }
+
+    @Test func malformedFillMessagesAreCountedAndChangeNothing() async throws {
+        try await withInMemoryCluster(nodes: 1, seed: 503, timing: .real) { cluster in
+            let cache = cluster.caches[0]
+            try await withRogueNode(cluster) { rogue in
+                let hostile: [[UInt8]] = [
+                    [0x06],  // truncated
+                    [0x06, 0x01, 0xFF, 0xFF, 0x7F],  // a key longer than the store's limit
+                    [0x07, 0x01, 0x09],  // an unknown outcome
+                    [0x08, 0x01, 0x01, 0x61, 0x00, 0x00, 0xEE],  // trailing bytes
+                ]
+                for bytes in hostile {
+                    try await rogue.send(userPacket: bytes, to: cache.address)
+                }
+                try await eventually("the four messages counted") { cache.statistics.decodeFailures >= 4 }
+            }
+            #expect(cache.count == 0)
+            #expect(cache.statistics.fillsRemote == 0)
+        }
+    }
 }

@@ -24,6 +24,9 @@ extension BCache.Configuration {
         /// it missed without waiting for the periodic anti-entropy, and a newly joined node's
         /// second exchange.
         public var catchUp = BCache.CatchUp()
+        /// How a miss filled by `get(_:ttl:timeout:filler:)` asks the key's owner, so that the
+        /// filler runs once in the cluster rather than once per node.
+        public var ownerFill = BCache.OwnerFill()
 
         /// The defaults (``lan``).
         public init() {}

@@ -94,6 +94,9 @@ struct ParsedConfiguration: Sendable {
         try require(
             replication.syncTimeout > .zero,
             "replication.syncTimeout is \(replication.syncTimeout); it must be positive")
+        try require(
+            replication.ownerFill.answerTimeout > .zero,
+            "replication.ownerFill.answerTimeout is \(replication.ownerFill.answerTimeout); it must be positive")
     }
 
     private static func parseCatchUp(

@@ -4,7 +4,12 @@ extension BCache {
     /// The value of `key`, filled by `filler` on a miss and cached for `ttl`.
     ///
     /// However many tasks on this node miss the same key at the same moment, `filler` runs once;
-    /// they all receive its value or its error. An error is not cached: the next miss calls the
+    /// they all receive its value or its error. With ``OwnerFill/isEnabled`` (the default) in a
+    /// cluster, the miss first asks the key's owner among the alive members: the filler runs
+    /// once in the whole cluster, on the node the owner lets fill, and the others receive that
+    /// fill's value (replicated as any write) or error. An owner that does not answer within
+    /// ``OwnerFill/answerTimeout`` makes this node fill by itself; an error from another node's
+    /// filler has a ``RemoteFillError`` as its cause. An error is not cached: the next miss calls the
     /// filler again. Cancelling a waiting task throws ``BCacheError/Code/cancelled`` in that task
     /// only; the fill goes on for the others (and its value is still cached). With a `timeout`,
     /// the waiters receive ``BCacheError/Code/fillTimedOut`` if the filler has not returned by
@@ -25,23 +30,43 @@ extension BCache {
     ) async throws(BCacheError) -> [UInt8] {
         if let value = get(key) { return value }
         return try await singleFlight.value(for: key, timeout: timeout) { [self] () async throws(BCacheError) in
-            counters.fills.increment()
-            let value: [UInt8]
-            do {
-                value = try await filler(key)
-            } catch {
-                counters.fillFailures.increment()
-                throw .fillFailed(key: key, cause: error)
+            try await clusterFill.fill(key) { () async throws(BCacheError) -> [UInt8] in
+                try await fillLocally(key, ttl: ttl, filler: filler)
             }
-            // A fill abandoned after its timeout does not overwrite what came since.
-            guard !Task.isCancelled else { return value }
-            do {
-                try set(key, value, ttl: ttl)
-            } catch {
-                logger.warning("a filled value was not cached", metadata: ["key": "\(key)", "error": "\(error)"])
-            }
-            return value
         }
+    }
+
+    /// Calls `filler` for `key` on this node and stores its value.
+    private func fillLocally(
+        _ key: String, ttl: Duration?, filler: @escaping @Sendable (String) async throws -> [UInt8]
+    ) async throws(BCacheError) -> [UInt8] {
+        counters.fills.increment()
+        let value: [UInt8]
+        do {
+            value = try await filler(key)
+        } catch {
+            counters.fillFailures.increment()
+            throw .fillFailed(key: key, cause: error)
+        }
+        // A fill abandoned after its timeout does not overwrite what came since.
+        guard !Task.isCancelled else { return value }
+        do {
+            try set(key, value, ttl: ttl)
+        } catch {
+            logger.warning("a filled value was not cached", metadata: ["key": "\(key)", "error": "\(error)"])
+        }
+        return value
+    }
+
+    /// The name of the member that owns `key` for cluster-wide filling in this node's view,
+    /// nil when the node is alone (for tests and benchmarks).
+    package func fillOwnerName(forKey key: String) -> String? {
+        FillOwner.owner(of: key, among: node.members, me: node.identity.id)?.name
+    }
+
+    /// How many of this node's fills wait for their key's owner to answer now (for tests).
+    package var fillAsksInFlight: Int {
+        clusterFill.asksInFlight
     }
 
     /// How many tasks wait for the fill of `key` now (for tests).

@@ -5,6 +5,9 @@ import CoreMetrics
 final class CacheCounters: Sendable {
     let fills: CountedMetric
     let fillFailures: CountedMetric
+    let fillsLocal: CountedMetric
+    let fillsRemote: CountedMetric
+    let fillFallbacks: CountedMetric
     let deltasQueued: CountedMetric
     let payloadsBroadcast: CountedMetric
     let payloadBytesBroadcast: CountedMetric
@@ -47,6 +50,9 @@ final class CacheCounters: Sendable {
         }
         fills = metric("fills")
         fillFailures = metric("fill_failures")
+        fillsLocal = metric("fills_local_total")
+        fillsRemote = metric("fills_remote_total")
+        fillFallbacks = metric("fill_fallbacks_total")
         deltasQueued = metric("deltas_queued")
         payloadsBroadcast = metric("replication_payloads_sent")
         payloadBytesBroadcast = metric("replication_bytes_sent")
@@ -89,6 +95,9 @@ final class CacheCounters: Sendable {
         var statistics = BCache.Statistics()
         statistics.fills = fills.total
         statistics.fillFailures = fillFailures.total
+        statistics.fillsLocal = fillsLocal.total
+        statistics.fillsRemote = fillsRemote.total
+        statistics.fillFallbacks = fillFallbacks.total
         statistics.deltasQueued = deltasQueued.total
         statistics.payloadsBroadcast = payloadsBroadcast.total
         statistics.payloadBytesBroadcast = payloadBytesBroadcast.total

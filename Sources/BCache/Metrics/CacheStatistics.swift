@@ -18,6 +18,16 @@ extension BCache {
         public var fills = 0
         /// Filler calls that threw or timed out.
         public var fillFailures = 0
+        /// Misses of `get(_:ttl:timeout:filler:)` filled by this node's filler as the cluster
+        /// path meant: the key's owner chose this node, or the node is alone, or the cluster
+        /// path is off (``BCache/OwnerFill/isEnabled``). Fallbacks are not counted here.
+        public var fillsLocal = 0
+        /// Misses answered by the key's owner with the outcome of a fill made elsewhere (its
+        /// value or its error): no filler call on this node.
+        public var fillsRemote = 0
+        /// Misses filled locally because the owner did not answer within
+        /// ``BCache/OwnerFill/answerTimeout`` (slow, partitioned, crashed or gone).
+        public var fillFallbacks = 0
         /// Write deltas queued for gossip.
         public var deltasQueued = 0
         /// Payloads broadcast (above the direct limit, by the epidemic broadcast tree), each a

@@ -6,7 +6,7 @@ import Logging
 /// Merges the deltas other nodes send straight to this one: packets and replication streams,
 /// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication"), or an
 /// ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
-/// ``BroadcastTreeDriver``.
+/// ``BroadcastTreeDriver``, or a ``FillMessage`` (tags 0x06–0x08), handed to the ``ClusterFill``.
 ///
 /// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
 /// or is not a records frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
@@ -22,6 +22,8 @@ struct ReplicationReceiver: Sendable {
     let replayRequests: ReplayRequestInbox?
     /// Takes the broadcast tree's messages.
     let tree: BroadcastTreeDriver
+    /// Takes the messages of cluster-wide filling (tags 0x06–0x08).
+    let fill: ClusterFill
 
     /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet
     /// arrives, without a task hop (the propagation latency is mostly hops between threads).
@@ -33,6 +35,10 @@ struct ReplicationReceiver: Sendable {
         }
         if ReplayRequest.isRequest(packet.bytes) {
             receiveReplayRequest(packet)
+            return
+        }
+        if FillMessage.isFillMessage(packet.bytes) {
+            fill.receive(packet.bytes, from: packet.sender)
             return
         }
         counters.directPacketsReceived.increment()
@@ -67,6 +73,10 @@ struct ReplicationReceiver: Sendable {
             for try await frame in incoming.stream.inboundFrames {
                 if EpidemicBroadcast.Envelope.isEnvelope(frame) {
                     tree.receive(frame, from: incoming.sender, isPacket: false)
+                    continue
+                }
+                if FillMessage.isFillMessage(frame) {
+                    fill.receive(frame, from: incoming.sender)
                     continue
                 }
                 counters.directFramesReceived.increment()

@@ -8,7 +8,8 @@ import BCacheTransport
 /// Two clusters, one after the other. The smaller (64 nodes): write visibility, 5 minutes of
 /// steady writes (what anti-entropy repaired), a 100,000-set burst on one node, then a node
 /// joining while every node writes. The larger (256 nodes): write visibility without loss, then
-/// with 10 % loss on every link, then the burst. ``phases`` picks a subset (``ScaleBenchPhase``):
+/// with 10 % loss on every link, then the burst. A third (16 nodes): concurrent misses of
+/// `get(_:ttl:filler:)` on every node, filler calls per key (cluster-wide filling). ``phases`` picks a subset (``ScaleBenchPhase``):
 /// a phase then runs on a cluster just formed, or after the phases before it that were asked for.
 struct ScaleBench {
     /// Sizes and simulated limits of a run.
@@ -30,6 +31,14 @@ struct ScaleBench {
         var joinLimit: Duration = .seconds(120)
         var formationLimit: Duration = .seconds(120)
         var valueSize = 100
+        var fillNodes = 16
+        /// Concurrent misses of each key on every node of the fill cluster.
+        var fillTasksPerNode = 50
+        /// Keys missed one after the other in the fill phase.
+        var fillKeys = 20
+        /// How long the fill phase's filler takes (simulated).
+        var fillDuration: Duration = .milliseconds(5)
+        var fillLimit: Duration = .seconds(30)
 
         /// Small clusters and short phases: a smoke test of a few seconds.
         static var quick: Sizes {
@@ -42,6 +51,7 @@ struct ScaleBench {
             sizes.burstLimit = .seconds(60)
             sizes.steadyDuration = .seconds(20)
             sizes.joinLimit = .seconds(60)
+            sizes.fillKeys = 3
             return sizes
         }
     }
@@ -61,13 +71,17 @@ struct ScaleBench {
     func run() async throws -> ScaleBenchReport {
         let started = ContinuousClock.now
         var report = ScaleBenchReport(sizes: sizes, seed: seed)
-        if phases.contains(where: \.isSmallCluster) {
-            report.small = try await measure(nodes: sizes.smallNodes, seed: seed, small: true)
+        if phases.contains(where: { $0.cluster == .small }) {
+            report.small = try await measure(nodes: sizes.smallNodes, seed: seed, cluster: .small)
             report.nodesMax = sizes.smallNodes + (phases.contains(.join64) ? 1 : 0)
         }
-        if phases.contains(where: { !$0.isSmallCluster }) {
-            report.large = try await measure(nodes: sizes.largeNodes, seed: seed &+ 1, small: false)
+        if phases.contains(where: { $0.cluster == .large }) {
+            report.large = try await measure(nodes: sizes.largeNodes, seed: seed &+ 1, cluster: .large)
             report.nodesMax = max(report.nodesMax, sizes.largeNodes)
+        }
+        if phases.contains(where: { $0.cluster == .fill }) {
+            report.fill = try await measure(nodes: sizes.fillNodes, seed: seed &+ 2, cluster: .fill)
+            report.nodesMax = max(report.nodesMax, sizes.fillNodes)
         }
         report.wallSeconds = (ContinuousClock.now - started) / .seconds(1)
         report.load = MachineLoad.current()
@@ -78,18 +92,20 @@ struct ScaleBench {
 
     /// Forms a cluster of `nodes` and runs the phases asked for (those of ``phases`` on a cluster
     /// of this size), in order, with the cluster and this driver on one thread of their own.
-    private func measure(nodes: Int, seed: UInt64, small: Bool) async throws -> ScaleBenchReport.ClusterFigures {
+    private func measure(
+        nodes: Int, seed: UInt64, cluster kind: ScaleBenchPhase.Cluster
+    ) async throws -> ScaleBenchReport.ClusterFigures {
         let thread = SimulationThread()
         defer { thread.stop() }
         return try await withTaskExecutorPreference(thread) {
-            try await measure(nodes: nodes, seed: seed, small: small, on: thread)
+            try await measure(nodes: nodes, seed: seed, cluster: kind, on: thread)
         }
     }
 
-    private func measure(nodes: Int, seed: UInt64, small: Bool, on thread: SimulationThread) async throws
-        -> ScaleBenchReport.ClusterFigures
-    {
-        func runs(_ phase: ScaleBenchPhase) -> Bool { phases.contains(phase) && phase.isSmallCluster == small }
+    private func measure(
+        nodes: Int, seed: UInt64, cluster kind: ScaleBenchPhase.Cluster, on thread: SimulationThread
+    ) async throws -> ScaleBenchReport.ClusterFigures {
+        func runs(_ phase: ScaleBenchPhase) -> Bool { phases.contains(phase) && phase.cluster == kind }
         let phaseStart = ContinuousClock.now
         var figures = ScaleBenchReport.ClusterFigures(nodes: nodes)
         let cluster = try SimulatedCacheCluster(
@@ -131,6 +147,10 @@ struct ScaleBench {
             if runs(.join64) {
                 figures.join = try await joinWindow(cluster)
                 say("\(nodes) nodes: join window \(figures.join!.summary), \(elapsed(phaseStart)) real")
+            }
+            if runs(.fill16) {
+                figures.fill = try await fillCalls(cluster)
+                say("\(nodes) nodes: filling \(figures.fill!.summary), \(elapsed(phaseStart)) real")
             }
         } catch {
             await cluster.tearDown()
@@ -246,7 +266,7 @@ struct ScaleBench {
             listedAfterMilliseconds: listedAfter / .milliseconds(1), limit: sizes.joinLimit)
     }
 
-    private func watchAll(_ cluster: SimulatedCacheCluster, _ log: SimulatedArrivals) -> [@Sendable () -> Void] {
+    func watchAll(_ cluster: SimulatedCacheCluster, _ log: SimulatedArrivals) -> [@Sendable () -> Void] {
         let network = cluster.network
         return (0..<cluster.count).map { index in
             log.watch(cluster.cache(index), index: index, now: { network.now })

@@ -10,12 +10,14 @@ struct ScaleBenchCommand: AsyncParsableCommand {
             (a manual clock; 1 Gbit/s up and down per node, 1 ms latency), in two clusters: 64 nodes \
             (write visibility of 200 single sets, records anti-entropy repaired over 5 minutes of \
             steady writes, a burst of 100,000 sets on one node, a node joining while every node \
-            writes) and 256 nodes (write visibility, the same at 10 % loss on every link, the burst). \
+            writes) and 256 nodes (write visibility, the same at 10 % loss on every link, the burst), \
+            then 16 nodes for cluster-wide filling (20 keys, each missed by 50 tasks on every node at \
+            once: filler calls per key, target 1). \
             Times are simulated milliseconds, to 1 ms; a figure that did not converge within its \
             simulated limit is null. --quick uses 8 and 16 nodes and a 2,000-set burst (a smoke \
             test). Build in release mode: the full run takes minutes of real time. --phases runs \
             only the phases named (comma-separated: visible64, steady, burst64, join64, visible256, \
-            loss256, burst256), each on a freshly formed cluster or after the phases before it that \
+            loss256, burst256, fill16), each on a freshly formed cluster or after the phases before it that \
             were named; --json still prints every key, null for a phase not run (and nodes_max counts \
             only the clusters formed).
             """
@@ -33,7 +35,7 @@ struct ScaleBenchCommand: AsyncParsableCommand {
     @Option(
         help: """
             Only these phases, comma-separated (visible64, steady, burst64, join64, visible256, \
-            loss256, burst256); the others print null.
+            loss256, burst256, fill16); the others print null.
             """)
     var phases: String?
 

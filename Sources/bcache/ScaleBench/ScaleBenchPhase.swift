@@ -1,8 +1,9 @@
 /// One phase of `bcache bench scale`, to run alone or with others (`--phases`).
 ///
 /// The small cluster's phases run on one cluster of ``ScaleBench/Sizes/smallNodes``, in the
-/// order below; the large cluster's on another. A cluster none of whose phases is asked for is
-/// not formed at all.
+/// order below; the large cluster's on another, and the fill phase on a third of
+/// ``ScaleBench/Sizes/fillNodes``. A cluster none of whose phases is asked for is not formed at
+/// all.
 enum ScaleBenchPhase: String, CaseIterable, Sendable {
     case visible64
     case steady
@@ -11,12 +12,24 @@ enum ScaleBenchPhase: String, CaseIterable, Sendable {
     case visible256
     case loss256
     case burst256
+    case fill16
 
-    /// Whether the phase runs on the small (64-node) cluster.
-    var isSmallCluster: Bool {
+    /// The clusters the phases run on.
+    enum Cluster: CaseIterable, Sendable {
+        /// 64 nodes (8 with `--quick`).
+        case small
+        /// 256 nodes (16 with `--quick`).
+        case large
+        /// 16 nodes, for cluster-wide filling.
+        case fill
+    }
+
+    /// The cluster the phase runs on.
+    var cluster: Cluster {
         switch self {
-        case .visible64, .steady, .burst64, .join64: true
-        case .visible256, .loss256, .burst256: false
+        case .visible64, .steady, .burst64, .join64: .small
+        case .visible256, .loss256, .burst256: .large
+        case .fill16: .fill
         }
     }
 

@@ -68,6 +68,7 @@ struct ScaleBenchReport {
         var steadyRepaired: Int?
         var burst: Burst?
         var join: JoinWindow?
+        var fill: FillCalls?
         var simulatedSeconds = 0.0
         var wallSeconds = 0.0
         var settles = 0
@@ -77,6 +78,7 @@ struct ScaleBenchReport {
     var seed: UInt64
     var small = ClusterFigures(nodes: 0)
     var large = ClusterFigures(nodes: 0)
+    var fill = ClusterFigures(nodes: 0)
     var nodesMax = 0
     var wallSeconds = 0.0
     var load = MachineLoad.current()
@@ -95,6 +97,7 @@ struct ScaleBenchReport {
             ("burst_all_ms_64", small.burst?.milliseconds),
             ("burst_all_ms_256", large.burst?.milliseconds),
             ("antientropy_repaired_records_steady", small.steadyRepaired.map(Double.init)),
+            ("fill_calls_per_key", fill.fill?.callsPerKey),
             ("nodes_max", Double(nodesMax)),
             ("sim_wall_s", wallSeconds),
         ]
@@ -113,6 +116,7 @@ struct ScaleBenchReport {
         unless(small.burst != nil, "burst_all_ms_64")
         unless(large.burst != nil, "burst_all_ms_256")
         unless(small.steadyRepaired != nil, "antientropy_repaired_records_steady")
+        unless(fill.fill != nil, "fill_calls_per_key")
         return keys
     }
 
@@ -138,7 +142,7 @@ struct ScaleBenchReport {
             "bcache bench scale: whole BCache facades on the in-memory network, simulated time (seed \(seed)), "
                 + ".lan membership, 1 Gbit/s up and down per node, 1 ms latency, \(sizes.valueSize)-byte values"
         ]
-        for cluster in [small, large] where cluster.nodes > 0 {
+        for cluster in [small, large, fill] where cluster.nodes > 0 {
             lines.append(
                 "\(cluster.nodes) nodes: formed in \(String(format: "%.2f", cluster.formationSeconds)) s, "
                     + "\(String(format: "%.1f", cluster.simulatedSeconds)) s simulated in "
@@ -155,6 +159,7 @@ struct ScaleBenchReport {
             }
             if let burst = cluster.burst { lines.append("  burst on one node: \(burst.summary)") }
             if let join = cluster.join { lines.append("  a node joining while every node writes: \(join.summary)") }
+            if let fill = cluster.fill { lines.append("  concurrent misses on every node: \(fill.summary)") }
         }
         let width = figures.map(\.key.count).max() ?? 0
         let notRun = keysNotRun

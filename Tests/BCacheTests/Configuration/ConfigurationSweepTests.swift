@@ -72,6 +72,8 @@ import Testing
         duration("replication.catchUp.newMemberExchangeDelay") { $0.replication.catchUp.newMemberExchangeDelay = $1 },
         duration("replication.catchUp.settleQuietPeriod") { $0.replication.catchUp.settleQuietPeriod = $1 },
         duration("replication.catchUp.settleMaxDelay") { $0.replication.catchUp.settleMaxDelay = $1 },
+        values("replication.ownerFill.isEnabled", [false, true]) { $0.replication.ownerFill.isEnabled = $1 },
+        duration("replication.ownerFill.answerTimeout") { $0.replication.ownerFill.answerTimeout = $1 },
         duration("membership.probeInterval") { $0.membership.probeInterval = $1 },
         duration("membership.probeTimeout") { $0.membership.probeTimeout = $1 },
         int("membership.indirectChecks") { $0.membership.indirectChecks = $1 },
@@ -116,6 +118,7 @@ import Testing
             let isGroup =
                 child.value is BCache.Configuration.Network || child.value is BCache.Configuration.Store
                 || child.value is BCache.Configuration.Replication || child.value is BCache.CatchUp
+                || child.value is BCache.OwnerFill
                 || child.value is Membership.Settings || child.value is Membership.Settings.Lifeguard
             return isGroup ? reflectedPaths(of: child.value, prefix: path + ".") : [path]
         }

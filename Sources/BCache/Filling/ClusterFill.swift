@@ -1,0 +1,296 @@
+import BCacheCore
+import BCacheMembership
+import BCacheTransport
+import Logging
+import Synchronization
+
+/// Cluster-wide filling: a miss asks the key's owner (``FillOwner``) whether to fill or to wait
+/// for the fill in progress elsewhere, so that the filler runs once in the cluster however many
+/// nodes miss the key at once. The owner's bookkeeping is the ``FillArbiter``; this class sends
+/// and receives the ``FillMessage``s, times the waits out and counts.
+///
+/// Made before the membership node (whose packet handler reaches it through the
+/// ``ReplicationReceiver``) and attached to it right after (``attach(to:)``).
+///
+/// In a simulation it counts its inputs in ``SimulationWork`` while a task has work in hand (a
+/// message to send, an answer to act on), and gives the count back while it waits for the
+/// network, the clock or the filler.
+final class ClusterFill: Sendable {
+    /// The local fill: the filler, its value stored, its errors wrapped as the facade's.
+    typealias LocalFill = @Sendable () async throws(BCacheError) -> [UInt8]
+
+    private enum Ask {
+        case sent
+        case waiting(CheckedContinuation<FillAnswer?, Never>)
+        case answered(FillAnswer?)
+    }
+
+    private struct State {
+        var nextID: UInt64 = 0
+        /// This node's asks by request id, with the owner each went to.
+        var asks: [UInt64: (owner: NodeAddress?, ask: Ask)] = [:]
+        var arbiter: FillArbiter
+    }
+
+    private let settings: BCache.OwnerFill
+    private let clock: any Membership.DriverClock
+    private let limits: CodecLimits
+    private let counters: CacheCounters
+    private let logger: Logger
+    private let work: SimulationWork
+    /// This node's stored value of a key: what the owner answers when it holds the key already
+    /// (a request that arrives after the fill, before its value reached the asker).
+    private let storedValue: @Sendable (String) -> [UInt8]?
+    private let state: Mutex<State>
+    private let attachment = Mutex<Membership.Node?>(nil)
+
+    init(
+        settings: BCache.OwnerFill, clock: any Membership.DriverClock, limits: CodecLimits, counters: CacheCounters,
+        logger: Logger, work: SimulationWork, storedValue: @escaping @Sendable (String) -> [UInt8]?
+    ) {
+        self.storedValue = storedValue
+        self.settings = settings
+        self.clock = clock
+        self.limits = limits
+        self.counters = counters
+        self.logger = logger
+        self.work = work
+        self.state = Mutex(State(arbiter: FillArbiter(lease: settings.answerTimeout)))
+    }
+
+    /// Sends and reads the membership through `node` from now on. Called once, before it runs.
+    func attach(to node: Membership.Node) {
+        attachment.withLock { $0 = node }
+    }
+
+    /// How many of this node's asks wait for their owner's answer now.
+    var asksInFlight: Int {
+        state.withLock { $0.asks.count }
+    }
+
+    // MARK: Asking
+
+    /// Fills `key`: the owner's answer (another node's fill, counted in `fillsRemote`), or
+    /// `fillLocally` when the owner says so, when this node owns the key and nobody fills it
+    /// yet, when the node is alone or the cluster path is off (`fillsLocal`), or when the owner
+    /// does not answer in time (`fillFallbacks`). A local fill made on the cluster path is
+    /// reported to the owner, which answers the askers waiting for it.
+    func fill(_ key: String, locally fillLocally: LocalFill) async throws(BCacheError) -> [UInt8] {
+        guard settings.isEnabled, let node = attachment.withLock({ $0 }),
+            let owner = FillOwner.owner(of: key, among: node.members, me: node.identity.id)
+        else {
+            counters.fillsLocal.increment()
+            return try await fillLocally()
+        }
+        work.began()
+        defer { work.finished() }
+        let ownerAddress: NodeAddress? = owner.identity.id == node.identity.id ? nil : owner.identity.address
+        let (id, answer) = await ask(key, owner: ownerAddress, node: node)
+        switch answer {
+        case .outcome(.value(let value)):
+            counters.fillsRemote.increment()
+            return value
+        case .outcome(.failed(let message)):
+            counters.fillsRemote.increment()
+            throw .fillFailed(key: key, cause: RemoteFillError(message: message))
+        case .fillYourself:
+            counters.fillsLocal.increment()
+        case nil:
+            // The fill was abandoned (its `get` timed out): its waiters have their answer.
+            guard !Task.isCancelled else {
+                throw .cancelled("the fill of '\(key)' was abandoned while asking its owner")
+            }
+            counters.fillFallbacks.increment()
+            logger.warning(
+                "the owner of a missed key did not answer in time; filling it here",
+                metadata: ["key": "\(key)", "owner": "\(owner.name)", "bound": "\(settings.answerTimeout)"])
+        }
+        // The filler may wait for anything (in a simulation, for the clock): not counted.
+        work.finished()
+        let value: [UInt8]
+        do throws(BCacheError) {
+            value = try await fillLocally()
+        } catch {
+            work.began()
+            // A cancelled or timed-out local fill reports nothing: the waiters' own bound ends
+            // their wait.
+            if error.code == .fillFailed {
+                let described = error.cause.map { "\($0)" } ?? error.message
+                await report(key, id: id, outcome: .failed(described), to: ownerAddress, node: node)
+            }
+            throw error
+        }
+        work.began()
+        await report(key, id: id, outcome: .value(value), to: ownerAddress, node: node)
+        return value
+    }
+
+    /// Asks the owner (`nil`: this node) about `key`; nil when no answer came in time.
+    private func ask(_ key: String, owner: NodeAddress?, node: Membership.Node) async -> (UInt64, FillAnswer?) {
+        let now = clock.now
+        let (id, decision) = state.withLock { state -> (UInt64, FillArbiter.Decision?) in
+            state.nextID += 1
+            let id = state.nextID
+            state.asks[id] = (owner, .sent)
+            guard owner == nil else { return (id, nil) }
+            return (id, state.arbiter.onRequest(key: key, from: .local(id), now: now))
+        }
+        if decision == .fillYourself {
+            _ = state.withLock { $0.asks.removeValue(forKey: id) }
+            return (id, .fillYourself)
+        }
+        if let owner {
+            do {
+                try await node.send(userPacket: FillMessage.request(id: id, key: key).encoded(), to: owner)
+            } catch {
+                _ = state.withLock { $0.asks.removeValue(forKey: id) }
+                logger.debug("a fill request was not sent", metadata: ["owner": "\(owner)", "error": "\(error)"])
+                return (id, nil)
+            }
+        }
+        return (id, await waitForAnswer(id, until: now + settings.answerTimeout))
+    }
+
+    private func waitForAnswer(_ id: UInt64, until deadline: Duration) async -> FillAnswer? {
+        await withTaskGroup(of: Void.self) { group in
+            work.began()
+            group.addTask { [clock, work] in
+                // Cancelled once answered; a cancelled wait (the caller gave up) ends at once.
+                _ = try? await work.sleep(on: clock, until: deadline)
+                self.resolve(id, with: nil)
+                work.finished()
+            }
+            let answer = await withCheckedContinuation { (continuation: CheckedContinuation<FillAnswer?, Never>) in
+                let answered = state.withLock { state -> FillAnswer?? in
+                    guard let entry = state.asks[id] else { return .some(nil) }
+                    if case .answered(let answer) = entry.ask {
+                        state.asks[id] = nil
+                        return .some(answer)
+                    }
+                    state.asks[id]?.ask = .waiting(continuation)
+                    // Waiting for the network or the clock: a simulation may move time on.
+                    work.finished()
+                    return nil
+                }
+                if case .some(let answer) = answered { continuation.resume(returning: answer) }
+            }
+            group.cancelAll()
+            return answer
+        }
+    }
+
+    /// Ends ask `id` with `answer` (nil: no answer in time), unless it has ended already.
+    private func resolve(_ id: UInt64, with answer: FillAnswer?, from sender: NodeAddress? = nil) {
+        let continuation = state.withLock { state -> CheckedContinuation<FillAnswer?, Never>? in
+            guard let entry = state.asks[id] else { return nil }
+            // An answer counts only from the owner asked.
+            if let sender, entry.owner != sender { return nil }
+            switch entry.ask {
+            case .sent:
+                state.asks[id]?.ask = .answered(answer)
+                return nil
+            case .waiting(let continuation):
+                state.asks[id] = nil
+                // The waiting task has work in hand again.
+                work.began()
+                return continuation
+            case .answered:
+                return nil
+            }
+        }
+        continuation?.resume(returning: answer)
+    }
+
+    /// Tells the owner (`nil`: this node) how the fill of `key` under request `id` went.
+    private func report(_ key: String, id: UInt64, outcome: FillOutcome, to owner: NodeAddress?, node: Membership.Node)
+        async
+    {
+        guard let owner else {
+            let waiters = state.withLock { $0.arbiter.onReport(key: key, from: .local(id)) }
+            await answer(waiters ?? [], with: .outcome(outcome), node: node)
+            return
+        }
+        await send(.report(id: id, key: key, outcome), to: owner, node: node)
+    }
+
+    // MARK: Receiving
+
+    /// Handles one fill message from `sender` (a user packet, or a stream frame). Synchronous:
+    /// what it sends, it sends from a task of its own. A message that does not decode is
+    /// counted (`decodeFailures`) and logged, and changes nothing.
+    func receive(_ bytes: [UInt8], from sender: NodeAddress) {
+        let message: FillMessage
+        do {
+            message = try FillMessage.decode(bytes, limits: limits)
+        } catch {
+            counters.decodeFailures.increment()
+            logger.warning(
+                "a fill message did not decode", metadata: ["sender": "\(sender)", "error": "\(error)"])
+            return
+        }
+        guard let node = attachment.withLock({ $0 }) else { return }
+        switch message {
+        case .request(let id, let key):
+            if let value = storedValue(key) {
+                inBackground { await self.send(.answer(id: id, .outcome(.value(value))), to: sender, node: node) }
+                return
+            }
+            let now = clock.now
+            let decision = state.withLock { $0.arbiter.onRequest(key: key, from: .remote(sender, id), now: now) }
+            if decision == .fillYourself {
+                inBackground { await self.send(.answer(id: id, .fillYourself), to: sender, node: node) }
+            }
+        case .answer(let id, let answer):
+            resolve(id, with: answer, from: sender)
+        case .report(let id, let key, let outcome):
+            guard let waiters = state.withLock({ $0.arbiter.onReport(key: key, from: .remote(sender, id)) }) else {
+                return
+            }
+            inBackground { await self.answer(waiters, with: .outcome(outcome), node: node) }
+        }
+    }
+
+    // MARK: Sending
+
+    private func answer(_ askers: [FillArbiter.Asker], with answer: FillAnswer, node: Membership.Node) async {
+        for asker in askers {
+            switch asker {
+            case .local(let id): resolve(id, with: answer)
+            case .remote(let address, let id): await send(.answer(id: id, answer), to: address, node: node)
+            }
+        }
+    }
+
+    /// Sends `message` as a user packet, or on a user stream of its own when too large for one.
+    /// A failure is logged: the asker's bound ends its wait.
+    private func send(_ message: FillMessage, to address: NodeAddress, node: Membership.Node) async {
+        let bytes = message.encoded()
+        do {
+            if bytes.count <= node.maxUserPacketSize {
+                try await node.send(userPacket: bytes, to: address)
+                return
+            }
+            try await withTimeout(settings.answerTimeout, on: clock) {
+                let stream = try await node.openUserStream(to: address)
+                do {
+                    try await stream.send(frame: bytes)
+                } catch {
+                    await stream.close()
+                    throw error
+                }
+                await stream.close()
+            }
+        } catch {
+            logger.debug("a fill message was not sent", metadata: ["to": "\(address)", "error": "\(error)"])
+        }
+    }
+
+    /// Runs `operation` in a task of its own, counted in the simulation's work until it is done.
+    private func inBackground(_ operation: @escaping @Sendable () async -> Void) {
+        work.began()
+        Task { [work] in
+            await operation()
+            work.finished()
+        }
+    }
+}
