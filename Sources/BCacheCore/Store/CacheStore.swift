@@ -167,6 +167,31 @@ public final class CacheStore: Sendable {
     public func set(_ key: String, _ value: [UInt8], ttlMillis: UInt64? = nil) throws(StoreError)
         -> CacheRecord
     {
+        // `.always` writes: never nil.
+        try set(key, value, ttlMillis: ttlMillis, when: .always)!
+    }
+
+    /// When a conditional ``set(_:_:ttlMillis:when:)`` writes.
+    public enum SetCondition: Sendable {
+        /// Always, as ``set(_:_:ttlMillis:)``.
+        case always
+        /// Only when the key holds no live value (absent, deleted or expired), decided under the
+        /// shard's lock: of two such writes on this node, one wins.
+        case ifAbsent
+        /// Always, keeping the live value's expiry when there is one (`ttlMillis` applies
+        /// otherwise).
+        case keepingExpiry
+    }
+
+    /// Stores `value` under `key` when `condition` allows, and returns the record to replicate;
+    /// nil when it did not write (``SetCondition/ifAbsent`` and the key is live).
+    ///
+    /// - Throws: as ``set(_:_:ttlMillis:)``.
+    @discardableResult
+    @inline(__always)
+    public func set(_ key: String, _ value: [UInt8], ttlMillis: UInt64?, when condition: SetCondition)
+        throws(StoreError) -> CacheRecord?
+    {
         let keyBytes = key.utf8.count
         guard keyBytes <= configuration.maxKeyBytes else {
             throw StoreError(.keyTooLarge, "key of \(keyBytes) bytes; the limit is \(configuration.maxKeyBytes)")
@@ -180,19 +205,31 @@ public final class CacheStore: Sendable {
         let now = wallClock.nowMillis()
         var expiresAt = ttlMillis.map { now.addingSaturating($0) } ?? .max
         if expiresAt >= Slot.neverExpires { expiresAt = .max }
-        let written = withShard(forKeyHash: keyHash) { shard -> (Version, PendingRemovals?)? in
+        let written = withShard(forKeyHash: keyHash) { shard -> (Version?, UInt64, PendingRemovals?)? in
             guard entryBytes <= shard.maxBytes else { return nil }
             return shard.state.withLock { state in
-                let version = state.set(key, keyHash: keyHash, value: value, expiresAt: expiresAt, now: now)
-                return (version, state.takeRemovals())
+                var expiry = expiresAt
+                switch condition {
+                case .always:
+                    break
+                case .ifAbsent:
+                    if state.liveDeadline(forKey: key, keyHash: keyHash, now: now) != nil { return (nil, expiry, nil) }
+                case .keepingExpiry:
+                    if let deadline = state.liveDeadline(forKey: key, keyHash: keyHash, now: now) {
+                        expiry = deadline >= Slot.neverExpires ? .max : deadline
+                    }
+                }
+                let version = state.set(key, keyHash: keyHash, value: value, expiresAt: expiry, now: now)
+                return (version, expiry, state.takeRemovals())
             }
         }
-        guard let (version, removals) = written else {
+        guard let (version, expiry, removals) = written else {
             let shardBytes = shard(forKeyHash: keyHash).maxBytes
             throw StoreError(.entryTooLarge, "entry of \(entryBytes) bytes; one shard holds at most \(shardBytes)")
         }
+        guard let version else { return nil }
         removals?.deliver()
-        return .live(key: key, value: value, expiresAtMillis: expiresAt, version: version)
+        return .live(key: key, value: value, expiresAtMillis: expiry, version: version)
     }
 
     /// Deletes `key`: always writes a tombstone with a new version (whether or not the key was
@@ -296,6 +333,17 @@ public final class CacheStore: Sendable {
             }
         }
         return outcomes
+    }
+
+    /// When `key`'s live value expires (wall milliseconds, `UInt64.max` for never), nil when the
+    /// key holds no live value. Does not refresh recency and counts no hit or miss.
+    public func expiry(ofKey key: String) -> UInt64? {
+        let keyHash = StableHash.hash(key)
+        let now = wallClock.nowMillis()
+        let deadline = shard(forKeyHash: keyHash).state.withLock { state in
+            state.liveDeadline(forKey: key, keyHash: keyHash, now: now)
+        }
+        return deadline.map { $0 >= Slot.neverExpires ? .max : $0 }
     }
 
     /// The record of `key`, live or tombstone, for replication and sync; nil when the store

@@ -125,6 +125,16 @@ struct ShardState: ~Copyable {
 
     /// The record of `key` (live or tombstone) without touching its recency; an expired entry
     /// is reclaimed first, as ``get(_:keyHash:wallClock:)`` would.
+    /// The expiry of `key`'s live value (``Slot/neverExpires`` for none), nil when the key is
+    /// absent, deleted or expired. Changes nothing (an expired entry is left to the reader or
+    /// the sweeper).
+    func liveDeadline(forKey key: String, keyHash: UInt64, now: UInt64) -> UInt64? {
+        guard let found = find(key, keyHash: keyHash) else { return nil }
+        let deadline = slots[Int(found.slot)].deadline
+        guard deadline & Slot.tombstoneBit == 0, now < deadline else { return nil }
+        return deadline
+    }
+
     mutating func record(forKey key: String, keyHash: UInt64, now: UInt64) -> CacheRecord? {
         guard let found = find(key, keyHash: keyHash) else { return nil }
         let (cell, slot) = (found.cell, found.slot)
