@@ -52,7 +52,8 @@ final class ChaosCluster {
     }
 
     static func address(of slot: Int) -> NodeAddress {
-        NodeAddress(host: "10.0.0.\(slot + 1)", port: 7946)
+        // 250 per /24, as InMemoryCluster: room for clusters above 254 nodes.
+        NodeAddress(host: "10.0.\(slot / 250).\(slot % 250 + 1)", port: 7946)
     }
 
     var now: Duration { time.now }

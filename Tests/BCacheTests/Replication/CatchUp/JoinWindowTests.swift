@@ -160,14 +160,24 @@ import Testing
 /// exchanges (push-pulls started, join ones included) grows with N, not N².
 @Suite struct MassStartTests {
     @Test func sixtyFourNodesStartingAtOnceConvergeWithLinearlyManyExchanges() async throws {
-        let nodeCount = 64
-        let cluster = ChaosCluster(seed: 64, nodeCount: nodeCount)
+        try await massStart(nodeCount: 64, directLimit: 128)
+    }
+
+    /// Issue 13's size: above the direct limit, deltas go through the broadcast tree.
+    @Test func twoHundredFiftySixNodesStartingAtOnceConvergeWithLinearlyManyExchanges() async throws {
+        try await massStart(nodeCount: 256, directLimit: nil)
+    }
+
+    /// `nodeCount` nodes start at once, each writing at once; `directLimit` nil keeps the default.
+    private func massStart(nodeCount: Int, directLimit: Int?) async throws {
+        let cluster = ChaosCluster(seed: UInt64(nodeCount), nodeCount: nodeCount)
         let tick: Duration = .milliseconds(10)
         do {
             var writer = CatchUpScenario.Writer()
-            // Deltas straight to every member, as in the join window test.
             for slot in 0..<nodeCount {
-                _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0]) { $0.replication.directLimit = 128 }
+                _ = try await cluster.start(slot, seeds: slot == 0 ? [] : [0]) { configuration in
+                    if let directLimit { configuration.replication.directLimit = directLimit }
+                }
             }
             for _ in 0..<20 {
                 writer.writeOnce(on: Array(0..<nodeCount), in: cluster)
