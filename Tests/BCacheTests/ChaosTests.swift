@@ -11,7 +11,8 @@ import Testing
 /// Sixteen caches, a writer on each, two simulated minutes of crashes, restarts, partitions,
 /// loss bursts, latency spikes, duplicated and reordered packets and slow nodes; then everything
 /// heals and every live node must hold the same contents, equal to the last-writer-wins outcome
-/// of the acknowledged writes (see ``ChaosModel``). Time is simulated (`ManualDriverClock`).
+/// of the acknowledged writes (see ``ChaosModel``), and a write made after the heal must be
+/// readable on every live node within 250 ms. Time is simulated (`ManualDriverClock`).
 ///
 /// Seeds: 1, 2 and 3 by default; `BCACHE_CHAOS_SEEDS=N` runs seeds 1 to N,
 /// `BCACHE_CHAOS_SEED=17,42` exactly those (to replay a failure); `BCACHE_CHAOS_SECONDS=S` sets the

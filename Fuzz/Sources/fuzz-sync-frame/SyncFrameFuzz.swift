@@ -4,17 +4,23 @@ import FuzzSupport
 @testable import BCache
 
 // Fuzzes the anti-entropy frame decoder (`SyncFrame.decode`), which reads every frame a peer
-// sends on a push-pull stream.
+// sends on a push-pull stream and every direct replication packet, and the decoder of the other
+// direct packet on that channel, the comeback's replay request (`ReplayRequest.decode`).
 //
-// Invariant on top of "no crash": every accepted frame re-encodes to exactly the input (digests
+// Invariants on top of "no crash": every accepted frame re-encodes to exactly the input (digests
 // are fixed-size, bucket lists strictly increasing canonical varints, records a canonical batch),
-// and tighter codec limits never accept what the defaults refuse.
+// and tighter codec limits never accept what the defaults refuse; an accepted replay request
+// re-encodes to one that decodes to the same request (an age beyond `Int64.max` ms is clamped).
 
 private let tightLimits = CodecLimits(maxKeyBytes: 8, maxValueBytes: 32, maxRecordsPerBatch: 3)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSyncFrame(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Fuzz.bytes(data, size)
+    if let request = try? ReplayRequest.decode(bytes) {
+        Fuzz.require(ReplayRequest.isRequest(bytes), "a replay request without its tag decoded")
+        Fuzz.require((try? ReplayRequest.decode(request.encoded())) == request, "replay request round trip differs")
+    }
     guard let frame = try? SyncFrame.decode(bytes, limits: CodecLimits()) else {
         Fuzz.require((try? SyncFrame.decode(bytes, limits: tightLimits)) == nil, "tight limits accepted more")
         return 0
@@ -53,5 +59,6 @@ func syncFrameSeeds() -> [(name: String, bytes: [UInt8])] {
         ("records", SyncFrame.records(records).encoded()),
         ("records-empty", SyncFrame.records([]).encoded()),
         ("done", SyncFrame.done.encoded()),
+        ("replay-request", ReplayRequest(age: .seconds(14)).encoded()),
     ]
 }

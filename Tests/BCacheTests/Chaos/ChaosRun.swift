@@ -19,6 +19,9 @@ struct ChaosRun {
     let tick: Duration = .milliseconds(20)
     /// How long the healed cluster may take to converge.
     let convergenceLimit: Duration = .seconds(300)
+    /// How soon a write made once the cluster healed must be readable on every live node
+    /// (issue 13's promise: a quarter of a second).
+    let visibilityBound: Duration = .milliseconds(250)
 
     /// What a run did and found.
     struct Report: CustomStringConvertible {
@@ -40,6 +43,9 @@ struct ChaosRun {
         var settles = 0
         var settleRounds = 0
         var settleTime: Duration = .zero
+        /// Writes made after the heal to measure visibility, and the slowest to reach every live node.
+        var probes = 0
+        var slowestProbe: Duration = .zero
 
         var description: String {
             func text(_ duration: Duration) -> String {
@@ -51,7 +57,8 @@ struct ChaosRun {
                 + "the end; formed in \(text(formation)), converged \(text(convergence)) after the heal, \(text(simulated)) simulated "
                 + "in \(text(realTime)) real (\(settles) waits for quiet, \(settleRounds) rounds, \(text(settleTime))); \(packetsSent) packets sent, \(packetsDropped) dropped; keys: "
                 + "\(verdict.exact) at the acknowledged winner, \(verdict.unacknowledgedSurvivors) won by a surviving "
-                + "unacknowledged write, \(verdict.neverWritten) never acknowledged; \(verdict.violations.count) violations"
+                + "unacknowledged write, \(verdict.neverWritten) never acknowledged; \(probes) writes after the heal "
+                + "everywhere within \(Int(slowestProbe / .milliseconds(1))) ms; \(verdict.violations.count) violations"
         }
     }
 
@@ -110,6 +117,10 @@ struct ChaosRun {
                     })
             }
             report.verdict = model.verdict(keys: keys, observed: observed, nowMillis: cluster.nowMillis)
+            let visibility = try await probeVisibility(cluster)
+            report.probes = visibility.probes
+            report.slowestProbe = visibility.slowest
+            report.verdict.violations += visibility.late
             report.writes = model.writes.count
             report.dominatedAtBirth = model.dominatedAtBirth
             report.liveAtEnd = cluster.liveSlots.count
@@ -152,6 +163,60 @@ struct ChaosRun {
             guard let number = cluster.current[slot] else { continue }
             model.observe(incarnation: number, holding: cluster.versions(of: slot, keys: keys))
         }
+    }
+
+    /// After the heal and the convergence: every live node writes a fresh key every 200 ms for
+    /// 2 s; each write must be readable (its version or a newer one) on every live node within
+    /// ``visibilityBound``. Returns the writes, the slowest, and a violation per late write.
+    private func probeVisibility(_ cluster: ChaosCluster) async throws -> (
+        probes: Int, slowest: Duration, late: [String]
+    ) {
+        struct Probe {
+            var key: String
+            var version: Version
+            var writtenAt: Duration
+            var visibleAt: Duration?
+        }
+        let slots = cluster.liveSlots
+        var probes: [Probe] = []
+        let start = cluster.now
+        let writing: Duration = .seconds(2)
+        var round = 0
+        while cluster.now < start + writing + visibilityBound {
+            if cluster.now >= start + .milliseconds(200) * round, cluster.now < start + writing {
+                for slot in slots {
+                    guard let cache = cluster.cache(slot) else { continue }
+                    let key = "probe-\(slot)-\(round)"
+                    try cache.set(key, "written after the heal")
+                    guard let version = cache.store.record(forKey: key)?.version else { continue }
+                    probes.append(Probe(key: key, version: version, writtenAt: cluster.now))
+                }
+                cluster.stir()
+                round += 1
+            }
+            try await cluster.advance(to: cluster.now + .milliseconds(5))
+            for index in probes.indices where probes[index].visibleAt == nil {
+                let probe = probes[index]
+                let everywhere = slots.allSatisfy { slot in
+                    guard let version = cluster.cache(slot)?.store.record(forKey: probe.key)?.version else {
+                        return false
+                    }
+                    return version >= probe.version
+                }
+                if everywhere { probes[index].visibleAt = cluster.now }
+            }
+            if cluster.now >= start + writing, probes.allSatisfy({ $0.visibleAt != nil }) { break }
+        }
+        var slowest: Duration = .zero
+        var late: [String] = []
+        for probe in probes {
+            guard let visibleAt = probe.visibleAt, visibleAt - probe.writtenAt <= visibilityBound else {
+                late.append("\(probe.key): not on every live node within \(visibilityBound) of its write")
+                continue
+            }
+            slowest = max(slowest, visibleAt - probe.writtenAt)
+        }
+        return (probes.count, slowest, late)
     }
 
     /// Advances until the running nodes see each other and hold the same digests; returns the
