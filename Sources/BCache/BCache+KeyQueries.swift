@@ -26,7 +26,7 @@ extension BCache {
 
     /// The values of those of `keys` this node holds, by key (absent ones left out): one read
     /// per key, as ``get(_:)``.
-    public func get(_ keys: some Sequence<String>) -> [String: [UInt8]] {
+    public func get(keys: some Sequence<String>) -> [String: [UInt8]] {
         var values: [String: [UInt8]] = [:]
         for key in keys {
             if let value = store.get(key) { values[key] = value }
@@ -35,14 +35,14 @@ extension BCache {
     }
 
     /// Stores `value` under `key` only when this node holds no value for it, and returns
-    /// whether it did; replicated as ``set(_:_:ttl:)`` when it did.
+    /// whether it did; replicated as ``set(_:_:ttl:)-(_,[UInt8],_)`` when it did.
     ///
     /// The check and the write are one step on this node (of two such calls here, one wins),
     /// but not across the cluster: two nodes may each find the key absent and both write; every
     /// node then keeps the later write, as for any two sets. Use it to avoid overwriting a value
     /// this node already has, not as a lock. A `ttl` of zero or less writes nothing.
     ///
-    /// - Throws: ``BCacheError`` as ``set(_:_:ttl:)``.
+    /// - Throws: ``BCacheError`` as ``set(_:_:ttl:)-(_,[UInt8],_)``.
     @discardableResult
     public func setIfAbsent(_ key: String, _ value: [UInt8], ttl: Duration? = nil) throws(BCacheError) -> Bool {
         try write(key, value, ttl: ttl, when: .ifAbsent)
@@ -56,9 +56,9 @@ extension BCache {
 
     /// Replaces `key`'s value and keeps its expiry (Redis's `KEEPTTL`); a key this node holds no
     /// value for is stored with `ttlIfAbsent` (never expiring when nil). Replicated as
-    /// ``set(_:_:ttl:)``.
+    /// ``set(_:_:ttl:)-(_,[UInt8],_)``.
     ///
-    /// - Throws: ``BCacheError`` as ``set(_:_:ttl:)``.
+    /// - Throws: ``BCacheError`` as ``set(_:_:ttl:)-(_,[UInt8],_)``.
     public func setKeepingTTL(_ key: String, _ value: [UInt8], ttlIfAbsent: Duration? = nil) throws(BCacheError) {
         _ = try write(key, value, ttl: ttlIfAbsent, when: .keepingExpiry)
     }
@@ -69,7 +69,7 @@ extension BCache {
         try setKeepingTTL(key, Array(value.utf8), ttlIfAbsent: ttlIfAbsent)
     }
 
-    /// A conditional write: stored, replicated and published as ``set(_:_:ttl:)`` when
+    /// A conditional write: stored, replicated and published as ``set(_:_:ttl:)-(_,[UInt8],_)`` when
     /// `condition` lets it write. A `ttl` of zero or less writes nothing.
     private func write(
         _ key: String, _ value: [UInt8], ttl: Duration?, when condition: CacheStore.SetCondition

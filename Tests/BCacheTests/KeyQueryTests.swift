@@ -30,8 +30,8 @@ import Testing
         let cache = try await makeLocalCache()
         try cache.set("a", [1])
         try cache.set("b", [2])
-        #expect(cache.get(["a", "b", "c"]) == ["a": [1], "b": [2]])
-        #expect(cache.get([String]()).isEmpty)
+        #expect(cache.get(keys: ["a", "b", "c"]) == ["a": [1], "b": [2]])
+        #expect(cache.get(keys: [String]()).isEmpty)
         await cache.shutdown()
     }
 
