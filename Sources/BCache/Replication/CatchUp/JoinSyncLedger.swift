@@ -15,37 +15,27 @@ import Synchronization
 final class JoinSyncLedger: Sendable {
     static let capacity = 1024
 
-    private struct State: Sendable {
-        var servedAt: [NodeID: UInt64] = [:]
-        var order: [NodeID] = []
-    }
-
-    private let state = Mutex(State())
+    /// When each joiner's join was accepted.
+    private let servedAt = Mutex<[NodeID: UInt64]>([:])
 
     /// Records that a join push-pull from `joiner` was accepted at `millis`.
     func accepted(_ joiner: NodeID, atMillis millis: UInt64) {
-        state.withLock { state in
-            if state.servedAt.updateValue(millis, forKey: joiner) == nil { state.order.append(joiner) }
-            while state.order.count > Self.capacity {
-                state.servedAt.removeValue(forKey: state.order.removeFirst())
+        servedAt.withLock { servedAt in
+            servedAt[joiner] = millis
+            // Beyond the capacity (a mass start), the oldest goes: O(n), and only then.
+            if servedAt.count > Self.capacity, let oldest = servedAt.min(by: { $0.value < $1.value })?.key {
+                servedAt.removeValue(forKey: oldest)
             }
         }
     }
 
     /// Forgets `joiner`: its exchange failed, so it may lack anything.
     func failed(_ joiner: NodeID) {
-        state.withLock { state in
-            guard state.servedAt.removeValue(forKey: joiner) != nil else { return }
-            state.order.removeAll { $0 == joiner }
-        }
+        _ = servedAt.withLock { $0.removeValue(forKey: joiner) }
     }
 
     /// When a join push-pull from `member` was accepted, if one was and not yet taken; forgets it.
     func take(_ member: NodeID) -> UInt64? {
-        state.withLock { state in
-            guard let millis = state.servedAt.removeValue(forKey: member) else { return nil }
-            state.order.removeAll { $0 == member }
-            return millis
-        }
+        servedAt.withLock { $0.removeValue(forKey: member) }
     }
 }
