@@ -168,30 +168,30 @@ struct BroadcastQueue: Sendable {
         }
     }
 
-    /// Merges `batch` (oldest first) into level `level` (oldest first).
+    /// Merges `batch` (oldest first) into level `level` (oldest first), in place from the end:
+    /// only the items newer than the batch's oldest move, each once, and nothing is allocated
+    /// beyond the level's growth.
     private mutating func merge(_ batch: [Item], intoLevel level: Int) {
         while levels.count <= level { levels.append([]) }
         guard let first = batch.first, let last = levels[level].last, last.order > first.order else {
             levels[level] += batch
             return
         }
-        let existing = levels[level]
-        var merged: [Item] = []
-        merged.reserveCapacity(existing.count + batch.count)
-        var old = 0
-        var new = 0
-        while old < existing.count, new < batch.count {
-            if existing[old].order < batch[new].order {
-                merged.append(existing[old])
-                old += 1
+        var existing = levels[level].count - 1
+        // Room for the batch; every slot past the final `existing` is written below.
+        levels[level] += batch
+        var write = levels[level].count - 1
+        var next = batch.count - 1
+        while next >= 0 {
+            if existing >= 0, levels[level][existing].order > batch[next].order {
+                levels[level].swapAt(write, existing)
+                existing -= 1
             } else {
-                merged.append(batch[new])
-                new += 1
+                levels[level][write] = batch[next]
+                next -= 1
             }
+            write -= 1
         }
-        merged += existing[old...]
-        merged += batch[new...]
-        levels[level] = merged
     }
 
     private mutating func remember(size: Int) {

@@ -52,8 +52,9 @@ extension Membership.Instance {
 
     /// This node's full member list, for a push-pull.
     public func pushPullState(isJoin: Bool = false) -> Membership.PushPullState {
-        Membership.PushPullState(
-            members: records.values.map(\.member).sorted { $0.identity.id < $1.identity.id }, isJoin: isJoin)
+        // `sortedIDs` holds every key of `records` in this order already: no sort of N members
+        // for each exchange (at 1,000 members a push-pull comes every 180 s, on both sides).
+        Membership.PushPullState(members: sortedIDs.compactMap { records[$0]?.member }, isJoin: isJoin)
     }
 
     /// Another node opened a push-pull: merge its list and answer with this node's.
