@@ -18,6 +18,8 @@ let package = Package(
         .package(name: "bcache", path: "../.."),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -25,6 +27,20 @@ let package = Package(
             dependencies: [
                 .product(name: "BCache", package: "bcache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Three of these on 127.0.0.1 share their values (README.md).
+        .executableTarget(
+            name: "PersistDriverDemo",
+            dependencies: [
+                "BCacheHummingbird",
+                .product(name: "BCache", package: "bcache"),
+                .product(name: "BCacheTransportUDPTCP", package: "bcache"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -27,6 +27,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Three of these on 127.0.0.1 share their values (README.md).
+        .executableTarget(
+            name: "VaporCacheDemo",
+            dependencies: [
+                "BCacheVapor",
+                .product(name: "BCache", package: "bcache"),
+                .product(name: "BCacheTransportUDPTCP", package: "bcache"),
+                .product(name: "Vapor", package: "vapor"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "BCacheVaporTests",
             dependencies: [
