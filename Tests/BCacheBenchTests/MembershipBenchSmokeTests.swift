@@ -8,7 +8,9 @@ import Testing
 /// benchmark's code path (one seed, short windows), not a measurement.
 @Suite struct MembershipBenchSmokeTests {
     @Test func theQuickMembershipBenchReportsEveryKey() throws {
-        let command = try MembershipBenchCommand.parse(["--quick", "--json", "--seeds", "1", "--loss-seconds", "20"])
+        let command = try MembershipBenchCommand.parse([
+            "--quick", "--json", "--seeds", "1", "--loss-seconds", "20", "--crashes", "2",
+        ])
         var bench = command.makeBench()
         bench.reportsProgress = false
         let report = bench.run()
@@ -16,8 +18,8 @@ import Testing
         for size in report.sizes {
             #expect(size.joinSeconds != nil)
             #expect(size.detectSeconds != nil)
-            // The first cluster's crash, then one per loss cluster once it converged again.
-            #expect(size.detectSamples.count == 2)
+            // The first cluster's two crashes, then one per loss cluster once it converged again.
+            #expect(size.detectSamples.count == 3)
             #expect(size.packetsPerNodeSecond > 0)
             #expect(size.lossCPUMicroseconds.count == 1)
         }

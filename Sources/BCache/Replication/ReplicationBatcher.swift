@@ -256,6 +256,9 @@ final class ReplicationBatcher: Sendable {
     /// The other reachable members' addresses, or nil when the cluster is too large for the
     /// direct path.
     private func directTargets() -> [NodeAddress]? {
+        // The count first, kept by the membership: above the limit (the gossip path) no flush
+        // copies and sorts every member only to find the cluster too large.
+        guard node.reachablePeerCount + 1 <= settings.directLimit else { return nil }
         let members = node.members
         var targets: [NodeAddress] = []
         targets.reserveCapacity(members.count)

@@ -44,6 +44,7 @@ extension Membership.Settings {
         try interval(gossipToTheDeadTime, "gossipToTheDeadTime", allowsZero: true)
         try interval(pushPullInterval, "pushPullInterval")
         try interval(reconnectInterval, "reconnectInterval")
+        try interval(reconnectTimeout, "reconnectTimeout", allowsZero: true)
         try interval(deadMemberReapTimeout, "deadMemberReapTimeout")
         try interval(joinRetryInterval, "joinRetryInterval")
         try interval(joinRetryMaxInterval, "joinRetryMaxInterval")

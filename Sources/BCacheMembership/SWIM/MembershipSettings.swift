@@ -57,6 +57,16 @@ extension Membership {
         /// cluster heals by itself. Defaults to 30 s.
         public var reconnectInterval: Duration = .seconds(30)
 
+        /// How long after its death a dead member is still contacted again. Defaults to 10 minutes.
+        ///
+        /// About 3 reconnections per ``reconnectInterval`` are made cluster-wide (each node tries
+        /// with probability 3 ÷ the members alive), so a crashed node's address receives about 60
+        /// attempts in all, not one per interval for as long as it is remembered
+        /// (``deadMemberReapTimeout``). A partition that outlasts it heals only through a node's
+        /// seeds (a node left alone keeps trying them), as serf's `ReconnectTimeout` bounds its
+        /// reconnection; memberlist itself never reconnects.
+        public var reconnectTimeout: Duration = .seconds(600)
+
         /// How long after its join a node exchanges member lists once more with the member that
         /// answered the join, when members it did not know of arrived meanwhile. Defaults to 1 s;
         /// zero turns it off.

@@ -18,6 +18,8 @@ struct MembershipBench {
     var largeLossWindow: Duration = .seconds(600)
     /// The longest wait for a join, a detection or a convergence.
     var waitLimit: Duration = .seconds(300)
+    /// Crashes, one after another, in the first cluster of each size: detection samples.
+    var crashesPerCluster = 4
     /// Writes progress lines to standard error (a full run takes minutes).
     var reportsProgress = true
 
@@ -65,9 +67,17 @@ struct MembershipBench {
         progress("\(size) nodes: steady state \(figures.packetsPerNodeSecond) packets/node/s")
 
         // One crash: every other node must mark it dead.
-        figures.detectSeconds = detectCrash(in: cluster, size: size)
+        figures.detectSeconds = detectCrash(in: cluster, victim: size / 2)
         figures.detectSamples.append(figures.detectSeconds)
         progress("\(size) nodes: crash detected by all in \(figures.detectSeconds.map { "\($0) s" } ?? "not reached")")
+        // More crashes in the same cluster, one at a time: each detection depends on where the
+        // victim falls in the probers' rounds, so one sample cannot tell a trend from luck.
+        for extra in 1..<max(1, crashesPerCluster) {
+            cluster.run(for: .seconds(20))
+            let sample = detectCrash(in: cluster, victim: (size / 2 + extra * 7) % size)
+            figures.detectSamples.append(sample)
+            progress("\(size) nodes: crash \(extra + 1) detected by all in \(Self.describe(sample))")
+        }
 
         for seed in 0..<seeds {
             measureLoss(size: size, seed: UInt64(1_000 * size + seed), into: &figures)
@@ -106,14 +116,14 @@ struct MembershipBench {
         // in the probers' rounds), so one sample cannot tell a trend from luck.
         guard rejoin != nil else { return }
         cluster.run(for: .seconds(30))
-        let detect = detectCrash(in: cluster, size: size)
+        let detect = detectCrash(in: cluster, victim: size / 2)
         figures.detectSamples.append(detect)
         progress("\(size) nodes, seed \(seed): crash detected by all in \(detect.map { "\($0) s" } ?? "not reached")")
     }
 
-    /// Crashes the middle node and returns the seconds until every other node marked it dead.
-    private func detectCrash(in cluster: SimulatedCluster, size: Int) -> Double? {
-        let victim = size / 2
+    /// Crashes `victim` and returns the seconds until every other running node marked it dead.
+    private func detectCrash(in cluster: SimulatedCluster, victim: Int) -> Double? {
+        let expected = cluster.runningNodes.count - 1
         let victimID = cluster.nodes[victim].instance.identity.id
         var observers: Set<Int> = []
         cluster.eventObserver = { recorded in
@@ -124,7 +134,7 @@ struct MembershipBench {
         cluster.crash(victim)
         let seconds =
             cluster.run(
-                untilTrue: { observers.count == size - 1 }, timeout: waitLimit, checkingEvery: .milliseconds(50)
+                untilTrue: { observers.count == expected }, timeout: waitLimit, checkingEvery: .milliseconds(50)
             )?.seconds
         cluster.eventObserver = nil
         return seconds
@@ -137,6 +147,10 @@ struct MembershipBench {
         cluster.join(0, seeds: [])
         for index in 1..<size { cluster.join(index, seeds: [0]) }
         return cluster
+    }
+
+    private static func describe(_ seconds: Double?) -> String {
+        seconds.map { "\($0) s" } ?? "not reached"
     }
 
     private func progress(_ line: String) {

@@ -11,7 +11,8 @@ struct MembershipBenchCommand: ParsableCommand {
             real wire format), .lan settings, seeded. For each size: the time until all N, started \
             at once and joined through one seed, see each other alive; the steady state at 0% loss \
             (bytes and packets per node per second, push-pull included; CPU per node per simulated \
-            second; resident memory); the time until every node marks a crashed node dead; then, \
+            second; resident memory); the time until every node marks a crashed node dead (--crashes \
+            crashes one after another); then, \
             for each of --seeds clusters, --loss-seconds at 10% loss on every packet: live nodes \
             declared dead (summed over the seeds), CPU per node per simulated second, and the time \
             to converge again once the loss stops. --quick: 16 and 64 nodes, short windows. Build \
@@ -38,6 +39,9 @@ struct MembershipBenchCommand: ParsableCommand {
         })
     var sizes: [Int]?
 
+    @Option(help: "Crashes, one after another, in the first cluster of each size: detection samples.")
+    var crashes = 4
+
     @Option(help: "Simulated seconds at 10% loss per seed (default 600; 60 with --quick).")
     var lossSeconds: Int?
 
@@ -47,6 +51,7 @@ struct MembershipBenchCommand: ParsableCommand {
 
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard crashes >= 1 else { throw ValidationError("--crashes must be at least 1") }
         if let lossSeconds, lossSeconds < 1 { throw ValidationError("--loss-seconds must be at least 1") }
         if let largeLossSeconds, largeLossSeconds < 1 {
             throw ValidationError("--large-loss-seconds must be at least 1")
@@ -57,6 +62,7 @@ struct MembershipBenchCommand: ParsableCommand {
     func makeBench() -> MembershipBench {
         var bench = quick ? MembershipBench.quick : MembershipBench()
         bench.seeds = seeds
+        bench.crashesPerCluster = crashes
         if let sizes { bench.sizes = sizes }
         if let lossSeconds { bench.lossWindow = .seconds(lossSeconds) }
         bench.largeLossWindow = largeLossSeconds.map { .seconds($0) } ?? bench.lossWindow

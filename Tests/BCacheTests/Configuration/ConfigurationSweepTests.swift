@@ -86,6 +86,7 @@ import Testing
         duration("membership.gossipToTheDeadTime") { $0.membership.gossipToTheDeadTime = $1 },
         duration("membership.pushPullInterval") { $0.membership.pushPullInterval = $1 },
         duration("membership.reconnectInterval") { $0.membership.reconnectInterval = $1 },
+        duration("membership.reconnectTimeout") { $0.membership.reconnectTimeout = $1 },
         duration("membership.deadMemberReapTimeout") { $0.membership.deadMemberReapTimeout = $1 },
         duration("membership.joinRetryInterval") { $0.membership.joinRetryInterval = $1 },
         duration("membership.joinRetryMaxInterval") { $0.membership.joinRetryMaxInterval = $1 },
