@@ -9,13 +9,11 @@ import Testing
 @Suite struct MetricNamingTests {
     @Test func everyMetricIsNamedByConventionAndCarriesItsNode() async throws {
         let metrics = TestMetrics()
-        try await withInMemoryCluster(
-            nodes: 2, seed: 711,
-            configure: {
-                $0.metricsFactory = metrics
-                $0.store.sweepInterval = .milliseconds(100)
-            }
-        ) { cluster in
+        let configure: (inout BCache.Configuration) -> Void = {
+            $0.metricsFactory = metrics
+            $0.store.sweepInterval = .milliseconds(100)
+        }
+        try await withInMemoryCluster(nodes: 2, seed: 711, configure: configure) { cluster in
             let cache = cluster[1]
             // One miss filled, then one hit: a ratio of one half for the reads of that sweep.
             let filled = try await cache.get("k", ttl: nil) { _ in Array("v".utf8) }
@@ -34,7 +32,8 @@ import Testing
         #expect(counterLabels.contains("bcache_sync_rounds_total"))
         let unsuffixed = counterLabels.filter { !$0.hasSuffix("_total") }
         #expect(unsuffixed.isEmpty, "counters without _total: \(unsuffixed.sorted())")
-        let dimensions = metrics.counters.map(\.dimensions) + metrics.recorders.map(\.dimensions)
+        let dimensions: [[(String, String)]] =
+            metrics.counters.map(\.dimensions) + metrics.recorders.map(\.dimensions)
             + metrics.timers.map(\.dimensions)
         let withoutNode = dimensions.filter { !$0.contains { $0.0 == "node" } }
         #expect(withoutNode.isEmpty, "metrics without a node dimension: \(withoutNode.count)")
