@@ -48,7 +48,8 @@ import Testing
 
     @Test func plaintextAgainstAnEncryptedSeedIsRefused() async throws {
         var encrypted = configuration(1)
-        encrypted.transport = TransportProvider.inMemory(network).encrypted(keyring: Keyring(primary: try clusterKey(3)))
+        encrypted.transport = TransportProvider.inMemory(network).encrypted(
+            keyring: Keyring(primary: try clusterKey(3)))
         let seed = try await BCache(configuration: encrypted)
         try await seed.start()
         let (error, reports) = try await failedStart(configuration(2, seeds: ["10.0.0.1:7946"]))
