@@ -17,7 +17,7 @@ extension BCache.Configuration {
         public var seeds: [String] = []
         /// How long ``BCache/start()`` (and ``BCache/withRunningCache(configuration:isolation:_:)``)
         /// waits for a seed to answer before failing with `joinFailed`, whatever attempts
-        /// ``Membership/Settings/joinMaxAttempts`` has left (a seed that does not answer at all
+        /// `membership.joinMaxAttempts` has left (a seed that does not answer at all
         /// costs each attempt the push-pull's own timeout). Seeds that answer but refuse this node
         /// (another key, label or version) fail the join sooner, after two refused attempts.
         /// Defaults to 30 s.
