@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 extension BCache {
@@ -33,6 +34,51 @@ extension BCache {
             try await clusterFill.fill(key) { () async throws(BCacheError) -> [UInt8] in
                 try await fillLocally(key, ttl: ttl, filler: filler)
             }
+        }
+    }
+
+    /// The value of `key` as UTF-8 text, filled by `filler` on a miss and cached for `ttl`: the
+    /// text form of ``get(_:ttl:timeout:filler:)``, with its single flight, cluster-wide
+    /// filling, errors and timeout.
+    ///
+    /// - Throws: ``BCacheError`` as ``get(_:ttl:timeout:filler:)``.
+    public func getString(
+        _ key: String,
+        ttl: Duration?,
+        timeout: Duration? = nil,
+        filler: @escaping @Sendable (String) async throws -> String
+    ) async throws(BCacheError) -> String {
+        let bytes = try await get(key, ttl: ttl, timeout: timeout) { key in Array(try await filler(key).utf8) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The value of `key` decoded from JSON as `type`, filled by `filler` on a miss (its value
+    /// stored as JSON) and cached for `ttl`: the typed form of ``get(_:ttl:timeout:filler:)``,
+    /// with its single flight, cluster-wide filling, errors and timeout.
+    ///
+    /// - Throws: ``BCacheError`` as ``get(_:ttl:timeout:filler:)``; with code
+    ///   ``BCacheError/Code/encodingFailed`` as a fill failure's cause when the filled value
+    ///   does not encode, ``BCacheError/Code/decodingFailed`` when the cached (or another node's
+    ///   filled) bytes are not a `Value`.
+    public func get<Value: Codable & Sendable>(
+        _ key: String,
+        as type: Value.Type,
+        ttl: Duration?,
+        timeout: Duration? = nil,
+        filler: @escaping @Sendable (String) async throws -> Value
+    ) async throws(BCacheError) -> Value {
+        let bytes = try await get(key, ttl: ttl, timeout: timeout) { key in
+            let value = try await filler(key)
+            do {
+                return Array(try JSONEncoder().encode(value))
+            } catch {
+                throw BCacheError.encodingFailed("cannot encode a \(Value.self) for '\(key)'", cause: error)
+            }
+        }
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(bytes))
+        } catch {
+            throw .decodingFailed("the value of '\(key)' is not a \(Value.self)", cause: error)
         }
     }
 

@@ -15,6 +15,7 @@ final class CacheCounters: Sendable {
     let fillsLocal: CountedMetric
     let fillsRemote: CountedMetric
     let fillFallbacks: CountedMetric
+    let fillSendsDropped: CountedMetric
     let deltasQueued: CountedMetric
     let payloadsBroadcast: CountedMetric
     let payloadBytesBroadcast: CountedMetric
@@ -62,6 +63,7 @@ final class CacheCounters: Sendable {
         fillsLocal = metric("fills_local")
         fillsRemote = metric("fills_remote")
         fillFallbacks = metric("fill_fallbacks")
+        fillSendsDropped = metric("fill_sends_dropped")
         deltasQueued = metric("deltas_queued")
         payloadsBroadcast = metric("replication_payloads_sent")
         payloadBytesBroadcast = metric("replication_bytes_sent")
@@ -107,6 +109,7 @@ final class CacheCounters: Sendable {
         statistics.fillsLocal = fillsLocal.total
         statistics.fillsRemote = fillsRemote.total
         statistics.fillFallbacks = fillFallbacks.total
+        statistics.fillSendsDropped = fillSendsDropped.total
         statistics.deltasQueued = deltasQueued.total
         statistics.payloadsBroadcast = payloadsBroadcast.total
         statistics.payloadBytesBroadcast = payloadBytesBroadcast.total
