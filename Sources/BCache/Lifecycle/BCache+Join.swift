@@ -11,12 +11,60 @@ extension BCache {
         case refused
         /// ``Configuration/Network/joinTimeout`` passed first.
         case timedOut
+
+        /// Whether the membership's join ended (rather than the watch or the timer).
+        var isTheJoins: Bool {
+            switch self {
+            case .joined, .failed: true
+            case .refused, .timedOut: false
+            }
+        }
     }
 
     /// Joins the seeds and reports the outcome to ``start()``: one error, logged once.
+    ///
+    /// The seeds' refusals (``JoinWatch``) and ``Configuration/Network/joinTimeout`` report a
+    /// failure early, without cancelling the membership's join: `start()` then throws and shuts
+    /// the cache down (which ends the join), while a cache run by ``run()`` keeps joining as
+    /// before (a mass start whose seed closed streams under load still joins), the report
+    /// having been only its one error line. Only the first outcome counts.
     func joinSeeds() async {
+        let (node, seeds, watch, clock) = (self.node, self.seeds, self.joinWatch, configuration.clock)
+        let timeout = configuration.network.joinTimeout
+        guard !seeds.isEmpty else {
+            report(await Self.join(node, seeds))
+            return
+        }
+        await withTaskGroup(of: JoinEnd?.self) { group in
+            group.addTask { await Self.join(node, seeds) }
+            group.addTask {
+                await watch.waitUntilRefused()
+                return Task.isCancelled ? nil : .refused
+            }
+            group.addTask {
+                do {
+                    try await clock.sleep(until: clock.now + timeout)
+                    return .timedOut
+                } catch {
+                    return nil
+                }
+            }
+            var reported = false
+            while let next = await group.next() {
+                guard let next else { continue }
+                if !reported || next.isTheJoins { report(next, first: !reported) }
+                reported = true
+                // The membership's join has ended: the watch and the timer have nothing left to do.
+                if next.isTheJoins { group.cancelAll() }
+            }
+        }
+    }
+
+    /// Tells the lifecycle (only the first outcome counts there) and logs: an early failure
+    /// once, a join that ends after it only when it succeeds.
+    private func report(_ end: JoinEnd, first: Bool = true) {
         let failure: BCacheError
-        switch await joinOrGiveUp() {
+        switch end {
         case .joined:
             logger.info("joined", metadata: ["seeds": "\(seeds)"])
             // The first of its cluster has nobody to sync with.
@@ -41,40 +89,11 @@ extension BCache {
                     + "running at each seed's address, reachable from here over UDP and TCP? Each seed's last "
                     + "failure: \(joinWatch.failures)")
         }
+        guard first else { return }
         if failure.code == .joinFailed {
             logger.error("could not join", metadata: ["error": "\(failure.message)"])
         }
         lifecycle.joinFinished(.failure(failure))
-    }
-
-    /// The membership's join, raced against the seeds' refusals and the join timeout; the join
-    /// is cancelled when either comes first (the node then keeps retrying its seeds while alone,
-    /// as after any failed join, until it is shut down).
-    private func joinOrGiveUp() async -> JoinEnd {
-        let (node, seeds, watch, clock) = (self.node, self.seeds, self.joinWatch, configuration.clock)
-        let timeout = configuration.network.joinTimeout
-        // A first node has nothing to wait for.
-        guard !seeds.isEmpty else { return await Self.join(node, seeds) }
-        return await withTaskGroup(of: JoinEnd?.self) { group in
-            group.addTask { await Self.join(node, seeds) }
-            group.addTask {
-                await watch.waitUntilRefused()
-                return Task.isCancelled ? nil : .refused
-            }
-            group.addTask {
-                do {
-                    try await clock.sleep(until: clock.now + timeout)
-                    return .timedOut
-                } catch {
-                    return nil
-                }
-            }
-            defer { group.cancelAll() }
-            while let next = await group.next() {
-                if let next { return next }
-            }
-            return .failed(Membership.NodeError(.cancelled, "the join was cancelled"))
-        }
     }
 
     private static func join(_ node: Membership.Node, _ seeds: [NodeAddress]) async -> JoinEnd {
