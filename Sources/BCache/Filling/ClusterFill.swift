@@ -58,14 +58,15 @@ final class ClusterFill: Sendable {
     private let work: SimulationWork
     /// This node's stored value of a key: what the owner answers when it holds the key already
     /// (a request that arrives after the fill, before its value reached the asker).
-    private let storedValue: @Sendable (String) -> [UInt8]?
+    private let storedValue: @Sendable (String) -> (value: [UInt8], timestamp: UInt64)?
     private let state: Mutex<State>
     private let attachment = Mutex<Membership.Node?>(nil)
     private let outbox = Mailbox<Outgoing>(capacity: ClusterFill.outboxCapacity)
 
     init(
         settings: BCache.OwnerFill, clock: any Membership.DriverClock, limits: CodecLimits, counters: CacheCounters,
-        logger: Logger, work: SimulationWork, storedValue: @escaping @Sendable (String) -> [UInt8]?
+        logger: Logger, work: SimulationWork,
+        storedValue: @escaping @Sendable (String) -> (value: [UInt8], timestamp: UInt64)?
     ) {
         self.storedValue = storedValue
         self.settings = settings
@@ -94,7 +95,13 @@ final class ClusterFill: Sendable {
     /// yet, when the node is alone or the cluster path is off (`fillsLocal`), or when the owner
     /// does not answer in time (`fillFallbacks`). A local fill made on the cluster path is
     /// reported to the owner, which answers the askers waiting for it.
-    func fill(_ key: String, locally fillLocally: LocalFill) async throws(BCacheError) -> [UInt8] {
+    ///
+    /// A refresh (refresh-ahead: this node holds the write of hybrid timestamp `refreshing`,
+    /// past its refresh age) asks the owner to arbitrate even though it holds the key, unless it
+    /// holds a newer write, so that one node in the cluster refreshes it.
+    func fill(_ key: String, refreshing: UInt64? = nil, locally fillLocally: LocalFill) async throws(BCacheError)
+        -> [UInt8]
+    {
         guard settings.isEnabled, let node = attachment.withLock({ $0 }),
             let owner = FillOwner.owner(of: key, among: node.members, me: node.identity.id)
         else {
@@ -104,7 +111,7 @@ final class ClusterFill: Sendable {
         work.began()
         defer { work.finished() }
         let ownerAddress: NodeAddress? = owner.identity.id == node.identity.id ? nil : owner.identity.address
-        let (id, answer) = await ask(key, owner: ownerAddress, node: node)
+        let (id, answer) = await ask(key, refreshing: refreshing, owner: ownerAddress, node: node)
         switch answer {
         case .outcome(.value(let value)):
             counters.fillsRemote.increment()
@@ -145,7 +152,9 @@ final class ClusterFill: Sendable {
     }
 
     /// Asks the owner (`nil`: this node) about `key`; nil when no answer came in time.
-    private func ask(_ key: String, owner: NodeAddress?, node: Membership.Node) async -> (UInt64, FillAnswer?) {
+    private func ask(
+        _ key: String, refreshing: UInt64?, owner: NodeAddress?, node: Membership.Node
+    ) async -> (UInt64, FillAnswer?) {
         let now = clock.now
         let (id, decision) = state.withLock { state -> (UInt64, FillArbiter.Decision?) in
             state.nextID += 1
@@ -160,7 +169,9 @@ final class ClusterFill: Sendable {
         }
         if let owner {
             do {
-                try await node.send(userPacket: FillMessage.request(id: id, key: key).encoded(), to: owner)
+                let message: FillMessage =
+                    refreshing.map { .refresh(id: id, key: key, seen: $0) } ?? .request(id: id, key: key)
+                try await node.send(userPacket: message.encoded(), to: owner)
             } catch {
                 _ = state.withLock { $0.asks.removeValue(forKey: id) }
                 logger.debug("a fill request was not sent", metadata: ["owner": "\(owner)", "error": "\(error)"])
@@ -249,10 +260,16 @@ final class ClusterFill: Sendable {
         }
         guard attachment.withLock({ $0 != nil }) else { return }
         switch message {
-        case .request(let id, let key):
-            if let value = storedValue(key) {
-                post(.message(.answer(id: id, .outcome(.value(value))), to: sender))
-                return
+        case .request(let id, let key), .refresh(let id, let key, _):
+            // A request for a key held is answered with its value; a refresh, only when the
+            // value held is newer than the one the asker saw (it was refreshed already).
+            if let stored = storedValue(key) {
+                let isNewer: Bool
+                if case .refresh(_, _, let seen) = message { isNewer = stored.timestamp > seen } else { isNewer = true }
+                if isNewer {
+                    post(.message(.answer(id: id, .outcome(.value(stored.value))), to: sender))
+                    return
+                }
             }
             let now = clock.now
             let decision = state.withLock { $0.arbiter.onRequest(key: key, from: .remote(sender, id), now: now) }

@@ -16,6 +16,7 @@ final class CacheCounters: Sendable {
     let fillsRemote: CountedMetric
     let fillFallbacks: CountedMetric
     let fillSendsDropped: CountedMetric
+    let fillRefreshes: CountedMetric
     let deltasQueued: CountedMetric
     let payloadsBroadcast: CountedMetric
     let payloadBytesBroadcast: CountedMetric
@@ -64,6 +65,7 @@ final class CacheCounters: Sendable {
         fillsRemote = metric("fills_remote")
         fillFallbacks = metric("fill_fallbacks")
         fillSendsDropped = metric("fill_sends_dropped")
+        fillRefreshes = metric("fill_refreshes")
         deltasQueued = metric("deltas_queued")
         payloadsBroadcast = metric("replication_payloads_sent")
         payloadBytesBroadcast = metric("replication_bytes_sent")
@@ -110,6 +112,7 @@ final class CacheCounters: Sendable {
         statistics.fillsRemote = fillsRemote.total
         statistics.fillFallbacks = fillFallbacks.total
         statistics.fillSendsDropped = fillSendsDropped.total
+        statistics.fillRefreshes = fillRefreshes.total
         statistics.deltasQueued = deltasQueued.total
         statistics.payloadsBroadcast = payloadsBroadcast.total
         statistics.payloadBytesBroadcast = payloadBytesBroadcast.total

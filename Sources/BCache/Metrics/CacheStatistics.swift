@@ -32,6 +32,9 @@ extension BCache {
         /// was full: a member asking faster than this node can answer. The askers fall back
         /// after their bound.
         public var fillSendsDropped = 0
+        /// Refreshes ahead of expiry this node started
+        /// (``BCache/get(_:ttl:refreshAfter:timeout:filler:)``: a read past the refresh age).
+        public var fillRefreshes = 0
         /// Write deltas queued for gossip.
         public var deltasQueued = 0
         /// Payloads broadcast (above the direct limit, by the epidemic broadcast tree), each a
