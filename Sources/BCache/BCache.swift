@@ -60,6 +60,8 @@ public final class BCache: Service, Sendable {
     let logger: Logger
     /// The parsed seeds.
     let seeds: [NodeAddress]
+    /// Tells the join that its seeds refuse this node (another key, label or version).
+    let joinWatch: JoinWatch
     let lifecycle = Lifecycle()
     /// Whether the first sync with the cluster has finished.
     let readiness: Readiness
@@ -129,6 +131,8 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.advertisedAddress = advertise
         nodeConfiguration.pushPullTimeout = configuration.replication.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
+        let joinWatch = JoinWatch(seeds: parsed.seeds)
+        nodeConfiguration.joinAttemptFailed = { seed, error in joinWatch.attemptFailed(seed: seed, error: error) }
         // The process's start on the cache's wall clock (the system's, or a simulation's): the
         // catch-up reads members' ages from it.
         nodeConfiguration.generation = configuration.wallClock.nowMillis()
@@ -176,6 +180,7 @@ public final class BCache: Service, Sendable {
         self.receiver = receiver
         self.logger = logger
         self.seeds = parsed.seeds
+        self.joinWatch = joinWatch
         self.changes = changes
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)

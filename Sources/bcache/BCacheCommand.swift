@@ -6,6 +6,7 @@ struct BCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bcache",
         abstract: "BCache: a distributed in-process cache for Swift servers.",
+        version: Release.version,
         subcommands: [NodeCommand.self, DemoCommand.self, BenchCommand.self, KeygenCommand.self]
     )
 }

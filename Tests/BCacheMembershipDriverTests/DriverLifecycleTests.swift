@@ -69,7 +69,7 @@ import Testing
             #expect(statistics.decodeFailures[.labelMismatch] == 1)
             #expect(statistics.totalDecodeFailures == 3)
             let counter = try cluster.metrics[0].expectCounter(
-                "bcache_membership_decode_failures", [("reason", "labelMismatch")])
+                "bcache_membership_decode_failures_total", [("reason", "labelMismatch")])
             #expect(counter.totalValue == 1)
             await intruder.close()
         }

@@ -20,7 +20,7 @@ import Testing
             #expect(cluster.nodes.allSatisfy { $0.isJoined })
             let alive = try cluster.metrics[0].expectGauge("bcache_membership_members", [("state", "alive")])
             #expect(alive.lastValue == Double(count))
-            let packetsIn = try cluster.metrics[1].expectCounter("bcache_membership_packets_in")
+            let packetsIn = try cluster.metrics[1].expectCounter("bcache_membership_packets_in_total")
             #expect(packetsIn.totalValue > 0)
             let joinedEvents = cluster.events(of: 0).filter {
                 if case .joined = $0 { return true }

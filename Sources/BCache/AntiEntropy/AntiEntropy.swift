@@ -48,13 +48,14 @@ struct AntiEntropy: Membership.PushPullExtension {
     }
 
     func initiate(over channel: Membership.PushPullChannel) async throws {
+        let start = ContinuousClock.now
         do {
             try await channel.send(send(.digests(store.bucketDigests())))
             guard case .buckets(let buckets) = try await receive(from: channel) else {
                 throw ProtocolViolation(description: "expected the differing buckets")
             }
             if buckets.isEmpty {
-                counters.syncRounds.increment()
+                finished(since: start)
                 readiness?.becameReady()
                 return
             }
@@ -65,7 +66,7 @@ struct AntiEntropy: Membership.PushPullExtension {
             let received = try await receiveRecords(from: channel)
             for frame in own { try await channel.send(send(frame)) }
             try await channel.send(send(SyncFrame.done.encoded()))
-            finished(channel, buckets: buckets.count, sent: own.count, received: received)
+            finished(channel, since: start, buckets: buckets.count, sent: own.count, received: received)
             readiness?.becameReady()
         } catch {
             failed(channel, error)
@@ -79,6 +80,7 @@ struct AntiEntropy: Membership.PushPullExtension {
     }
 
     func respond(over channel: Membership.PushPullChannel) async throws {
+        let start = ContinuousClock.now
         do {
             guard case .digests(let remote) = try await receive(from: channel) else {
                 throw ProtocolViolation(description: "expected digests")
@@ -87,7 +89,7 @@ struct AntiEntropy: Membership.PushPullExtension {
             let buckets = local.indices.filter { local[$0] != remote[$0] }
             try await channel.send(send(SyncFrame.buckets(buckets).encoded()))
             if buckets.isEmpty {
-                counters.syncRounds.increment()
+                finished(since: start)
                 return
             }
             // Sent shard by shard as they are encoded: the peer merges the first frames while
@@ -99,7 +101,7 @@ struct AntiEntropy: Membership.PushPullExtension {
             }
             try await channel.send(send(SyncFrame.done.encoded()))
             let received = try await receiveRecords(from: channel)
-            finished(channel, buckets: buckets.count, sent: sent, received: received)
+            finished(channel, since: start, buckets: buckets.count, sent: sent, received: received)
         } catch {
             if let joiner = channel.context.joiner { joinSyncs?.failed(joiner.id) }
             failed(channel, error)
@@ -192,8 +194,17 @@ struct AntiEntropy: Membership.PushPullExtension {
         send(frame.encoded())
     }
 
-    private func finished(_ channel: Membership.PushPullChannel, buckets: Int, sent frames: Int, received: Int) {
+    /// Counts and times an exchange that finished (with or without records to repair).
+    private func finished(since start: ContinuousClock.Instant) {
         counters.syncRounds.increment()
+        counters.syncDuration.recordElapsed(since: start)
+    }
+
+    private func finished(
+        _ channel: Membership.PushPullChannel, since start: ContinuousClock.Instant, buckets: Int, sent frames: Int,
+        received: Int
+    ) {
+        finished(since: start)
         logger.debug(
             "anti-entropy round",
             metadata: [

@@ -15,8 +15,15 @@ extension BCache.Configuration {
         /// Nodes to join through, `host:port`, IP literals or DNS names; empty for the first
         /// node. Defaults to empty.
         public var seeds: [String] = []
+        /// How long ``BCache/start()`` (and ``BCache/withRunningCache(configuration:isolation:_:)``)
+        /// waits for a seed to answer before failing with `joinFailed`, whatever attempts
+        /// `membership.joinMaxAttempts` has left (a seed that does not answer at all
+        /// costs each attempt the push-pull's own timeout). Seeds that answer but refuse this node
+        /// (another key, label or version) fail the join sooner, after two refused attempts.
+        /// Defaults to 30 s.
+        public var joinTimeout: Duration = .seconds(30)
 
-        /// The defaults: `127.0.0.1:7946`, no advertised address, no seeds.
+        /// The defaults: `127.0.0.1:7946`, no advertised address, no seeds, a 30 s join timeout.
         public init() {}
     }
 }

@@ -33,6 +33,8 @@ struct ParsedConfiguration: Sendable {
             seeds.append(try Self.parse(seed, setting: "network.seeds[\(index)]"))
         }
         self.seeds = seeds
+        try Self.require(
+            network.joinTimeout > .zero, "network.joinTimeout is \(network.joinTimeout); it must be positive")
         nodeName = configuration.nodeName ?? "bcache-" + String(NodeID.random().rawValue, radix: 16)
         try Self.require(
             !nodeName.isEmpty && nodeName.utf8.count <= Self.maxNameBytes,

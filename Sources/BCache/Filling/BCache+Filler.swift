@@ -153,10 +153,13 @@ extension BCache {
         _ key: String, ttl: Duration?, filler: @escaping @Sendable (String) async throws -> [UInt8]
     ) async throws(BCacheError) -> [UInt8] {
         counters.fills.increment()
+        let start = ContinuousClock.now
         let value: [UInt8]
         do {
             value = try await filler(key)
+            counters.fillDuration.recordElapsed(since: start)
         } catch {
+            counters.fillDuration.recordElapsed(since: start)
             counters.fillFailures.increment()
             throw .fillFailed(key: key, cause: error)
         }

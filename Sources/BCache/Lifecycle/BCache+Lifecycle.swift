@@ -163,23 +163,6 @@ extension BCache {
         logger.info("stopped")
     }
 
-    /// Joins the seeds and reports the outcome to ``start()``.
-    private func joinSeeds() async {
-        do {
-            try await node.join(seeds: seeds)
-            logger.info("joined", metadata: ["seeds": "\(seeds)"])
-            // The first of its cluster has nobody to sync with.
-            if seeds.isEmpty { readiness.becameReady() }
-            lifecycle.joinFinished(.success(()))
-        } catch {
-            logger.warning("could not join", metadata: ["error": "\(error)"])
-            let failure: BCacheError =
-                error.code == .joinFailed
-                ? .joinFailed(error.message, cause: error) : .stopped(error.message, cause: error)
-            lifecycle.joinFinished(.failure(failure))
-        }
-    }
-
     /// Merges the deltas nodes of older versions gossip through the membership (this version
     /// replicates through the broadcast tree), until the node stops.
     private func receive(_ payloads: AsyncStream<Membership.UserPayload>) async {

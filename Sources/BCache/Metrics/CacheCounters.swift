@@ -2,7 +2,14 @@ import CoreMetrics
 
 /// Every counter of one cache but those of the store's operations: the store counts hits,
 /// misses, sets, deletes, evictions and expirations per shard (see ``StoreCountReporter``).
+/// Each goes to swift-metrics as `bcache_<name>_total`; the two timers ride along, so that the
+/// code that counts a fill or an exchange times it too.
 final class CacheCounters: Sendable {
+    /// How long this node's filler calls took, failures included (`bcache_fill_duration_seconds`).
+    let fillDuration: CoreMetrics.Timer
+    /// How long anti-entropy exchanges took that finished, on either side
+    /// (`bcache_sync_duration_seconds`).
+    let syncDuration: CoreMetrics.Timer
     let fills: CountedMetric
     let fillFailures: CountedMetric
     let fillsLocal: CountedMetric
@@ -48,15 +55,17 @@ final class CacheCounters: Sendable {
 
     init(dimensions: [(String, String)], factory: any MetricsFactory) {
         func metric(_ name: String) -> CountedMetric {
-            CountedMetric(label: "bcache_\(name)", dimensions: dimensions, factory: factory)
+            CountedMetric(label: "bcache_\(name)_total", dimensions: dimensions, factory: factory)
         }
+        fillDuration = Timer(label: "bcache_fill_duration_seconds", dimensions: dimensions, factory: factory)
+        syncDuration = Timer(label: "bcache_sync_duration_seconds", dimensions: dimensions, factory: factory)
         fills = metric("fills")
         fillFailures = metric("fill_failures")
-        fillsLocal = metric("fills_local_total")
-        fillsRemote = metric("fills_remote_total")
-        fillFallbacks = metric("fill_fallbacks_total")
-        fillSendsDropped = metric("fill_sends_dropped_total")
-        fillRefreshes = metric("fill_refreshes_total")
+        fillsLocal = metric("fills_local")
+        fillsRemote = metric("fills_remote")
+        fillFallbacks = metric("fill_fallbacks")
+        fillSendsDropped = metric("fill_sends_dropped")
+        fillRefreshes = metric("fill_refreshes")
         deltasQueued = metric("deltas_queued")
         payloadsBroadcast = metric("replication_payloads_sent")
         payloadBytesBroadcast = metric("replication_bytes_sent")

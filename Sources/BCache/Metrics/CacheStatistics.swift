@@ -1,6 +1,6 @@
 extension BCache {
     /// The cache's counters since it was made (the same values go to swift-metrics, labelled
-    /// `bcache_<name>`).
+    /// `bcache_<name>_total`, the name in snake case).
     public struct Statistics: Hashable, Sendable {
         /// `get` calls that found a value.
         public var hits = 0

@@ -3,7 +3,8 @@ import CoreMetrics
 import Synchronization
 
 /// Reports what the store counted (hits, misses, sets, deletes, evictions, expirations) to
-/// swift-metrics as counters, by the increase since the last report.
+/// swift-metrics as counters (`bcache_<name>_total`), by the increase since the last report, and
+/// the hit ratio of the reads in between as the gauge `bcache_hit_ratio`.
 ///
 /// The store counts per shard under the lock each operation takes anyway; incrementing a
 /// metrics counter on every `get` or `set` would add an atomic write on a line every thread
@@ -16,11 +17,15 @@ final class StoreCountReporter: Sendable {
     private let deletes: Counter
     private let evictions: Counter
     private let expirations: Counter
+    /// Hits ÷ (hits + misses) of the reads since the previous report; left as it was when there
+    /// was no read (a ratio over the cache's whole life would barely move after a day, and
+    /// rates of the two counters give any other window).
+    private let hitRatio: Gauge
     private let reported = Mutex(StoreOperationCounts())
 
     init(dimensions: [(String, String)], factory: any MetricsFactory) {
         func counter(_ name: String) -> Counter {
-            Counter(label: "bcache_\(name)", dimensions: dimensions, factory: factory)
+            Counter(label: "bcache_\(name)_total", dimensions: dimensions, factory: factory)
         }
         hits = counter("hits")
         misses = counter("misses")
@@ -28,6 +33,7 @@ final class StoreCountReporter: Sendable {
         deletes = counter("deletes")
         evictions = counter("evictions")
         expirations = counter("expirations")
+        hitRatio = Gauge(label: "bcache_hit_ratio", dimensions: dimensions, factory: factory)
     }
 
     /// Adds what `store` counted since the last call.
@@ -43,6 +49,10 @@ final class StoreCountReporter: Sendable {
             (expirations, now.expirations - last.expirations),
         ] where increase > 0 {
             counter.increment(by: increase)
+        }
+        let reads = (now.hits - last.hits) + (now.misses - last.misses)
+        if reads > 0 {
+            hitRatio.record(Double(now.hits - last.hits) / Double(reads))
         }
     }
 }

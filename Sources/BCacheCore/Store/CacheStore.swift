@@ -24,9 +24,9 @@ public final class CacheStore: Sendable {
     /// The configuration the store was made with.
     public let configuration: StoreConfiguration
 
-    private let wallClock: WallClock
+    let wallClock: WallClock
     /// The shards; they live as long as the store.
-    private let shards: [StoreShard]
+    let shards: [StoreShard]
     /// The same shards, unretained, for the hot paths (see ``withShard(forKeyHash:_:)``).
     private let unretainedShards: [Unmanaged<StoreShard>]
     private let shardMask: Int

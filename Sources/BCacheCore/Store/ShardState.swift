@@ -46,6 +46,9 @@ struct ShardState: ~Copyable {
     /// This shard's clock: every version written to a key of this shard is greater than every
     /// version this shard stored or received before (the property last-writer-wins needs).
     var clock: HybridLogicalClock
+    /// The newest cluster-wide clear marker this shard applied: every record at or below it is
+    /// gone, and merging one is refused (``clear(before:now:)``). Nil before the first.
+    var clearedBefore: Version?
 
     init(limits: ShardLimits, nodeID: NodeID, maxClockDriftMillis: UInt64) {
         self.limits = limits
@@ -158,6 +161,7 @@ struct ShardState: ~Copyable {
         try clock.receive(record.version.timestamp, wallMillis: now)
         let keyBytes = record.key.utf8.count
         if keyBytes > limits.maxKeyBytes { return .ignoredTooLarge }
+        if let clearedBefore, record.version <= clearedBefore { return .ignoredOlderOrEqual }
         let existing = find(record.key, keyHash: keyHash)
         if let existing, slots[Int(existing.slot)].version >= record.version {
             return .ignoredOlderOrEqual
@@ -244,6 +248,30 @@ struct ShardState: ~Copyable {
             releaseStorage()
         }
         return removed
+    }
+
+    /// Applies a cluster-wide clear marker newer than the shard's: the clock receives it (every
+    /// later write is newer), every entry below it, live or tombstone, goes without a tombstone
+    /// (the marker outranks them all, and is kept), and later merges of records at or below it
+    /// are refused. Returns how many live entries went; nil when the marker is not newer than
+    /// the one applied (nothing changes).
+    ///
+    /// - Throws: ``ClockError`` when the marker is further ahead of the wall clock than the
+    ///   allowed drift; nothing changes then.
+    mutating func clear(before marker: Version, now: UInt64) throws(ClockError) -> Int? {
+        if let clearedBefore, marker <= clearedBefore { return nil }
+        _ = try clock.receive(marker.timestamp, wallMillis: now)
+        clearedBefore = marker
+        var removedLive = 0
+        for index in 0..<slots.count where !slots[index].isFree && slots[index].version < marker {
+            if !slots[index].isTombstone { removedLive += 1 }
+            let slot = Int32(index)
+            remove(slot: slot, cell: cell(ofSlot: slot, keyHash: slots[index].keyHash))
+        }
+        if liveCount == 0, tombstoneCount == 0, slots.capacity > AlignedTable<Slot>.initialCapacity {
+            releaseStorage()
+        }
+        return removedLive
     }
 
     /// Every record (live and tombstone) whose key falls in a bucket `wanted` marks, in one scan

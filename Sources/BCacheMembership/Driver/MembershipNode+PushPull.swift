@@ -25,6 +25,7 @@ extension Membership.Node {
             }
             logger.debug(
                 "push-pull failed", metadata: ["peer": "\(address)", "join": "\(isJoin)", "error": "\(error)"])
+            if isJoin { configuration.joinAttemptFailed?(address, error) }
             await step { instance, now in instance.onPushPullFailed(with: address, now: now) }
         }
     }

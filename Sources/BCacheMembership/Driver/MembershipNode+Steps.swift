@@ -135,28 +135,30 @@ extension Membership.Node {
         }
     }
 
+    /// One line per membership change, at notice (a failure at warning); the join's outcome is
+    /// the caller's to report (``join(seeds:)`` throws it), so its event is at debug here.
     private func log(_ event: Membership.Event) {
         switch event {
         case .joined(let member):
-            logger.info("member joined", metadata: ["member": "\(member.identity)"])
+            logger.notice("member joined", metadata: ["member": "\(member.identity)"])
         case .updated(let member):
-            logger.info("member updated", metadata: ["member": "\(member.identity)"])
+            logger.notice("member updated", metadata: ["member": "\(member.identity)"])
         case .suspected(let member):
-            logger.info("member suspected", metadata: ["member": "\(member.identity)"])
+            logger.notice("member suspected", metadata: ["member": "\(member.identity)"])
         case .aliveAgain(let member):
-            logger.info("member alive again", metadata: ["member": "\(member.identity)"])
+            logger.notice("member alive again", metadata: ["member": "\(member.identity)"])
         case .failed(let member):
             logger.warning("member failed", metadata: ["member": "\(member.identity)"])
         case .left(let member):
-            logger.info("member left", metadata: ["member": "\(member.identity)"])
+            logger.notice("member left", metadata: ["member": "\(member.identity)"])
         case .replaced(let old, let new):
-            logger.info("member replaced", metadata: ["old": "\(old.identity)", "new": "\(new.identity)"])
+            logger.notice("member replaced", metadata: ["old": "\(old.identity)", "new": "\(new.identity)"])
         case .joinSucceeded(let address):
-            logger.info("joined the cluster", metadata: ["via": "\(address)"])
+            logger.notice("joined the cluster", metadata: ["via": "\(address)"])
         case .joinFailed(let seeds):
-            logger.error("no seed answered", metadata: ["seeds": "\(seeds)"])
+            logger.debug("no seed answered", metadata: ["seeds": "\(seeds)"])
         case .refuted:
-            logger.info("refuted a suspicion of this node")
+            logger.notice("refuted a suspicion of this node")
         }
     }
 }

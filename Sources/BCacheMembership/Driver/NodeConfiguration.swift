@@ -25,6 +25,9 @@ extension Membership.Node {
         public var metricsLabelPrefix = "bcache_membership"
         /// Dimensions added to every metric.
         public var metricsDimensions: [(String, String)] = []
+        /// Told of every failed push-pull of a join attempt, with the seed and the error (the
+        /// facade tells a seed that refuses the joiner from one that does not answer).
+        package var joinAttemptFailed: (@Sendable (_ seed: NodeAddress, _ error: any Error) -> Void)?
 
         /// A configuration with the defaults (LAN settings, no label, no metadata).
         public init(name: String) {

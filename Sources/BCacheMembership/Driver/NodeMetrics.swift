@@ -37,7 +37,7 @@ struct NodeMetrics: Sendable {
 
     init(prefix: String, dimensions: [(String, String)], factory: any MetricsFactory) {
         func counter(_ name: String, _ extra: [(String, String)] = []) -> Counter {
-            Counter(label: "\(prefix)_\(name)", dimensions: dimensions + extra, factory: factory)
+            Counter(label: "\(prefix)_\(name)_total", dimensions: dimensions + extra, factory: factory)
         }
         func gauge(_ name: String, _ extra: [(String, String)] = []) -> Gauge {
             Gauge(label: "\(prefix)_\(name)", dimensions: dimensions + extra, factory: factory)

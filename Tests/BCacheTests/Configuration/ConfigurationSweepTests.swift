@@ -51,6 +51,7 @@ import Testing
         },
         values("network.advertise", ["", "x", "\(long):1", "10.0.0.9:0"]) { $0.network.advertise = $1 },
         values("network.seeds", [[""], ["10.0.0.1:7946"], ["not a seed"]]) { $0.network.seeds = $1 },
+        duration("network.joinTimeout") { $0.network.joinTimeout = $1 },
         int("store.maxKeys") { $0.store.maxKeys = $1 },
         int("store.maxBytes") { $0.store.maxBytes = $1 },
         int("store.maxValueBytes") { $0.store.maxValueBytes = $1 },

@@ -27,10 +27,10 @@ import Testing
         // Reads and writes reach the metrics backend with the gauges, from the store's per-shard
         // counts.
         try await eventually("the gauges report one entry, one tombstone, one member; the counters 2, 1, 1, 1") {
-            (try? metrics.expectCounter("bcache_sets", dimensions).totalValue) == 2
-                && (try? metrics.expectCounter("bcache_deletes", dimensions).totalValue) == 1
-                && (try? metrics.expectCounter("bcache_hits", dimensions).totalValue) == 1
-                && (try? metrics.expectCounter("bcache_misses", dimensions).totalValue) == 1
+            (try? metrics.expectCounter("bcache_sets_total", dimensions).totalValue) == 2
+                && (try? metrics.expectCounter("bcache_deletes_total", dimensions).totalValue) == 1
+                && (try? metrics.expectCounter("bcache_hits_total", dimensions).totalValue) == 1
+                && (try? metrics.expectCounter("bcache_misses_total", dimensions).totalValue) == 1
                 && (try? metrics.expectGauge("bcache_entries", dimensions).lastValue) == 1
                 && (try? metrics.expectGauge("bcache_tombstones", dimensions).lastValue) == 1
                 && (try? metrics.expectGauge("bcache_members", dimensions).lastValue) == 1
@@ -55,8 +55,8 @@ import Testing
         clock.advance(byMillis: 1_000)
         let dimensions = [("node", "node-0")]
         try await eventually("two evictions and one expiration (by the sweep) reach the backend") {
-            (try? metrics.expectCounter("bcache_evictions", dimensions).totalValue) == 2
-                && (try? metrics.expectCounter("bcache_expirations", dimensions).totalValue) == 1
+            (try? metrics.expectCounter("bcache_evictions_total", dimensions).totalValue) == 2
+                && (try? metrics.expectCounter("bcache_expirations_total", dimensions).totalValue) == 1
         }
         let statistics = cache.statistics
         #expect(statistics.evictions == 2 && statistics.expirations == 1 && statistics.sets == 3)
@@ -78,8 +78,8 @@ import Testing
         _ = cache.get("b")
         await cache.shutdown()
         let dimensions = [("node", "node-0")]
-        #expect(try metrics.expectCounter("bcache_sets", dimensions).totalValue == 2)
-        #expect(try metrics.expectCounter("bcache_deletes", dimensions).totalValue == 1)
-        #expect(try metrics.expectCounter("bcache_hits", dimensions).totalValue == 1)
+        #expect(try metrics.expectCounter("bcache_sets_total", dimensions).totalValue == 2)
+        #expect(try metrics.expectCounter("bcache_deletes_total", dimensions).totalValue == 1)
+        #expect(try metrics.expectCounter("bcache_hits_total", dimensions).totalValue == 1)
     }
 }

@@ -1,6 +1,7 @@
 import BCache
 import BCacheMembership
 import Hummingbird
+import Prometheus
 
 /// The HTTP API: a cached slow lookup, direct access to the cache, and the cluster's state.
 ///
@@ -12,10 +13,13 @@ import Hummingbird
 /// GET    /members          the members this instance sees
 /// GET    /stats            this instance's counters
 /// GET    /health           200 once this instance holds the cluster's data, 503 before
+/// GET    /metrics          every metric of this process, in Prometheus's text format
 /// ```
 struct CacheRoutes: Sendable {
     let cache: BCache
     let catalog: SlowCatalog
+    /// Where the cache's metrics (and any other swift-metrics metric of the process) are kept.
+    let metrics: PrometheusCollectorRegistry
     /// How long a looked-up product stays cached.
     let ttl: Duration
 
@@ -28,6 +32,7 @@ struct CacheRoutes: Sendable {
         router.get("members") { _, _ in members() }
         router.get("stats") { _, _ in stats() }
         router.get("health") { _, _ in try health() }
+        router.get("metrics") { _, _ in prometheusText() }
     }
 
     /// A product: from the cache when any instance looked it up within `ttl`, otherwise from
@@ -82,7 +87,15 @@ struct CacheRoutes: Sendable {
     }
 
     private func members() -> [MemberResponse] {
-        cache.members.map { MemberResponse(name: $0.name, address: "\($0.identity.address)", status: "\($0.status)") }
+        cache.members.map { MemberResponse(member: $0) }
+    }
+
+    /// The registry in the text exposition format, for a Prometheus scrape.
+    private func prometheusText() -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
     }
 
     /// A readiness probe: a load balancer should send no reads to an instance that has joined
@@ -118,7 +131,22 @@ struct ProductResponse: ResponseEncodable {
 struct MemberResponse: ResponseEncodable {
     var name: String
     var address: String
+    /// `alive`, `suspect`, `dead` or `left`.
     var status: String
+    /// The member's incarnation: how many times it refuted a suspicion of itself.
+    var incarnation: UInt64
+
+    init(member: Membership.Member) {
+        name = member.name
+        address = "\(member.identity.address)"
+        incarnation = member.status.incarnation
+        switch member.status {
+        case .alive: status = "alive"
+        case .suspect: status = "suspect"
+        case .dead: status = "dead"
+        case .left: status = "left"
+        }
+    }
 }
 
 /// The answer of `GET /health` once ready.

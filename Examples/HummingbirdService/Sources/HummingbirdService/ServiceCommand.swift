@@ -5,6 +5,7 @@ import BCacheTransportUDPTCP
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -60,11 +61,14 @@ struct ServiceCommand: AsyncParsableCommand {
         configuration.store.maxKeys = 100_000
         configuration.store.maxBytes = 64 << 20
         configuration.logger = logger
+        // The cache's metrics go to this registry, which `GET /metrics` serves.
+        let metrics = PrometheusCollectorRegistry()
+        configuration.metricsFactory = PrometheusMetricsFactory(registry: metrics)
         let cache = try await BCache(configuration: configuration)
 
         let router = Router()
         let catalog = SlowCatalog(delay: .milliseconds(lookupDelay))
-        CacheRoutes(cache: cache, catalog: catalog, ttl: .seconds(ttl)).register(on: router)
+        CacheRoutes(cache: cache, catalog: catalog, metrics: metrics, ttl: .seconds(ttl)).register(on: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: httpPort), serverName: cache.name),
@@ -72,10 +76,12 @@ struct ServiceCommand: AsyncParsableCommand {
 
         // The cache first: a group starts its services in order and shuts them down in reverse,
         // so on SIGINT/SIGTERM the HTTP server stops taking requests, then the cache leaves the
-        // cluster gracefully (the others see it as left, not failed).
+        // cluster gracefully (the others see it as left, not failed). The HTTP server listens
+        // only once the cache is ready (its first sync with the cluster has finished).
+        let http = ServedWhenReady(cache: cache, service: app, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: cache), .init(service: app)],
+                services: [.init(service: cache), .init(service: http)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
