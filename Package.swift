@@ -316,6 +316,7 @@ let package = Package(
                 "BCacheTransportTCP", "BCacheTransportUDPTCP",
                 heapModule,
                 logging,
+                inMemoryLogging,
                 metricsTestKit,
                 serviceLifecycle,
             ],
