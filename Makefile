@@ -1,9 +1,9 @@
 # BCache developer commands. `make test` is what CI runs (through .ci/run).
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Examples/TestingWithBCache/Package.swift Examples/TestingWithBCache/Sources Examples/TestingWithBCache/Tests Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks
+SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Examples/TestingWithBCache/Package.swift Examples/TestingWithBCache/Sources Examples/TestingWithBCache/Tests Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks Integrations/BCacheHummingbird/Package.swift Integrations/BCacheHummingbird/Sources Integrations/BCacheHummingbird/Tests Integrations/BCacheVapor/Package.swift Integrations/BCacheVapor/Sources Integrations/BCacheVapor/Tests
 
-.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds fuzz-release-build fuzz-long fuzz-merge demo bench bench-package bench-ops docs example format lint clean
+.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds fuzz-release-build fuzz-long fuzz-merge demo bench bench-package bench-ops docs example integrations format lint clean
 
 ## deps: install libsodium-dev and pkg-config when they are missing (Debian/Ubuntu, apt-get).
 deps:
@@ -116,6 +116,13 @@ example: deps
 	cd Examples/HummingbirdService && $(SWIFT) build
 	cd Examples/TestingWithBCache && $(SWIFT) test
 
+## integrations: build and test the framework drivers, each a package of its own (its own .build
+## folder) so that the BCache package never pulls in a web framework: Integrations/BCacheHummingbird
+## (a Hummingbird PersistDriver) and Integrations/BCacheVapor (a Vapor Cache). See their README.md.
+integrations: deps
+	cd Integrations/BCacheHummingbird && $(SWIFT) test --no-parallel
+	cd Integrations/BCacheVapor && $(SWIFT) test --no-parallel
+
 ## format: rewrite sources in place with swift-format (.swift-format).
 format:
 	$(SWIFT) format --in-place --recursive $(SOURCES)
@@ -125,4 +132,5 @@ lint:
 	$(SWIFT) format lint --strict --recursive $(SOURCES)
 
 clean:
-	rm -rf .build .build-* Examples/HummingbirdService/.build Examples/TestingWithBCache/.build
+	rm -rf .build .build-* Examples/HummingbirdService/.build Examples/TestingWithBCache/.build \
+		Integrations/BCacheHummingbird/.build Integrations/BCacheVapor/.build
