@@ -66,6 +66,8 @@ public final class BCache: Service, Sendable {
     let gauges: CacheGauges
     let storeCounts: StoreCountReporter
     let changes: ChangeFeed
+    /// The keys refreshed ahead of expiry now (``get(_:ttl:refreshAfter:timeout:filler:)``).
+    let refreshes = RefreshRegistry()
 
     /// Makes a node: checks the configuration, binds the transport. Nothing is sent until
     /// ``run()`` or ``start()``.
@@ -140,7 +142,12 @@ public final class BCache: Service, Sendable {
         let clusterFill = ClusterFill(
             settings: configuration.replication.ownerFill, clock: configuration.clock,
             limits: merger.decodingLimits, counters: counters, logger: logger, work: work,
-            storedValue: { [store] key in store.get(key) })
+            storedValue: { [store] key in
+                guard let record = store.record(forKey: key), case .live(let value, _) = record.state else {
+                    return nil
+                }
+                return (value, record.version.timestamp.rawValue)
+            })
         let receiver = ReplicationReceiver(
             merger: merger, counters: counters, logger: logger, lostMembers: lostMembers,
             replayRequests: replayRequests, tree: tree, fill: clusterFill)

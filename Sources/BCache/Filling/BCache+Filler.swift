@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 extension BCache {
@@ -29,10 +30,121 @@ extension BCache {
         filler: @escaping @Sendable (String) async throws -> [UInt8]
     ) async throws(BCacheError) -> [UInt8] {
         if let value = get(key) { return value }
-        return try await singleFlight.value(for: key, timeout: timeout) { [self] () async throws(BCacheError) in
-            try await clusterFill.fill(key) { () async throws(BCacheError) -> [UInt8] in
+        return try await fill(key, ttl: ttl, timeout: timeout, refreshing: nil, filler: filler)
+    }
+
+    /// The value of `key`, filled by `filler` on a miss and cached for `ttl`, and refreshed
+    /// ahead of its expiry (Caffeine's `refreshAfterWrite`): a read of a value written more than
+    /// `refreshAfter` ago returns it at once and has it refilled in the background, once in the
+    /// cluster, so that a hot key is never missed on its way out.
+    ///
+    /// A miss behaves as ``get(_:ttl:timeout:filler:)``. On a hit past `refreshAfter` the node
+    /// starts one refresh of `key` (joining one in progress here), which asks the key's owner as
+    /// a miss does, except that the owner arbitrates it even though it holds the key: one node
+    /// of the cluster calls `filler`, stores the new value (replicated as any write, with a new
+    /// `ttl`), and the others' refreshes wait for it. A refresh that fails leaves the value as
+    /// it was (counted in `fillFailures`, logged); the next read past the age tries again. The
+    /// age is measured from the write's time on its writer's clock, so a writer whose clock runs
+    /// ahead makes its values look younger (by at most the cluster's drift bound).
+    ///
+    /// Costs one more lookup than a plain hit (the write's time). Choose `refreshAfter` shorter
+    /// than `ttl`, or values expire before any refresh.
+    ///
+    /// - Throws: ``BCacheError`` as ``get(_:ttl:timeout:filler:)``, for a miss only.
+    public func get(
+        _ key: String,
+        ttl: Duration?,
+        refreshAfter: Duration,
+        timeout: Duration? = nil,
+        filler: @escaping @Sendable (String) async throws -> [UInt8]
+    ) async throws(BCacheError) -> [UInt8] {
+        guard let value = get(key) else {
+            return try await fill(key, ttl: ttl, timeout: timeout, refreshing: nil, filler: filler)
+        }
+        if let written = store.record(forKey: key)?.version.timestamp {
+            let now = configuration.wallClock.nowMillis()
+            if now > written.physicalMillis, now - written.physicalMillis >= Self.millisecondsRoundedUp(refreshAfter) {
+                refreshInBackground(key, seen: written.rawValue, ttl: ttl, timeout: timeout, filler: filler)
+            }
+        }
+        return value
+    }
+
+    /// Starts one refresh of `key`, or joins the fill in progress: nobody waits for it.
+    private func refreshInBackground(
+        _ key: String, seen: UInt64, ttl: Duration?, timeout: Duration?,
+        filler: @escaping @Sendable (String) async throws -> [UInt8]
+    ) {
+        guard refreshes.begin(key) else { return }
+        counters.fillRefreshes.increment()
+        // A waiter of the single flight, which runs the fill in a task of its own: this task
+        // ends with it, and the fill is bounded by `timeout` as any.
+        Task { [self] in
+            defer { refreshes.end(key) }
+            do {
+                _ = try await fill(key, ttl: ttl, timeout: timeout, refreshing: seen, filler: filler)
+            } catch {
+                logger.warning(
+                    "a refresh ahead of expiry failed; the value stays as it was",
+                    metadata: ["key": "\(key)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// The single flight of `key`, through its owner when the cluster path is on.
+    private func fill(
+        _ key: String, ttl: Duration?, timeout: Duration?, refreshing: UInt64?,
+        filler: @escaping @Sendable (String) async throws -> [UInt8]
+    ) async throws(BCacheError) -> [UInt8] {
+        try await singleFlight.value(for: key, timeout: timeout) { [self] () async throws(BCacheError) in
+            try await clusterFill.fill(key, refreshing: refreshing) { () async throws(BCacheError) -> [UInt8] in
                 try await fillLocally(key, ttl: ttl, filler: filler)
             }
+        }
+    }
+
+    /// The value of `key` as UTF-8 text, filled by `filler` on a miss and cached for `ttl`: the
+    /// text form of ``get(_:ttl:timeout:filler:)``, with its single flight, cluster-wide
+    /// filling, errors and timeout.
+    ///
+    /// - Throws: ``BCacheError`` as ``get(_:ttl:timeout:filler:)``.
+    public func getString(
+        _ key: String,
+        ttl: Duration?,
+        timeout: Duration? = nil,
+        filler: @escaping @Sendable (String) async throws -> String
+    ) async throws(BCacheError) -> String {
+        let bytes = try await get(key, ttl: ttl, timeout: timeout) { key in Array(try await filler(key).utf8) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The value of `key` decoded from JSON as `type`, filled by `filler` on a miss (its value
+    /// stored as JSON) and cached for `ttl`: the typed form of ``get(_:ttl:timeout:filler:)``,
+    /// with its single flight, cluster-wide filling, errors and timeout.
+    ///
+    /// - Throws: ``BCacheError`` as ``get(_:ttl:timeout:filler:)``; with code
+    ///   ``BCacheError/Code/encodingFailed`` as a fill failure's cause when the filled value
+    ///   does not encode, ``BCacheError/Code/decodingFailed`` when the cached (or another node's
+    ///   filled) bytes are not a `Value`.
+    public func get<Value: Codable & Sendable>(
+        _ key: String,
+        as type: Value.Type,
+        ttl: Duration?,
+        timeout: Duration? = nil,
+        filler: @escaping @Sendable (String) async throws -> Value
+    ) async throws(BCacheError) -> Value {
+        let bytes = try await get(key, ttl: ttl, timeout: timeout) { key in
+            let value = try await filler(key)
+            do {
+                return Array(try JSONEncoder().encode(value))
+            } catch {
+                throw BCacheError.encodingFailed("cannot encode a \(Value.self) for '\(key)'", cause: error)
+            }
+        }
+        do {
+            return try JSONDecoder().decode(Value.self, from: Data(bytes))
+        } catch {
+            throw .decodingFailed("the value of '\(key)' is not a \(Value.self)", cause: error)
         }
     }
 

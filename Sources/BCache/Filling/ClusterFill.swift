@@ -1,3 +1,4 @@
+import BCacheAsync
 import BCacheCore
 import BCacheMembership
 import BCacheTransport
@@ -12,10 +13,27 @@ import Synchronization
 /// Made before the membership node (whose packet handler reaches it through the
 /// ``ReplicationReceiver``) and attached to it right after (``attach(to:)``).
 ///
+/// What a received message makes it send (an answer, the answers to a fill's waiters) goes
+/// through a bounded outbox that ``run()``, a child task of the cache's run, sends from: a peer
+/// flooding requests fills the outbox and has the excess dropped (counted, logged), rather than
+/// starting a task per packet.
+///
 /// In a simulation it counts its inputs in ``SimulationWork`` while a task has work in hand (a
 /// message to send, an answer to act on), and gives the count back while it waits for the
 /// network, the clock or the filler.
 final class ClusterFill: Sendable {
+    /// Sends the outbox holds at most; more are dropped until ``run()`` catches up.
+    static let outboxCapacity = 4096
+    /// Sends in progress at once: a stream send (a value too large for a packet) to a slow
+    /// member waits up to the answer bound, and should not hold up the answers to the others.
+    static let maxConcurrentSends = 16
+
+    /// One job of the outbox.
+    private enum Outgoing: Sendable {
+        case message(FillMessage, to: NodeAddress)
+        case answers(to: [FillArbiter.Asker], FillAnswer)
+    }
+
     /// The local fill: the filler, its value stored, its errors wrapped as the facade's.
     typealias LocalFill = @Sendable () async throws(BCacheError) -> [UInt8]
 
@@ -40,13 +58,15 @@ final class ClusterFill: Sendable {
     private let work: SimulationWork
     /// This node's stored value of a key: what the owner answers when it holds the key already
     /// (a request that arrives after the fill, before its value reached the asker).
-    private let storedValue: @Sendable (String) -> [UInt8]?
+    private let storedValue: @Sendable (String) -> (value: [UInt8], timestamp: UInt64)?
     private let state: Mutex<State>
     private let attachment = Mutex<Membership.Node?>(nil)
+    private let outbox = Mailbox<Outgoing>(capacity: ClusterFill.outboxCapacity)
 
     init(
         settings: BCache.OwnerFill, clock: any Membership.DriverClock, limits: CodecLimits, counters: CacheCounters,
-        logger: Logger, work: SimulationWork, storedValue: @escaping @Sendable (String) -> [UInt8]?
+        logger: Logger, work: SimulationWork,
+        storedValue: @escaping @Sendable (String) -> (value: [UInt8], timestamp: UInt64)?
     ) {
         self.storedValue = storedValue
         self.settings = settings
@@ -75,7 +95,13 @@ final class ClusterFill: Sendable {
     /// yet, when the node is alone or the cluster path is off (`fillsLocal`), or when the owner
     /// does not answer in time (`fillFallbacks`). A local fill made on the cluster path is
     /// reported to the owner, which answers the askers waiting for it.
-    func fill(_ key: String, locally fillLocally: LocalFill) async throws(BCacheError) -> [UInt8] {
+    ///
+    /// A refresh (refresh-ahead: this node holds the write of hybrid timestamp `refreshing`,
+    /// past its refresh age) asks the owner to arbitrate even though it holds the key, unless it
+    /// holds a newer write, so that one node in the cluster refreshes it.
+    func fill(_ key: String, refreshing: UInt64? = nil, locally fillLocally: LocalFill) async throws(BCacheError)
+        -> [UInt8]
+    {
         guard settings.isEnabled, let node = attachment.withLock({ $0 }),
             let owner = FillOwner.owner(of: key, among: node.members, me: node.identity.id)
         else {
@@ -85,7 +111,7 @@ final class ClusterFill: Sendable {
         work.began()
         defer { work.finished() }
         let ownerAddress: NodeAddress? = owner.identity.id == node.identity.id ? nil : owner.identity.address
-        let (id, answer) = await ask(key, owner: ownerAddress, node: node)
+        let (id, answer) = await ask(key, refreshing: refreshing, owner: ownerAddress, node: node)
         switch answer {
         case .outcome(.value(let value)):
             counters.fillsRemote.increment()
@@ -126,7 +152,9 @@ final class ClusterFill: Sendable {
     }
 
     /// Asks the owner (`nil`: this node) about `key`; nil when no answer came in time.
-    private func ask(_ key: String, owner: NodeAddress?, node: Membership.Node) async -> (UInt64, FillAnswer?) {
+    private func ask(
+        _ key: String, refreshing: UInt64?, owner: NodeAddress?, node: Membership.Node
+    ) async -> (UInt64, FillAnswer?) {
         let now = clock.now
         let (id, decision) = state.withLock { state -> (UInt64, FillArbiter.Decision?) in
             state.nextID += 1
@@ -141,7 +169,9 @@ final class ClusterFill: Sendable {
         }
         if let owner {
             do {
-                try await node.send(userPacket: FillMessage.request(id: id, key: key).encoded(), to: owner)
+                let message: FillMessage =
+                    refreshing.map { .refresh(id: id, key: key, seen: $0) } ?? .request(id: id, key: key)
+                try await node.send(userPacket: message.encoded(), to: owner)
             } catch {
                 _ = state.withLock { $0.asks.removeValue(forKey: id) }
                 logger.debug("a fill request was not sent", metadata: ["owner": "\(owner)", "error": "\(error)"])
@@ -216,7 +246,7 @@ final class ClusterFill: Sendable {
     // MARK: Receiving
 
     /// Handles one fill message from `sender` (a user packet, or a stream frame). Synchronous:
-    /// what it sends, it sends from a task of its own. A message that does not decode is
+    /// what it sends, ``run()`` sends. A message that does not decode is
     /// counted (`decodeFailures`) and logged, and changes nothing.
     func receive(_ bytes: [UInt8], from sender: NodeAddress) {
         let message: FillMessage
@@ -228,17 +258,23 @@ final class ClusterFill: Sendable {
                 "a fill message did not decode", metadata: ["sender": "\(sender)", "error": "\(error)"])
             return
         }
-        guard let node = attachment.withLock({ $0 }) else { return }
+        guard attachment.withLock({ $0 != nil }) else { return }
         switch message {
-        case .request(let id, let key):
-            if let value = storedValue(key) {
-                inBackground { await self.send(.answer(id: id, .outcome(.value(value))), to: sender, node: node) }
-                return
+        case .request(let id, let key), .refresh(let id, let key, _):
+            // A request for a key held is answered with its value; a refresh, only when the
+            // value held is newer than the one the asker saw (it was refreshed already).
+            if let stored = storedValue(key) {
+                let isNewer: Bool
+                if case .refresh(_, _, let seen) = message { isNewer = stored.timestamp > seen } else { isNewer = true }
+                if isNewer {
+                    post(.message(.answer(id: id, .outcome(.value(stored.value))), to: sender))
+                    return
+                }
             }
             let now = clock.now
             let decision = state.withLock { $0.arbiter.onRequest(key: key, from: .remote(sender, id), now: now) }
             if decision == .fillYourself {
-                inBackground { await self.send(.answer(id: id, .fillYourself), to: sender, node: node) }
+                post(.message(.answer(id: id, .fillYourself), to: sender))
             }
         case .answer(let id, let answer):
             resolve(id, with: answer, from: sender)
@@ -246,7 +282,7 @@ final class ClusterFill: Sendable {
             guard let waiters = state.withLock({ $0.arbiter.onReport(key: key, from: .remote(sender, id)) }) else {
                 return
             }
-            inBackground { await self.answer(waiters, with: .outcome(outcome), node: node) }
+            post(.answers(to: waiters, .outcome(outcome)))
         }
     }
 
@@ -285,12 +321,53 @@ final class ClusterFill: Sendable {
         }
     }
 
-    /// Runs `operation` in a task of its own, counted in the simulation's work until it is done.
-    private func inBackground(_ operation: @escaping @Sendable () async -> Void) {
+    /// Queues `job` for ``run()``, counted in the simulation's work until it is sent; a job the
+    /// full (or closed) outbox refuses is dropped, counted in `fillSendsDropped`, and the asker's
+    /// bound ends its wait.
+    private func post(_ job: Outgoing) {
         work.began()
-        Task { [work] in
-            await operation()
-            work.finished()
+        switch outbox.push(job) {
+        case .enqueued:
+            return
+        case .full:
+            counters.fillSendsDropped.increment()
+            logger.warning(
+                "the fill outbox is full; a fill message is dropped",
+                metadata: ["capacity": "\(Self.outboxCapacity)"])
+        case .finished:
+            break
+        }
+        work.finished()
+    }
+
+    /// Sends what the outbox holds, up to ``maxConcurrentSends`` at once, until the task is
+    /// cancelled (the cache stops); then drops what is left (the askers' bounds end their waits).
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            var sending = 0
+            while let job = await outbox.next() {
+                if sending == Self.maxConcurrentSends {
+                    await group.next()
+                    sending -= 1
+                }
+                sending += 1
+                group.addTask {
+                    await self.perform(job)
+                    self.work.finished()
+                }
+            }
+        }
+        outbox.finish()
+        while await outbox.next() != nil { work.finished() }
+    }
+
+    private func perform(_ job: Outgoing) async {
+        guard let node = attachment.withLock({ $0 }) else { return }
+        switch job {
+        case .message(let message, let address):
+            await send(message, to: address, node: node)
+        case .answers(let askers, let answer):
+            await self.answer(askers, with: answer, node: node)
         }
     }
 }

@@ -1,4 +1,5 @@
 import BCacheTransport
+import DequeModule
 
 /// The owner's side of cluster-wide filling: for each key it owns, which asker fills it now and
 /// who waits for the outcome. No I/O, no clock: each input returns what to answer.
@@ -37,6 +38,11 @@ struct FillArbiter: Sendable {
     /// How long a filler has to report before the next asker takes over.
     let lease: Duration
     private var flights: [String: Flight] = [:]
+    /// Every lease granted, in the order they end (each ends `lease` after it was granted, and
+    /// time only moves on), so that freeing room when full costs what it frees rather than a
+    /// pass over every flight. An entry whose flight was reported, or taken over under a new
+    /// lease, is stale: skipped when it comes up, and compacted away when stale entries pile up.
+    private var leaseEnds = Deque<(key: String, leaseEnds: Duration)>()
 
     init(lease: Duration) {
         self.lease = lease
@@ -58,15 +64,37 @@ struct FillArbiter: Sendable {
             flight.filler = asker
             flight.leaseEnds = now + lease
             flights[key] = flight
+            grantLease(key, endingAt: flight.leaseEnds)
             return .fillYourself
         }
         if flights.count >= Self.maxFlights {
-            flights = flights.filter { $0.value.leaseEnds > now }
+            dropFlights(leasedUntilOrBefore: now)
             guard flights.count < Self.maxFlights else { return .fillYourself }
         }
         flights[key] = Flight(filler: asker, leaseEnds: now + lease)
+        grantLease(key, endingAt: now + lease)
         return .fillYourself
     }
+
+    /// Records a lease in ``leaseEnds``; compacts the stale entries away once they outnumber
+    /// the flights (a pass that the appends since the last one pay for).
+    private mutating func grantLease(_ key: String, endingAt end: Duration) {
+        leaseEnds.append((key, end))
+        guard leaseEnds.count > 2 * Self.maxFlights else { return }
+        let flights = self.flights
+        leaseEnds = Deque(leaseEnds.filter { flights[$0.key]?.leaseEnds == $0.leaseEnds })
+    }
+
+    /// Drops the flights whose lease ended by `now` (their waiters' own bounds end their waits).
+    private mutating func dropFlights(leasedUntilOrBefore now: Duration) {
+        while let first = leaseEnds.first, first.leaseEnds <= now {
+            leaseEnds.removeFirst()
+            if flights[first.key]?.leaseEnds == first.leaseEnds { flights[first.key] = nil }
+        }
+    }
+
+    /// Entries in the lease order, stale ones included: for tests of its bound.
+    var leaseRecordCount: Int { leaseEnds.count }
 
     /// `filler` reports the outcome of its fill of `key`: the askers to answer with it, or nil
     /// when `filler` does not hold the key's fill (a late report, a fallback fill).

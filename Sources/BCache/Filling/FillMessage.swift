@@ -8,13 +8,21 @@ import BCacheCore
 /// fill request = 0x06 | request id varint | key length varint | key UTF-8
 /// fill answer  = 0x07 | request id varint | outcome
 /// fill report  = 0x08 | request id varint | key length varint | key UTF-8 | outcome
+/// refresh      = 0x09 | request id varint | key length varint | key UTF-8 | seen varint
 /// outcome      = 0x00 | value length varint | value          the filler's value
 ///              | 0x01 | message length varint | UTF-8       the filler's error, described
 ///              | 0x02                                         (answers only) fill it yourself
 /// ```
 ///
+/// A refresh (refresh-ahead) names the write the asker holds by its hybrid timestamp (`seen`):
+/// the owner answers with the value it holds only when that is a newer write (refreshed
+/// already), and otherwise arbitrates it as a miss, where it answers any request for a key it
+/// holds with its value.
+///
 /// The tags follow the sync frames (0x01–0x04) and the replay request (0x05): nodes of earlier
-/// versions count these messages as unknown sync frames and drop them.
+/// versions count these messages as unknown sync frames and drop them (a node that knows
+/// 0x06–0x08 and not 0x09 counts a refresh as a message that does not decode; the asker's
+/// bound then ends its wait).
 enum FillMessage: Equatable, Sendable {
     /// A miss asks the key's owner for the key's fill.
     case request(id: UInt64, key: String)
@@ -22,17 +30,21 @@ enum FillMessage: Equatable, Sendable {
     case answer(id: UInt64, FillAnswer)
     /// The node the owner let fill (its request `id`) reports the outcome, for the others.
     case report(id: UInt64, key: String, FillOutcome)
+    /// A reader holding a value past its refresh age (written at hybrid timestamp `seen`) asks
+    /// the owner whether to refresh it.
+    case refresh(id: UInt64, key: String, seen: UInt64)
 
     static let requestTag: UInt8 = 0x06
     static let answerTag: UInt8 = 0x07
     static let reportTag: UInt8 = 0x08
+    static let refreshTag: UInt8 = 0x09
     /// The longest error description carried, in UTF-8 bytes (longer ones are cut).
     static let maxMessageBytes = 1024
 
     /// Whether `bytes` start like a fill message.
     static func isFillMessage(_ bytes: some Collection<UInt8>) -> Bool {
         guard let first = bytes.first else { return false }
-        return first >= requestTag && first <= reportTag
+        return first >= requestTag && first <= refreshTag
     }
 
     func encoded() -> [UInt8] {
@@ -54,6 +66,11 @@ enum FillMessage: Equatable, Sendable {
             writer.writeVarint(id)
             writer.writeLengthPrefixed(key)
             Self.write(outcome, to: &writer)
+        case .refresh(let id, let key, let seen):
+            writer.writeByte(Self.refreshTag)
+            writer.writeVarint(id)
+            writer.writeLengthPrefixed(key)
+            writer.writeVarint(seen)
         }
         return writer.bytes
     }
@@ -87,6 +104,9 @@ enum FillMessage: Equatable, Sendable {
             let key = try readKey(&reader, limits: limits)
             let kind = try reader.readByte()
             message = .report(id: id, key: key, try readOutcome(kind, &reader, limits: limits))
+        case refreshTag:
+            let key = try readKey(&reader, limits: limits)
+            message = .refresh(id: id, key: key, seen: try reader.readVarint())
         default:
             throw CodecError(.unknownStateTag, "not a fill message: tag \(tag)")
         }

@@ -139,6 +139,7 @@ extension BCache {
                     await self.batcher.runFlushLoop()
                 }
                 group.addTask { await self.sweepLoop() }
+                group.addTask { await self.clusterFill.run() }
                 group.addTask { await self.tree.run(events: treeEvents) }
                 if let catchUp = self.catchUp, let events {
                     group.addTask { await catchUp.run(events: events) }

@@ -8,6 +8,8 @@ final class CacheCounters: Sendable {
     let fillsLocal: CountedMetric
     let fillsRemote: CountedMetric
     let fillFallbacks: CountedMetric
+    let fillSendsDropped: CountedMetric
+    let fillRefreshes: CountedMetric
     let deltasQueued: CountedMetric
     let payloadsBroadcast: CountedMetric
     let payloadBytesBroadcast: CountedMetric
@@ -53,6 +55,8 @@ final class CacheCounters: Sendable {
         fillsLocal = metric("fills_local_total")
         fillsRemote = metric("fills_remote_total")
         fillFallbacks = metric("fill_fallbacks_total")
+        fillSendsDropped = metric("fill_sends_dropped_total")
+        fillRefreshes = metric("fill_refreshes_total")
         deltasQueued = metric("deltas_queued")
         payloadsBroadcast = metric("replication_payloads_sent")
         payloadBytesBroadcast = metric("replication_bytes_sent")
@@ -98,6 +102,8 @@ final class CacheCounters: Sendable {
         statistics.fillsLocal = fillsLocal.total
         statistics.fillsRemote = fillsRemote.total
         statistics.fillFallbacks = fillFallbacks.total
+        statistics.fillSendsDropped = fillSendsDropped.total
+        statistics.fillRefreshes = fillRefreshes.total
         statistics.deltasQueued = deltasQueued.total
         statistics.payloadsBroadcast = payloadsBroadcast.total
         statistics.payloadBytesBroadcast = payloadBytesBroadcast.total

@@ -28,6 +28,13 @@ extension BCache {
         /// Misses filled locally because the owner did not answer within
         /// ``BCache/OwnerFill/answerTimeout`` (slow, partitioned, crashed or gone).
         public var fillFallbacks = 0
+        /// Fill messages (answers to other nodes' asks) dropped because this node's fill outbox
+        /// was full: a member asking faster than this node can answer. The askers fall back
+        /// after their bound.
+        public var fillSendsDropped = 0
+        /// Refreshes ahead of expiry this node started
+        /// (``BCache/get(_:ttl:refreshAfter:timeout:filler:)``: a read past the refresh age).
+        public var fillRefreshes = 0
         /// Write deltas queued for gossip.
         public var deltasQueued = 0
         /// Payloads broadcast (above the direct limit, by the epidemic broadcast tree), each a

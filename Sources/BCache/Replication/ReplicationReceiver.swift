@@ -6,7 +6,7 @@ import Logging
 /// Merges the deltas other nodes send straight to this one: packets and replication streams,
 /// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication"), or an
 /// ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
-/// ``BroadcastTreeDriver``, or a ``FillMessage`` (tags 0x06–0x08), handed to the ``ClusterFill``.
+/// ``BroadcastTreeDriver``, or a ``FillMessage`` (tags 0x06–0x09), handed to the ``ClusterFill``.
 ///
 /// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
 /// or is not a records frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
@@ -22,7 +22,7 @@ struct ReplicationReceiver: Sendable {
     let replayRequests: ReplayRequestInbox?
     /// Takes the broadcast tree's messages.
     let tree: BroadcastTreeDriver
-    /// Takes the messages of cluster-wide filling (tags 0x06–0x08).
+    /// Takes the messages of cluster-wide filling (tags 0x06–0x09).
     let fill: ClusterFill
 
     /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet

@@ -51,4 +51,45 @@ import Testing
         #expect(arbiter.onRequest(key: "k", from: .remote(peer, 0), now: .zero) == .fillYourself)
         #expect(arbiter.onReport(key: "k", from: .local(0))?.count == FillArbiter.maxWaitersPerKey)
     }
+
+    /// Full of live leases, a new key's asker fills by itself untracked; once leases end, the
+    /// room they held is taken again (freed oldest first, not by a pass over every flight).
+    @Test func flightsAreBoundedAndExpiredLeasesMakeRoom() {
+        var arbiter = FillArbiter(lease: .seconds(2))
+        var refused = 0
+        for index in 0..<FillArbiter.maxFlights {
+            // Half the leases granted at 0 s, half at 1 s.
+            let now: Duration = index < FillArbiter.maxFlights / 2 ? .zero : .seconds(1)
+            if arbiter.onRequest(key: "k\(index)", from: .local(UInt64(index)), now: now) != .fillYourself {
+                refused += 1
+            }
+        }
+        #expect(refused == 0)
+        #expect(arbiter.flightCount == FillArbiter.maxFlights)
+        // Full and nothing expired: filled untracked, so a second asker of that key fills too.
+        #expect(arbiter.onRequest(key: "new", from: .local(1), now: .seconds(1)) == .fillYourself)
+        #expect(arbiter.onRequest(key: "new", from: .local(2), now: .seconds(1)) == .fillYourself)
+        #expect(arbiter.flightCount == FillArbiter.maxFlights)
+        // At 2 s the first half's leases have ended: the new key is tracked, and waited for.
+        #expect(arbiter.onRequest(key: "new", from: .local(3), now: .seconds(2)) == .fillYourself)
+        #expect(arbiter.onRequest(key: "new", from: .local(4), now: .seconds(2)) == .wait)
+        #expect(arbiter.flightCount == FillArbiter.maxFlights / 2 + 1)
+        // The second half's leases are intact: their askers still wait.
+        #expect(arbiter.onRequest(key: "k\(FillArbiter.maxFlights - 1)", from: .local(5), now: .seconds(2)) == .wait)
+    }
+
+    /// Reported fills leave stale lease records behind; they are compacted away, so a member
+    /// asking and reporting without end does not grow the owner's memory.
+    @Test func staleLeaseRecordsAreBounded() {
+        var arbiter = FillArbiter(lease: .seconds(2))
+        var unanswered = 0
+        for index in 0..<(3 * FillArbiter.maxFlights) {
+            let asker = FillArbiter.Asker.remote(peer, UInt64(index))
+            _ = arbiter.onRequest(key: "k\(index)", from: asker, now: .zero)
+            if arbiter.onReport(key: "k\(index)", from: asker) == nil { unanswered += 1 }
+        }
+        #expect(unanswered == 0)
+        #expect(arbiter.flightCount == 0)
+        #expect(arbiter.leaseRecordCount <= 2 * FillArbiter.maxFlights)
+    }
 }

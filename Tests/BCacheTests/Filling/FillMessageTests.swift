@@ -27,6 +27,8 @@ import Testing
             .answer(id: 9, .fillYourself),
             .report(id: 3, key: "k", .value([9])),
             .report(id: 4, key: "k", .failed("timeout")),
+            .refresh(id: 5, key: "user:42", seen: 0x0001_8F3A_2B4C_0001),
+            .refresh(id: .max, key: "", seen: .max),
         ]
         for message in messages {
             let bytes: [UInt8] = message.encoded()
@@ -43,11 +45,12 @@ import Testing
         let report: [UInt8] = FillMessage.report(id: 5, key: "a", .failed("x")).encoded()
         #expect(report == [0x08, 0x05, 0x01, 0x61, 0x01, 0x01, 0x78])
         #expect(FillMessage.answer(id: 1, .fillYourself).encoded() == [0x07, 0x01, 0x02])
+        #expect(FillMessage.refresh(id: 5, key: "a", seen: 300).encoded() == [0x09, 0x05, 0x01, 0x61, 0xAC, 0x02])
     }
 
     @Test func theTagsAreOnesOtherDecodersRefuse() {
         // Nodes of earlier versions read these as sync frames: the tags must be unknown there.
-        for tag: UInt8 in [0x06, 0x07, 0x08] {
+        for tag: UInt8 in [0x06, 0x07, 0x08, 0x09] {
             #expect(!ReplayRequest.isRequest([tag]))
             #expect(!EpidemicBroadcast.Envelope.isEnvelope([tag, 0, 0, 0, 0, 0, 0, 0, 0, 0]))
             let sync: CodecError.Code?
@@ -62,9 +65,14 @@ import Testing
     }
 
     @Test func truncatedMessagesAreRefused() {
-        let whole: [UInt8] = FillMessage.report(id: 300, key: "key", .value([1, 2, 3])).encoded()
-        for count in 0..<whole.count {
-            #expect(refusal(Array(whole.prefix(count))) == .truncated, "\(count) bytes")
+        let messages: [FillMessage] = [
+            .report(id: 300, key: "key", .value([1, 2, 3])), .refresh(id: 300, key: "key", seen: 1 << 40),
+        ]
+        for message in messages {
+            let whole: [UInt8] = message.encoded()
+            for count in 0..<whole.count {
+                #expect(refusal(Array(whole.prefix(count))) == .truncated, "\(message): \(count) bytes")
+            }
         }
     }
 
@@ -78,7 +86,7 @@ import Testing
     }
 
     @Test func unknownTagsKindsAndTrailingBytesAreRefused() {
-        #expect(refusal([0x09, 0x01]) == .unknownStateTag)
+        #expect(refusal([0x0A, 0x01]) == .unknownStateTag)
         #expect(refusal([0x07, 0x01, 0x03]) == .unknownStateTag)
         #expect(refusal([0x08, 0x01, 0x01, 0x61, 0x02]) == .unknownStateTag)
         #expect(refusal([0x07, 0x01, 0x02, 0x00]) == .trailingBytes)

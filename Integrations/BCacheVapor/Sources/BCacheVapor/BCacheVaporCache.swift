@@ -1,6 +1,6 @@
 public import BCache
 public import NIOCore
-public import Vapor
+@preconcurrency public import Vapor
 
 /// Vapor's `Cache` on a BCache node: `app.cache` and `req.cache` read with no network hop, and
 /// what one instance of a service writes, every other reads.
@@ -25,15 +25,18 @@ public struct BCacheVaporCache: Cache {
         self.eventLoop = eventLoop
     }
 
-    public func get<T: Decodable>(_ key: String, as type: T.Type) -> EventLoopFuture<T?> {
+    // `Sendable` values, as Vapor's own `MemoryCache` requires (the protocol predates
+    // strict concurrency, hence the `@preconcurrency` import): the futures carry them across
+    // event loops.
+    public func get<T: Decodable & Sendable>(_ key: String, as type: T.Type) -> EventLoopFuture<T?> {
         eventLoop.makeCompletedFuture(Result { () throws(BCacheError) -> T? in try cache.get(key, as: type) })
     }
 
-    public func set<T: Encodable>(_ key: String, to value: T?) -> EventLoopFuture<Void> {
+    public func set<T: Encodable & Sendable>(_ key: String, to value: T?) -> EventLoopFuture<Void> {
         set(key, to: value, expiresIn: nil)
     }
 
-    public func set<T: Encodable>(
+    public func set<T: Encodable & Sendable>(
         _ key: String, to value: T?, expiresIn expirationTime: CacheExpirationTime?
     ) -> EventLoopFuture<Void> {
         eventLoop.makeCompletedFuture(
