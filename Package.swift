@@ -325,7 +325,7 @@ let package = Package(
         // Smoke tests of the `bcache` tool's benchmarks (quick sizes), through `@testable import`.
         .testTarget(
             name: "BCacheBenchTests",
-            dependencies: ["bcache", argumentParser],
+            dependencies: ["bcache", "BCacheMembership", argumentParser],
             swiftSettings: strictSettings
         ),
         // Also runs the built `bcache demo --quick` end to end (`swift build --build-tests`, which

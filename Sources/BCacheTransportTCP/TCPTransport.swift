@@ -30,7 +30,8 @@ public final class TCPTransport: Transport {
     public let incomingPackets: AsyncStream<IncomingPacket>
     public let incomingStreams: AsyncStream<any TransportStream>
 
-    private let serverChannel: any Channel
+    private let listener: ReopeningListener
+    private let allocator = ByteBufferAllocator()
     private let shared: TCPConnectionContext
     private let connector: TCPConnector
     private let packetLinks: PacketLinkPool
@@ -92,32 +93,16 @@ public final class TCPTransport: Transport {
             connections: ConnectionRegistry()
         )
         let idleTimeout = TimeAmount(configuration.idleTimeout)
-        let serverChannel: any Channel
+        let host = configuration.host
+        let group = configuration.eventLoopGroup
+        let bind: ReopeningListener.Bind = { port in
+            try await listenerBootstrap(group: group, shared: shared, idleTimeout: idleTimeout)
+                .bind(host: host, port: port).get()
+        }
+        let listener: ReopeningListener
         do {
-            serverChannel = try await ServerBootstrap(group: configuration.eventLoopGroup)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard shared.connections.register(channel) else { return }
-                        shared.counters.connectionOpened()
-                        let pipeline = channel.pipeline.syncOperations
-                        try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                        try pipeline.addHandler(IdleCloseHandler())
-                        try pipeline.addHandler(
-                            ByteToMessageHandler(
-                                FrameDecoder.accepting(
-                                    packetLimit: shared.maxPacketSize,
-                                    frameLimit: shared.maxFrameSize
-                                )
-                            )
-                        )
-                        try pipeline.addHandler(ConnectionInboundHandler.accepting(shared))
-                    }
-                }
-                .bind(host: configuration.host, port: Int(configuration.port))
-                .get()
+            listener = try await ReopeningListener(
+                port: configuration.port, counters: shared.counters, logger: logger, bind: bind)
         } catch {
             packetsContinuation.finish()
             streamsContinuation.finish()
@@ -126,10 +111,10 @@ public final class TCPTransport: Transport {
                 "cannot bind TCP \(NodeAddress(host: configuration.host, port: configuration.port)): \(error)"
             )
         }
-        let boundPort = serverChannel.localAddress?.port.flatMap { UInt16(exactly: $0) } ?? configuration.port
+        let boundPort = listener.port
         let localAddress = NodeAddress(host: configuration.host, port: boundPort)
         let transport = TCPTransport(
-            serverChannel: serverChannel,
+            listener: listener,
             localAddress: localAddress,
             configuration: configuration,
             shared: shared,
@@ -139,14 +124,42 @@ public final class TCPTransport: Transport {
         return transport
     }
 
+    /// How every listener of the transport is bound (the first, and each one after a fault).
+    private static func listenerBootstrap(
+        group: any EventLoopGroup, shared: TCPConnectionContext, idleTimeout: TimeAmount
+    ) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard shared.connections.register(channel) else { return }
+                    shared.counters.connectionOpened()
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try pipeline.addHandler(IdleCloseHandler())
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(
+                            FrameDecoder.accepting(
+                                packetLimit: shared.maxPacketSize,
+                                frameLimit: shared.maxFrameSize
+                            )
+                        )
+                    )
+                    try pipeline.addHandler(ConnectionInboundHandler.accepting(shared))
+                }
+            }
+    }
+
     private init(
-        serverChannel: any Channel,
+        listener: ReopeningListener,
         localAddress: NodeAddress,
         configuration: Configuration,
         shared: TCPConnectionContext,
         streams: (AsyncStream<IncomingPacket>, AsyncStream<any TransportStream>)
     ) {
-        self.serverChannel = serverChannel
+        self.listener = listener
         self.localAddress = localAddress
         self.maxPacketSize = configuration.maxPacketSize
         self.maxFrameSize = configuration.maxFrameSize
@@ -173,7 +186,7 @@ public final class TCPTransport: Transport {
             throw TransportError(.packetTooLarge, "packet of \(packet.count) bytes exceeds \(maxPacketSize)")
         }
         guard !closed.withLock({ $0 }) else { throw TransportError(.closed, "the TCP transport is closed") }
-        var framed = serverChannel.allocator.buffer(capacity: 4 + packet.count)
+        var framed = allocator.buffer(capacity: 4 + packet.count)
         framed.writeInteger(UInt32(packet.count))
         framed.writeBytes(packet)
         try packetLinks.send(framed, payloadSize: packet.count, to: address)
@@ -196,13 +209,22 @@ public final class TCPTransport: Transport {
         )
     }
 
+    /// Closes the listening socket as a fault would, leaving the transport open (it listens
+    /// again on the same port): for tests.
+    package func closeListenerAsAFault() async {
+        await listener.closeCurrentListenerAsAFault()
+    }
+
+    /// Whether the listening socket is bound now (false while it is being bound again).
+    package var isListening: Bool { listener.isListening }
+
     public func close() async {
         let wasClosed = closed.withLock { closed in
             defer { closed = true }
             return closed
         }
         guard !wasClosed else { return }
-        try? await serverChannel.close()
+        await listener.close()
         await shared.connections.closeAll()
         shared.packets.finish()
         shared.streams.finish()

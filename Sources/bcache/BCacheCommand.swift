@@ -18,7 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure BCache's speed.",
         subcommands: [
             LocalBenchCommand.self, OperationCountCommand.self, TransportBenchCommand.self, ClusterBenchCommand.self,
-            SoakBenchCommand.self, ScaleBenchCommand.self, MembershipBenchCommand.self,
+            SoakBenchCommand.self, OverloadBenchCommand.self, ScaleBenchCommand.self, MembershipBenchCommand.self,
         ]
     )
 }

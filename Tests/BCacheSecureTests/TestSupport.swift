@@ -7,26 +7,38 @@ import Testing
 @testable import BCacheSecure
 
 /// Reads an async sequence in the background into a list that tests poll.
+///
+/// The reading task holds the list, not the sink, and the sink cancels it when it goes away: a
+/// sink on a stream the test never closes ends with the test instead of leaving its task
+/// suspended to the end of the process (which LeakSanitizer reports).
 final class Sink<Element: Sendable>: Sendable {
-    private let items = Mutex<[Element]>([])
-    private let finished = Atomic(false)
-    private let reader = Mutex<Task<Void, Never>?>(nil)
-
-    init<S: AsyncSequence & Sendable>(_ sequence: S) where S.Element == Element {
-        let task = Task { [self] in
-            do {
-                for try await element in sequence { self.items.withLock { $0.append(element) } }
-            } catch {}
-            self.finished.store(true, ordering: .releasing)
-        }
-        reader.withLock { $0 = task }
+    private final class Received: Sendable {
+        let items = Mutex<[Element]>([])
+        let finished = Atomic(false)
     }
 
-    var snapshot: [Element] { items.withLock { $0 } }
-    var count: Int { items.withLock { $0.count } }
-    var hasFinished: Bool { finished.load(ordering: .acquiring) }
+    private let received = Received()
+    private let reader: Task<Void, Never>
 
-    func stop() { reader.withLock { $0 }?.cancel() }
+    init<S: AsyncSequence & Sendable>(_ sequence: S) where S.Element == Element {
+        let received = received
+        reader = Task {
+            do {
+                for try await element in sequence { received.items.withLock { $0.append(element) } }
+            } catch {}
+            received.finished.store(true, ordering: .releasing)
+        }
+    }
+
+    deinit {
+        reader.cancel()
+    }
+
+    var snapshot: [Element] { received.items.withLock { $0 } }
+    var count: Int { received.items.withLock { $0.count } }
+    var hasFinished: Bool { received.finished.load(ordering: .acquiring) }
+
+    func stop() { reader.cancel() }
 }
 
 /// Fixed test keys: 32 bytes `seed, seed+1, …`.

@@ -12,10 +12,13 @@ final class CountedMetric: Sendable {
     }
 
     /// Adds `amount` (not negative).
-    func increment(by amount: Int = 1) {
-        guard amount > 0 else { return }
-        value.add(amount, ordering: .relaxed)
+    ///
+    /// - Returns: The total after adding.
+    @discardableResult
+    func increment(by amount: Int = 1) -> Int {
+        guard amount > 0 else { return total }
         counter.increment(by: amount)
+        return value.add(amount, ordering: .relaxed).newValue
     }
 
     /// The total so far.

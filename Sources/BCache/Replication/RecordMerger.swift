@@ -6,6 +6,13 @@ import Logging
 /// A record refused for its clock (`ClockError`) changes nothing and is counted and
 /// logged; the others still merge.
 struct RecordMerger: Sendable {
+    /// Whether a power of two lies in `before + 1 ... after`.
+    static func crossesPowerOfTwo(from before: Int, to after: Int) -> Bool {
+        after > before
+            && (before == 0
+                || after.bitWidth - after.leadingZeroBitCount > before.bitWidth - before.leadingZeroBitCount)
+    }
+
     let store: CacheStore
     let counters: CacheCounters
     let logger: Logger
@@ -25,9 +32,15 @@ struct RecordMerger: Sendable {
     ///
     /// One call per received frame: the store locks each shard once per group of the frame's
     /// records (``CacheStore/merge(_:)-([CacheRecord])``), not once per record.
+    ///
+    /// Records refused for their clock are logged with the first one's key and error when the
+    /// node's total of refusals reaches a power of two (the 1st, 2nd, 4th, 8th...): a peer whose
+    /// clock runs beyond the bound has every record of every anti-entropy round refused, which a
+    /// warning per record (or per frame) would turn into a flood; the counter has every one.
     @discardableResult
     func merge(_ records: [CacheRecord], from source: @autoclosure () -> String) -> Int {
         var applied = 0
+        var refused: (count: Int, first: (key: String, error: ClockError)?) = (0, nil)
         for (record, outcome) in zip(records, store.merge(records)) {
             switch outcome {
             case .success(.applied):
@@ -37,13 +50,22 @@ struct RecordMerger: Sendable {
             case .success:
                 break
             case .failure(let error):
-                counters.clockRejections.increment()
-                logger.warning(
-                    "refused a remote record",
-                    metadata: ["key": "\(record.key)", "from": "\(source())", "error": "\(error)"])
+                refused.count += 1
+                if refused.first == nil { refused.first = (record.key, error) }
             }
         }
         counters.recordsApplied.increment(by: applied)
+        if let first = refused.first {
+            let total = counters.clockRejections.increment(by: refused.count)
+            if Self.crossesPowerOfTwo(from: total - refused.count, to: total) {
+                logger.warning(
+                    "refused remote records for their clock",
+                    metadata: [
+                        "count": "\(refused.count)", "total": "\(total)", "key": "\(first.key)", "from": "\(source())",
+                        "error": "\(first.error)",
+                    ])
+            }
+        }
         return applied
     }
 }

@@ -106,6 +106,11 @@ final class ReplicationBatcher: Sendable {
     /// This node's own recent writes, for replays; nil when catching up is disabled.
     private let log: RecentWriteLog?
     private let pending = Mutex(Pending())
+    /// The encoded size of the batch the flush loop is sending directly, counted against
+    /// `maxPendingBytes` with what is pending: a writer faster than the network otherwise had a
+    /// full queue, the batch taken from it and that batch's frames alive at once, three times
+    /// the limit per node (Docs/RELIABILITY.md, "Overload").
+    private let inFlightBytes = Atomic(0)
     private let wakeups: AsyncStream<Void>
     private let wakeup: AsyncStream<Void>.Continuation
     private let drained = OneShot<Void>()
@@ -165,7 +170,8 @@ final class ReplicationBatcher: Sendable {
         let size = RecordCodec.encodedSize(of: record)
         let (queued, wasEmpty) = pending.withLock { pending -> (Bool, Bool) in
             let wasEmpty = pending.isEmpty
-            guard wasEmpty || pending.recordBytes + size <= maxPendingBytes else { return (false, false) }
+            let queued = pending.recordBytes + inFlightBytes.load(ordering: .relaxed)
+            guard wasEmpty || queued + size <= maxPendingBytes else { return (false, false) }
             pending.records.append(record)
             pending.recordBytes += size
             // Once per batch, an atomic add in simulations only; under the lock, so that the
@@ -236,15 +242,24 @@ final class ReplicationBatcher: Sendable {
             guard !taken.isEmpty else { return }
             // Logged here, a batch at a time, rather than by each `set`.
             log?.append(contentsOf: taken.records)
+            let replays = taken.replays
             if !taken.records.isEmpty {
                 if let targets {
-                    await sendDirectly(taken, to: targets, prunesStreams: true)
+                    if !targets.isEmpty {
+                        // Encoded, then the records let go: the frames are the batch from here
+                        // on, counted against the limit until they are sent.
+                        inFlightBytes.store(taken.recordBytes, ordering: .relaxed)
+                        let encoded = encode(taken)
+                        taken = Pending()
+                        await sendDirectly(encoded, to: targets, prunesStreams: true)
+                        inFlightBytes.store(0, ordering: .relaxed)
+                    }
                 } else {
                     broadcast(taken)
                 }
             }
-            for replay in taken.replays {
-                await sendDirectly(replay.batch, to: [replay.target], prunesStreams: false)
+            for replay in replays {
+                await sendDirectly(encode(replay.batch), to: [replay.target], prunesStreams: false)
                 // Above the direct limit no round prunes the streams: a replay's is not kept.
                 if targets == nil { await streams.close(replay.target) }
             }
@@ -268,11 +283,10 @@ final class ReplicationBatcher: Sendable {
         return targets.count + 1 <= settings.directLimit ? targets : nil
     }
 
-    /// Sends `batch` to each of `targets`; `prunesStreams` closes the streams of members not
+    /// Sends an encoded batch to each of `targets`; `prunesStreams` closes the streams of members not
     /// among them (a round to every member does, a replay to one does not).
-    private func sendDirectly(_ batch: Pending, to targets: [NodeAddress], prunesStreams: Bool) async {
+    private func sendDirectly(_ encoded: Encoded, to targets: [NodeAddress], prunesStreams: Bool) async {
         guard !targets.isEmpty else { return }
-        let encoded = encode(batch)
         // Packets inline, in this task: a small batch (the common case when idle) reaches the
         // transport without a task hop.
         for packet in encoded.packets {

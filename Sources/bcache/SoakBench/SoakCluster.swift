@@ -14,6 +14,8 @@ final class SoakCluster: Sendable {
         var nodes = 3
         var maxBytes = 64 << 20
         var membership = Membership.Settings.lan
+        /// Each node's `replication.maxPendingBytes`; nil keeps the default.
+        var maxPendingReplicationBytes: Int?
     }
 
     let settings: Settings
@@ -71,6 +73,9 @@ final class SoakCluster: Sendable {
         configuration.clusterLabel = "soak"
         configuration.store.maxBytes = settings.maxBytes
         configuration.membership = settings.membership
+        if let maxPending = settings.maxPendingReplicationBytes {
+            configuration.replication.maxPendingBytes = maxPending
+        }
         configuration.logger = quiet
         let cache = try await BCache(configuration: configuration)
         try await cache.start()
