@@ -20,6 +20,14 @@ import Testing
         try await withInMemoryCluster(nodes: 3, seed: 1_719, configure: configure) { cluster in
             let joinedLines = logs.entries.filter { "\($0.message)" == "joined the cluster" }
             #expect(joinedLines.count == 2, "the membership logs through the cache's logger")
+            // The facade says "joined" once its join call returns, which may be after the
+            // members converged: the steady state starts after every node said it.
+            try await cluster.eventually("every node logged its join") {
+                let nodes = logs.entries.filter { "\($0.message)" == "joined" }.compactMap {
+                    $0.metadata["bcache.node"]
+                }
+                return Set(nodes.map { "\($0)" }).count == 3
+            }
             logs.clear()
 
             // Steady state: writes, replication, anti-entropy rounds (every 500 ms here), probes.
