@@ -175,8 +175,8 @@ public final class SimulatedTime {
             settleRounds += 1
             guard ContinuousClock.now < deadline else {
                 throw TimedOut(
-                    "the cluster to be idle at simulated \(network.now) (\(rounds) rounds)", limit: settling.limit,
-                    clock: .real)
+                    "the cluster to be idle at simulated \(network.now) (\(rounds) rounds; not quiet: \(notQuiet()))",
+                    limit: settling.limit, clock: .real)
             }
             if rounds < settling.yieldsBeforePausing {
                 await Task.yield()
@@ -184,6 +184,30 @@ public final class SimulatedTime {
                 try await Task.sleep(for: settling.pause)
             }
         }
+    }
+
+    /// What keeps the cluster from being quiet, for the timeout's message: each node not idle,
+    /// and the network's counts.
+    private func notQuiet() -> String {
+        var parts: [String] = []
+        for (cache, transport) in watched {
+            let progress = cache.simulationProgress
+            guard !progress.hasStopped else { continue }
+            var reasons: [String] = []
+            if !progress.timersAreAsleep { reasons.append("timers awake") }
+            if settling.waitsForExchanges && !progress.isSettled { reasons.append("an exchange in progress") }
+            if !progress.tasksAreIdle { reasons.append("tasks with work in hand") }
+            if let unread = transport?.unreadPacketCount, unread > 0 { reasons.append("\(unread) packets unread") }
+            if !reasons.isEmpty { parts.append("\(cache.name): \(reasons.joined(separator: ", "))") }
+        }
+        var handled = 0
+        for (cache, transport) in watched {
+            let progress = cache.simulationProgress
+            handled += progress.packetsProcessed + (progress.hasStopped ? (transport?.unreadPacketCount ?? 0) : 0)
+        }
+        parts.append("packets delivered \(network.statistics.packetsDelivered), handled \(handled)")
+        parts.append("frames arrived unread \(network.arrivedUnreadFrameCount)")
+        return parts.joined(separator: "; ")
     }
 
     private func isQuiet() -> Bool {
