@@ -42,6 +42,10 @@ extension BCache {
         (node.timersAreAsleep, node.isSettled, node.hasStopped, node.packetsProcessed, work.isIdle)
     }
 
+    /// The facade's tasks holding inputs they have not acted on, with their counts ("tree: 1"):
+    /// what a simulation's timeout names when ``simulationProgress`` says they are not idle.
+    package var simulationBusyTasks: [String] { work.busyParts }
+
     /// Waits until the cache has stopped and says whether it stopped by itself: its membership
     /// node ended without ``shutdown()``, a graceful shutdown or cancellation asking it to (its
     /// transport closed under it). False at once when the calling task is cancelled. For

@@ -138,14 +138,18 @@ public final class BCache: Service, Sendable {
         nodeConfiguration.generation = configuration.wallClock.nowMillis()
         // Only a simulation's clock waits for the background tasks' work; real caches count none.
         let work: SimulationWork = configuration.clock is Membership.ManualDriverClock ? .tracked() : .untracked
-        let lostMembers = configuration.replication.catchUp.isEnabled ? LostMemberWatch(work: work) : nil
-        let replayRequests = configuration.replication.catchUp.isEnabled ? ReplayRequestInbox(work: work) : nil
+        // One counter per task (with the producers that feed it), so that a stalled
+        // simulation names the one holding work.
+        let catchUpWork = work.part("catch-up")
+        let lostMembers = configuration.replication.catchUp.isEnabled ? LostMemberWatch(work: catchUpWork) : nil
+        let replayRequests =
+            configuration.replication.catchUp.isEnabled ? ReplayRequestInbox(work: catchUpWork) : nil
         let tree = BroadcastTreeDriver(
             settings: EpidemicBroadcast.Settings(), clock: configuration.clock, merger: merger, counters: counters,
-            logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes, work: work)
+            logger: logger, maxPayloadBytes: configuration.replication.maxSyncFrameBytes, work: work.part("tree"))
         let clusterFill = ClusterFill(
             settings: configuration.replication.ownerFill, clock: configuration.clock,
-            limits: merger.decodingLimits, counters: counters, logger: logger, work: work,
+            limits: merger.decodingLimits, counters: counters, logger: logger, work: work.part("fill"),
             storedValue: { [store] key in
                 guard let record = store.record(forKey: key), case .live(let value, _) = record.state else {
                     return nil
@@ -196,14 +200,14 @@ public final class BCache: Service, Sendable {
                 maxPendingBytes: configuration.replication.maxPendingBytes,
                 maxFrameBytes: configuration.replication.maxSyncFrameBytes,
                 testDelay: configuration.flushLoopTestDelay),
-            log: log, counters: counters, logger: logger, work: work)
+            log: log, counters: counters, logger: logger, work: work.part("flush loop"))
         self.batcher = batcher
         self.work = work
         if let lostMembers, let replayRequests {
             self.catchUp = CatchUpReactor(
                 node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,
                 wallClock: configuration.wallClock, lostMembers: lostMembers, replayRequests: replayRequests,
-                joinSyncs: joinSyncs, counters: counters, logger: logger, work: work)
+                joinSyncs: joinSyncs, counters: counters, logger: logger, work: catchUpWork)
         } else {
             self.catchUp = nil
         }

@@ -196,7 +196,9 @@ public final class SimulatedTime {
             var reasons: [String] = []
             if !progress.timersAreAsleep { reasons.append("timers awake") }
             if settling.waitsForExchanges && !progress.isSettled { reasons.append("an exchange in progress") }
-            if !progress.tasksAreIdle { reasons.append("tasks with work in hand") }
+            if !progress.tasksAreIdle {
+                reasons.append("tasks with work in hand (\(cache.simulationBusyTasks.joined(separator: ", ")))")
+            }
             if let unread = transport?.unreadPacketCount, unread > 0 { reasons.append("\(unread) packets unread") }
             if !reasons.isEmpty { parts.append("\(cache.name): \(reasons.joined(separator: ", "))") }
         }

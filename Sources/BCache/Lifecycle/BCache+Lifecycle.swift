@@ -112,8 +112,8 @@ extension BCache {
         let payloads = node.makePayloadStream()
         let userStreams = node.makeIncomingUserStreams()
         // Subscribed before the join, so that the join and the first members learned are seen.
-        let events = catchUp.map { _ in node.makeEventStream(onEnqueued: work.onEnqueued) }
-        let treeEvents = node.makeEventStream(onEnqueued: work.onEnqueued)
+        let events = catchUp.map { node.makeEventStream(onEnqueued: $0.work.onEnqueued) }
+        let treeEvents = node.makeEventStream(onEnqueued: tree.work.onEnqueued)
         logger.info("starting", metadata: ["address": "\(address)", "seeds": "\(seeds)"])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in

@@ -343,31 +343,46 @@ final class BroadcastTreeDriver: Sendable {
         }
     }
 
-    /// Calls the instance's `onTick` at every time it asked for, with one sleeper for the
-    /// earliest (an extra tick does only what is due).
+    /// Calls the instance's `onTick` at every time it asked for.
+    ///
+    /// A deadline asked for while a sleeper for one no later is set needs no sleeper of its
+    /// own, but only because each wake-up looks again at the instance's next tick and sets a
+    /// sleeper for it when none is: a tick woken at `now` earlier than that next tick does not
+    /// ask for it again (the instance believes it is set). Keeping only "the earliest"
+    /// deadline, as this loop once did, lost ticks: two sleepers woken in one simulated step,
+    /// the later one's tick asking for a new deadline that arrived before the earlier one's
+    /// fire, was dropped as later than a deadline already passed, and the node's grafts and
+    /// announcements then waited forever (a burst missed one node of 48 in 1 run of 20).
     private func runTicks() async {
         await withDiscardingTaskGroup { group in
-            var earliest: Duration?
+            // Deadlines with a sleeper set whose fire was not acted on yet.
+            var sleeping = Set<Duration>()
+            // Sets a sleeper for `deadline` unless one for no later is set; returns whether
+            // it did (the caller's count then passes to the sleeper: held until it sleeps, and
+            // from its wake-up until the fire was acted on).
+            func sleepUnlessCovered(until deadline: Duration) -> Bool {
+                guard !sleeping.contains(where: { $0 <= deadline }) else { return false }
+                sleeping.insert(deadline)
+                group.addTask { [clock, tickSink, work] in
+                    guard (try? await work.sleep(on: clock, until: deadline)) != nil else {
+                        work.finished()
+                        return
+                    }
+                    tickSink.yield(.fire(deadline))
+                }
+                return true
+            }
             for await input in tickInputs {
                 switch input {
                 case .schedule(let deadline):
-                    if earliest.map({ deadline < $0 }) ?? true {
-                        earliest = deadline
-                        // This input's count passes to the sleeper: held until it sleeps, and
-                        // from its wake-up until the fire was acted on.
-                        group.addTask { [clock, tickSink, work] in
-                            guard (try? await work.sleep(on: clock, until: deadline)) != nil else {
-                                work.finished()
-                                return
-                            }
-                            tickSink.yield(.fire(deadline))
-                        }
-                    } else {
-                        work.finished()
-                    }
+                    if !sleepUnlessCovered(until: deadline) { work.finished() }
                 case .fire(let deadline):
-                    if earliest == deadline { earliest = nil }
+                    sleeping.remove(deadline)
                     apply { instance, now in instance.onTick(now: now) }
+                    if let next = state.withLock({ $0.instance?.nextTickAt }) {
+                        work.began()
+                        if !sleepUnlessCovered(until: next) { work.finished() }
+                    }
                     work.finished()
                 }
             }

@@ -15,23 +15,66 @@ import Synchronization
 /// Real clusters hold ``untracked``: no counter, every call a nil check.
 struct SimulationWork: Sendable {
     private let counter: Counter?
+    /// Every counter of the cache: its parts' (``part(_:)``) and the first one's.
+    private let registry: Registry?
 
     private final class Counter: Sendable {
+        let name: String
         let value = Atomic<Int>(0)
+
+        init(name: String) {
+            self.name = name
+        }
     }
 
-    private init(counter: Counter?) {
+    private final class Registry: Sendable {
+        let counters = Mutex<[Counter]>([])
+
+        func add(_ name: String) -> Counter {
+            let counter = Counter(name: name)
+            counters.withLock { $0.append(counter) }
+            return counter
+        }
+    }
+
+    private init(counter: Counter?, registry: Registry?) {
         self.counter = counter
+        self.registry = registry
     }
 
     /// Counts nothing: for caches on a real clock.
-    static var untracked: SimulationWork { SimulationWork(counter: nil) }
+    static var untracked: SimulationWork { SimulationWork(counter: nil, registry: nil) }
 
     /// A new counter at zero: for caches on a simulation's manual clock.
-    static func tracked() -> SimulationWork { SimulationWork(counter: Counter()) }
+    static func tracked() -> SimulationWork {
+        let registry = Registry()
+        return SimulationWork(counter: registry.add("cache"), registry: registry)
+    }
 
-    /// Whether no counted input is queued or in progress (always true when untracked).
-    var isIdle: Bool { (counter?.value.load(ordering: .sequentiallyConsistent) ?? 0) == 0 }
+    /// A counter of its own for one of the cache's tasks (the producers that hand it inputs
+    /// hold the same), whose name says what holds work when a simulation waits too long:
+    /// ``busyParts``. Untracked when this is.
+    func part(_ name: String) -> SimulationWork {
+        guard let registry else { return self }
+        return SimulationWork(counter: registry.add(name), registry: registry)
+    }
+
+    /// Whether no counted input of any part of the cache is queued or in progress (always true
+    /// when untracked).
+    var isIdle: Bool {
+        registry?.counters.withLock { $0.allSatisfy { $0.value.load(ordering: .sequentiallyConsistent) == 0 } }
+            ?? true
+    }
+
+    /// The parts holding work, with their counts ("tree: 2"), for a simulation's timeout.
+    var busyParts: [String] {
+        registry?.counters.withLock { counters in
+            counters.compactMap { counter in
+                let value = counter.value.load(ordering: .sequentiallyConsistent)
+                return value == 0 ? nil : "\(counter.name): \(value)"
+            }
+        } ?? []
+    }
 
     /// An input was handed to a task.
     func began() {

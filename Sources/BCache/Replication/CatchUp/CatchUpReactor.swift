@@ -27,7 +27,7 @@ final class CatchUpReactor: Sendable {
     private let replayRequests: ReplayRequestInbox
     /// Counts each input from its arrival until it was acted on (the events' count starts in the
     /// node's subscription, made with ``SimulationWork/onEnqueued``).
-    private let work: SimulationWork
+    let work: SimulationWork
 
     /// What the loop reacts to.
     private enum Input: Sendable {
