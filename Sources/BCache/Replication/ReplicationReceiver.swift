@@ -4,12 +4,14 @@ import BCacheTransport
 import Logging
 
 /// Merges the deltas other nodes send straight to this one: packets and replication streams,
-/// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication"), or an
+/// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication") or a
+/// cleared frame (another node's ``BCache/removeAll()``, handed to the
+/// ``ClearMarkerApplier``), or an
 /// ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
 /// ``BroadcastTreeDriver``, or a ``FillMessage`` (tags 0x06–0x09), handed to the ``ClusterFill``.
 ///
 /// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
-/// or is not a records frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
+/// or is neither a records nor a cleared frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
 /// changes nothing.
 struct ReplicationReceiver: Sendable {
     let merger: RecordMerger
@@ -24,6 +26,8 @@ struct ReplicationReceiver: Sendable {
     let tree: BroadcastTreeDriver
     /// Takes the messages of cluster-wide filling (tags 0x06–0x09).
     let fill: ClusterFill
+    /// Applies the clear markers of other nodes' `removeAll()`.
+    let clears: ClearMarkerApplier
 
     /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet
     /// arrives, without a task hop (the propagation latency is mostly hops between threads).
@@ -43,7 +47,7 @@ struct ReplicationReceiver: Sendable {
         }
         counters.directPacketsReceived.increment()
         do {
-            merger.merge(try records(in: packet.bytes), from: "\(packet.sender)")
+            try apply(packet.bytes, from: packet.sender)
         } catch {
             counters.decodeFailures.increment()
             logger.warning(
@@ -80,14 +84,12 @@ struct ReplicationReceiver: Sendable {
                     continue
                 }
                 counters.directFramesReceived.increment()
-                let decoded: [CacheRecord]
                 do {
-                    decoded = try records(in: frame)
+                    try apply(frame, from: incoming.sender)
                 } catch {
                     counters.decodeFailures.increment()
                     throw error
                 }
-                merger.merge(decoded, from: "\(incoming.sender)")
             }
         } catch {
             logger.warning(
@@ -107,11 +109,15 @@ struct ReplicationReceiver: Sendable {
         }
     }
 
-    /// The records of one records frame.
-    private func records(in frame: [UInt8]) throws(CodecError) -> [CacheRecord] {
-        guard case .records(let records) = try SyncFrame.decode(frame, limits: merger.decodingLimits) else {
-            throw CodecError(.unknownStateTag, "direct replication carries records frames only")
+    /// Merges the records of one records frame, or applies the marker of a cleared frame.
+    private func apply(_ frame: [UInt8], from sender: NodeAddress) throws(CodecError) {
+        switch try SyncFrame.decode(frame, limits: merger.decodingLimits) {
+        case .records(let records):
+            merger.merge(records, from: "\(sender)")
+        case .cleared(let marker):
+            clears.apply(marker, from: "a clear packet from \(sender)")
+        case .digests, .buckets, .done:
+            throw CodecError(.unknownStateTag, "direct replication carries records and cleared frames only")
         }
-        return records
     }
 }
