@@ -1,0 +1,160 @@
+import BCacheCore
+import BCacheMembership
+import BCacheTestKit
+import BCacheTransport
+import Synchronization
+import Testing
+
+@testable import BCache
+
+/// The cluster-wide `removeAll()` on the in-memory network in simulated time: the clear marker
+/// reaches every node by packet, or by anti-entropy when the packet was lost or the node joined
+/// later, and no node brings the cleared entries back.
+@Suite struct RemoveAllTests {
+    /// The `cleared` events each node published, by node name and locality.
+    final class ClearedEvents: Sendable {
+        private let seen = Mutex<[String]>([])
+        private let cancellations = Mutex<[@Sendable () -> Void]>([])
+
+        /// Records the `cleared` events of `caches` from now on, until ``cancel()``.
+        func observe(_ caches: [BCache]) {
+            for cache in caches {
+                let name = cache.name
+                let cancellation = cache.changes.observe { [self] event in record(event, on: name) }
+                cancellations.withLock { $0.append(cancellation) }
+            }
+        }
+
+        private func record(_ event: BCache.ChangeEvent, on name: String) {
+            guard event.kind == .cleared else { return }
+            let line = "\(name) \(event.isLocal ? "local" : "remote") \(event.key)"
+            seen.withLock { $0.append(line) }
+        }
+
+        var all: [String] { seen.withLock { $0.sorted() } }
+
+        func cancel() {
+            for cancellation in cancellations.withLock({ $0 }) { cancellation() }
+        }
+    }
+
+    /// Writes `count` keys spread over the nodes (and deletes every tenth, so that tombstones
+    /// are cleared too), then waits until every node holds the same entries.
+    nonisolated(nonsending) static func write(keys count: Int, in cluster: InMemoryCluster) async throws {
+        let caches = cluster.caches
+        for index in 0..<count {
+            try caches[index % caches.count].set("key-\(index)", "value \(index)")
+        }
+        for index in stride(from: 0, to: count, by: 10) {
+            // By the writer: on another node, in the same simulated millisecond, the set might
+            // carry the greater version (equal timestamps, greater node id).
+            caches[index % caches.count].delete("key-\(index)")
+        }
+        let live = count - (count + 9) / 10
+        try await cluster.eventually("every node holds the \(live) keys") {
+            caches.allSatisfy { $0.count == live }
+        }
+        try await cluster.waitUntilConverged()
+    }
+
+    /// Whether every node of `caches` holds no entry at all (live or tombstone) and `marker`.
+    static func allCleared(_ caches: [BCache], by marker: Version) -> Bool {
+        caches.allSatisfy { cache in
+            cache.count == 0 && cache.store.tombstoneCount == 0 && cache.store.clearedBefore == marker
+        }
+    }
+
+    @Test func aFiveNodeClusterClearedFromOneNodeConvergesEmpty() async throws {
+        try await withInMemoryCluster(nodes: 5, seed: 1701) { cluster in
+            try await Self.write(keys: 100, in: cluster)
+            let caches = cluster.caches
+            let events = ClearedEvents()
+            events.observe(caches)
+            await caches[2].removeAll()
+            #expect(caches[2].count == 0, "cleared locally before removeAll returns")
+            let marker = try #require(caches[2].clears.marker)
+            try await cluster.eventually("every node cleared") { Self.allCleared(caches, by: marker) }
+            try await cluster.waitUntilConverged()
+            #expect(caches.allSatisfy { $0.statistics.clears == 1 })
+            let expected = caches.map { "\($0.name) \($0.name == caches[2].name ? "local" : "remote") " }
+            #expect(events.all == expected.sorted())
+            events.cancel()
+        }
+    }
+
+    @Test func aNodePartitionedThroughTheClearGetsTheMarkerByAntiEntropyAndBringsNothingBack() async throws {
+        try await withInMemoryCluster(nodes: 3, seed: 1702) { cluster in
+            // Node 2 wrote a third of the keys itself: after the heal it may replay them too.
+            try await Self.write(keys: 60, in: cluster)
+            let caches = cluster.caches
+            let held = caches[2].count
+            cluster.network.split([[caches[0].address, caches[1].address], [caches[2].address]])
+            await caches[0].removeAll()
+            let marker = try #require(caches[0].clears.marker)
+            try await cluster.eventually("nodes 0 and 1 cleared") { Self.allCleared(Array(caches[0...1]), by: marker) }
+            #expect(caches[2].count == held, "the clear packet to node 2 was lost in the partition")
+            #expect(caches[2].statistics.clears == 0)
+            let exchangesBefore = caches[2].statistics.syncRounds
+            cluster.network.heal()
+            try await cluster.eventually("node 2 cleared") { caches[2].statistics.clears == 1 }
+            #expect(caches[2].statistics.syncRounds > exchangesBefore, "the marker came with an exchange")
+            try await cluster.waitUntilConverged()
+            // Several push-pull periods (500 ms) and catch-up windows later, still nothing back.
+            let time = try #require(cluster.simulatedTime)
+            for _ in 0..<10 {
+                try await time.advance(by: .milliseconds(500))
+                #expect(Self.allCleared(caches, by: marker))
+            }
+            #expect(caches.allSatisfy { $0.statistics.clears == 1 })
+        }
+    }
+
+    @Test func aWriteMadeAfterTheClearOnAnotherNodeSurvives() async throws {
+        try await withInMemoryCluster(nodes: 3, seed: 1703) { cluster in
+            try await Self.write(keys: 30, in: cluster)
+            let caches = cluster.caches
+            await caches[0].removeAll()
+            try await cluster.eventually("node 1 cleared") { caches[1].statistics.clears == 1 }
+            try caches[1].set("after", "written after the clear")
+            try await cluster.eventually("every node holds the later write alone") {
+                caches.allSatisfy { $0.count == 1 && $0.getString("after") == "written after the clear" }
+            }
+            try await cluster.waitUntilConverged()
+            #expect(caches.allSatisfy { $0.count == 1 && $0.statistics.clears == 1 })
+        }
+    }
+
+    @Test func twoConcurrentClearsConvergeToTheLater() async throws {
+        try await withInMemoryCluster(nodes: 4, seed: 1704) { cluster in
+            try await Self.write(keys: 40, in: cluster)
+            let caches = cluster.caches
+            // Simulated time stands still between the two calls: neither packet has arrived.
+            await caches[0].removeAll()
+            await caches[3].removeAll()
+            let first = try #require(caches[0].clears.marker)
+            let second = try #require(caches[3].clears.marker)
+            #expect(first != second)
+            let later = max(first, second)
+            try await cluster.eventually("every node holds the later marker") { Self.allCleared(caches, by: later) }
+            try await cluster.waitUntilConverged()
+            // Each node applied the later marker, and the earlier one only when it came first.
+            #expect(caches.allSatisfy { (1...2).contains($0.statistics.clears) })
+        }
+    }
+
+    @Test func aNodeJoiningAfterTheClearLearnsIt() async throws {
+        try await withInMemoryCluster(nodes: 3, seed: 1705) { cluster in
+            try await Self.write(keys: 30, in: cluster)
+            let caches = cluster.caches
+            await caches[1].removeAll()
+            let marker = try #require(caches[1].clears.marker)
+            try await cluster.eventually("every node cleared") { Self.allCleared(caches, by: marker) }
+            let late = try await cluster.addNode()
+            try await cluster.waitUntilMembersConverged()
+            try await cluster.eventually("the newcomer holds the marker") { late.clears.marker == marker }
+            try await cluster.waitUntilConverged()
+            #expect(late.statistics.clears == 1)
+            #expect(Self.allCleared(cluster.caches, by: marker))
+        }
+    }
+}
