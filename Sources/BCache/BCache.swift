@@ -167,7 +167,10 @@ public final class BCache: Service, Sendable {
             node = try Membership.Node(
                 configuration: nodeConfiguration, transport: transport, clock: configuration.clock, logger: logger,
                 metricsFactory: metricsFactory, pushPullExtension: antiEntropy,
-                userPacketHandler: { receiver.receive($0) })
+                // Weak: the receiver reaches the node back (the tree and the fill send through
+                // it); a strong capture made a cycle that outlived the cache and kept its node
+                // and store to the end of the process. The cache holds the receiver.
+                userPacketHandler: { [weak receiver] in receiver?.receive($0) })
         } catch {
             // Checked by ParsedConfiguration already; kept so that a check the membership adds
             // later is still an error, not a crash.

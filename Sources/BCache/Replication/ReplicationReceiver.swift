@@ -13,7 +13,7 @@ import Logging
 /// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
 /// or is neither a records nor a cleared frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
 /// changes nothing.
-struct ReplicationReceiver: Sendable {
+final class ReplicationReceiver: Sendable {
     let merger: RecordMerger
     let counters: CacheCounters
     let logger: Logger
@@ -28,6 +28,21 @@ struct ReplicationReceiver: Sendable {
     let fill: ClusterFill
     /// Applies the clear markers of other nodes' `removeAll()`.
     let clears: ClearMarkerApplier
+
+    /// A class, so that the membership node's packet handler can hold it weakly (the tree and
+    /// the fill hold the node: `BCache.init`).
+    init(
+        merger: RecordMerger, counters: CacheCounters, logger: Logger, lostMembers: LostMemberWatch?,
+        replayRequests: ReplayRequestInbox?, tree: BroadcastTreeDriver, fill: ClusterFill
+    ) {
+        self.merger = merger
+        self.counters = counters
+        self.logger = logger
+        self.lostMembers = lostMembers
+        self.replayRequests = replayRequests
+        self.tree = tree
+        self.fill = fill
+    }
 
     /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet
     /// arrives, without a task hop (the propagation latency is mostly hops between threads).
