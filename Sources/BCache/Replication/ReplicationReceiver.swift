@@ -5,14 +5,13 @@ import Logging
 
 /// Merges the deltas other nodes send straight to this one: packets and replication streams,
 /// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication") or a
-/// cleared frame (another node's ``BCache/removeAll()``, handed to the
-/// ``ClearMarkerApplier``), or an
-/// ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
+/// cleared frame (another node's ``BCache/removeAll()``, handed to the ``ClearMarkerApplier``),
+/// or an ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
 /// ``BroadcastTreeDriver``, or a ``FillMessage`` (tags 0x06–0x09), handed to the ``ClusterFill``.
 ///
 /// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
-/// or is neither a records nor a cleared frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
-/// changes nothing.
+/// or is neither a records nor a cleared frame, is counted
+/// (``BCache/Statistics/decodeFailures``) and logged, and changes nothing.
 final class ReplicationReceiver: Sendable {
     let merger: RecordMerger
     let counters: CacheCounters
@@ -33,7 +32,7 @@ final class ReplicationReceiver: Sendable {
     /// the fill hold the node: `BCache.init`).
     init(
         merger: RecordMerger, counters: CacheCounters, logger: Logger, lostMembers: LostMemberWatch?,
-        replayRequests: ReplayRequestInbox?, tree: BroadcastTreeDriver, fill: ClusterFill
+        replayRequests: ReplayRequestInbox?, tree: BroadcastTreeDriver, fill: ClusterFill, clears: ClearMarkerApplier
     ) {
         self.merger = merger
         self.counters = counters
@@ -42,6 +41,7 @@ final class ReplicationReceiver: Sendable {
         self.replayRequests = replayRequests
         self.tree = tree
         self.fill = fill
+        self.clears = clears
     }
 
     /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet
