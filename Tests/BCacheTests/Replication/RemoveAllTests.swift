@@ -57,10 +57,13 @@ import Testing
         try await cluster.waitUntilConverged()
     }
 
-    /// Whether every node of `caches` holds no entry at all (live or tombstone) and `marker`.
+    /// Whether every node of `caches` holds no entry at all (live or tombstone), holds `marker`,
+    /// and has counted a clear. (The count follows the store's clear on the applying thread:
+    /// a test waits for it rather than assuming it came with the clear.)
     static func allCleared(_ caches: [BCache], by marker: Version) -> Bool {
         caches.allSatisfy { cache in
             cache.count == 0 && cache.store.tombstoneCount == 0 && cache.store.clearedBefore == marker
+                && cache.statistics.clears >= 1
         }
     }
 
@@ -73,7 +76,9 @@ import Testing
             await caches[2].removeAll()
             #expect(caches[2].count == 0, "cleared locally before removeAll returns")
             let marker = try #require(caches[2].clears.marker)
-            try await cluster.eventually("every node cleared") { Self.allCleared(caches, by: marker) }
+            try await cluster.eventually("every node cleared and published it") {
+                Self.allCleared(caches, by: marker) && events.all.count == caches.count
+            }
             try await cluster.waitUntilConverged()
             #expect(caches.allSatisfy { $0.statistics.clears == 1 })
             let expected = caches.map { "\($0.name) \($0.name == caches[2].name ? "local" : "remote") " }
@@ -96,8 +101,10 @@ import Testing
             #expect(caches[2].statistics.clears == 0)
             let exchangesBefore = caches[2].statistics.syncRounds
             cluster.network.heal()
-            try await cluster.eventually("node 2 cleared") { caches[2].statistics.clears == 1 }
-            #expect(caches[2].statistics.syncRounds > exchangesBefore, "the marker came with an exchange")
+            // Nothing sends the clear packet again: only an exchange can bring the marker.
+            try await cluster.eventually("node 2 cleared by an exchange") {
+                caches[2].statistics.clears == 1 && caches[2].statistics.syncRounds > exchangesBefore
+            }
             try await cluster.waitUntilConverged()
             // Several push-pull periods (500 ms) and catch-up windows later, still nothing back.
             let time = try #require(cluster.simulatedTime)
@@ -116,11 +123,14 @@ import Testing
             await caches[0].removeAll()
             try await cluster.eventually("node 1 cleared") { caches[1].statistics.clears == 1 }
             try caches[1].set("after", "written after the clear")
-            try await cluster.eventually("every node holds the later write alone") {
-                caches.allSatisfy { $0.count == 1 && $0.getString("after") == "written after the clear" }
+            try await cluster.eventually("every node cleared, then holds the later write alone") {
+                caches.allSatisfy { cache in
+                    cache.statistics.clears == 1 && cache.count == 1
+                        && cache.getString("after") == "written after the clear"
+                }
             }
             try await cluster.waitUntilConverged()
-            #expect(caches.allSatisfy { $0.count == 1 && $0.statistics.clears == 1 })
+            #expect(caches.allSatisfy { $0.count == 1 && $0.store.clearedBefore == caches[0].clears.marker })
         }
     }
 
@@ -151,7 +161,7 @@ import Testing
             try await cluster.eventually("every node cleared") { Self.allCleared(caches, by: marker) }
             let late = try await cluster.addNode()
             try await cluster.waitUntilMembersConverged()
-            try await cluster.eventually("the newcomer holds the marker") { late.clears.marker == marker }
+            try await cluster.eventually("the newcomer holds the marker") { Self.allCleared([late], by: marker) }
             try await cluster.waitUntilConverged()
             #expect(late.statistics.clears == 1)
             #expect(Self.allCleared(cluster.caches, by: marker))
