@@ -138,16 +138,25 @@ import Testing
         try await withInMemoryCluster(nodes: 4, seed: 1704) { cluster in
             try await Self.write(keys: 40, in: cluster)
             let caches = cluster.caches
-            // Simulated time stands still between the two calls: neither packet has arrived.
+            // Packets take 5 simulated ms, and simulated time stands still between the two
+            // calls: neither node has the other's marker when it makes its own.
+            try cluster.network.setDefaultConditions(LinkConditions(latency: .milliseconds(5)))
             await caches[0].removeAll()
             await caches[3].removeAll()
             let first = try #require(caches[0].clears.marker)
             let second = try #require(caches[3].clears.marker)
             #expect(first != second)
+            #expect(caches[0].statistics.clears == 1 && caches[3].statistics.clears == 1)
             let later = max(first, second)
-            try await cluster.eventually("every node holds the later marker") { Self.allCleared(caches, by: later) }
+            // The node that made the earlier marker applies the later one too; the one that made
+            // the later refuses the earlier; the others apply the later, and the earlier when it
+            // comes first.
+            let (earlierNode, laterNode) = first < second ? (caches[0], caches[3]) : (caches[3], caches[0])
+            try await cluster.eventually("every node holds the later marker") {
+                Self.allCleared(caches, by: later) && earlierNode.statistics.clears == 2
+            }
             try await cluster.waitUntilConverged()
-            // Each node applied the later marker, and the earlier one only when it came first.
+            #expect(laterNode.statistics.clears == 1)
             #expect(caches.allSatisfy { (1...2).contains($0.statistics.clears) })
         }
     }
