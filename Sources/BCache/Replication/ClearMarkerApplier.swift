@@ -73,12 +73,13 @@ final class ClearMarkerApplier: Sendable {
         }
     }
 
-    /// Counts, publishes and logs one marker applied (outside the lock: a synchronous observer
-    /// of the change stream may call the cache).
+    /// Logs, publishes and counts one marker applied (outside the lock: a synchronous observer
+    /// of the change stream may call the cache). Counted last, so that whoever sees the count
+    /// sees the line and the event too.
     private func report(_ marker: Version, removed: Int, isLocal: Bool, source: String) {
-        counters.clears.increment()
-        changes.publish(BCache.ChangeEvent(key: "", kind: .cleared, isLocal: isLocal))
         logger.notice(
             "cleared the cache", metadata: ["marker": "\(marker)", "removed": "\(removed)", "from": "\(source)"])
+        changes.publish(BCache.ChangeEvent(key: "", kind: .cleared, isLocal: isLocal))
+        counters.clears.increment()
     }
 }

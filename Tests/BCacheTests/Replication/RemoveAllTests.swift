@@ -2,6 +2,8 @@ import BCacheCore
 import BCacheMembership
 import BCacheTestKit
 import BCacheTransport
+import InMemoryLogging
+import Logging
 import Synchronization
 import Testing
 
@@ -58,8 +60,9 @@ import Testing
     }
 
     /// Whether every node of `caches` holds no entry at all (live or tombstone), holds `marker`,
-    /// and has counted a clear. (The count follows the store's clear on the applying thread:
-    /// a test waits for it rather than assuming it came with the clear.)
+    /// and has counted a clear. (The count follows the store's clear, its log line and its
+    /// event on the applying thread: a test waits for it rather than assuming it came with the
+    /// clear.)
     static func allCleared(_ caches: [BCache], by marker: Version) -> Bool {
         caches.allSatisfy { cache in
             cache.count == 0 && cache.store.tombstoneCount == 0 && cache.store.clearedBefore == marker
@@ -68,7 +71,11 @@ import Testing
     }
 
     @Test func aFiveNodeClusterClearedFromOneNodeConvergesEmpty() async throws {
-        try await withInMemoryCluster(nodes: 5, seed: 1701) { cluster in
+        let logs = InMemoryLogHandler()
+        let configure: (inout BCache.Configuration) -> Void = {
+            $0.logger = Logger(label: "bcache", factory: { _ in logs })
+        }
+        try await withInMemoryCluster(nodes: 5, seed: 1701, configure: configure) { cluster in
             try await Self.write(keys: 100, in: cluster)
             let caches = cluster.caches
             let events = ClearedEvents()
@@ -84,6 +91,11 @@ import Testing
             let expected = caches.map { "\($0.name) \($0.name == caches[2].name ? "local" : "remote") " }
             #expect(events.all == expected.sorted())
             events.cancel()
+            // One notice per node, naming the 90 live entries it removed (logged before the
+            // count: the lines are there once every node counted its clear).
+            let notices = logs.entries.filter { $0.level == .notice && "\($0.message)" == "cleared the cache" }
+            #expect(notices.count == caches.count)
+            #expect(notices.allSatisfy { $0.metadata["removed"] == "90" && $0.metadata["marker"] == "\(marker)" })
         }
     }
 
