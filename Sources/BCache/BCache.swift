@@ -68,6 +68,8 @@ public final class BCache: Service, Sendable {
     let gauges: CacheGauges
     let storeCounts: StoreCountReporter
     let changes: ChangeFeed
+    /// Applies this node's and the others' clear markers (``removeAll()``).
+    let clears: ClearMarkerApplier
     /// The keys refreshed ahead of expiry now (``get(_:ttl:refreshAfter:timeout:filler:)``).
     let refreshes = RefreshRegistry()
 
@@ -111,8 +113,9 @@ public final class BCache: Service, Sendable {
         let changes = ChangeFeed(store: store)
         let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
         let joinSyncs = configuration.replication.catchUp.isEnabled ? JoinSyncLedger() : nil
+        let clears = ClearMarkerApplier(store: store, counters: counters, changes: changes, logger: logger)
         var antiEntropy = AntiEntropy(
-            merger: merger, counters: counters, logger: logger,
+            merger: merger, clears: clears, counters: counters, logger: logger,
             maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
         antiEntropy.joinSyncs = joinSyncs
         let readiness = Readiness()
@@ -158,7 +161,7 @@ public final class BCache: Service, Sendable {
             })
         let receiver = ReplicationReceiver(
             merger: merger, counters: counters, logger: logger, lostMembers: lostMembers,
-            replayRequests: replayRequests, tree: tree, fill: clusterFill)
+            replayRequests: replayRequests, tree: tree, fill: clusterFill, clears: clears)
         let node: Membership.Node
         do {
             node = try Membership.Node(
@@ -189,6 +192,7 @@ public final class BCache: Service, Sendable {
         self.seeds = parsed.seeds
         self.joinWatch = joinWatch
         self.changes = changes
+        self.clears = clears
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)
         let catchUp = configuration.replication.catchUp

@@ -1,10 +1,11 @@
-import BCache
 import BCacheCore
 import BCacheMembership
 import BCacheTestKit
 import BCacheTransport
 import Logging
 import Testing
+
+@testable import BCache
 
 /// A member that gossips garbage or breaks the sync conversation changes nothing; it is counted.
 @Suite struct HostileInputTests {
@@ -21,10 +22,25 @@ import Testing
         }
     }
 
-    /// A raw membership node on the cluster's network, joined through node 0. (On the caller's
-    /// executor, as the cluster it is given is: `nonisolated(nonsending)`.)
+    /// Opens every push-pull's anti-entropy with a clear marker frame cut short.
+    struct TruncatedClearSync: Membership.PushPullExtension {
+        func initiate(over channel: Membership.PushPullChannel) async throws {
+            try await channel.send([0x0A, 0x01, 0x02])
+            _ = try await channel.receive()
+        }
+
+        func respond(over channel: Membership.PushPullChannel) async throws {
+            try await channel.send([0x0A, 0x01, 0x02])
+            _ = try await channel.receive()
+        }
+    }
+
+    /// A raw membership node on the cluster's network, joined through node 0, whose push-pulls
+    /// run `sync`. (On the caller's executor, as the cluster it is given is:
+    /// `nonisolated(nonsending)`.)
     nonisolated(nonsending) func withRogueNode(
-        _ cluster: InMemoryCluster, _ body: (Membership.Node) async throws -> Void
+        _ cluster: InMemoryCluster, sync: some Membership.PushPullExtension = GarbageSync(),
+        _ body: (Membership.Node) async throws -> Void
     ) async throws {
         let transport = try cluster.network.makeTransport(address: NodeAddress(host: "10.0.0.99", port: 7946))
         var configuration = Membership.Node.Configuration(name: "rogue")
@@ -32,7 +48,7 @@ import Testing
         configuration.settings = .singleMachine
         let rogue = try Membership.Node(
             configuration: configuration, transport: transport,
-            logger: Logger(label: "rogue", factory: { _ in SwiftLogNoOpLogHandler() }), pushPullExtension: GarbageSync()
+            logger: Logger(label: "rogue", factory: { _ in SwiftLogNoOpLogHandler() }), pushPullExtension: sync
         )
         try await withThrowingTaskGroup { group in
             group.addTask { try await rogue.run() }
@@ -92,6 +108,49 @@ import Testing
             }
             #expect(cache.count == 0)
             #expect(cache.statistics.fillsRemote == 0)
+        }
+    }
+
+    @Test func malformedClearMessagesAreCountedAndChangeNothing() async throws {
+        try await withInMemoryCluster(nodes: 1, seed: 504, timing: .real) { cluster in
+            let cache = cluster.caches[0]
+            try cache.set("k", "v", ttl: nil)
+            try await withRogueNode(cluster) { rogue in
+                let marker: [UInt8] = [0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0]
+                let hostile: [[UInt8]] = [
+                    [0x0A],  // no marker
+                    [0x0A] + marker.dropLast(),  // truncated
+                    [0x0A] + marker + [0x00],  // trailing bytes
+                ]
+                for bytes in hostile {
+                    try await rogue.send(userPacket: bytes, to: cache.address)
+                }
+                try await eventually("the three messages counted") { cache.statistics.decodeFailures >= 3 }
+                // Well formed, but ahead of any clock: refused as a record from the future is.
+                let future = SyncFrame.cleared(
+                    Version(
+                        timestamp: HybridTimestamp(physicalMillis: HybridTimestamp.maxPhysicalMillis, logical: 0),
+                        node: NodeID(rawValue: 7)))
+                try await rogue.send(userPacket: future.encoded(), to: cache.address)
+                try await eventually("the future marker refused") { cache.statistics.clockRejections >= 1 }
+            }
+            #expect(cache.count == 1 && cache.getString("k") == "v")
+            #expect(cache.statistics.clears == 0)
+            #expect(cache.clears.marker == nil)
+        }
+    }
+
+    @Test func aMalformedClearFrameInTheSyncConversationIsCountedAndChangesNothing() async throws {
+        try await withInMemoryCluster(nodes: 1, seed: 505, timing: .real) { cluster in
+            let cache = cluster.caches[0]
+            try cache.set("k", "v", ttl: nil)
+            try await withRogueNode(cluster, sync: TruncatedClearSync()) { _ in
+                try await eventually("the failed sync counted") {
+                    cache.statistics.syncFailures >= 1 && cache.statistics.decodeFailures >= 1
+                }
+            }
+            #expect(cache.count == 1 && cache.getString("k") == "v")
+            #expect(cache.statistics.clears == 0)
         }
     }
 }

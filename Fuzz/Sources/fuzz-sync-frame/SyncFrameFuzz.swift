@@ -4,7 +4,7 @@ import FuzzSupport
 @testable import BCache
 
 // Fuzzes the anti-entropy frame decoder (`SyncFrame.decode`), which reads every frame a peer
-// sends on a push-pull stream and every direct replication packet, and the decoder of the other
+// sends on a push-pull stream and every direct replication packet (clear markers included), and the decoder of the other
 // direct packet on that channel, the comeback's replay request (`ReplayRequest.decode`).
 //
 // Invariants on top of "no crash": every accepted frame re-encodes to exactly the input (digests
@@ -60,5 +60,6 @@ func syncFrameSeeds() -> [(name: String, bytes: [UInt8])] {
         ("records-empty", SyncFrame.records([]).encoded()),
         ("done", SyncFrame.done.encoded()),
         ("replay-request", ReplayRequest(age: .seconds(14)).encoded()),
+        ("cleared", SyncFrame.cleared(version).encoded()),
     ]
 }

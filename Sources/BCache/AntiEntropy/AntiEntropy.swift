@@ -8,6 +8,7 @@ import Logging
 ///
 /// ```
 /// initiator                               responder
+///   [cleared(marker)]        ◀──────────▶  [cleared(marker)]       (each side that has one)
 ///   digests(own)             ───────────▶  compares with its own
 ///                            ◀───────────  buckets(differing)
 ///                            ◀───────────  records … records, done   (its records of those buckets)
@@ -15,12 +16,23 @@ import Logging
 ///   records … records, done  ───────────▶  merges them
 /// ```
 ///
+/// A side whose store holds a clear marker (``BCache/removeAll()``) sends it first, and each side
+/// applies the peer's marker when it is newer than its own before it goes on: the responder
+/// before it compares digests, the initiator before it encodes its records. So a node that
+/// missed a clear packet, was partitioned through the clear or joins later is cleared by its
+/// next exchange, and no record below the marker crosses back (the merge refuses those anyway).
+/// The initiator's digests precede the responder's marker: when the responder's is newer, it
+/// lists the buckets the initiator still held cleared records in, and the initiator, cleared
+/// by then, sends what it holds of them now.
+///
 /// The initiator encodes its own records of the differing buckets before it merges the
 /// responder's, so that it sends back only what it held, not what it just received. Every frame
 /// is at most ``maxFrameBytes``; a record alone larger than that is skipped and logged (the
 /// configuration check keeps `maxValueBytes` below it).
 struct AntiEntropy: Membership.PushPullExtension {
     let merger: RecordMerger
+    /// Applies the peer's clear marker, and holds this node's.
+    let clears: ClearMarkerApplier
     let counters: CacheCounters
     let logger: Logger
     /// The configured frame bound; the transport's own bound may be lower.
@@ -50,8 +62,9 @@ struct AntiEntropy: Membership.PushPullExtension {
     func initiate(over channel: Membership.PushPullChannel) async throws {
         let start = ContinuousClock.now
         do {
+            try await sendMarker(over: channel)
             try await channel.send(send(.digests(store.bucketDigests())))
-            guard case .buckets(let buckets) = try await receive(from: channel) else {
+            guard case .buckets(let buckets) = try await receiveAfterMarker(from: channel) else {
                 throw ProtocolViolation(description: "expected the differing buckets")
             }
             if buckets.isEmpty {
@@ -82,9 +95,11 @@ struct AntiEntropy: Membership.PushPullExtension {
     func respond(over channel: Membership.PushPullChannel) async throws {
         let start = ContinuousClock.now
         do {
-            guard case .digests(let remote) = try await receive(from: channel) else {
+            try await sendMarker(over: channel)
+            guard case .digests(let remote) = try await receiveAfterMarker(from: channel) else {
                 throw ProtocolViolation(description: "expected digests")
             }
+            // After the peer's marker is applied: the digests of the cleared store.
             let local = store.bucketDigests()
             let buckets = local.indices.filter { local[$0] != remote[$0] }
             try await channel.send(send(SyncFrame.buckets(buckets).encoded()))
@@ -110,6 +125,20 @@ struct AntiEntropy: Membership.PushPullExtension {
     }
 
     // MARK: Steps
+
+    /// Sends this node's clear marker, when it has one, as the first frame.
+    private func sendMarker(over channel: Membership.PushPullChannel) async throws {
+        guard let marker = clears.marker else { return }
+        try await channel.send(send(.cleared(marker)))
+    }
+
+    /// The peer's first frame after its clear marker, if it sent one (applied first, when newer).
+    private func receiveAfterMarker(from channel: Membership.PushPullChannel) async throws -> SyncFrame {
+        let first = try await receive(from: channel)
+        guard case .cleared(let marker) = first else { return first }
+        clears.apply(marker, from: "an anti-entropy exchange with \(channel.context.peer)")
+        return try await receive(from: channel)
+    }
 
     private func frameLimit(_ channel: Membership.PushPullChannel) -> Int {
         min(maxFrameBytes, channel.maxFrameSize)

@@ -1,6 +1,6 @@
 extension BCache {
     /// A change of one key on this node: a local write, a remote one merged here, or an entry
-    /// this node's store evicted or found expired.
+    /// this node's store evicted or found expired; or a cluster-wide clear of every key.
     public struct ChangeEvent: Hashable, Sendable {
         /// What happened to the key.
         ///
@@ -8,7 +8,7 @@ extension BCache {
         /// switch over them.
         public struct Kind: Hashable, Sendable, CustomStringConvertible {
             private enum Base: String, Hashable, Sendable {
-                case set, deleted, expired, evicted
+                case set, deleted, expired, evicted, cleared
             }
             private let base: Base
             private init(_ base: Base) { self.base = base }
@@ -25,12 +25,16 @@ extension BCache {
             /// entry evicted after its TTL passed but before anything found it expired is
             /// reported as evicted.
             public static let evicted = Kind(.evicted)
+            /// Every entry written before a cluster-wide clear is gone (``BCache/removeAll()``):
+            /// one event per clear, whatever the number of entries, with an empty ``key``. Local
+            /// on the node that called `removeAll()`, remote on the others.
+            public static let cleared = Kind(.cleared)
 
-            /// The kind's name: `set`, `deleted`, `expired` or `evicted`.
+            /// The kind's name: `set`, `deleted`, `expired`, `evicted` or `cleared`.
             public var description: String { base.rawValue }
         }
 
-        /// The key.
+        /// The key (empty for ``Kind/cleared``, which concerns every key).
         public var key: String
         /// What happened to it.
         public var kind: Kind

@@ -17,6 +17,7 @@ final class CacheCounters: Sendable {
     let fillFallbacks: CountedMetric
     let fillSendsDropped: CountedMetric
     let fillRefreshes: CountedMetric
+    let clears: CountedMetric
     let deltasQueued: CountedMetric
     let payloadsBroadcast: CountedMetric
     let payloadBytesBroadcast: CountedMetric
@@ -66,6 +67,7 @@ final class CacheCounters: Sendable {
         fillFallbacks = metric("fill_fallbacks")
         fillSendsDropped = metric("fill_sends_dropped")
         fillRefreshes = metric("fill_refreshes")
+        clears = metric("clears")
         deltasQueued = metric("deltas_queued")
         payloadsBroadcast = metric("replication_payloads_sent")
         payloadBytesBroadcast = metric("replication_bytes_sent")
@@ -113,6 +115,7 @@ final class CacheCounters: Sendable {
         statistics.fillFallbacks = fillFallbacks.total
         statistics.fillSendsDropped = fillSendsDropped.total
         statistics.fillRefreshes = fillRefreshes.total
+        statistics.clears = clears.total
         statistics.deltasQueued = deltasQueued.total
         statistics.payloadsBroadcast = payloadsBroadcast.total
         statistics.payloadBytesBroadcast = payloadBytesBroadcast.total

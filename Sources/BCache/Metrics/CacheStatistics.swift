@@ -35,6 +35,9 @@ extension BCache {
         /// Refreshes ahead of expiry this node started
         /// (``BCache/get(_:ttl:refreshAfter:timeout:filler:)``: a read past the refresh age).
         public var fillRefreshes = 0
+        /// Cluster-wide clear markers this node applied (``BCache/removeAll()``): its own, and
+        /// each newer one another node's `removeAll()` made, once however it arrived.
+        public var clears = 0
         /// Write deltas queued for gossip.
         public var deltasQueued = 0
         /// Payloads broadcast (above the direct limit, by the epidemic broadcast tree), each a

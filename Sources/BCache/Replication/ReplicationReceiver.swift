@@ -4,13 +4,14 @@ import BCacheTransport
 import Logging
 
 /// Merges the deltas other nodes send straight to this one: packets and replication streams,
-/// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication"), or an
-/// ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
+/// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication") or a
+/// cleared frame (another node's ``BCache/removeAll()``, handed to the ``ClearMarkerApplier``),
+/// or an ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
 /// ``BroadcastTreeDriver``, or a ``FillMessage`` (tags 0x06–0x09), handed to the ``ClusterFill``.
 ///
 /// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
-/// or is not a records frame, is counted (``BCache/Statistics/decodeFailures``) and logged, and
-/// changes nothing.
+/// or is neither a records nor a cleared frame, is counted
+/// (``BCache/Statistics/decodeFailures``) and logged, and changes nothing.
 final class ReplicationReceiver: Sendable {
     let merger: RecordMerger
     let counters: CacheCounters
@@ -24,12 +25,14 @@ final class ReplicationReceiver: Sendable {
     let tree: BroadcastTreeDriver
     /// Takes the messages of cluster-wide filling (tags 0x06–0x09).
     let fill: ClusterFill
+    /// Applies the clear markers of other nodes' `removeAll()`.
+    let clears: ClearMarkerApplier
 
     /// A class, so that the membership node's packet handler can hold it weakly (the tree and
     /// the fill hold the node: `BCache.init`).
     init(
         merger: RecordMerger, counters: CacheCounters, logger: Logger, lostMembers: LostMemberWatch?,
-        replayRequests: ReplayRequestInbox?, tree: BroadcastTreeDriver, fill: ClusterFill
+        replayRequests: ReplayRequestInbox?, tree: BroadcastTreeDriver, fill: ClusterFill, clears: ClearMarkerApplier
     ) {
         self.merger = merger
         self.counters = counters
@@ -38,6 +41,7 @@ final class ReplicationReceiver: Sendable {
         self.replayRequests = replayRequests
         self.tree = tree
         self.fill = fill
+        self.clears = clears
     }
 
     /// Merges one direct packet. Synchronous: the membership's packet pump calls it as the packet
@@ -58,7 +62,7 @@ final class ReplicationReceiver: Sendable {
         }
         counters.directPacketsReceived.increment()
         do {
-            merger.merge(try records(in: packet.bytes), from: "\(packet.sender)")
+            try apply(packet.bytes, from: packet.sender)
         } catch {
             counters.decodeFailures.increment()
             logger.warning(
@@ -95,14 +99,12 @@ final class ReplicationReceiver: Sendable {
                     continue
                 }
                 counters.directFramesReceived.increment()
-                let decoded: [CacheRecord]
                 do {
-                    decoded = try records(in: frame)
+                    try apply(frame, from: incoming.sender)
                 } catch {
                     counters.decodeFailures.increment()
                     throw error
                 }
-                merger.merge(decoded, from: "\(incoming.sender)")
             }
         } catch {
             logger.warning(
@@ -122,11 +124,15 @@ final class ReplicationReceiver: Sendable {
         }
     }
 
-    /// The records of one records frame.
-    private func records(in frame: [UInt8]) throws(CodecError) -> [CacheRecord] {
-        guard case .records(let records) = try SyncFrame.decode(frame, limits: merger.decodingLimits) else {
-            throw CodecError(.unknownStateTag, "direct replication carries records frames only")
+    /// Merges the records of one records frame, or applies the marker of a cleared frame.
+    private func apply(_ frame: [UInt8], from sender: NodeAddress) throws(CodecError) {
+        switch try SyncFrame.decode(frame, limits: merger.decodingLimits) {
+        case .records(let records):
+            merger.merge(records, from: "\(sender)")
+        case .cleared(let marker):
+            clears.apply(marker, from: "a clear packet from \(sender)")
+        case .digests, .buckets, .done:
+            throw CodecError(.unknownStateTag, "direct replication carries records and cleared frames only")
         }
-        return records
     }
 }

@@ -7,7 +7,13 @@ import BCacheCore
 /// buckets  = 0x02 | count varint (≤ 1024) | count × bucket varint (< 1024, strictly increasing)
 /// records  = 0x03 | batch (RecordCodec)
 /// done     = 0x04
+/// cleared  = 0x0A | timestamp u64le | node u64le    (exactly 17 bytes)
 /// ```
+///
+/// `cleared` carries a cluster-wide clear marker (``BCache/removeAll()``): the first frame of
+/// each side of an exchange whose store has one, and the `clear` packet of the replication
+/// channel. Its tag follows the replay request (0x05) and the fill messages (0x06–0x09), so
+/// that one byte tells every message of the replication channel apart.
 ///
 /// Frames come from the network: decoding checks every count and number against its bound and
 /// throws ``CodecError`` for anything else, never trapping and never allocating by an announced
@@ -21,13 +27,19 @@ enum SyncFrame: Equatable, Sendable {
     case records([CacheRecord])
     /// The sender has sent all its records.
     case done
+    /// The sender's clear marker: every record below it is gone (``BCache/removeAll()``).
+    case cleared(Version)
 
     private enum Tag: UInt8 {
         case digests = 1
         case buckets = 2
         case records = 3
         case done = 4
+        case cleared = 0x0A
     }
+
+    /// The bytes of a cleared frame: the tag and the marker's two fixed 64-bit fields.
+    static let clearedSize = 17
 
     /// The byte a frame of records starts with, before its encoded batch.
     static let recordsHeaderSize = 1
@@ -50,6 +62,12 @@ enum SyncFrame: Equatable, Sendable {
             return Self.encodedRecords(RecordCodec.encodeBatch(records))
         case .done:
             return [Tag.done.rawValue]
+        case .cleared(let marker):
+            var writer = ByteWriter(reservingCapacity: Self.clearedSize)
+            writer.writeByte(Tag.cleared.rawValue)
+            writer.writeFixed64(marker.timestamp.rawValue)
+            writer.writeFixed64(marker.node.rawValue)
+            return writer.bytes
         }
     }
 
@@ -135,6 +153,10 @@ enum SyncFrame: Equatable, Sendable {
             frame = .records(try RecordCodec.decodeBatch(from: &reader, limits: limits))
         case .done:
             frame = .done
+        case .cleared:
+            // Fewer bytes are `truncated`, more `trailingBytes` (below).
+            let timestamp = HybridTimestamp(rawValue: try reader.readFixed64())
+            frame = .cleared(Version(timestamp: timestamp, node: NodeID(rawValue: try reader.readFixed64())))
         }
         try reader.expectEnd()
         return frame

@@ -13,6 +13,7 @@ import Testing
             version: Version(timestamp: .init(rawValue: 5), node: NodeID(rawValue: 3)))
         let frames: [SyncFrame] = [
             .digests((0..<1024).map { UInt64($0) * 7 }), .buckets([0, 5, 1023]), .records([record]), .done,
+            .cleared(record.version),
         ]
         for frame in frames {
             #expect(try SyncFrame.decode(frame.encoded(), limits: limits) == frame)
@@ -24,10 +25,23 @@ import Testing
             [], [9], [1, 0, 0], [2, 2, 5, 5], [2, 1, 0x80, 0x08], [2, 0xFF, 0xFF, 0x03],
             [3, 1, 0xFF, 0xFF, 0xFF, 0x7F],
             [4, 0],
+            [0x0A], [0x0A, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+            [0x0A, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
         ]
         for bytes in hostile {
             #expect(throws: CodecError.self) { try SyncFrame.decode(bytes, limits: limits) }
         }
+    }
+
+    /// The bytes `Docs/PROTOCOL.md` documents for a clear marker.
+    @Test func aClearedFrameIsTheTagAndTheMarkersTwoFields() throws {
+        let marker = Version(
+            timestamp: HybridTimestamp(physicalMillis: 1000, logical: 2), node: NodeID(rawValue: 0x0102_0304_0506_0708))
+        let bytes: [UInt8] = [
+            0x0A, 0x02, 0x00, 0xE8, 0x03, 0x00, 0x00, 0x00, 0x00, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
+        ]
+        #expect(SyncFrame.cleared(marker).encoded() == bytes)
+        #expect(try SyncFrame.decode(bytes, limits: limits) == .cleared(marker))
     }
 
     @Test func randomBytesNeverTrap() {
@@ -35,7 +49,7 @@ import Testing
         for _ in 0..<2_000 {
             let count = Int.random(in: 0..<64, using: &generator)
             var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            if !bytes.isEmpty { bytes[0] = UInt8.random(in: 1...4, using: &generator) }
+            if !bytes.isEmpty { bytes[0] = [1, 2, 3, 4, 0x0A].randomElement(using: &generator)! }
             _ = try? SyncFrame.decode(bytes, limits: limits)
         }
     }
