@@ -206,7 +206,7 @@ public final class BCache: Service, Sendable {
                 clock: configuration.clock,
                 maxPendingBytes: configuration.replication.maxPendingBytes,
                 maxFrameBytes: configuration.replication.maxSyncFrameBytes,
-                testDelay: configuration.flushLoopTestDelay),
+                testDelay: configuration.flushLoopTestDelay, logsBeforeFirstPeer: !parsed.seeds.isEmpty),
             log: log, counters: counters, logger: logger, work: work.part("flush loop"))
         self.batcher = batcher
         self.work = work
