@@ -105,7 +105,7 @@ final class ClockRefusalReporter: Sendable {
         let notices = counters.clockRefusalNotices.increment()
         guard RecordMerger.crossesPowerOfTwo(from: notices - 1, to: notices) else { return }
         logger.warning(
-            "a member refuses this node's writes: this node's wall clock runs ahead of the member's by more than the allowed drift; they are not merged there until the member's clock reaches their time (check this machine's clock, e.g. NTP)",
+            "a member refuses this node's writes: this node's wall clock runs ahead of the member's by more than the allowed drift (or the member's runs behind); they are not merged there until the member's clock reaches their time (check both machines' clocks, e.g. NTP; when every node is refused by the same member, that member's clock is the wrong one)",
             metadata: [
                 "member": "\(sender)", "aheadBy": "\(Duration.milliseconds(Int64(clamping: notice.aheadMillis)))",
                 "refused": "\(notice.refused)", "maxDrift": "\(Duration.milliseconds(Int64(clamping: maxDriftMillis)))",
