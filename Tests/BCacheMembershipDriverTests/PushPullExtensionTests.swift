@@ -56,7 +56,8 @@ import Testing
         func initiate(over channel: Membership.PushPullChannel) async throws {}
         func respond(over channel: Membership.PushPullChannel) async throws {}
         func accepting(_ context: Membership.PushPullContext) {
-            let known = context.joiner.flatMap { joiner in node.withLock { $0.node?.member(named: joiner.name) } } != nil
+            let known =
+                context.joiner.flatMap { joiner in node.withLock { $0.node?.member(named: joiner.name) } } != nil
             accepted.withLock { $0.append((context.joiner, known)) }
         }
     }
