@@ -36,7 +36,8 @@ demo: deps
 
 ## test-tsan, test-asan: the suite (less the large simulations, see .ci/sanitized-test) under the thread (address) sanitizer, in .build-tsan
 ## (.build-asan). Fails on the exit code and on any sanitizer report in the output (see
-## Docs/RELIABILITY.md).
+## Docs/RELIABILITY.md). test-asan checks leaks too (LeakSanitizer, at the exit of the test
+## process and of every bcache process it starts); BCACHE_ASAN_LEAKS=0 make test-asan skips that.
 test-tsan: deps
 	.ci/sanitized-test thread
 

@@ -69,8 +69,15 @@ final class ReopeningDatagramChannel: Sendable {
     /// - Throws: whatever the bind threw (the address is in use, not local...).
     func bind() async throws {
         let generation = machine.withLock { $0.nextGeneration() }
-        let channel = try await makeBootstrap(generation: generation)
-            .bind(host: settings.host, port: Int(settings.port)).get()
+        let created = CreatedChannel()
+        let channel: any Channel
+        do {
+            channel = try await makeBootstrap(generation: generation, created: created)
+                .bind(host: settings.host, port: Int(settings.port)).get()
+        } catch {
+            created.closeAfterFailedBind()
+            throw error
+        }
         let port = channel.localAddress?.port.flatMap { UInt16(exactly: $0) } ?? settings.port
         let kept = machine.withLock { $0.bound(channel, generation: generation, port: port) }
         if !kept { try? await channel.close() }
@@ -111,7 +118,23 @@ final class ReopeningDatagramChannel: Sendable {
         return (channel, pendingBind)
     }
 
-    private func makeBootstrap(generation: Machine.Generation) -> DatagramBootstrap {
+    /// The channel a bootstrap made, kept so that it can be closed when its bind fails.
+    ///
+    /// SwiftNIO's `DatagramBootstrap` (2.x) does not close the channel it made when the bind
+    /// fails (`ServerBootstrap` does): the channel and its pipeline keep each other, with the
+    /// socket's file descriptor, until the event loop shuts down, and past it as a leak. A
+    /// re-bind retried every 2 s while another socket holds the port would pile them up.
+    private final class CreatedChannel: Sendable {
+        private let channel = Mutex<(any Channel)?>(nil)
+
+        func made(_ channel: any Channel) { self.channel.withLock { $0 = channel } }
+
+        func closeAfterFailedBind() {
+            channel.withLock { $0.take() }?.close(promise: nil)
+        }
+    }
+
+    private func makeBootstrap(generation: Machine.Generation, created: CreatedChannel) -> DatagramBootstrap {
         let maxPacketSize = settings.maxPacketSize
         // No SO_REUSEADDR: on Linux it would let another UDP socket share the port and take
         // half of the datagrams.
@@ -121,7 +144,8 @@ final class ReopeningDatagramChannel: Sendable {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
         }
         return bootstrap.channelInitializer { [packets, counters, logger] channel in
-            channel.eventLoop.makeCompletedFuture {
+            created.made(channel)
+            return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(
                     DatagramInboundHandler(
                         maxPacketSize: maxPacketSize,
@@ -155,9 +179,13 @@ final class ReopeningDatagramChannel: Sendable {
     /// Binds a new channel on the same address; on the event loop.
     private func reopen() {
         guard case .bind(let port, let generation) = machine.withLock({ $0.reopenStarting() }) else { return }
-        let future = makeBootstrap(generation: generation).bind(host: settings.host, port: Int(port))
+        let created = CreatedChannel()
+        let future = makeBootstrap(generation: generation, created: created).bind(host: settings.host, port: Int(port))
         machine.withLock { $0.bindStarted(future, generation: generation) }
-        future.whenComplete { result in self.bindCompleted(result, generation: generation) }
+        future.whenComplete { result in
+            if case .failure = result { created.closeAfterFailedBind() }
+            self.bindCompleted(result, generation: generation)
+        }
     }
 
     private func bindCompleted(_ result: Result<any Channel, any Error>, generation: Machine.Generation) {

@@ -189,7 +189,9 @@ import Testing
         let seen = Mutex<[String: Int]>([:])
         // Under a shard's lock, any of these calls would deadlock or trap (Mutex is not
         // recursive); the store must call the observer after releasing it.
-        store.reportRemovals(to: { removals in
+        // Weak: the store holds its observer, which would otherwise keep the store alive.
+        store.reportRemovals(to: { [weak store] removals in
+            guard let store else { return }
             for removal in removals {
                 _ = store.get(removal.key)
                 seen.withLock { $0[removal.key] = store.count }

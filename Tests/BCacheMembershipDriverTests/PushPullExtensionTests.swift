@@ -44,13 +44,20 @@ import Testing
     /// Records each accepted push-pull's joiner, and whether the accepting node already knew
     /// it then.
     final class AcceptingRecorder: Membership.PushPullExtension {
-        let node = Mutex<Membership.Node?>(nil)
+        /// Weak: the node holds its extension, so a strong reference back made a cycle that
+        /// kept the node, its transport and its metrics to the end of the process.
+        struct NodeReference {
+            weak var node: Membership.Node?
+        }
+
+        let node = Mutex(NodeReference())
         let accepted = Mutex<[(joiner: Membership.NodeIdentity?, knownThen: Bool)]>([])
 
         func initiate(over channel: Membership.PushPullChannel) async throws {}
         func respond(over channel: Membership.PushPullChannel) async throws {}
         func accepting(_ context: Membership.PushPullContext) {
-            let known = context.joiner.flatMap { joiner in node.withLock { $0?.member(named: joiner.name) } } != nil
+            let known =
+                context.joiner.flatMap { joiner in node.withLock { $0.node?.member(named: joiner.name) } } != nil
             accepted.withLock { $0.append((context.joiner, known)) }
         }
     }
@@ -61,7 +68,7 @@ import Testing
         let recorders = [AcceptingRecorder(), AcceptingRecorder()]
         let extensions: @Sendable (Int) -> any Membership.PushPullExtension = { recorders[$0] }
         try await withInMemoryCluster(nodes: 2, seed: 53, pushPullExtension: extensions) { cluster in
-            recorders[0].node.withLock { $0 = cluster.nodes[0] }
+            recorders[0].node.withLock { $0.node = cluster.nodes[0] }
             try await cluster.nodes[0].join(seeds: [])
             try await cluster.nodes[1].join(seeds: [InMemoryCluster.address(of: 0)])
             try await cluster.run(until: { recorders[0].accepted.withLock { !$0.isEmpty } }, timeout: .seconds(1))

@@ -1,3 +1,4 @@
+import BCacheTestKit
 import Foundation
 import Testing
 
@@ -41,11 +42,14 @@ import Testing
     /// `bcache` in the directory of the test bundle (where SwiftPM puts every product).
     static func builtExecutable() -> String? {
         var directories: [URL] = []
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        // `/proc/self/exe` first, and the bundles only without it (macOS): on Linux,
+        // `Bundle.allBundles` leaks (LeakSanitizer), and `/proc/self/exe` is exact.
+        if let path = ProcFiles.linkDestination(of: "/proc/self/exe") {
             directories.append(URL(fileURLWithPath: path).deletingLastPathComponent())
-        }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            directories.append(URL(fileURLWithPath: bundle.bundlePath).deletingLastPathComponent())
+        } else {
+            for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+                directories.append(URL(fileURLWithPath: bundle.bundlePath).deletingLastPathComponent())
+            }
         }
         return directories.map { $0.appendingPathComponent("bcache").path }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -57,7 +61,7 @@ import Testing
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { entry in
             guard entry.allSatisfy(\.isNumber),
-                let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+                let data = ProcFiles.contents(of: "/proc/\(entry)/cmdline")
             else { return false }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             return arguments.first == executable && arguments.contains("node") && arguments.contains(keyVariable)

@@ -110,6 +110,25 @@ final class SingleFlight: Sendable {
         }
     }
 
+    /// Ends every fill in flight, for a cache that stopped: each waiter gets
+    /// ``BCacheError/Code/stopped`` at once and each fill task is cancelled (a filler that
+    /// honours cancellation ends with it). Without this, a filler that never returns (a
+    /// backend that hangs) kept its waiters, its task and through them the whole stopped cache
+    /// alive to the end of the process. Misses after this start new fills as before.
+    func stop() {
+        let flights = state.withLock { state in
+            defer { state.flights.removeAll() }
+            return state.flights
+        }
+        for (key, flight) in flights {
+            // A flight whose tasks `launch` has not stored yet: `launch` finds it gone and
+            // cancels them itself.
+            for task in flight.tasks { task.cancel() }
+            let outcome = Outcome.failure(.stopped("the cache stopped before the fill of '\(key)' finished"))
+            for waiter in flight.waiters.values { waiter.resume(returning: outcome) }
+        }
+    }
+
     private func complete(key: String, flight: UInt64, with outcome: Outcome) {
         let finished = state.withLock { state -> Flight? in
             guard state.flights[key]?.id == flight else { return nil }

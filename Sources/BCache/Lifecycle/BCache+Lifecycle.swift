@@ -101,6 +101,7 @@ extension BCache {
             // Never ran: nothing to leave; close the transport.
             await node.stop()
             changes.finish()
+            singleFlight.stop()
             readiness.stopped()
             lifecycle.runFinished()
             return
@@ -161,6 +162,9 @@ extension BCache {
             _ = self.lifecycle.shutdownRequested()
         }
         changes.finish()
+        // Fills still in flight (a filler that never returns) would keep their waiters, and
+        // through their tasks this cache, alive for good: they end now with `stopped`.
+        singleFlight.stop()
         readiness.stopped()
         lifecycle.runFinished()
         logger.info("stopped")

@@ -150,6 +150,10 @@ final class NodeProcess {
             guard ContinuousClock.now < deadline else { return false }
             Thread.sleep(forTimeInterval: 0.005)
         }
+        // Returns at once (the process has exited), but must be called: on Linux a `Process`
+        // and its run loop source retain each other until `waitUntilExit()` drops the source,
+        // so without it every node process object (its pipes, arguments, environment) leaked.
+        process.waitUntilExit()
         ChildProcesses.shared.remove(pid)
         return true
     }

@@ -2,6 +2,7 @@ import BCacheCore
 import BCacheMembership
 import BCacheTestKit
 import BCacheTransportTestKit
+import Synchronization
 import Testing
 
 @testable import BCache
@@ -44,5 +45,49 @@ import Testing
         try await eventually("both caches' stores and nodes are freed once shut down", within: .seconds(20)) {
             released.allFreed
         }
+    }
+
+    /// A filler that never returns unless cancelled (a backend that hangs), and how the miss
+    /// waiting for it ended.
+    final class HangingFiller: Sendable {
+        private let cancelled = Mutex(false)
+        private let missError = Mutex<BCacheError.Code?>(nil)
+        var wasCancelled: Bool { cancelled.withLock { $0 } }
+        var missErrorCode: BCacheError.Code? { missError.withLock { $0 } }
+        func missEnded(with code: BCacheError.Code) { missError.withLock { $0 = code } }
+
+        func fill(_ key: String) async throws -> [UInt8] {
+            do {
+                try await Task.sleep(for: .seconds(3_600))
+            } catch {
+                cancelled.withLock { $0 = true }
+                throw error
+            }
+            return []
+        }
+    }
+
+    /// A fill still in flight at shutdown held its waiters, and through its task the cache, to
+    /// the end of the process (LeakSanitizer: `ClusterFillTests`' owner, whose filler never
+    /// returns). The shutdown now answers the waiters with `stopped` and cancels the fill.
+    @Test func aFillInFlightAtShutdownEndsWithStoppedAndTheCacheIsFreed() async throws {
+        let released = Released()
+        let filler = HangingFiller()
+        try await withInMemoryCluster(nodes: 1, seed: 43, timing: .real) { cluster in
+            let cache = cluster.caches[0]
+            Task {
+                do throws(BCacheError) {
+                    _ = try await cache.get("hangs", ttl: .seconds(60), filler: filler.fill)
+                } catch {
+                    filler.missEnded(with: error.code)
+                }
+            }
+            try await eventually("the miss waits for its fill") { cache.fillWaiterCount(forKey: "hangs") == 1 }
+            released.stores.append(Weak(cache.store))
+            released.nodes.append(Weak(cache.node))
+        }
+        try await eventually("the waiter is told the cache stopped") { filler.missErrorCode == .stopped }
+        try await eventually("the filler is cancelled") { filler.wasCancelled }
+        try await eventually("the cache's store and node are freed", within: .seconds(20)) { released.allFreed }
     }
 }
