@@ -111,7 +111,13 @@ public final class BCache: Service, Sendable {
         let counters = CacheCounters(dimensions: dimensions, factory: metricsFactory)
         let store = CacheStore(configuration: parsed.store, wallClock: configuration.wallClock)
         let changes = ChangeFeed(store: store)
-        let merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
+        // Only a simulation's clock waits for the background tasks' work; real caches count none.
+        let work: SimulationWork = configuration.clock is Membership.ManualDriverClock ? .tracked() : .untracked
+        var merger = RecordMerger(store: store, counters: counters, logger: logger, changes: changes)
+        let refusals = ClockRefusalReporter(
+            clock: configuration.clock, maxDriftMillis: parsed.store.maxClockDriftMillis, counters: counters,
+            logger: logger, work: work.part("clock notices"))
+        merger.refusals = refusals
         let joinSyncs = configuration.replication.catchUp.isEnabled ? JoinSyncLedger() : nil
         let clears = ClearMarkerApplier(store: store, counters: counters, changes: changes, logger: logger)
         var antiEntropy = AntiEntropy(
@@ -132,6 +138,8 @@ public final class BCache: Service, Sendable {
             nodeConfiguration.settings.joinSettleRounds = 0
         }
         nodeConfiguration.advertisedAddress = advertise
+        // One id for the member and its writes' versions: a record's author is a member.
+        nodeConfiguration.id = store.nodeID
         nodeConfiguration.pushPullTimeout = configuration.replication.syncTimeout
         nodeConfiguration.metricsDimensions = dimensions
         let joinWatch = JoinWatch(seeds: parsed.seeds)
@@ -139,8 +147,6 @@ public final class BCache: Service, Sendable {
         // The process's start on the cache's wall clock (the system's, or a simulation's): the
         // catch-up reads members' ages from it.
         nodeConfiguration.generation = configuration.wallClock.nowMillis()
-        // Only a simulation's clock waits for the background tasks' work; real caches count none.
-        let work: SimulationWork = configuration.clock is Membership.ManualDriverClock ? .tracked() : .untracked
         // One counter per task (with the producers that feed it), so that a stalled
         // simulation names the one holding work.
         let catchUpWork = work.part("catch-up")

@@ -32,6 +32,7 @@ package final class TransportCounters: Sendable {
     private let connectionsOpened = Atomic<Int>(0)
     private let connectionsFailed = Atomic<Int>(0)
     private let socketsReopened = Atomic<Int>(0)
+    private let acceptFailures = Atomic<Int>(0)
 
     private let packetsInCounter: Counter
     private let packetsOutCounter: Counter
@@ -43,6 +44,7 @@ package final class TransportCounters: Sendable {
     private let connectionsOpenedCounter: Counter
     private let connectionsFailedCounter: Counter
     private let socketsReopenedCounter: Counter
+    private let acceptFailuresCounter: Counter
 
     /// Counters for the transport named `transport` (the `transport` dimension: `udp`, `tcp`),
     /// made in `factory`, each with `dimensions` too (as `[("node", name)]`).
@@ -76,6 +78,8 @@ package final class TransportCounters: Sendable {
         )
         socketsReopenedCounter = Counter(
             label: "bcache_transport_sockets_reopened_total", dimensions: dimensions, factory: factory)
+        acceptFailuresCounter = Counter(
+            label: "bcache_transport_accept_failures_total", dimensions: dimensions, factory: factory)
     }
 
     package func packetsSent(count: Int, bytes: Int) {
@@ -134,6 +138,13 @@ package final class TransportCounters: Sendable {
         socketsReopenedCounter.increment()
     }
 
+    /// Counts one failed accept; returns the total so far.
+    @discardableResult
+    package func acceptFailed() -> Int {
+        acceptFailuresCounter.increment()
+        return acceptFailures.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
     /// The current figures. Each is read atomically; the set is not one instant's (cheap, and
     /// good enough for tests that poll one figure at a time).
     package var snapshot: TransportStatistics {
@@ -152,6 +163,7 @@ package final class TransportCounters: Sendable {
         statistics.connectionsOpened = connectionsOpened.load(ordering: .relaxed)
         statistics.connectionsFailed = connectionsFailed.load(ordering: .relaxed)
         statistics.socketsReopened = socketsReopened.load(ordering: .relaxed)
+        statistics.acceptFailures = acceptFailures.load(ordering: .relaxed)
         return statistics
     }
 }

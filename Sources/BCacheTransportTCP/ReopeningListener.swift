@@ -68,6 +68,13 @@ final class ReopeningListener: Sendable {
         try? await channel?.close()
     }
 
+    /// Passes `error` down the current listener's pipeline as if its `accept` had failed with
+    /// it (for tests: a process out of descriptors cannot be made safely in a test, see
+    /// `AcceptErrorHandler`).
+    func failAcceptAsAFault(_ error: any Error) {
+        state.withLock { $0.channel }?.pipeline.fireErrorCaught(error)
+    }
+
     private func watch(_ channel: any Channel) {
         channel.closeFuture.whenComplete { [self] _ in lost(channel) }
     }

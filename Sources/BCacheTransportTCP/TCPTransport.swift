@@ -131,6 +131,15 @@ public final class TCPTransport: Transport {
         ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Counted first, then NIO's backoff: this bootstrap's `bind(host:port:)` adds
+                    // none, and a listener out of descriptors retried `accept` in a busy loop
+                    // (40,000 failures a second in TCPSocketFaultTests) for as long as it lasted.
+                    try channel.pipeline.syncOperations.addHandlers(
+                        AcceptErrorHandler(counters: shared.counters, logger: shared.logger), AcceptBackoffHandler())
+                }
+            }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -213,6 +222,12 @@ public final class TCPTransport: Transport {
     /// again on the same port): for tests.
     package func closeListenerAsAFault() async {
         await listener.closeCurrentListenerAsAFault()
+    }
+
+    /// Makes the listener's `accept` fail with `error`, as running out of descriptors (EMFILE)
+    /// would: for tests.
+    package func failAcceptAsAFault(_ error: any Error) {
+        listener.failAcceptAsAFault(error)
     }
 
     /// Whether the listening socket is bound now (false while it is being bound again).

@@ -140,6 +140,30 @@ import Testing
         }
     }
 
+    @Test func malformedClockRefusalNoticesAreCountedAndChangeNothing() async throws {
+        try await withInMemoryCluster(nodes: 1, seed: 506, timing: .real) { cluster in
+            let cache = cluster.caches[0]
+            try cache.set("k", "v", ttl: nil)
+            try await withRogueNode(cluster) { rogue in
+                let hostile: [[UInt8]] = [
+                    [0x0B],  // no ahead
+                    [0x0B, 0x01],  // no count
+                    [0x0B, 0x01, 0x01, 0x00],  // trailing bytes
+                    [0x0B, 0x81, 0x00, 0x01],  // a varint not canonical
+                ]
+                for bytes in hostile {
+                    try await rogue.send(userPacket: bytes, to: cache.address)
+                }
+                try await eventually("the four notices counted") { cache.statistics.decodeFailures >= 4 }
+                // Well formed: counted as this node's writes refused, nothing else.
+                try await rogue.send(
+                    userPacket: ClockRefusalNotice(aheadMillis: 1, refused: 2).encoded(), to: cache.address)
+                try await eventually("the notice counted") { cache.statistics.writesRefusedByPeers == 2 }
+            }
+            #expect(cache.count == 1 && cache.getString("k") == "v")
+        }
+    }
+
     @Test func aMalformedClearFrameInTheSyncConversationIsCountedAndChangesNothing() async throws {
         try await withInMemoryCluster(nodes: 1, seed: 505, timing: .real) { cluster in
             let cache = cluster.caches[0]

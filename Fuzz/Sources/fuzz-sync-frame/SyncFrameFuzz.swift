@@ -5,12 +5,14 @@ import FuzzSupport
 
 // Fuzzes the anti-entropy frame decoder (`SyncFrame.decode`), which reads every frame a peer
 // sends on a push-pull stream and every direct replication packet (clear markers included), and the decoder of the other
-// direct packet on that channel, the comeback's replay request (`ReplayRequest.decode`).
+// direct packets on that channel, the comeback's replay request (`ReplayRequest.decode`) and the
+// clock refusal notice (`ClockRefusalNotice.decode`).
 //
 // Invariants on top of "no crash": every accepted frame re-encodes to exactly the input (digests
 // are fixed-size, bucket lists strictly increasing canonical varints, records a canonical batch),
 // and tighter codec limits never accept what the defaults refuse; an accepted replay request
-// re-encodes to one that decodes to the same request (an age beyond `Int64.max` ms is clamped).
+// re-encodes to one that decodes to the same request (an age beyond `Int64.max` ms is clamped);
+// an accepted notice re-encodes to exactly the input (canonical varints).
 
 private let tightLimits = CodecLimits(maxKeyBytes: 8, maxValueBytes: 32, maxRecordsPerBatch: 3)
 
@@ -20,6 +22,10 @@ public func fuzzSyncFrame(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if let request = try? ReplayRequest.decode(bytes) {
         Fuzz.require(ReplayRequest.isRequest(bytes), "a replay request without its tag decoded")
         Fuzz.require((try? ReplayRequest.decode(request.encoded())) == request, "replay request round trip differs")
+    }
+    if let notice = try? ClockRefusalNotice.decode(bytes) {
+        Fuzz.require(ClockRefusalNotice.isNotice(bytes), "a clock refusal notice without its tag decoded")
+        Fuzz.require(notice.encoded() == bytes, "clock refusal notice re-encoding differs from the accepted input")
     }
     guard let frame = try? SyncFrame.decode(bytes, limits: CodecLimits()) else {
         Fuzz.require((try? SyncFrame.decode(bytes, limits: tightLimits)) == nil, "tight limits accepted more")
@@ -61,5 +67,6 @@ func syncFrameSeeds() -> [(name: String, bytes: [UInt8])] {
         ("done", SyncFrame.done.encoded()),
         ("replay-request", ReplayRequest(age: .seconds(14)).encoded()),
         ("cleared", SyncFrame.cleared(version).encoded()),
+        ("clock-refusal-notice", ClockRefusalNotice(aheadMillis: 300_000, refused: 3).encoded()),
     ]
 }

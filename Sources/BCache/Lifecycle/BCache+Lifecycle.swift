@@ -140,6 +140,9 @@ extension BCache {
                 }
                 group.addTask { await self.sweepLoop() }
                 group.addTask { await self.clusterFill.run() }
+                if let refusals = self.merger.refusals {
+                    group.addTask { await refusals.run(node: self.node) }
+                }
                 group.addTask { await self.tree.run(events: treeEvents) }
                 if let catchUp = self.catchUp, let events {
                     group.addTask { await catchUp.run(events: events) }

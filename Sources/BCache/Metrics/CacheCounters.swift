@@ -26,6 +26,8 @@ final class CacheCounters: Sendable {
     let payloadsReceived: CountedMetric
     let recordsApplied: CountedMetric
     let clockRejections: CountedMetric
+    let writesRefusedByPeers: CountedMetric
+    let clockRefusalNotices: CountedMetric
     let decodeFailures: CountedMetric
     let syncRounds: CountedMetric
     let syncFailures: CountedMetric
@@ -76,6 +78,8 @@ final class CacheCounters: Sendable {
         payloadsReceived = metric("replication_payloads_received")
         recordsApplied = metric("records_applied")
         clockRejections = metric("clock_rejections")
+        writesRefusedByPeers = metric("writes_refused_by_peers")
+        clockRefusalNotices = metric("clock_refusal_notices_received")
         decodeFailures = metric("decode_failures")
         syncRounds = metric("sync_rounds")
         syncFailures = metric("sync_failures")
@@ -124,6 +128,7 @@ final class CacheCounters: Sendable {
         statistics.payloadsReceived = payloadsReceived.total
         statistics.recordsApplied = recordsApplied.total
         statistics.clockRejections = clockRejections.total
+        statistics.writesRefusedByPeers = writesRefusedByPeers.total
         statistics.decodeFailures = decodeFailures.total
         statistics.syncRounds = syncRounds.total
         statistics.syncFailures = syncFailures.total

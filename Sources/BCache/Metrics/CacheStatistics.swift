@@ -57,6 +57,11 @@ extension BCache {
         public var recordsApplied = 0
         /// Remote records refused for a timestamp too far ahead of this node's clock.
         public var clockRejections = 0
+        /// This node's writes that members reported refusing for their clock (the members'
+        /// ``clockRejections`` of this node's records, told back at most every 10 s per member):
+        /// above 0, this node's wall clock runs ahead of theirs by more than the allowed drift,
+        /// and its writes are not merged there until their clocks reach them. Logged as a warning.
+        public var writesRefusedByPeers = 0
         /// Payloads or sync frames that did not decode (nothing was changed).
         public var decodeFailures = 0
         /// Anti-entropy exchanges completed, on either side.

@@ -17,6 +17,8 @@ struct RecordMerger: Sendable {
     let counters: CacheCounters
     let logger: Logger
     let changes: ChangeFeed
+    /// Tells the authors of records refused for their clock; nil tells nobody.
+    var refusals: ClockRefusalReporter?
 
     /// The limits remote batches are decoded with: the codec's defaults, widened to this
     /// store's own limits, so that a peer configured alike is never refused at decoding (a value
@@ -41,6 +43,8 @@ struct RecordMerger: Sendable {
     func merge(_ records: [CacheRecord], from source: @autoclosure () -> String) -> Int {
         var applied = 0
         var refused: (count: Int, first: (key: String, error: ClockError)?) = (0, nil)
+        // Per author: how many were refused, and how far ahead the furthest was.
+        var refusedByAuthor: [NodeID: (count: Int, aheadMillis: UInt64)] = [:]
         for (record, outcome) in zip(records, store.merge(records)) {
             switch outcome {
             case .success(.applied):
@@ -52,6 +56,17 @@ struct RecordMerger: Sendable {
             case .failure(let error):
                 refused.count += 1
                 if refused.first == nil { refused.first = (record.key, error) }
+                if case .remoteTooFarAhead(let remote, let localWallMillis, _) = error {
+                    let ahead = remote.physicalMillis > localWallMillis ? remote.physicalMillis - localWallMillis : 0
+                    let author = record.version.node
+                    let sofar = refusedByAuthor[author] ?? (0, 0)
+                    refusedByAuthor[author] = (sofar.count + 1, max(sofar.aheadMillis, ahead))
+                }
+            }
+        }
+        if let refusals {
+            for (author, refused) in refusedByAuthor {
+                refusals.refused(author: author, aheadMillis: refused.aheadMillis, count: refused.count)
             }
         }
         counters.recordsApplied.increment(by: applied)

@@ -7,7 +7,8 @@ import Logging
 /// each frame a `SyncFrame` records frame (see `Docs/PROTOCOL.md`, "Direct replication") or a
 /// cleared frame (another node's ``BCache/removeAll()``, handed to the ``ClearMarkerApplier``),
 /// or an ``EpidemicBroadcast/Envelope`` of the broadcast tree (tag 0x15), handed to the
-/// ``BroadcastTreeDriver``, or a ``FillMessage`` (tags 0x06–0x09), handed to the ``ClusterFill``.
+/// ``BroadcastTreeDriver``, or a ``FillMessage`` (tags 0x06–0x09), handed to the ``ClusterFill``,
+/// or a ``ClockRefusalNotice`` (tag 0x0B), handed to the ``ClockRefusalReporter``.
 ///
 /// Frames are decoded with the store's ``RecordMerger/decodingLimits``; one that does not decode,
 /// or is neither a records nor a cleared frame, is counted
@@ -58,6 +59,10 @@ final class ReplicationReceiver: Sendable {
         }
         if FillMessage.isFillMessage(packet.bytes) {
             fill.receive(packet.bytes, from: packet.sender)
+            return
+        }
+        if ClockRefusalNotice.isNotice(packet.bytes) {
+            receiveClockRefusalNotice(packet)
             return
         }
         counters.directPacketsReceived.increment()
@@ -121,6 +126,17 @@ final class ReplicationReceiver: Sendable {
             counters.decodeFailures.increment()
             logger.warning(
                 "a replay request did not decode", metadata: ["sender": "\(packet.sender)", "error": "\(error)"])
+        }
+    }
+
+    private func receiveClockRefusalNotice(_ packet: Membership.UserPacket) {
+        do {
+            let notice = try ClockRefusalNotice.decode(packet.bytes)
+            merger.refusals?.received(notice, from: packet.sender)
+        } catch {
+            counters.decodeFailures.increment()
+            logger.warning(
+                "a clock refusal notice did not decode", metadata: ["sender": "\(packet.sender)", "error": "\(error)"])
         }
     }
 

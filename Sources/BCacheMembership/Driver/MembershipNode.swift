@@ -96,8 +96,8 @@ extension Membership {
             try configuration.validate()
             var settings = configuration.settings
             settings.maxPacketSize = min(settings.maxPacketSize, transport.maxPacketSize)
-            let identity = NodeIdentity.random(
-                name: configuration.name,
+            let identity = NodeIdentity(
+                id: configuration.id ?? .random(), name: configuration.name,
                 address: configuration.advertisedAddress ?? transport.localAddress,
                 generation: configuration.generation ?? WallClock.system.nowMillis(),
                 metadata: configuration.metadata)

@@ -13,6 +13,10 @@ extension Membership.Node {
         public var settings: Membership.Settings = .lan
         /// Grows with each restart of the name; nil uses the wall-clock milliseconds at creation.
         public var generation: UInt64?
+        /// This process's id in the cluster (a new one each start); nil draws a random one. The
+        /// cache passes its store's, which stamps every write it makes: a record's author is then
+        /// a member (a node that refuses a record for its clock tells its author).
+        public var id: NodeID?
         /// The address announced to other members; nil uses the transport's local address (the
         /// real port when port 0 was bound). Set it when the node is reached through another
         /// address (NAT, a DNS name).

@@ -40,6 +40,7 @@ public struct NodeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "bcache")
+        DescriptorLimit.raiseToHardLimit(logger: logger)
         let key = try options.loadKey()
         let cache = try await BCache(configuration: options.configuration(key: key, logger: logger))
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1

@@ -38,6 +38,10 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
     /// EPERM from a firewall rule, or ENETUNREACH). The packets that failed with the error are
     /// in ``droppedUnreachable``.
     public var socketsReopened: Int = 0
+    /// Connections the TCP listener could not accept (no descriptor left: EMFILE or ENFILE; no
+    /// memory). The listener pauses for a second and accepts again; the connection waits in the
+    /// backlog meanwhile. Each is logged (at the 1st, 2nd, 4th... failure).
+    public var acceptFailures: Int = 0
 
     /// Every count at zero.
     public init() {}
@@ -60,6 +64,7 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
         sum.connectionsOpened += rhs.connectionsOpened
         sum.connectionsFailed += rhs.connectionsFailed
         sum.socketsReopened += rhs.socketsReopened
+        sum.acceptFailures += rhs.acceptFailures
         return sum
     }
 
@@ -68,6 +73,6 @@ public struct TransportStatistics: Hashable, Sendable, CustomStringConvertible {
             + "frames \(framesSent) out / \(framesReceived) in, dropped: oversized \(droppedOversized), "
             + "malformed \(droppedMalformed), queue full \(droppedQueueFull), unreachable \(droppedUnreachable), "
             + "receive queue full \(droppedReceiveQueueFull), connections \(connectionsOpened) opened / "
-            + "\(connectionsFailed) failed, sockets reopened \(socketsReopened)"
+            + "\(connectionsFailed) failed, sockets reopened \(socketsReopened), accept failures \(acceptFailures)"
     }
 }

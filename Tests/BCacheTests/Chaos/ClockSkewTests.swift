@@ -58,6 +58,29 @@ import Testing
             #expect(refusals.allSatisfy { "\($0.metadata["error"] ?? "")".contains("ahead of the local wall clock") })
             let rejections = cluster[0].statistics.clockRejections
             #expect(refusals.count <= rejections.bitWidth - rejections.leadingZeroBitCount, "\(rejections) refusals")
+            // Told back: node 2 learns that its writes are refused, by whom and how far ahead
+            // its clock runs, and nobody else hears of it.
+            try await cluster.eventually("node 2 is told that its writes are refused") {
+                cluster[2].statistics.writesRefusedByPeers > 0
+            }
+            #expect(cluster[0].statistics.writesRefusedByPeers == 0 && cluster[1].statistics.writesRefusedByPeers == 0)
+            let told = skewed.warnings(of: 2, containing: "a member refuses this node's writes")
+            #expect(!told.isEmpty)
+            for entry in told {
+                // "299.98 seconds": the refused write's time less the refusing node's clock.
+                let seconds = "\(entry.metadata["aheadBy"] ?? "")".split(separator: " ").first.flatMap { Double($0) }
+                #expect((250...300).contains(seconds ?? 0), "ahead by \(entry.metadata["aheadBy"] ?? "?")")
+            }
+            // At most one notice per refusing member per 10 s, whatever the number of refusals
+            // (every anti-entropy round refuses them all again), and warned at the 1st, 2nd,
+            // 4th... notice.
+            try await cluster.simulatedTime!.advance(by: .seconds(30))
+            let elapsed = try #require(cluster.simulatedTime).now
+            let notices = 2 * (Int(elapsed.components.seconds) / 10 + 1)
+            let refusedThere = cluster[0].statistics.clockRejections + cluster[1].statistics.clockRejections
+            #expect(cluster[2].statistics.writesRefusedByPeers <= refusedThere)
+            let warned = skewed.warnings(of: 2, containing: "a member refuses this node's writes").count
+            #expect(warned <= notices.bitWidth - notices.leadingZeroBitCount, "\(warned) warnings by \(elapsed)")
             // Set right again: node 2's stamps stay ahead (its clock never goes back) until the
             // others' wall time is within the bound of them; then everything converges.
             skew.set(millis: 0)
