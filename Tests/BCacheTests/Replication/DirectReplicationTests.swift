@@ -18,6 +18,15 @@ import Testing
         configuration.membership.probeTimeout = .milliseconds(800)
     }
 
+    /// No anti-entropy, and a flush loop that pauses `delay` before each send (so that a burst's
+    /// writes gather in few batches).
+    static func withoutSync(pausing delay: Duration) -> @Sendable (inout BCache.Configuration) -> Void {
+        { configuration in
+            withoutSync(&configuration)
+            configuration.flushLoopTestDelay = delay
+        }
+    }
+
     /// A limit of 1: three nodes are too many for the direct path.
     @Sendable static func directToOneMemberAtMost(_ configuration: inout BCache.Configuration) {
         configuration.replication.directLimit = 1
@@ -76,10 +85,7 @@ import Testing
     /// pauses 200 ms before each send here, so the burst's writes gather in the first batch
     /// (130 of them fill a stream batch) whatever the machine's speed.
     @Test func aBurstReachesTheOtherNodesInFewerSendsThanWrites() async throws {
-        let configure: @Sendable (inout BCache.Configuration) -> Void = {
-            Self.withoutSync(&$0)
-            $0.flushLoopTestDelay = .milliseconds(200)
-        }
+        let configure = Self.withoutSync(pausing: .milliseconds(200))
         try await withInMemoryCluster(nodes: 3, seed: 703, timing: .real, configure: configure) { cluster in
             let caches = cluster.caches
             let value = [UInt8](repeating: 5, count: 100)
@@ -98,10 +104,7 @@ import Testing
     /// of 256 KiB at a time): the windows' frames must carry every record exactly as written.
     /// The loop pauses 500 ms before each send, so that the writes gather in few batches.
     @Test func aBurstOfManyEncodingWindowsArrivesWhole() async throws {
-        let configure: @Sendable (inout BCache.Configuration) -> Void = {
-            Self.withoutSync(&$0)
-            $0.flushLoopTestDelay = .milliseconds(500)
-        }
+        let configure = Self.withoutSync(pausing: .milliseconds(500))
         try await withInMemoryCluster(nodes: 3, seed: 707, timing: .real, configure: configure) { cluster in
             let caches = cluster.caches
             let count = 2_000
