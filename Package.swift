@@ -73,6 +73,9 @@ let package = Package(
         // Counts each thread's heap allocations for `bcache bench local` (a malloc interposer,
         // linked only into the `bcache` tool; nothing is interposed under sanitizers).
         .target(name: "CAllocationCounter"),
+        // glibc's mallinfo2, for `bcache bench overload`'s live-bytes figure beside resident
+        // memory (a header only; nothing to link).
+        .systemLibrary(name: "CMallocInfo"),
         // libsodium, as a system library (Debian: libsodium-dev).
         .systemLibrary(
             name: "CSodium",
@@ -241,6 +244,7 @@ let package = Package(
             dependencies: [
                 "BCacheTool",
                 "CAllocationCounter",
+                "CMallocInfo",
                 "BCache",
                 "BCacheTestKit",
                 "BCacheCore",

@@ -7,6 +7,13 @@ extension BCache {
     /// memory plateaus under it.
     package var storeByteCount: Int { store.byteCount }
 
+    /// The bytes of deltas queued for replication and being sent, which
+    /// `Configuration.Replication.maxPendingBytes` bounds; and the bytes of the catch-up's log of
+    /// recent writes (`CatchUp.logMaxBytes`). For the package's
+    /// overload benchmark, which accounts for memory with them.
+    package var replicationQueueBytes: Int { batcher.queuedBytes }
+    package var recentWriteLogBytes: Int { batcher.logBytes }
+
     /// The tombstones the local store keeps (deleted and expired keys, until purged).
     package var storeTombstoneCount: Int { store.tombstoneCount }
 

@@ -160,6 +160,15 @@ final class ReplicationBatcher: Sendable {
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// The bytes `maxPendingBytes` bounds now: what is pending and the batch being sent
+    /// directly (for the overload benchmark's account of memory).
+    var queuedBytes: Int {
+        pending.withLock { $0.recordBytes } + inFlightBytes.load(ordering: .relaxed)
+    }
+
+    /// The bytes the recent-write log accounts (bounded by `CatchUp.logMaxBytes`); 0 without it.
+    var logBytes: Int { log?.byteCount ?? 0 }
+
     /// Queues one local write for the other nodes; the flush loop logs it for replays when it
     /// takes the batch, and a write not queued is logged here.
     ///
@@ -255,11 +264,10 @@ final class ReplicationBatcher: Sendable {
             if !taken.records.isEmpty {
                 if let targets {
                     if !targets.isEmpty {
-                        // Encoded, then the records let go: the frames are the batch from here
-                        // on, counted against the limit until they are sent.
+                        // Encoded, the records let go as they are: the frames are the batch
+                        // from here on, counted against the limit until they are sent.
                         inFlightBytes.store(taken.recordBytes, ordering: .relaxed)
-                        let encoded = encode(taken)
-                        taken = Pending()
+                        let encoded = encode(&taken)
                         await sendDirectly(encoded, to: targets, prunesStreams: true)
                         inFlightBytes.store(0, ordering: .relaxed)
                     }
@@ -267,8 +275,8 @@ final class ReplicationBatcher: Sendable {
                     broadcast(taken)
                 }
             }
-            for replay in replays {
-                await sendDirectly(encode(replay.batch), to: [replay.target], prunesStreams: false)
+            for var replay in replays {
+                await sendDirectly(encode(&replay.batch), to: [replay.target], prunesStreams: false)
                 // Above the direct limit no round prunes the streams: a replay's is not kept.
                 if targets == nil { await streams.close(replay.target) }
             }
@@ -317,23 +325,52 @@ final class ReplicationBatcher: Sendable {
     }
 
     /// Encodes a batch into packets, or into stream frames when it is large (or a record does
-    /// not fit a packet) and the transport has streams.
-    private func encode(_ batch: Pending) -> Encoded {
+    /// not fit a packet) and the transport has streams, and empties it.
+    ///
+    /// The records are let go as they are encoded, a window of ``partsPerEncodingWindow`` parts
+    /// at a time: a burst's batch is up to `maxPendingBytes`, and holding its records, all
+    /// of their encoded parts and the frames at once was three times the limit per node
+    /// (Docs/RELIABILITY.md, "Overload"). A window's last part may be short: its records are
+    /// encoded again with the next window, so the parts are those one pass would make.
+    private func encode(_ batch: inout Pending) -> Encoded {
         var encoded = Encoded()
         let overStreams = maxFrameBatchBytes > 0 && batch.recordBytes > settings.streamThresholdBytes
         let maxBatchBytes = overStreams ? min(settings.streamBatchBytes, maxFrameBatchBytes) : maxPacketBatchBytes
-        for part in RecordCodec.encodeBatches(batch.records, maxBatchBytes: maxBatchBytes) {
-            if !part.isOversized && !overStreams {
-                encoded.packets.append(SyncFrame.encodedRecords(part.bytes))
-            } else if part.bytes.count <= maxFrameBatchBytes {
-                encoded.frames.append(SyncFrame.encodedRecords(part.bytes))
-            } else {
-                // Larger than a stream frame (or no streams): anti-entropy carries it.
-                counters.deltasLeftToSync.increment(by: part.recordCount)
+        // Oldest last, so that the encoded records are let go from the end of the array.
+        var records: [CacheRecord] = []
+        swap(&records, &batch.records)
+        batch.recordBytes = 0
+        records.reverse()
+        let windowBytes = maxBatchBytes * Self.partsPerEncodingWindow
+        while !records.isEmpty {
+            var count = 0
+            var bytes = 0
+            while count < records.count, bytes < windowBytes {
+                bytes += RecordCodec.encodedSize(of: records[records.count - 1 - count])
+                count += 1
             }
+            let window = Array(records.suffix(count).reversed())
+            var parts = RecordCodec.encodeBatches(window, maxBatchBytes: maxBatchBytes)
+            if count < records.count, parts.count > 1 { parts.removeLast() }
+            var encodedCount = 0
+            for part in parts {
+                encodedCount += part.recordCount
+                if !part.isOversized && !overStreams {
+                    encoded.packets.append(SyncFrame.encodedRecords(part.bytes))
+                } else if part.bytes.count <= maxFrameBatchBytes {
+                    encoded.frames.append(SyncFrame.encodedRecords(part.bytes))
+                } else {
+                    // Larger than a stream frame (or no streams): anti-entropy carries it.
+                    counters.deltasLeftToSync.increment(by: part.recordCount)
+                }
+            }
+            records.removeLast(encodedCount)
         }
         return encoded
     }
+
+    /// How many parts (packets or frames) of a batch are encoded before their records are let go.
+    private static let partsPerEncodingWindow = 8
 
     /// Sends `frames` over the stream to `target`; on the first failure, closes the stream and
     /// counts the frames not sent.

@@ -6,10 +6,14 @@ import Synchronization
 /// as fast as it can, far faster than replication can carry; then the writers stop and the
 /// cluster must converge.
 ///
-/// Resident memory is sampled every 100 ms while the writers run. Each node holds at most its
-/// store (`maxBytes`) and its replication queue (`maxPendingReplicationBytes`; a write beyond it
-/// is left to anti-entropy), so the growth over the idle cluster must stay under
-/// `nodes × (maxBytes + maxPendingReplicationBytes)` (the bound the bench checks).
+/// Resident memory and malloc's live bytes are sampled every 100 ms while the writers run. Each
+/// node holds at most its store (`maxBytes`), its replication queue with the batch being sent
+/// (`maxPendingReplicationBytes`; a write beyond it is left to anti-entropy) and the catch-up's
+/// log of its recent writes (`logMaxBytes`, 8 MiB), so the growth over the idle cluster must stay
+/// under `nodes × (maxBytes + maxPendingReplicationBytes + logMaxBytes)`: the bench checks the
+/// growth of malloc's live bytes (what the caches hold) where `mallinfo2` exists, and of resident
+/// memory elsewhere. Resident memory also holds the pages malloc keeps free after a burst
+/// (Docs/RELIABILITY.md, "Overload"): it is printed beside, not checked.
 struct OverloadBench {
     var cluster: SoakCluster.Settings
     var duration: Duration
@@ -22,7 +26,7 @@ struct OverloadBench {
         var writesPerS: Double = 0
         var baselineRSSMiB: Double = 0
         var peakRSSMiB: Double = 0
-        /// `nodes × (maxBytes + maxPendingReplicationBytes)`, in MiB.
+        /// `nodes × (maxBytes + maxPendingReplicationBytes + logMaxBytes)`, in MiB.
         var boundMiB: Double = 0
         var storeMiBMax: Double = 0
         /// Writes each node left to anti-entropy (queue full), summed.
@@ -31,8 +35,29 @@ struct OverloadBench {
         var convergeSeconds: Double = 0
         var converged = false
         var rssAfterMiB: Double = 0
+        /// What malloc had handed out and not had back (`mallinfo2`), idle, at its peak and
+        /// after convergence (before trimming); 0 where `mallinfo2` does not exist. Resident
+        /// memory also holds the pages malloc keeps free in its arenas.
+        var baselineLiveMiB: Double = 0
+        var peakLiveMiB: Double = 0
+        var liveAfterMiB: Double = 0
+        /// What the nodes accounted, summed, when malloc's live bytes peaked: their stores
+        /// (`maxBytes`), replication queues with the batches being sent
+        /// (`maxPendingReplicationBytes`) and catch-up logs of recent writes (`logMaxBytes`).
+        var atLivePeak = Accounted()
 
-        var withinBound: Bool { peakRSSMiB - baselineRSSMiB <= boundMiB }
+        struct Accounted: Encodable, Sendable {
+            var storeMiB: Double = 0
+            var queueMiB: Double = 0
+            var logMiB: Double = 0
+        }
+
+        /// Whether malloc's live bytes were measured (glibc).
+        var liveIsMeasured = false
+
+        /// The growth checked: of malloc's live bytes where measured, else of resident memory.
+        var peakGrowthMiB: Double { liveIsMeasured ? peakLiveMiB - baselineLiveMiB : peakRSSMiB - baselineRSSMiB }
+        var withinBound: Bool { peakGrowthMiB <= boundMiB }
     }
 
     func run() async throws -> Outcome {
@@ -40,6 +65,8 @@ struct OverloadBench {
         try await nodes.startAll()
         var outcome = Outcome()
         outcome.baselineRSSMiB = Self.residentMiB()
+        outcome.baselineLiveMiB = Self.liveMiB()
+        outcome.liveIsMeasured = MallocFigures.liveBytes() != nil
         let keys = (0..<keyCount).map { "overload-\($0)" }
         let tally = Tally()
         let start = ContinuousClock.now
@@ -56,6 +83,11 @@ struct OverloadBench {
                 while ContinuousClock.now < end {
                     let rss = ProcessResources.currentResidentBytes() ?? 0
                     tally.peakResidentBytes.max(rss, ordering: .relaxed)
+                    let live = MallocFigures.liveBytes() ?? 0
+                    if tally.peakLiveBytes.max(live, ordering: .relaxed).oldValue < live {
+                        let accounted = Self.accounted(nodes.live)
+                        tally.atLivePeak.withLock { $0 = accounted }
+                    }
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             }
@@ -65,8 +97,11 @@ struct OverloadBench {
         outcome.writesPerS = Double(outcome.writes) / Self.seconds(written)
         outcome.peakRSSMiB = max(
             Double(tally.peakResidentBytes.load(ordering: .relaxed)) / 1_048_576, Self.residentMiB())
-        outcome.boundMiB =
-            Double(cluster.nodes * (cluster.maxBytes + (cluster.maxPendingReplicationBytes ?? 64 << 20))) / 1_048_576
+        outcome.atLivePeak = tally.atLivePeak.withLock { $0 }
+        outcome.peakLiveMiB = max(Double(tally.peakLiveBytes.load(ordering: .relaxed)) / 1_048_576, Self.liveMiB())
+        let perNode =
+            cluster.maxBytes + (cluster.maxPendingReplicationBytes ?? 64 << 20) + BCache.CatchUp().logMaxBytes
+        outcome.boundMiB = Double(cluster.nodes * perNode) / 1_048_576
         let live = nodes.live
         outcome.storeMiBMax = Double(live.map(\.storeByteCount).max() ?? 0) / 1_048_576
         outcome.deltasLeftToSync = live.map(\.statistics.deltasLeftToSync).reduce(0, +)
@@ -80,6 +115,7 @@ struct OverloadBench {
             try await Task.sleep(for: .milliseconds(100))
         }
         outcome.convergeSeconds = Self.seconds(ContinuousClock.now - stopped)
+        outcome.liveAfterMiB = Self.liveMiB()
         ProcessResources.releaseFreedMemory()
         outcome.rssAfterMiB = Self.residentMiB()
         await nodes.shutdownAll()
@@ -111,10 +147,23 @@ struct OverloadBench {
     private final class Tally: Sendable {
         let writes = Atomic(0)
         let peakResidentBytes = Atomic(0)
+        let peakLiveBytes = Atomic(0)
+        let atLivePeak = Mutex(Outcome.Accounted())
     }
 
     private static func residentMiB() -> Double {
         Double(ProcessResources.currentResidentBytes() ?? 0) / 1_048_576
+    }
+
+    private static func accounted(_ caches: [BCache]) -> Outcome.Accounted {
+        func sum(_ bytes: (BCache) -> Int) -> Double { Double(caches.map(bytes).reduce(0, +)) / 1_048_576 }
+        return Outcome.Accounted(
+            storeMiB: sum(\.storeByteCount), queueMiB: sum(\.replicationQueueBytes),
+            logMiB: sum(\.recentWriteLogBytes))
+    }
+
+    private static func liveMiB() -> Double {
+        Double(MallocFigures.liveBytes() ?? 0) / 1_048_576
     }
 
     private static func seconds(_ duration: Duration) -> Double {

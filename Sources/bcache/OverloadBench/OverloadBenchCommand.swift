@@ -13,9 +13,10 @@ struct OverloadBenchCommand: AsyncParsableCommand {
             (values of --value-bytes on --keys keys), while resident memory is sampled every 100 ms. \
             Then the writers stop and the nodes' digests are compared until they agree (at most \
             --converge-seconds). Prints writes per second, resident memory (idle cluster, peak, \
-            after), the bound nodes x (maxBytes + maxPendingReplicationBytes), the writes left to \
-            anti-entropy, and the time to converge. Exits with status 1 when the peak growth exceeds \
-            the bound or the cluster did not converge. Keep --keys x --value-bytes under maxBytes, \
+            after) and malloc's live bytes (glibc), the bound nodes x (maxBytes + \
+            maxPendingReplicationBytes + the catch-up log's 8 MiB), the writes left to anti-entropy, \
+            and the time to converge. Exits with status 1 when the peak growth of the live bytes \
+            (of resident memory without glibc) exceeds the bound or the cluster did not converge. Keep --keys x --value-bytes under maxBytes, \
             or the stores evict (each its own keys) and cannot agree. Build in release mode.
             """
     )
@@ -75,9 +76,12 @@ struct OverloadBenchCommand: AsyncParsableCommand {
                 maxPendingReplicationBytes \(maxPendingMib) MiB
                 writes: \(outcome.writes) (\(Int(outcome.writesPerS)) per second), left to anti-entropy: \(outcome.deltasLeftToSync)
                 resident memory: idle cluster \(mib(outcome.baselineRSSMiB)), peak \(mib(outcome.peakRSSMiB)), \
-                after \(mib(outcome.rssAfterMiB)); growth bound \(mib(outcome.boundMiB)); largest store \(mib(outcome.storeMiBMax))
+                after \(mib(outcome.rssAfterMiB)) (trimmed); malloc's live bytes: idle \(mib(outcome.baselineLiveMiB)), \
+                peak \(mib(outcome.peakLiveMiB)) (accounted then: stores \(mib(outcome.atLivePeak.storeMiB)), \
+                queues \(mib(outcome.atLivePeak.queueMiB)), logs \(mib(outcome.atLivePeak.logMiB))), after \(mib(outcome.liveAfterMiB)); growth bound \(mib(outcome.boundMiB)); largest store \(mib(outcome.storeMiBMax))
                 converged: \(outcome.converged) after \(String(format: "%.1f", outcome.convergeSeconds)) s; \
-                peak growth within the bound: \(outcome.withinBound)
+                peak growth (\(outcome.liveIsMeasured ? "live bytes" : "resident memory")) \(mib(outcome.peakGrowthMiB)), \
+                within the bound: \(outcome.withinBound)
                 """)
         }
         guard outcome.converged, outcome.withinBound else { throw ExitCode(1) }

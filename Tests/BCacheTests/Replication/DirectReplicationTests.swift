@@ -18,6 +18,15 @@ import Testing
         configuration.membership.probeTimeout = .milliseconds(800)
     }
 
+    /// No anti-entropy, and a flush loop that pauses `delay` before each send (so that a burst's
+    /// writes gather in few batches).
+    static func withoutSync(pausing delay: Duration) -> @Sendable (inout BCache.Configuration) -> Void {
+        { configuration in
+            withoutSync(&configuration)
+            configuration.flushLoopTestDelay = delay
+        }
+    }
+
     /// A limit of 1: three nodes are too many for the direct path.
     @Sendable static func directToOneMemberAtMost(_ configuration: inout BCache.Configuration) {
         configuration.replication.directLimit = 1
@@ -76,10 +85,7 @@ import Testing
     /// pauses 200 ms before each send here, so the burst's writes gather in the first batch
     /// (130 of them fill a stream batch) whatever the machine's speed.
     @Test func aBurstReachesTheOtherNodesInFewerSendsThanWrites() async throws {
-        let configure: @Sendable (inout BCache.Configuration) -> Void = {
-            Self.withoutSync(&$0)
-            $0.flushLoopTestDelay = .milliseconds(200)
-        }
+        let configure = Self.withoutSync(pausing: .milliseconds(200))
         try await withInMemoryCluster(nodes: 3, seed: 703, timing: .real, configure: configure) { cluster in
             let caches = cluster.caches
             let value = [UInt8](repeating: 5, count: 100)
@@ -92,6 +98,35 @@ import Testing
             #expect(statistics.directPacketsSent + statistics.directFramesSent < 2 * count)
             #expect(statistics.directFramesSent > 0, "a burst goes over the replication streams")
         }
+    }
+
+    /// A burst of 8 MiB is more than the batcher encodes before letting its records go (8 frames
+    /// of 256 KiB at a time): the windows' frames must carry every record exactly as written.
+    /// The loop pauses 500 ms before each send, so that the writes gather in few batches.
+    @Test func aBurstOfManyEncodingWindowsArrivesWhole() async throws {
+        let configure = Self.withoutSync(pausing: .milliseconds(500))
+        try await withInMemoryCluster(nodes: 3, seed: 707, timing: .real, configure: configure) { cluster in
+            let caches = cluster.caches
+            let count = 2_000
+            for index in 0..<count { try caches[0].set("window-\(index)", Self.windowValue(index), ttl: nil) }
+            try await eventually("the burst on nodes 2 and 3", within: .seconds(60)) {
+                caches[1...].allSatisfy { $0.count == count }
+            }
+            for cache in caches[1...] {
+                let wrong = (0..<count).filter { cache.get("window-\($0)") != Self.windowValue($0) }
+                #expect(wrong.isEmpty, "\(wrong.count) values differ, the first at \(wrong.first ?? -1)")
+            }
+            #expect(caches[0].statistics.deltasLeftToSync == 0)
+            #expect(caches[0].statistics.directFramesSent > 0, "a burst goes over the replication streams")
+        }
+    }
+
+    /// 4 KiB, its first two bytes the index.
+    private static func windowValue(_ index: Int) -> [UInt8] {
+        var value = [UInt8](repeating: 0x5A, count: 4_096)
+        value[0] = UInt8(truncatingIfNeeded: index)
+        value[1] = UInt8(truncatingIfNeeded: index >> 8)
+        return value
     }
 
     @Test func aClusterLargerThanTheLimitConvergesByGossip() async throws {
