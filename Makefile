@@ -1,10 +1,5 @@
 # BCache developer commands. `make test` is what CI runs (through .ci/run).
 SWIFT ?= swift
-# Extra SwiftPM options for every build the CI targets make (test, docs, integrations, fuzz,
-# sanitizers). .ci/run sets --disable-index-store: indexing while building cost 10 to 20 % of each
-# cold debug build's CPU here (nobody reads CI's index); a developer's editor may want it.
-SWIFTPM_FLAGS ?=
-export SWIFTPM_FLAGS
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Examples/TestingWithBCache/Package.swift Examples/TestingWithBCache/Sources Examples/TestingWithBCache/Tests Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks Integrations/BCacheHummingbird/Package.swift Integrations/BCacheHummingbird/Sources Integrations/BCacheHummingbird/Tests Integrations/BCacheVapor/Package.swift Integrations/BCacheVapor/Sources Integrations/BCacheVapor/Tests
 
@@ -27,7 +22,7 @@ build: deps
 ## simulations) running beside socket tests starve the latter past their deadlines. Serial runs
 ## take the same wall time here (about 40 s) and are deterministic.
 test: deps
-	$(SWIFT) test $(SWIFTPM_FLAGS) --no-parallel
+	$(SWIFT) test --no-parallel
 
 ## demo: three real nodes on 127.0.0.1 (encrypted, random ports), narrated; see Docs/TOOL.md.
 demo: deps
@@ -44,7 +39,8 @@ test-tsan: deps
 test-asan: deps
 	.ci/sanitized-test address
 
-## fuzz: every libFuzzer target (Fuzz/) for FUZZ_SECONDS each; fuzz-short: 10 s each (CI).
+## fuzz: every libFuzzer target (Fuzz/) for FUZZ_SECONDS each; fuzz-short: 5 s each (CI: a smoke
+## test; the long runs are `make fuzz-long`, Docs/RELIABILITY.md).
 ## A crash fails the run and prints the crashing input in base64. fuzz-seeds regenerates the
 ## committed seed corpora in Fuzz/Corpus.
 FUZZ_SECONDS ?= 60
@@ -55,7 +51,7 @@ fuzz: fuzz-build
 	Fuzz/run.sh $(FUZZ_SECONDS)
 
 fuzz-short: fuzz-build
-	Fuzz/run.sh 10
+	Fuzz/run.sh 5
 
 fuzz-seeds: fuzz-build
 	Fuzz/seeds.sh
@@ -112,7 +108,7 @@ bench-ops: deps
 ## swift-docc-plugin with warnings as errors (a broken symbol link fails), into $(DOCS_OUTPUT).
 DOCS_OUTPUT ?= .build/docs
 docs: deps
-	$(SWIFT) package $(SWIFTPM_FLAGS) --disable-sandbox generate-documentation --target BCache \
+	$(SWIFT) package --disable-sandbox generate-documentation --target BCache \
 		--warnings-as-errors --output-path $(DOCS_OUTPUT)
 
 ## example: build Examples/HummingbirdService, and build and test Examples/TestingWithBCache: a
@@ -126,8 +122,8 @@ example: deps
 ## folder) so that the BCache package never pulls in a web framework: Integrations/BCacheHummingbird
 ## (a Hummingbird PersistDriver) and Integrations/BCacheVapor (a Vapor Cache). See their README.md.
 integrations: deps
-	cd Integrations/BCacheHummingbird && $(SWIFT) test $(SWIFTPM_FLAGS) --no-parallel
-	cd Integrations/BCacheVapor && $(SWIFT) test $(SWIFTPM_FLAGS) --no-parallel
+	cd Integrations/BCacheHummingbird && $(SWIFT) test --no-parallel
+	cd Integrations/BCacheVapor && $(SWIFT) test --no-parallel
 
 ## format: rewrite sources in place with swift-format (.swift-format).
 format:

@@ -23,9 +23,7 @@ else
     mode=(--scratch-path .build-fuzz)
     testing=()
 fi
-# SWIFTPM_FLAGS: extra SwiftPM options (the Makefile's; .ci/run disables the index store).
-read -ra extra <<<"${SWIFTPM_FLAGS:-}"
-swift build "${extra[@]}" "${mode[@]}" --package-path Fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address "${testing[@]}" \
+swift build "${mode[@]}" --package-path Fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address "${testing[@]}" \
     2>&1 \
     | grep -v "Cannot export local symbol"
 exit "${PIPESTATUS[0]}"
