@@ -24,13 +24,14 @@ struct ReplayRequest: Equatable, Sendable {
         var writer = ByteWriter(reservingCapacity: 11)
         writer.writeByte(Self.tag)
         // Clamped, not trapping: the age comes from `comebackMargin`, and "unlimited" there is a
-        // valid setting (`.seconds(Int64.max)`), whose milliseconds do not fit 64 bits.
+        // valid setting (`.seconds(Int64.max)`), whose milliseconds do not fit 64 bits. Clamped
+        // only when they do not fit: the fuzzer found that a cut at `Int64.max / 1000` seconds
+        // clamped ages up to 0.8 s below the largest that fits, so that a decoded request
+        // re-encoded to another one.
         let (seconds, attoseconds) = age.components
-        let milliseconds: UInt64 =
-            age <= .zero
-            ? 0
-            : seconds >= Int64.max / 1000
-                ? .max : UInt64(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        let (whole, overflowed) = seconds.multipliedReportingOverflow(by: 1000)
+        let (total, overflowedAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        let milliseconds: UInt64 = age <= .zero ? 0 : overflowed || overflowedAgain ? .max : UInt64(total)
         writer.writeVarint(milliseconds)
         return writer.bytes
     }

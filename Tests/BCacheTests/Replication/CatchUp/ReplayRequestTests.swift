@@ -27,6 +27,19 @@ import Testing
         #expect(negative.age == .zero)
     }
 
+    /// Found by `fuzz-sync-frame`: an age within a second of the largest a `Duration` of
+    /// milliseconds holds re-encoded as "unlimited".
+    @Test func theLargestAgesRoundTripExactly() throws {
+        let found: [UInt8] = [0x05, 0xFF, 0xFD, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]
+        let request = try ReplayRequest.decode(found)
+        #expect(try ReplayRequest.decode(request.encoded()) == request)
+        #expect(request.encoded() == found)
+        for milliseconds in [Int64.max, Int64.max - 1, Int64.max - 807, Int64.max - 808] {
+            let largest = ReplayRequest(age: .milliseconds(milliseconds))
+            #expect(try ReplayRequest.decode(largest.encoded()) == largest, "\(milliseconds) ms")
+        }
+    }
+
     @Test(arguments: [[0x05], [0x05, 0x80], [0x05, 0x01, 0x00], [0x03, 0x01], []] as [[UInt8]])
     func malformedBytesThrow(bytes: [UInt8]) {
         let decoded: ReplayRequest? = try? ReplayRequest.decode(bytes)
