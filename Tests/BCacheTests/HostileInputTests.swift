@@ -159,6 +159,13 @@ import Testing
                 try await rogue.send(
                     userPacket: ClockRefusalNotice(aheadMillis: 1, refused: 2).encoded(), to: cache.address)
                 try await eventually("the notice counted") { cache.statistics.writesRefusedByPeers == 2 }
+                // Counts from the network are bounded: the counters trap on overflow.
+                let huge = ClockRefusalNotice(aheadMillis: .max, refused: .max).encoded()
+                for _ in 0..<3 { try await rogue.send(userPacket: huge, to: cache.address) }
+                let bounded = 2 + 3 * Int(ClockRefusalReporter.maxRefusedPerNotice)
+                try await eventually("the huge notices counted, bounded") {
+                    cache.statistics.writesRefusedByPeers == bounded
+                }
             }
             #expect(cache.count == 1 && cache.getString("k") == "v")
         }

@@ -99,9 +99,14 @@ final class ClockRefusalReporter: Sendable {
 
     // MARK: Writing side
 
+    /// The most refusals one notice counts: the count comes from the network, and the counters
+    /// trap on overflow (two notices of 2^64 - 1 would have crashed the node). An honest notice
+    /// covers one author's refusals of 10 s.
+    static let maxRefusedPerNotice: UInt64 = 1 << 20
+
     /// A member refused `notice.refused` of this node's writes for their clock.
     func received(_ notice: ClockRefusalNotice, from sender: NodeAddress) {
-        counters.writesRefusedByPeers.increment(by: Int(clamping: notice.refused))
+        counters.writesRefusedByPeers.increment(by: Int(min(notice.refused, Self.maxRefusedPerNotice)))
         let notices = counters.clockRefusalNotices.increment()
         guard RecordMerger.crossesPowerOfTwo(from: notices - 1, to: notices) else { return }
         logger.warning(
