@@ -1,9 +1,9 @@
 # BCache developer commands. `make test` is what CI runs (through .ci/run).
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Examples/TestingWithBCache/Package.swift Examples/TestingWithBCache/Sources Examples/TestingWithBCache/Tests Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks Integrations/BCacheHummingbird/Package.swift Integrations/BCacheHummingbird/Sources Integrations/BCacheHummingbird/Tests Integrations/BCacheVapor/Package.swift Integrations/BCacheVapor/Sources Integrations/BCacheVapor/Tests
+SOURCES := Sources Tests Plugins Package.swift Examples/HummingbirdService/Package.swift Examples/HummingbirdService/Sources Examples/TestingWithBCache/Package.swift Examples/TestingWithBCache/Sources Examples/TestingWithBCache/Tests Fuzz/Package.swift Fuzz/Sources Benchmarks/Package.swift Benchmarks/Benchmarks Integrations/Package.swift Integrations/BCacheHummingbird/Package.swift Integrations/BCacheHummingbird/Sources Integrations/BCacheHummingbird/Tests Integrations/BCacheVapor/Package.swift Integrations/BCacheVapor/Sources Integrations/BCacheVapor/Tests
 
-.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds fuzz-release-build fuzz-long fuzz-merge demo bench bench-package bench-ops docs example integrations format lint clean
+.PHONY: deps build test test-tsan test-asan fuzz fuzz-short fuzz-build fuzz-seeds fuzz-release-build fuzz-long fuzz-merge demo bench bench-package bench-ops docs example integrations integrations-each format lint clean
 
 ## deps: install libsodium-dev and pkg-config when they are missing (Debian/Ubuntu, apt-get).
 deps:
@@ -118,10 +118,17 @@ example: deps
 	cd Examples/HummingbirdService && $(SWIFT) build
 	cd Examples/TestingWithBCache && $(SWIFT) test
 
-## integrations: build and test the framework drivers, each a package of its own (its own .build
-## folder) so that the BCache package never pulls in a web framework: Integrations/BCacheHummingbird
-## (a Hummingbird PersistDriver) and Integrations/BCacheVapor (a Vapor Cache). See their README.md.
+## integrations: build and test the framework drivers: Integrations/BCacheHummingbird (a
+## Hummingbird PersistDriver) and Integrations/BCacheVapor (a Vapor Cache), each a package of its
+## own so that the BCache package never pulls in a web framework (see their README.md). CI builds
+## both in one package, Integrations/Package.swift (one build of the graph they share, in
+## Integrations/.build), after .ci/check-integrations has checked that it declares exactly what
+## the drivers' manifests do; integrations-each builds and tests each driver's own package.
 integrations: deps
+	.ci/check-integrations
+	cd Integrations && $(SWIFT) test --no-parallel
+
+integrations-each: deps
 	cd Integrations/BCacheHummingbird && $(SWIFT) test --no-parallel
 	cd Integrations/BCacheVapor && $(SWIFT) test --no-parallel
 
@@ -135,4 +142,4 @@ lint:
 
 clean:
 	rm -rf .build .build-* Examples/HummingbirdService/.build Examples/TestingWithBCache/.build \
-		Integrations/BCacheHummingbird/.build Integrations/BCacheVapor/.build
+		Integrations/.build Integrations/BCacheHummingbird/.build Integrations/BCacheVapor/.build

@@ -35,11 +35,11 @@ import Testing
         }
     }
 
-    /// A raw membership node on the cluster's network, joined through node 0, whose push-pulls
-    /// run `sync`. (On the caller's executor, as the cluster it is given is:
-    /// `nonisolated(nonsending)`.)
+    /// A raw membership node on the cluster's network, joined through node 0 (unless `joins` is
+    /// false: then no member knows it), whose push-pulls run `sync`. (On the caller's executor,
+    /// as the cluster it is given is: `nonisolated(nonsending)`.)
     nonisolated(nonsending) func withRogueNode(
-        _ cluster: InMemoryCluster, sync: some Membership.PushPullExtension = GarbageSync(),
+        _ cluster: InMemoryCluster, sync: some Membership.PushPullExtension = GarbageSync(), joins: Bool = true,
         _ body: (Membership.Node) async throws -> Void
     ) async throws {
         let transport = try cluster.network.makeTransport(address: NodeAddress(host: "10.0.0.99", port: 7946))
@@ -52,7 +52,7 @@ import Testing
         )
         try await withThrowingTaskGroup { group in
             group.addTask { try await rogue.run() }
-            try await rogue.join(seeds: [NodeAddress(host: "10.0.0.1", port: 7946)])
+            if joins { try await rogue.join(seeds: [NodeAddress(host: "10.0.0.1", port: 7946)]) }
             do {
                 try await body(rogue)
             } catch {
@@ -168,6 +168,24 @@ import Testing
                 }
             }
             #expect(cache.count == 1 && cache.getString("k") == "v")
+        }
+    }
+
+    /// Anyone who can reach the port could otherwise raise the refusal count and its warnings.
+    @Test func aClockRefusalNoticeFromANonMemberIsIgnoredAndCounted() async throws {
+        try await withInMemoryCluster(nodes: 1, seed: 507, timing: .real) { cluster in
+            let cache = cluster.caches[0]
+            try await withRogueNode(cluster, joins: false) { stranger in
+                for _ in 0..<3 {
+                    try await stranger.send(
+                        userPacket: ClockRefusalNotice(aheadMillis: 90_000, refused: 7).encoded(), to: cache.address)
+                }
+                try await eventually("the three notices ignored") {
+                    cache.counters.clockRefusalNoticesIgnored.total == 3
+                }
+            }
+            #expect(cache.statistics.writesRefusedByPeers == 0)
+            #expect(cache.counters.clockRefusalNotices.total == 0)
         }
     }
 

@@ -28,6 +28,7 @@ final class CacheCounters: Sendable {
     let clockRejections: CountedMetric
     let writesRefusedByPeers: CountedMetric
     let clockRefusalNotices: CountedMetric
+    let clockRefusalNoticesIgnored: CountedMetric
     let decodeFailures: CountedMetric
     let syncRounds: CountedMetric
     let syncFailures: CountedMetric
@@ -80,6 +81,7 @@ final class CacheCounters: Sendable {
         clockRejections = metric("clock_rejections")
         writesRefusedByPeers = metric("writes_refused_by_peers")
         clockRefusalNotices = metric("clock_refusal_notices_received")
+        clockRefusalNoticesIgnored = metric("clock_refusal_notices_ignored")
         decodeFailures = metric("decode_failures")
         syncRounds = metric("sync_rounds")
         syncFailures = metric("sync_failures")

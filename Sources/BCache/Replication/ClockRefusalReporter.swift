@@ -12,7 +12,8 @@ import Synchronization
 /// - Refusing side: ``refused(author:aheadMillis:count:)`` (synchronous, from the merger) adds
 ///   the refusals up per author and queues a ``ClockRefusalNotice`` for it at most once per
 ///   ``interval``; ``run(node:)`` sends it to the author's address as the membership knows it.
-/// - Writing side: ``received(_:from:)`` counts the refused writes
+/// - Writing side: ``received(_:from:)`` queues a notice for ``run(node:)``, which takes it only
+///   from a reachable member (as replay requests are), then counts the refused writes
 ///   (``BCache/Statistics/writesRefusedByPeers``) and logs a warning that names the member and
 ///   how far ahead this node's clock ran, at the 1st, 2nd, 4th, 8th... notice.
 final class ClockRefusalReporter: Sendable {
@@ -37,6 +38,16 @@ final class ClockRefusalReporter: Sendable {
     static let maxAuthors = 4096
     private let outgoing: AsyncStream<Outgoing>
     private let sink: AsyncStream<Outgoing>.Continuation
+    /// Notices received, until ``run(node:)`` has checked their sender against the member list.
+    /// Bounded: an honest member sends one per 10 s, so a full queue means a flood, whose
+    /// newest notices are kept.
+    private let incoming: AsyncStream<Incoming>
+    private let incomingSink: AsyncStream<Incoming>.Continuation
+
+    private struct Incoming: Sendable {
+        var notice: ClockRefusalNotice
+        var sender: NodeAddress
+    }
     private let clock: any Membership.DriverClock
     private let counters: CacheCounters
     private let logger: Logger
@@ -55,6 +66,7 @@ final class ClockRefusalReporter: Sendable {
         self.logger = logger
         self.work = work
         (outgoing, sink) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingNewest(256))
+        (incoming, incomingSink) = AsyncStream.makeStream(of: Incoming.self, bufferingPolicy: .bufferingNewest(64))
     }
 
     // MARK: Refusing side
@@ -83,8 +95,17 @@ final class ClockRefusalReporter: Sendable {
         if case .dropped = sink.yield(Outgoing(author: author, notice: notice)) { work.finished() }
     }
 
-    /// Sends the queued notices until the task is cancelled (the cache stopped).
+    /// Sends the queued notices, and takes the received ones, until the task is cancelled (the
+    /// cache stopped).
     func run(node: Membership.Node) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.send(through: node) }
+            group.addTask { await self.take(through: node) }
+            await group.waitForAll()
+        }
+    }
+
+    private func send(through node: Membership.Node) async {
         for await item in outgoing {
             defer { work.finished() }
             // The author's address as the membership knows it; an author no longer known (it
@@ -97,6 +118,21 @@ final class ClockRefusalReporter: Sendable {
         }
     }
 
+    private func take(through node: Membership.Node) async {
+        for await item in incoming {
+            defer { work.finished() }
+            // Only a member's notice counts (its address, as the membership knows it): anyone
+            // else who can reach the port would otherwise raise this node's refusal count and
+            // its warnings at will.
+            guard node.members.contains(where: { $0.identity.address == item.sender && $0.status.isReachable }) else {
+                counters.clockRefusalNoticesIgnored.increment()
+                logger.debug("ignored a clock refusal notice from a non-member", metadata: ["from": "\(item.sender)"])
+                continue
+            }
+            count(item.notice, from: item.sender)
+        }
+    }
+
     // MARK: Writing side
 
     /// The most refusals one notice counts: the count comes from the network, and the counters
@@ -104,8 +140,19 @@ final class ClockRefusalReporter: Sendable {
     /// covers one author's refusals of 10 s.
     static let maxRefusedPerNotice: UInt64 = 1 << 20
 
-    /// A member refused `notice.refused` of this node's writes for their clock.
+    /// A notice arrived from `sender`: queued for ``run(node:)``, which counts it if the sender is
+    /// a member.
     func received(_ notice: ClockRefusalNotice, from sender: NodeAddress) {
+        work.began()
+        switch incomingSink.yield(Incoming(notice: notice, sender: sender)) {
+        case .enqueued: break
+        case .dropped, .terminated: work.finished()
+        @unknown default: work.finished()
+        }
+    }
+
+    /// A member refused `notice.refused` of this node's writes for their clock.
+    private func count(_ notice: ClockRefusalNotice, from sender: NodeAddress) {
         counters.writesRefusedByPeers.increment(by: Int(min(notice.refused, Self.maxRefusedPerNotice)))
         let notices = counters.clockRefusalNotices.increment()
         guard RecordMerger.crossesPowerOfTwo(from: notices - 1, to: notices) else { return }
