@@ -47,7 +47,9 @@ public struct NodeOptions: ParsableArguments, Sendable {
 
     @Option(
         name: .customLong("config"),
-        help: "A JSON file of settings, below the command line and the environment (env BCACHE_CONFIG).")
+        help: ArgumentHelp(
+            "A JSON file of settings, below the command line and the environment (env BCACHE_CONFIG).",
+            valueName: "file"))
     public var configFile: String?
 
     /// Short membership timing (probes every 200 ms, anti-entropy every 500 ms), for the demo.
