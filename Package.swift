@@ -16,6 +16,7 @@ let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+let configuration: Target.Dependency = .product(name: "Configuration", package: "swift-configuration")
 let dequeModule: Target.Dependency = .product(name: "DequeModule", package: "swift-collections")
 let heapModule: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 
@@ -46,6 +47,9 @@ let package = Package(
         // nothing new is fetched).
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // `bcache node`'s settings from the environment and a JSON file (the tool only: no library
+        // target links it). The JSON trait alone: no YAML, no reloading, no swift-log bridge.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["JSON"]),
         // `make docs`: the DocC catalog of the BCache target (no code of it is linked).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -234,6 +238,7 @@ let package = Package(
                 "BCacheTransportUDPTCP",
                 logging,
                 argumentParser,
+                configuration,
                 serviceLifecycle,
                 unixSignals,
             ],
@@ -340,6 +345,7 @@ let package = Package(
                 "BCacheTool", "BCache", "BCacheCore", "BCacheMembership", "BCacheSecure", "BCacheTestKit",
                 "BCacheTransport",
                 argumentParser,
+                configuration,
                 logging,
             ],
             swiftSettings: strictSettings

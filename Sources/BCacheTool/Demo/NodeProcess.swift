@@ -36,7 +36,10 @@ final class NodeProcess {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
         }
-        var environment = ProcessInfo.processInfo.environment
+        // The node's settings are its arguments alone: a setting's variable in the caller's
+        // environment (`BCACHE_KEY_FILE`, `BCACHE_MAX_KEYS`) would otherwise reach it too.
+        let settingVariables = Set(NodeSetting.all.map(\.environmentVariable))
+        var environment = ProcessInfo.processInfo.environment.filter { !settingVariables.contains($0.key) }
         environment[keyVariable] = key
         process.environment = environment
         let output = Pipe()

@@ -16,6 +16,11 @@ public struct NodeCommand: AsyncParsableCommand {
             the end of standard input (unless --no-input). With --key-file or --key-env the \
             cluster is encrypted (every node needs the same key, see `bcache keygen`).
 
+            Every option can also come from an environment variable (named in its help; the \
+            key's text itself from BCACHE_KEY) or from the JSON file of --config (keys listen, \
+            seeds, keyFile, keyEnv, key, maxKeys, maxBytes, name, advertise, logLevel, noInput). \
+            The command line wins over the environment, which wins over the file.
+
             Commands: \(ConsoleCommand.usage.map { $0.prefix(while: { $0 != " " }) }.joined(separator: ", ")). \
             On a terminal replies are readable text; from a pipe each command gets exactly one \
             line: OK, VALUE <value>, NOTFOUND, MEMBERS <n> <name>=<status>@<address>..., \
@@ -33,23 +38,25 @@ public struct NodeCommand: AsyncParsableCommand {
     public func run() async throws {
         // A reader that closed its end of the pipe must not kill the node mid-leave.
         signal(SIGPIPE, SIG_IGN)
-        let level = options.logLevel
+        // Before anything is logged: the log level is one of the settings.
+        let settings = try await NodeSettings.resolve(options: options)
+        let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "bcache")
+        logger.debug("settings: \(settings)")
         DescriptorLimit.raiseToHardLimit(logger: logger)
-        let key = try options.loadKey()
-        let cache = try await BCache(configuration: options.configuration(key: key, logger: logger))
+        let cache = try await BCache(configuration: settings.configuration(logger: logger))
         let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
         let service = NodeService(
             cache: cache,
-            input: options.noInput ? nil : StandardInputLines.start(),
+            input: settings.noInput ? nil : StandardInputLines.start(),
             output: ConsoleOutput(isInteractive: interactive),
-            isEncrypted: key != nil,
-            seedCount: options.seeds.count)
+            isEncrypted: settings.isEncrypted,
+            seedCount: settings.seeds.count)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [

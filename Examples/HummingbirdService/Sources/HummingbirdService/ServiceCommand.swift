@@ -2,7 +2,7 @@ import ArgumentParser
 import BCache
 import BCacheSecure
 import BCacheTransportUDPTCP
-import Foundation
+import Configuration
 import Hummingbird
 import Logging
 import Prometheus
@@ -12,24 +12,27 @@ import UnixSignals
 /// An HTTP service whose instances share one cache: a slow lookup made on any instance is served
 /// from memory by all of them.
 ///
-/// Every option also reads an environment variable, so that the same binary runs from a shell,
-/// a container or a process manager.
+/// The cache's options also read environment variables, so that the same binary runs from a
+/// shell, a container or a process manager: a `ConfigReader` (swift-configuration) asks the
+/// command line first, then the environment, then the defaults.
 @main
 struct ServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "HummingbirdService",
         abstract: "A Hummingbird HTTP service with a replicated BCache.")
 
-    @Option(help: "The HTTP server's port on 127.0.0.1 (env HTTP_PORT).")
-    var httpPort: Int = Self.environment("HTTP_PORT").flatMap(Int.init) ?? 8080
+    // No defaults here: a default given to swift-argument-parser would win over the environment.
+    // They are the last provider of `settings()`.
+    @Option(help: "The HTTP server's port on 127.0.0.1 (env HTTP_PORT; default 8080).")
+    var httpPort: Int?
 
-    @Option(help: "Where this cache node listens, host:port, UDP and TCP (env BCACHE_LISTEN).")
-    var listen: String = Self.environment("BCACHE_LISTEN") ?? "127.0.0.1:7946"
+    @Option(help: "Where this cache node listens, host:port, UDP and TCP (env BCACHE_LISTEN; default 127.0.0.1:7946).")
+    var listen: String?
 
     @Option(
         name: .customLong("seed"),
         help: "A node to join, host:port; repeat for several (env BCACHE_SEEDS, comma-separated).")
-    var seeds: [String] = Self.environment("BCACHE_SEEDS").map { $0.split(separator: ",").map(String.init) } ?? []
+    var seeds: [String] = []
 
     @Option(help: "This node's member name, stable across restarts (env BCACHE_NODE_NAME; default: random).")
     var name: String?
@@ -43,21 +46,44 @@ struct ServiceCommand: AsyncParsableCommand {
     @Option(help: "How long the slow lookup takes, in milliseconds.")
     var lookupDelay: Int = 300
 
+    /// The options over the environment over the defaults. `http.port` is `HTTP_PORT` in the
+    /// environment, `bcache.nodeName` is `BCACHE_NODE_NAME`.
+    private func settings() -> ConfigReader {
+        var given: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let httpPort { given["http.port"] = .init(.int(httpPort), isSecret: false) }
+        if let listen { given["bcache.listen"] = .init(.string(listen), isSecret: false) }
+        if !seeds.isEmpty { given["bcache.seeds"] = .init(.stringArray(seeds), isSecret: false) }
+        if let name { given["bcache.nodeName"] = .init(.string(name), isSecret: false) }
+        if let keyFile { given["bcache.keyFile"] = .init(.string(keyFile), isSecret: false) }
+        return ConfigReader(providers: [
+            InMemoryProvider(name: "command line", values: given),
+            EnvironmentVariablesProvider(),
+            InMemoryProvider(
+                name: "defaults",
+                values: [
+                    "http.port": 8080, "bcache.listen": "127.0.0.1:7946",
+                    "bcache.seeds": .init(.stringArray([]), isSecret: false),
+                ]),
+        ])
+    }
+
     func run() async throws {
         var logger = Logger(label: "hummingbird-service")
         logger.logLevel = .info
 
+        // The required readers throw for a value that is not of its type (HTTP_PORT=eighty),
+        // naming the variable, instead of falling back to the default.
+        let settings = settings()
+        let httpPort = try settings.requiredInt(forKey: "http.port")
         var configuration = BCache.Configuration(transport: .udpAndTCP())
-        // Optional options take their environment fallback here: an optional `@Option` with a
-        // default value is deprecated by swift-argument-parser.
-        if let keyFile = keyFile ?? Self.environment("BCACHE_KEY_FILE") {
+        if let keyFile = settings.string(forKey: "bcache.keyFile") {
             // Every instance must be given the same key; see the DocC article "Securing a cluster".
             let keyring = Keyring(primary: try SecretKey(contentsOfFile: keyFile))
             configuration.transport = .udpAndTCP().encrypted(keyring: keyring)
         }
-        configuration.network.listen = listen
-        configuration.network.seeds = seeds
-        configuration.nodeName = name ?? Self.environment("BCACHE_NODE_NAME")
+        configuration.network.listen = try settings.requiredString(forKey: "bcache.listen")
+        configuration.network.seeds = try settings.requiredStringArray(forKey: "bcache.seeds")
+        configuration.nodeName = settings.string(forKey: "bcache.nodeName")
         configuration.store.maxKeys = 100_000
         configuration.store.maxBytes = 64 << 20
         configuration.logger = logger
@@ -85,11 +111,5 @@ struct ServiceCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-    }
-
-    /// The value of environment variable `name`, if set and not empty.
-    private static func environment(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-        return value
     }
 }
