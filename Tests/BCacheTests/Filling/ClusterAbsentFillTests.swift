@@ -149,9 +149,12 @@ import Testing
             try await eventually("the owner fills") { backend.total == 1 }
             let plain = Task { try await other.get("ghost", ttl: .seconds(600)) { _ in [5] } }
             try await eventually("the other node asks the owner") { other.fillAsksInFlight == 1 }
-            try await cluster.eventually("both answered", within: .seconds(10)) {
+            let elapsed = try await cluster.eventually("both answered", within: .seconds(10)) {
                 other.fillAsksInFlight == 0 && other.get("ghost") != nil
             }
+            // It waited for the owner's fill (200 ms from this moment of simulated time), so
+            // its own fill came after the absent answer, not instead of it.
+            #expect(elapsed >= .milliseconds(200))
             #expect(try await absent.value == nil)
             #expect(try await plain.value == [5])
             #expect(other.statistics.fillFallbacks == 0)
