@@ -54,10 +54,11 @@ import Testing
     }
 
     /// `count` concurrent misses of `key` on every node of `cluster`, each node's started once the
-    /// previous node's wait; returns once all of them are answered.
+    /// previous node's wait; returns their outcomes once all of them are answered.
     nonisolated(nonsending) static func missEverywhere(
-        _ key: String, _ cluster: InMemoryCluster, count: Int, backend: Backend, outcomes: Outcomes
-    ) async throws {
+        _ key: String, _ cluster: InMemoryCluster, count: Int, backend: Backend
+    ) async throws -> [Result<[UInt8]?, BCacheError>] {
+        let outcomes = Outcomes()
         for cache in cluster.caches {
             for _ in 0..<count { startRead(key, on: cache, backend: backend, outcomes: outcomes) }
             try await eventually("\(count) misses of \(key) waiting on \(cache.name)") {
@@ -66,6 +67,7 @@ import Testing
         }
         let total = count * cluster.caches.count
         try await cluster.eventually("\(total) misses answered", within: .seconds(10)) { outcomes.count == total }
+        return outcomes.all
     }
 
     /// One read of `key` on every node, answered as simulated time moves (a read that asks the
@@ -82,13 +84,11 @@ import Testing
 
     @Test func sixteenNodesWithConcurrentMissesOfAnAbsentKeyCallTheFillerOnce() async throws {
         try await withInMemoryCluster(nodes: 16, seed: 1_751) { cluster in
-            let clock = try #require(cluster.simulatedTime).clock
-            let backend = Backend(clock: clock, duration: .milliseconds(50))
-            let outcomes = Outcomes()
-            try await Self.missEverywhere("ghost", cluster, count: 20, backend: backend, outcomes: outcomes)
+            let backend = Backend(clock: try #require(cluster.simulatedTime).clock, duration: .milliseconds(50))
+            let outcomes = try await Self.missEverywhere("ghost", cluster, count: 20, backend: backend)
             #expect(backend.total == 1)
-            #expect(outcomes.all.count == 320)
-            #expect(outcomes.all.allSatisfy { (try? $0.get()) == .some(nil) })
+            #expect(outcomes.count == 320)
+            #expect(outcomes.allSatisfy { (try? $0.get()) == .some(nil) })
             let statistics = cluster.caches.map(\.statistics)
             #expect(statistics.reduce(0) { $0 + $1.fillsAbsent } == 1)
             #expect(statistics.reduce(0) { $0 + $1.fillsLocal } == 1)
@@ -106,22 +106,18 @@ import Testing
 
     @Test func aReplicatedDeleteForgetsTheAbsenceAndAReplicatedWriteWins() async throws {
         try await withInMemoryCluster(nodes: 3, seed: 1_752) { cluster in
-            let clock = try #require(cluster.simulatedTime).clock
-            let backend = Backend(clock: clock, duration: .milliseconds(20))
-            let outcomes = Outcomes()
-            try await Self.missEverywhere("ghost", cluster, count: 5, backend: backend, outcomes: outcomes)
-            #expect(backend.total == 1)
-            #expect(cluster.caches.allSatisfy { $0.remembersAbsence(ofKey: "ghost") })
+            let backend = Backend(clock: try #require(cluster.simulatedTime).clock, duration: .milliseconds(20))
+            _ = try await Self.missEverywhere("ghost", cluster, count: 5, backend: backend)
+            #expect(backend.total == 1 && cluster.caches.allSatisfy { $0.remembersAbsence(ofKey: "ghost") })
             // A delete (its tombstone replicated) means "ask the backend again" everywhere.
             cluster[0].delete("ghost")
             // Well within absentTTL (30 s), so that only the delete can make them forget.
             try await cluster.eventually("every node forgets the absence", within: .seconds(5)) {
                 cluster.caches.allSatisfy { !$0.remembersAbsence(ofKey: "ghost") }
             }
-            let second = Outcomes()
-            try await Self.missEverywhere("ghost", cluster, count: 5, backend: backend, outcomes: second)
+            let second = try await Self.missEverywhere("ghost", cluster, count: 5, backend: backend)
             #expect(backend.total == 2)
-            #expect(second.all.allSatisfy { (try? $0.get()) == .some(nil) })
+            #expect(second.allSatisfy { (try? $0.get()) == .some(nil) })
             // A value written during the absent window wins on every node.
             try cluster[1].set("ghost", "here", ttl: nil)
             try await cluster.eventually("the write reaches every node") {
