@@ -86,6 +86,7 @@ extension BCache {
             throw .refused(error)
         }
         guard let record else { return false }
+        absences.forget(key)
         batcher.enqueue(record)
         changes.publish(ChangeEvent(key: key, kind: .set, isLocal: true))
         return true

@@ -72,6 +72,9 @@ public final class BCache: Service, Sendable {
     let clears: ClearMarkerApplier
     /// The keys refreshed ahead of expiry now (``get(_:ttl:refreshAfter:timeout:filler:)``).
     let refreshes = RefreshRegistry()
+    /// The keys a filler answered absent for, until their `absentTTL`
+    /// (``get(_:ttl:absentTTL:timeout:filler:)``); every change of a key forgets it.
+    let absences: AbsenceMemory
 
     /// Makes a node: checks the configuration, binds the transport. Nothing is sent until
     /// ``run()`` or ``start()``.
@@ -118,8 +121,11 @@ public final class BCache: Service, Sendable {
             clock: configuration.clock, maxDriftMillis: parsed.store.maxClockDriftMillis, counters: counters,
             logger: logger, work: work.part("clock notices"))
         merger.refusals = refusals
+        let absences = AbsenceMemory()
+        merger.absences = absences
         let joinSyncs = configuration.replication.catchUp.isEnabled ? JoinSyncLedger() : nil
-        let clears = ClearMarkerApplier(store: store, counters: counters, changes: changes, logger: logger)
+        let clears = ClearMarkerApplier(
+            store: store, counters: counters, changes: changes, logger: logger, absences: absences)
         var antiEntropy = AntiEntropy(
             merger: merger, clears: clears, counters: counters, logger: logger,
             maxFrameBytes: configuration.replication.maxSyncFrameBytes, wallClock: configuration.wallClock)
@@ -199,6 +205,7 @@ public final class BCache: Service, Sendable {
         self.joinWatch = joinWatch
         self.changes = changes
         self.clears = clears
+        self.absences = absences
         self.gauges = CacheGauges(dimensions: dimensions, factory: metricsFactory)
         self.storeCounts = StoreCountReporter(dimensions: dimensions, factory: metricsFactory)
         let catchUp = configuration.replication.catchUp
@@ -292,6 +299,7 @@ public final class BCache: Service, Sendable {
         } catch {
             throw .refused(error)
         }
+        absences.forget(key)
         batcher.enqueue(record)
         changes.publish(ChangeEvent(key: key, kind: .set, isLocal: true))
     }
@@ -304,6 +312,7 @@ public final class BCache: Service, Sendable {
     /// Deletes `key` on every node (a tombstone kept for the deletion delay).
     public func delete(_ key: String) {
         let record = store.delete(key)
+        absences.forget(key)
         batcher.enqueue(record)
         changes.publish(ChangeEvent(key: key, kind: .deleted, isLocal: true))
     }

@@ -111,6 +111,32 @@ import Testing
         }
     }
 
+    @Test func malformedAbsentFillAnswersAreCountedAndChangeNothing() async throws {
+        try await withInMemoryCluster(nodes: 1, seed: 505, timing: .real) { cluster in
+            let cache = cluster.caches[0]
+            try await withRogueNode(cluster) { rogue in
+                let hostile: [[UInt8]] = [
+                    [0x07, 0x01, 0x03, 0x00],  // an absent answer with a trailing byte
+                    [0x08, 0x01, 0x01, 0x61, 0x03, 0xEE],  // an absent report with a trailing byte
+                    [0x08, 0x01, 0x05, 0x61, 0x03],  // a report whose key is cut short
+                    [0x08, 0x01, 0x01, 0x61],  // a report without its outcome
+                ]
+                for bytes in hostile {
+                    try await rogue.send(userPacket: bytes, to: cache.address)
+                }
+                try await eventually("the four messages counted") { cache.statistics.decodeFailures >= 4 }
+                // Well formed, but answering nothing this node asked: ignored.
+                try await rogue.send(userPacket: [0x07, 0x01, 0x03], to: cache.address)
+                try await rogue.send(userPacket: [0x08, 0x01, 0x01, 0x61, 0x03], to: cache.address)
+            }
+            #expect(!cache.remembersAbsence(ofKey: "a"))
+            #expect(cache.statistics.fillsRemote == 0)
+            // Its own misses of the key still call the filler.
+            let value = try await cache.get("a", ttl: .seconds(60), absentTTL: .seconds(60)) { _ in [1] }
+            #expect(value == [1])
+        }
+    }
+
     @Test func malformedClearMessagesAreCountedAndChangeNothing() async throws {
         try await withInMemoryCluster(nodes: 1, seed: 504, timing: .real) { cluster in
             let cache = cluster.caches[0]

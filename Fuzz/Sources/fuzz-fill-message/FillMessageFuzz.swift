@@ -4,7 +4,7 @@ import FuzzSupport
 @testable import BCache
 
 // Fuzzes the cluster-wide filling decoder (`FillMessage.decode`), which reads every fill request,
-// answer and report a peer sends as a user packet or stream frame.
+// answer and report (absent outcomes included) a peer sends as a user packet or stream frame.
 //
 // Invariant on top of "no crash": every accepted message re-encodes to exactly the input
 // (canonical varints, exact UTF-8, no trailing bytes), and tighter codec limits never accept what
@@ -44,5 +44,7 @@ func fillMessageSeeds() -> [(name: String, bytes: [UInt8])] {
         ("answer-fill-yourself", FillMessage.answer(id: 3, .fillYourself).encoded()),
         ("report-value", FillMessage.report(id: 4, key: "k", .value([9, 9])).encoded()),
         ("report-failed", FillMessage.report(id: 5, key: "k", .failed("timeout")).encoded()),
+        ("answer-absent", FillMessage.answer(id: 6, .outcome(.absent)).encoded()),
+        ("report-absent", FillMessage.report(id: 7, key: "user:404", .absent).encoded()),
     ]
 }

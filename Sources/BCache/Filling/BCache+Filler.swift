@@ -96,11 +96,18 @@ extension BCache {
         _ key: String, ttl: Duration?, timeout: Duration?, refreshing: UInt64?,
         filler: @escaping @Sendable (String) async throws -> [UInt8]
     ) async throws(BCacheError) -> [UInt8] {
-        try await singleFlight.value(for: key, timeout: timeout) { [self] () async throws(BCacheError) in
-            try await clusterFill.fill(key, refreshing: refreshing) { () async throws(BCacheError) -> [UInt8] in
-                try await fillLocally(key, ttl: ttl, filler: filler)
+        let value = try await singleFlight.value(for: key, timeout: timeout) { [self] () async throws(BCacheError) in
+            try await clusterFill.fill(key, refreshing: refreshing) { () async throws(BCacheError) -> [UInt8]? in
+                try await fillLocally(key, ttl: ttl) { key in try await filler(key) }
             }
         }
+        // A plain flight is never shared with a filler that may answer absent, and the cluster
+        // path refills an absent answer for it (`mayBeAbsent` false). Should that ever fail, the
+        // caller gets an error, not a crash of its process.
+        guard let value else {
+            throw BCacheError(.fillFailed, "the fill of '\(key)' ended absent, which a fill without absentTTL never should")
+        }
+        return value
     }
 
     /// The value of `key` as UTF-8 text, filled by `filler` on a miss and cached for `ttl`: the
@@ -148,13 +155,14 @@ extension BCache {
         }
     }
 
-    /// Calls `filler` for `key` on this node and stores its value.
-    private func fillLocally(
-        _ key: String, ttl: Duration?, filler: @escaping @Sendable (String) async throws -> [UInt8]
-    ) async throws(BCacheError) -> [UInt8] {
+    /// Calls `filler` for `key` on this node and stores its value; nil (counted in `fillsAbsent`,
+    /// nothing stored) when the filler answered that the key is absent.
+    func fillLocally(
+        _ key: String, ttl: Duration?, filler: @escaping @Sendable (String) async throws -> [UInt8]?
+    ) async throws(BCacheError) -> [UInt8]? {
         counters.fills.increment()
         let start = ContinuousClock.now
-        let value: [UInt8]
+        let value: [UInt8]?
         do {
             value = try await filler(key)
             counters.fillDuration.recordElapsed(since: start)
@@ -162,6 +170,10 @@ extension BCache {
             counters.fillDuration.recordElapsed(since: start)
             counters.fillFailures.increment()
             throw .fillFailed(key: key, cause: error)
+        }
+        guard let value else {
+            counters.fillsAbsent.increment()
+            return nil
         }
         // A fill abandoned after its timeout does not overwrite what came since.
         guard !Task.isCancelled else { return value }

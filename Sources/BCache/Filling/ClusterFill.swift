@@ -34,8 +34,9 @@ final class ClusterFill: Sendable {
         case answers(to: [FillArbiter.Asker], FillAnswer)
     }
 
-    /// The local fill: the filler, its value stored, its errors wrapped as the facade's.
-    typealias LocalFill = @Sendable () async throws(BCacheError) -> [UInt8]
+    /// The local fill: the filler, its value stored, its errors wrapped as the facade's; nil when
+    /// the filler answered that the key is absent.
+    typealias LocalFill = @Sendable () async throws(BCacheError) -> [UInt8]?
 
     private enum Ask {
         case sent
@@ -99,9 +100,13 @@ final class ClusterFill: Sendable {
     /// A refresh (refresh-ahead: this node holds the write of hybrid timestamp `refreshing`,
     /// past its refresh age) asks the owner to arbitrate even though it holds the key, unless it
     /// holds a newer write, so that one node in the cluster refreshes it.
-    func fill(_ key: String, refreshing: UInt64? = nil, locally fillLocally: LocalFill) async throws(BCacheError)
-        -> [UInt8]
-    {
+    ///
+    /// Returns nil when the filler (here or elsewhere) answered that the key is absent. A caller
+    /// that cannot take that answer (`mayBeAbsent` false: its filler always gives a value) fills
+    /// locally instead when the owner answers absent from another caller's fill.
+    func fill(
+        _ key: String, refreshing: UInt64? = nil, mayBeAbsent: Bool = false, locally fillLocally: LocalFill
+    ) async throws(BCacheError) -> [UInt8]? {
         guard settings.isEnabled, let node = attachment.withLock({ $0 }),
             let owner = FillOwner.owner(of: key, among: node.members, me: node.identity.id)
         else {
@@ -119,7 +124,13 @@ final class ClusterFill: Sendable {
         case .outcome(.failed(let message)):
             counters.fillsRemote.increment()
             throw .fillFailed(key: key, cause: RemoteFillError(message: message))
-        case .fillYourself:
+        case .outcome(.absent) where mayBeAbsent:
+            counters.fillsRemote.increment()
+            return nil
+        case .outcome(.absent), .fillYourself:
+            // Told to fill, or answered absent (another caller's filler on the key) when this
+            // caller needs a value: its own filler gives one. After an absent answer its report
+            // reaches no waiter: the owner's flight ended with that answer.
             counters.fillsLocal.increment()
         case nil:
             // The fill was abandoned (its `get` timed out): its waiters have their answer.
@@ -133,7 +144,7 @@ final class ClusterFill: Sendable {
         }
         // The filler may wait for anything (in a simulation, for the clock): not counted.
         work.finished()
-        let value: [UInt8]
+        let value: [UInt8]?
         do throws(BCacheError) {
             value = try await fillLocally()
         } catch {
@@ -147,7 +158,7 @@ final class ClusterFill: Sendable {
             throw error
         }
         work.began()
-        await report(key, id: id, outcome: .value(value), to: ownerAddress, node: node)
+        await report(key, id: id, outcome: FillOutcome(value), to: ownerAddress, node: node)
         return value
     }
 

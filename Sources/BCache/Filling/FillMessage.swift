@@ -12,6 +12,7 @@ import BCacheCore
 /// outcome      = 0x00 | value length varint | value          the filler's value
 ///              | 0x01 | message length varint | UTF-8       the filler's error, described
 ///              | 0x02                                         (answers only) fill it yourself
+///              | 0x03                                         the filler answered "absent"
 /// ```
 ///
 /// A refresh (refresh-ahead) names the write the asker holds by its hybrid timestamp (`seen`):
@@ -22,7 +23,10 @@ import BCacheCore
 /// The tags follow the sync frames (0x01–0x04) and the replay request (0x05): nodes of earlier
 /// versions count these messages as unknown sync frames and drop them (a node that knows
 /// 0x06–0x08 and not 0x09 counts a refresh as a message that does not decode; the asker's
-/// bound then ends its wait).
+/// bound then ends its wait). The absent outcome (0x03, negative caching) came after the four
+/// tags: a node that does not know it counts an answer or report carrying it as a message that
+/// does not decode and changes nothing, so its askers fall back after their bound (see
+/// `Docs/PROTOCOL.md`).
 enum FillMessage: Equatable, Sendable {
     /// A miss asks the key's owner for the key's fill.
     case request(id: UInt64, key: String)
@@ -83,6 +87,8 @@ enum FillMessage: Equatable, Sendable {
         case .failed(let message):
             writer.writeByte(0x01)
             writer.writeLengthPrefixed(FillOutcome.cut(message))
+        case .absent:
+            writer.writeByte(0x03)
         }
     }
 
@@ -129,16 +135,25 @@ enum FillMessage: Equatable, Sendable {
         case 0x01:
             let count = try reader.readLength(limit: maxMessageBytes, of: "error message")
             return .failed(try reader.readUTF8(count: count))
+        case 0x03:
+            return .absent
         default:
             throw CodecError(.unknownStateTag, "unknown fill outcome \(kind)")
         }
     }
 }
 
-/// What a fill gave: the filler's value, or its error described.
+/// What a fill gave: the filler's value, its error described, or its answer that the key is
+/// absent (negative caching).
 enum FillOutcome: Equatable, Sendable {
     case value([UInt8])
     case failed(String)
+    case absent
+
+    /// The outcome of a fill that gave `value`, nil meaning absent.
+    init(_ value: [UInt8]?) {
+        self = value.map { .value($0) } ?? .absent
+    }
 
     /// `message` cut to at most ``FillMessage/maxMessageBytes`` UTF-8 bytes, on a character
     /// boundary.

@@ -8,10 +8,22 @@ import Synchronization
 /// outcome, value or error, goes to every waiter and is then forgotten: an error is not cached,
 /// the next miss fills again. With a timeout, the waiters get ``BCacheError/Code/fillTimedOut``
 /// when the fill has not finished in time, and the fill task is cancelled.
+///
+/// A fill whose filler may answer "absent" (negative caching: nil) has flights of its own, apart
+/// from the plain fills of the same key: a plain caller needs a value, which such a fill may not
+/// give.
 final class SingleFlight: Sendable {
-    typealias Outcome = Result<[UInt8], BCacheError>
-    /// A fill: the filler, with its errors already wrapped as the facade's.
-    typealias Fill = @Sendable () async throws(BCacheError) -> [UInt8]
+    /// A fill's outcome: its value (nil: absent), or its error.
+    typealias Outcome = Result<[UInt8]?, BCacheError>
+    /// A fill: the filler, with its errors already wrapped as the facade's; nil when it answered
+    /// that the key is absent (only fills that may).
+    typealias Fill = @Sendable () async throws(BCacheError) -> [UInt8]?
+
+    /// What a flight is shared by: the key, and whether its filler may answer absent.
+    private struct FlightKey: Hashable {
+        var key: String
+        var mayBeAbsent: Bool
+    }
 
     private struct Flight {
         var id: UInt64
@@ -20,7 +32,7 @@ final class SingleFlight: Sendable {
     }
 
     private struct State {
-        var flights: [String: Flight] = [:]
+        var flights: [FlightKey: Flight] = [:]
         var nextID: UInt64 = 0
     }
 
@@ -30,13 +42,17 @@ final class SingleFlight: Sendable {
 
     /// How many tasks wait for the fill of `key` now.
     func waiterCount(forKey key: String) -> Int {
-        state.withLock { $0.flights[key]?.waiters.count ?? 0 }
+        state.withLock { state in
+            [false, true].reduce(0) { $0 + (state.flights[FlightKey(key: key, mayBeAbsent: $1)]?.waiters.count ?? 0) }
+        }
     }
 
-    /// The outcome of the fill of `key`: joins the one in flight or starts `fill`.
+    /// The outcome of the fill of `key`: joins the one in flight or starts `fill` (nil: absent,
+    /// only when `mayBeAbsent`).
     func value(
-        for key: String, timeout: Duration?, fill: @escaping Fill
-    ) async throws(BCacheError) -> [UInt8] {
+        for key: String, mayBeAbsent: Bool = false, timeout: Duration?, fill: @escaping Fill
+    ) async throws(BCacheError) -> [UInt8]? {
+        let flightKey = FlightKey(key: key, mayBeAbsent: mayBeAbsent)
         let waiter = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -49,25 +65,25 @@ final class SingleFlight: Sendable {
                 }
                 let start = state.withLock { state -> Start in
                     if Task.isCancelled { return .cancelled }
-                    if state.flights[key] != nil {
-                        state.flights[key]?.waiters[waiter] = continuation
+                    if state.flights[flightKey] != nil {
+                        state.flights[flightKey]?.waiters[waiter] = continuation
                         return .joined
                     }
                     state.nextID += 1
                     var flight = Flight(id: state.nextID)
                     flight.waiters[waiter] = continuation
-                    state.flights[key] = flight
+                    state.flights[flightKey] = flight
                     return .lead(flight.id)
                 }
                 switch start {
                 case .cancelled: continuation.resume(returning: .failure(Self.cancelled(key)))
                 case .joined: break
-                case .lead(let flight): launch(key: key, flight: flight, timeout: timeout, fill: fill)
+                case .lead(let flight): launch(key: flightKey, flight: flight, timeout: timeout, fill: fill)
                 }
             }
         } onCancel: {
             let continuation = state.withLock { state in
-                state.flights[key]?.waiters.removeValue(forKey: waiter)
+                state.flights[flightKey]?.waiters.removeValue(forKey: waiter)
             }
             continuation?.resume(returning: .failure(Self.cancelled(key)))
         }
@@ -79,7 +95,7 @@ final class SingleFlight: Sendable {
     }
 
     private func launch(
-        key: String, flight: UInt64, timeout: Duration?, fill: @escaping Fill
+        key: FlightKey, flight: UInt64, timeout: Duration?, fill: @escaping Fill
     ) {
         var tasks = [
             Task {
@@ -96,7 +112,8 @@ final class SingleFlight: Sendable {
             tasks.append(
                 Task {
                     guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                    self.complete(key: key, flight: flight, with: .failure(.fillTimedOut(key: key, after: timeout)))
+                    self.complete(
+                        key: key, flight: flight, with: .failure(.fillTimedOut(key: key.key, after: timeout)))
                 })
         }
         // The flight may already be over (a fast fill): then the tasks left are cancelled.
@@ -124,12 +141,12 @@ final class SingleFlight: Sendable {
             // A flight whose tasks `launch` has not stored yet: `launch` finds it gone and
             // cancels them itself.
             for task in flight.tasks { task.cancel() }
-            let outcome = Outcome.failure(.stopped("the cache stopped before the fill of '\(key)' finished"))
+            let outcome = Outcome.failure(.stopped("the cache stopped before the fill of '\(key.key)' finished"))
             for waiter in flight.waiters.values { waiter.resume(returning: outcome) }
         }
     }
 
-    private func complete(key: String, flight: UInt64, with outcome: Outcome) {
+    private func complete(key: FlightKey, flight: UInt64, with outcome: Outcome) {
         let finished = state.withLock { state -> Flight? in
             guard state.flights[key]?.id == flight else { return nil }
             return state.flights.removeValue(forKey: key)

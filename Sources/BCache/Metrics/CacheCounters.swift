@@ -17,6 +17,8 @@ final class CacheCounters: Sendable {
     let fillFallbacks: CountedMetric
     let fillSendsDropped: CountedMetric
     let fillRefreshes: CountedMetric
+    let fillsAbsent: CountedMetric
+    let fillAbsentHits: CountedMetric
     let clears: CountedMetric
     let deltasQueued: CountedMetric
     let payloadsBroadcast: CountedMetric
@@ -70,6 +72,8 @@ final class CacheCounters: Sendable {
         fillFallbacks = metric("fill_fallbacks")
         fillSendsDropped = metric("fill_sends_dropped")
         fillRefreshes = metric("fill_refreshes")
+        fillsAbsent = metric("fills_absent")
+        fillAbsentHits = metric("fill_absent_hits")
         clears = metric("clears")
         deltasQueued = metric("deltas_queued")
         payloadsBroadcast = metric("replication_payloads_sent")
@@ -121,6 +125,8 @@ final class CacheCounters: Sendable {
         statistics.fillFallbacks = fillFallbacks.total
         statistics.fillSendsDropped = fillSendsDropped.total
         statistics.fillRefreshes = fillRefreshes.total
+        statistics.fillsAbsent = fillsAbsent.total
+        statistics.fillAbsentHits = fillAbsentHits.total
         statistics.clears = clears.total
         statistics.deltasQueued = deltasQueued.total
         statistics.payloadsBroadcast = payloadsBroadcast.total

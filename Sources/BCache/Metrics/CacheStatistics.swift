@@ -35,6 +35,12 @@ extension BCache {
         /// Refreshes ahead of expiry this node started
         /// (``BCache/get(_:ttl:refreshAfter:timeout:filler:)``: a read past the refresh age).
         public var fillRefreshes = 0
+        /// Filler calls on this node that answered "absent" (negative caching,
+        /// ``BCache/get(_:ttl:absentTTL:timeout:filler:)``): counted in ``fills`` too.
+        public var fillsAbsent = 0
+        /// Misses answered "absent" from this node's memory of an absent fill, within its
+        /// `absentTTL`: no filler call, no question to the key's owner.
+        public var fillAbsentHits = 0
         /// Cluster-wide clear markers this node applied (``BCache/removeAll()``): its own, and
         /// each newer one another node's `removeAll()` made, once however it arrived.
         public var clears = 0

@@ -15,12 +15,17 @@ final class ClearMarkerApplier: Sendable {
     private let counters: CacheCounters
     private let changes: ChangeFeed
     private let logger: Logger
+    /// Forgotten with every clear: the backend may hold the keys by now.
+    private let absences: AbsenceMemory?
     /// The newest marker applied. Held while the store applies a marker (one shard at a time,
     /// O(entries)), so that two arrivals of one marker cannot both count it: only clears wait
     /// for this lock, never reads or writes.
     private let applied: Mutex<Version?>
 
-    init(store: CacheStore, counters: CacheCounters, changes: ChangeFeed, logger: Logger) {
+    init(
+        store: CacheStore, counters: CacheCounters, changes: ChangeFeed, logger: Logger, absences: AbsenceMemory? = nil
+    ) {
+        self.absences = absences
         self.store = store
         self.counters = counters
         self.changes = changes
@@ -77,6 +82,7 @@ final class ClearMarkerApplier: Sendable {
     /// of the change stream may call the cache). Counted last, so that whoever sees the count
     /// sees the line and the event too.
     private func report(_ marker: Version, removed: Int, isLocal: Bool, source: String) {
+        absences?.forgetAll()
         logger.notice(
             "cleared the cache", metadata: ["marker": "\(marker)", "removed": "\(removed)", "from": "\(source)"])
         changes.publish(BCache.ChangeEvent(key: "", kind: .cleared, isLocal: isLocal))

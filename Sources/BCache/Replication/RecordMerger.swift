@@ -19,6 +19,9 @@ struct RecordMerger: Sendable {
     let changes: ChangeFeed
     /// Tells the authors of records refused for their clock; nil tells nobody.
     var refusals: ClockRefusalReporter?
+    /// Forgets the remembered absence of each key a record changes (negative caching); nil in
+    /// tests of the merger alone.
+    var absences: AbsenceMemory?
 
     /// The limits remote batches are decoded with: the codec's defaults, widened to this
     /// store's own limits, so that a peer configured alike is never refused at decoding (a value
@@ -49,6 +52,9 @@ struct RecordMerger: Sendable {
             switch outcome {
             case .success(.applied):
                 applied += 1
+                // A replicated write wins anyway (the store is read first); a replicated delete
+                // must not leave a stale absence answering for the backend.
+                absences?.forget(record.key)
                 changes.publish(
                     BCache.ChangeEvent(key: record.key, kind: record.isTombstone ? .deleted : .set, isLocal: false))
             case .success:

@@ -27,6 +27,10 @@ import Testing
             .answer(id: 9, .fillYourself),
             .report(id: 3, key: "k", .value([9])),
             .report(id: 4, key: "k", .failed("timeout")),
+            .answer(id: 10, .outcome(.absent)),
+            .answer(id: .max, .outcome(.absent)),
+            .report(id: 11, key: "user:404", .absent),
+            .report(id: 0, key: "", .absent),
             .refresh(id: 5, key: "user:42", seen: 0x0001_8F3A_2B4C_0001),
             .refresh(id: .max, key: "", seen: .max),
         ]
@@ -46,6 +50,9 @@ import Testing
         #expect(report == [0x08, 0x05, 0x01, 0x61, 0x01, 0x01, 0x78])
         #expect(FillMessage.answer(id: 1, .fillYourself).encoded() == [0x07, 0x01, 0x02])
         #expect(FillMessage.refresh(id: 5, key: "a", seen: 300).encoded() == [0x09, 0x05, 0x01, 0x61, 0xAC, 0x02])
+        // Negative caching: the absent outcome is one byte, in answers and reports alike.
+        #expect(FillMessage.answer(id: 5, .outcome(.absent)).encoded() == [0x07, 0x05, 0x03])
+        #expect(FillMessage.report(id: 5, key: "a", .absent).encoded() == [0x08, 0x05, 0x01, 0x61, 0x03])
     }
 
     @Test func theTagsAreOnesOtherDecodersRefuse() {
@@ -67,6 +74,7 @@ import Testing
     @Test func truncatedMessagesAreRefused() {
         let messages: [FillMessage] = [
             .report(id: 300, key: "key", .value([1, 2, 3])), .refresh(id: 300, key: "key", seen: 1 << 40),
+            .report(id: 300, key: "key", .absent), .answer(id: 300, .outcome(.absent)),
         ]
         for message in messages {
             let whole: [UInt8] = message.encoded()
@@ -87,7 +95,11 @@ import Testing
 
     @Test func unknownTagsKindsAndTrailingBytesAreRefused() {
         #expect(refusal([0x0A, 0x01]) == .unknownStateTag)
-        #expect(refusal([0x07, 0x01, 0x03]) == .unknownStateTag)
+        #expect(refusal([0x07, 0x01, 0x04]) == .unknownStateTag)
+        #expect(refusal([0x08, 0x01, 0x01, 0x61, 0x04]) == .unknownStateTag)
+        // The absent outcome carries nothing: any byte after it is refused.
+        #expect(refusal([0x07, 0x01, 0x03, 0x00]) == .trailingBytes)
+        #expect(refusal([0x08, 0x01, 0x01, 0x61, 0x03, 0xEE]) == .trailingBytes)
         #expect(refusal([0x08, 0x01, 0x01, 0x61, 0x02]) == .unknownStateTag)
         #expect(refusal([0x07, 0x01, 0x02, 0x00]) == .trailingBytes)
         #expect(refusal([0x06, 0x01, 0x01, 0xFF]) == .invalidUTF8)
