@@ -105,7 +105,8 @@ extension BCache {
         // path refills an absent answer for it (`mayBeAbsent` false). Should that ever fail, the
         // caller gets an error, not a crash of its process.
         guard let value else {
-            throw BCacheError(.fillFailed, "the fill of '\(key)' ended absent, which a fill without absentTTL never should")
+            throw BCacheError(
+                .fillFailed, "the fill of '\(key)' ended absent, which a fill without absentTTL never should")
         }
         return value
     }
