@@ -82,18 +82,10 @@ extension BCache {
     ) async throws(BCacheError) -> Value? {
         let bytes = try await get(key, ttl: ttl, absentTTL: absentTTL, timeout: timeout) { key -> [UInt8]? in
             guard let value = try await filler(key) else { return nil }
-            do {
-                return Array(try JSONEncoder().encode(value))
-            } catch {
-                throw BCacheError.encodingFailed("cannot encode a \(Value.self) for '\(key)'", cause: error)
-            }
+            return try Self.jsonEncoded(value, forKey: key)
         }
         guard let bytes else { return nil }
-        do {
-            return try JSONDecoder().decode(Value.self, from: Data(bytes))
-        } catch {
-            throw .decodingFailed("the value of '\(key)' is not a \(Value.self)", cause: error)
-        }
+        return try Self.jsonDecoded(Value.self, from: Data(bytes), forKey: key)
     }
 
     /// Whether this node remembers `key` as absent now (for tests).

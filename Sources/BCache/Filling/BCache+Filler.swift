@@ -143,17 +143,9 @@ extension BCache {
     ) async throws(BCacheError) -> Value {
         let bytes = try await get(key, ttl: ttl, timeout: timeout) { key in
             let value = try await filler(key)
-            do {
-                return Array(try JSONEncoder().encode(value))
-            } catch {
-                throw BCacheError.encodingFailed("cannot encode a \(Value.self) for '\(key)'", cause: error)
-            }
+            return try Self.jsonEncoded(value, forKey: key)
         }
-        do {
-            return try JSONDecoder().decode(Value.self, from: Data(bytes))
-        } catch {
-            throw .decodingFailed("the value of '\(key)' is not a \(Value.self)", cause: error)
-        }
+        return try Self.jsonDecoded(Value.self, from: Data(bytes), forKey: key)
     }
 
     /// Calls `filler` for `key` on this node and stores its value; nil (counted in `fillsAbsent`,
