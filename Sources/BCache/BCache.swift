@@ -54,7 +54,7 @@ public final class BCache: Service, Sendable {
     let merger: RecordMerger
     let receiver: ReplicationReceiver
     let counters: CacheCounters
-    let singleFlight = SingleFlight()
+    let singleFlight: SingleFlight
     /// Asks a missed key's owner before filling (`get(_:ttl:timeout:filler:)`).
     let clusterFill: ClusterFill
     let logger: Logger
@@ -223,6 +223,7 @@ public final class BCache: Service, Sendable {
             log: log, counters: counters, logger: logger, work: work.part("flush loop"))
         self.batcher = batcher
         self.work = work
+        self.singleFlight = SingleFlight(work: work.part("fill launch"))
         if let lostMembers, let replayRequests {
             self.catchUp = CatchUpReactor(
                 node: node, batcher: batcher, settings: parsed.catchUp, clock: configuration.clock,

@@ -19,8 +19,9 @@ import Synchronization
 /// starting a task per packet.
 ///
 /// In a simulation it counts its inputs in ``SimulationWork`` while a task has work in hand (a
-/// message to send, an answer to act on), and gives the count back while it waits for the
-/// network, the clock or the filler.
+/// message to send, an answer to act on, a filler running), and gives the count back while it
+/// waits for the network or the clock (the filler's own sleeps on the simulation's clock
+/// included: ``SimulationWork/holding(_:)``).
 final class ClusterFill: Sendable {
     /// Sends the outbox holds at most; more are dropped until ``run()`` catches up.
     static let outboxCapacity = 4096
@@ -111,7 +112,9 @@ final class ClusterFill: Sendable {
             let owner = FillOwner.owner(of: key, among: node.members, me: node.identity.id)
         else {
             counters.fillsLocal.increment()
-            return try await fillLocally()
+            work.began()
+            defer { work.finished() }
+            return try await work.holding(fillLocally)
         }
         work.began()
         defer { work.finished() }
@@ -142,13 +145,13 @@ final class ClusterFill: Sendable {
                 "the owner of a missed key did not answer in time; filling it here",
                 metadata: ["key": "\(key)", "owner": "\(owner.name)", "bound": "\(settings.answerTimeout)"])
         }
-        // The filler may wait for anything (in a simulation, for the clock): not counted.
-        work.finished()
+        // The filler is work in hand up to its return, except while it sleeps on a
+        // simulation's clock: time does not move between its wake-up and the report that
+        // answers the other nodes' askers (who fall back to their own fills past the bound).
         let value: [UInt8]?
         do throws(BCacheError) {
-            value = try await fillLocally()
+            value = try await work.holding(fillLocally)
         } catch {
-            work.began()
             // A cancelled or timed-out local fill reports nothing: the waiters' own bound ends
             // their wait.
             if error.code == .fillFailed {
@@ -157,7 +160,6 @@ final class ClusterFill: Sendable {
             }
             throw error
         }
-        work.began()
         await report(key, id: id, outcome: FillOutcome(value), to: ownerAddress, node: node)
         return value
     }

@@ -37,8 +37,12 @@ final class SingleFlight: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Counts a launched fill from its launch until its task runs, in a simulation.
+    private let work: SimulationWork
 
-    init() {}
+    init(work: SimulationWork = .untracked) {
+        self.work = work
+    }
 
     /// How many tasks wait for the fill of `key` now.
     func waiterCount(forKey key: String) -> Int {
@@ -97,8 +101,12 @@ final class SingleFlight: Sendable {
     private func launch(
         key: FlightKey, flight: UInt64, timeout: Duration?, fill: @escaping Fill
     ) {
+        // Counted until the task runs (in a simulation, time does not move while the fill
+        // waits for a thread); from there the fill counts its own work.
+        work.began()
         var tasks = [
             Task {
+                work.finished()
                 let outcome: Outcome
                 do throws(BCacheError) {
                     outcome = .success(try await fill())

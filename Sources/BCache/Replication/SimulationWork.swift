@@ -105,4 +105,52 @@ struct SimulationWork: Sendable {
             counter.value.wrappingAdd(asleep ? -1 : 1, ordering: .sequentiallyConsistent)
         }
     }
+
+    /// Runs `body`, code the cache does not own that may wait for simulated time (a filler), as
+    /// work in hand: the count the caller holds is given back while `body` sleeps on the manual
+    /// clock (`Membership.ManualDriverClock.sleepObserver`) and taken again as it wakes, before it
+    /// runs on. Without this, a simulation could move time between the filler's wake-up and its
+    /// return (its task waiting for a thread of a loaded machine), past the answer bound of the
+    /// nodes waiting for that fill, which then fill themselves.
+    ///
+    /// While several of `body`'s tasks sleep, the count is given back from the first sleep to the
+    /// last wake-up. Whatever else `body` waits for (real time, a lock, another task) keeps the
+    /// simulation waiting: a body that waits for the network of the simulation itself would stall
+    /// it.
+    func holding(
+        _ body: () async throws(BCacheError) -> [UInt8]?
+    ) async throws(BCacheError) -> [UInt8]? {
+        guard let counter else { return try await body() }
+        let sleeps = SleepTally(counter: counter)
+        let observer = Membership.ManualDriverClock.SleepObserver { sleeps.observe($0) }
+        let operation: () async -> Result<[UInt8]?, BCacheError> = {
+            do throws(BCacheError) {
+                return .success(try await body())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try await Membership.ManualDriverClock.$sleepObserver.withValue(observer, operation: operation).get()
+    }
+
+    /// The sleeps in progress of one ``holding(_:)`` body, which gives its count back while any is.
+    private final class SleepTally: Sendable {
+        private let counter: Counter
+        private let asleep = Mutex(0)
+
+        init(counter: Counter) {
+            self.counter = counter
+        }
+
+        func observe(_ sleeping: Bool) {
+            asleep.withLock { asleep in
+                asleep += sleeping ? 1 : -1
+                if sleeping, asleep == 1 {
+                    counter.value.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                } else if !sleeping, asleep == 0 {
+                    counter.value.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                }
+            }
+        }
+    }
 }

@@ -80,8 +80,30 @@ extension Membership {
 
         /// Suspends until the simulated time reaches `deadline` (returns at once when it has); throws
         /// `CancellationError` when the task is cancelled.
+        ///
+        /// Inside ``sleepObserver``'s scope, the sleep reports to it as ``sleep(until:onSleeping:)``
+        /// does to its argument.
         public func sleep(until deadline: Duration) async throws {
-            try await sleep(until: deadline, onSleeping: nil)
+            try await sleep(until: deadline, onSleeping: Self.sleepObserver?.onSleeping)
+        }
+
+        /// What the plain ``sleep(until:)`` of the current task (and of the child tasks it makes)
+        /// reports to, as ``sleep(until:onSleeping:)``'s `onSleeping`. The facade sets it around
+        /// code it does not own that may wait for simulated time (a filler): that code holds the
+        /// simulation's count of work in hand, given back only while it sleeps on the clock.
+        @TaskLocal package static var sleepObserver: SleepObserver?
+
+        /// Told when a task sleeps on the clock and when it wakes (``sleepObserver``). A class,
+        /// so that the task-local value is one reference: with an optional closure (two words)
+        /// bound from a generic function, the release build crashed in
+        /// `swift_task_localValuePush` (Swift 6.3.1); the binding is now also made from a
+        /// non-generic function with its operation in a local closure.
+        package final class SleepObserver: Sendable {
+            let onSleeping: @Sendable (Bool) -> Void
+
+            package init(onSleeping: @escaping @Sendable (Bool) -> Void) {
+                self.onSleeping = onSleeping
+            }
         }
 
         /// ``sleep(until:)`` that calls `onSleeping` with true once the clock holds the sleeper

@@ -16,13 +16,19 @@ import Testing
         /// Calls on this node take this long instead.
         let slowNode: String?
         let fails: Bool
+        /// Real time a call takes after its simulated wait (work on a loaded machine's processor).
+        let realWork: Duration
         private let calls = Mutex<[String: Int]>([:])
 
-        init(clock: Membership.ManualDriverClock, duration: Duration, slowNode: String? = nil, fails: Bool = false) {
+        init(
+            clock: Membership.ManualDriverClock, duration: Duration, slowNode: String? = nil, fails: Bool = false,
+            realWork: Duration = .zero
+        ) {
             self.clock = clock
             self.duration = duration
             self.slowNode = slowNode
             self.fails = fails
+            self.realWork = realWork
         }
 
         var total: Int { calls.withLock { $0.values.reduce(0, +) } }
@@ -33,6 +39,7 @@ import Testing
                 calls.withLock { $0[node, default: 0] += 1 }
                 let wait: Duration = node == slowNode ? .seconds(3_600) : duration
                 try await clock.sleep(until: clock.now + wait)
+                if realWork > .zero { try await Task.sleep(for: realWork) }
                 if fails { throw BackendDown() }
                 return Array("value of \(key)".utf8) + [UInt8](repeating: 7, count: valueBytes)
             }
@@ -144,6 +151,21 @@ import Testing
             try await Self.missEverywhere(cluster, count: 10, backend: working, outcomes: second)
             #expect(working.total == 1)
             #expect(second.all.allSatisfy { $0.value == Self.value })
+        }
+    }
+
+    /// The filler's task runs late after its simulated wait (here: it works half a second of
+    /// real time; on a loaded machine: it waits for a thread). Simulated time must not move on
+    /// meanwhile: past the owner's answer bound, every other node would fill it too.
+    @Test func aFillerSlowInRealTimeAfterItsSimulatedWaitIsStillTheOnlyFill() async throws {
+        try await withInMemoryCluster(nodes: 4, seed: 1_708, configure: Self.configure) { cluster in
+            let clock = try #require(cluster.simulatedTime).clock
+            let backend = Backend(clock: clock, duration: .milliseconds(20), realWork: .milliseconds(500))
+            let outcomes = Outcomes()
+            try await Self.missEverywhere(cluster, count: 5, backend: backend, outcomes: outcomes)
+            #expect(backend.total == 1)
+            #expect(outcomes.all.allSatisfy { $0.value == Self.value })
+            #expect(cluster.caches.reduce(0) { $0 + $1.statistics.fillFallbacks } == 0)
         }
     }
 
