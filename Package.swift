@@ -234,7 +234,6 @@ let package = Package(
                 "BCacheMembership",
                 "BCacheSecure",
                 "BCacheTransport",
-                "BCacheTransportTCP",
                 "BCacheTransportUDPTCP",
                 logging,
                 argumentParser,

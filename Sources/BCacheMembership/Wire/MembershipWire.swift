@@ -12,7 +12,7 @@ extension Membership {
     /// ```
     ///
     /// Every message carries its length, so a receiver skips message types it does not know (a
-    /// later version may add some). Fields use BCacheCore's ``ByteWriter``/``ByteReader``:
+    /// later version may add some). Fields use BCacheBase's ``ByteWriter``/``ByteReader``:
     /// fixed-width integers little-endian, canonical LEB128 varints; strings have a one-byte
     /// length. Decoding checks every length against the bytes left and returns a
     /// ``Membership/WireError``; it never traps and never allocates by an untrusted length.

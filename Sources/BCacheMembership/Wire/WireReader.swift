@@ -1,6 +1,6 @@
 import BCacheBase
 
-/// BCacheCore's ``ByteReader`` with membership's error type and field shapes.
+/// BCacheBase's ``ByteReader`` with membership's error type and field shapes.
 ///
 /// Every read is bounds-checked by `ByteReader` (which never reads past its input nor allocates
 /// by an untrusted length); this adapter turns its ``CodecError`` into a
