@@ -21,6 +21,14 @@ import Testing
         ], isJoin: false)
     private static let bytes = Membership.Wire.encode(state, label: "prod")
 
+    /// A push-pull state naming `identity` alone, alive at incarnation 0.
+    private static func encodeAlone(_ identity: Membership.NodeIdentity, label: String) -> [UInt8] {
+        Membership.Wire.encode(
+            Membership.PushPullState(
+                members: [Membership.Member(identity: identity, status: .alive(incarnation: 0))], isJoin: false),
+            label: label)
+    }
+
     /// Each identity with one field changed: what the receiver may know of a member whose
     /// process or metadata changed since.
     private static func variants(of identity: Membership.NodeIdentity) -> [Membership.NodeIdentity] {
@@ -47,7 +55,8 @@ import Testing
         changed.metadata = identity.metadata.isEmpty ? [0] : Array(identity.metadata.dropLast())
         variants.append(changed)
         changed = identity
-        changed.metadata = identity.metadata.isEmpty ? [] : [identity.metadata[0] ^ 1] + identity.metadata.dropFirst()
+        changed.metadata =
+            identity.metadata.isEmpty ? [7, 7] : [identity.metadata[0] ^ 1] + identity.metadata.dropFirst()
         variants.append(changed)
         return variants
     }
@@ -105,9 +114,7 @@ import Testing
         var knownAs = wire
         knownAs.name = "cafe\u{301}"
         #expect(knownAs.name == wire.name)
-        let bytes = Membership.Wire.encode(
-            Membership.PushPullState(members: [Membership.Member(identity: wire, status: .alive(incarnation: 0))]),
-            label: "prod")
+        let bytes = Self.encodeAlone(wire, label: "prod")
         let decoded = try Membership.Wire.decodePushPull(bytes, label: "prod") { $0 == wire.id ? knownAs : nil }
         #expect(Array(decoded.members[0].name.utf8) == Array(wire.name.utf8))
     }
@@ -116,9 +123,7 @@ import Testing
         // Port 0 is refused on the wire; knowing such an identity must not let it through.
         let portZero = Membership.NodeIdentity(
             id: NodeID(rawValue: 9), name: "zero", address: NodeAddress(host: "10.0.0.9", port: 0))
-        let bytes = Membership.Wire.encode(
-            Membership.PushPullState(members: [Membership.Member(identity: portZero, status: .alive(incarnation: 0))]),
-            label: "prod")
+        let bytes = Self.encodeAlone(portZero, label: "prod")
         #expect(throws: Membership.WireError.self) {
             try Membership.Wire.decodePushPull(bytes, label: "prod") { $0 == portZero.id ? portZero : nil }
         }
@@ -137,10 +142,7 @@ import Testing
 
     @Test func oversizedLengthsAreRejectedAsByTheFullDecoding() {
         let known = [Self.alice.id: Self.alice]
-        let one = Membership.Wire.encode(
-            Membership.PushPullState(members: [Membership.Member(identity: Self.alice, status: .alive(incarnation: 0))]
-            ),
-            label: "")
+        let one = Self.encodeAlone(Self.alice, label: "")
         // Header (5 bytes, empty label), join flag, member count, id (8), name length.
         let nameLength = 5 + 1 + 1 + 8
         #expect(one[nameLength] == UInt8(Self.alice.name.utf8.count))
