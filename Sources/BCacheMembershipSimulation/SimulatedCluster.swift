@@ -24,6 +24,11 @@ package final class SimulatedCluster {
         package var leaveCompleted = false
         /// User payloads delivered to this node.
         package var delivered: [Membership.UserPayload] = []
+        /// The instance's cluster label and packet size, kept here: reading them through
+        /// `nodes[index].instance` for every packet copied the whole instance (a retain and a
+        /// release of each of its collections, cache misses at 1,000 nodes).
+        var label: String
+        var maxPacketSize: Int
     }
 
     /// An event reported by one node.
@@ -36,8 +41,9 @@ package final class SimulatedCluster {
     private enum Action {
         case timer(node: Int, epoch: Int, Membership.TimerID)
         case packet(to: NodeAddress, from: NodeAddress, Membership.Packet, bytes: [UInt8])
-        case pushPullRequest(from: Int, epoch: Int, to: NodeAddress, Membership.PushPullState, bytes: [UInt8])
-        case pushPullResponse(to: Int, epoch: Int, from: NodeAddress, Membership.PushPullState, bytes: [UInt8])
+        /// A push-pull state travels as `bytes` with the wire format, as `state` without it.
+        case pushPullRequest(from: Int, epoch: Int, to: NodeAddress, Membership.PushPullState?, bytes: [UInt8])
+        case pushPullResponse(to: Int, epoch: Int, from: NodeAddress, Membership.PushPullState?, bytes: [UInt8])
         case pushPullFailed(node: Int, epoch: Int, NodeAddress)
     }
 
@@ -95,7 +101,10 @@ package final class SimulatedCluster {
         var instance = Membership.Instance(
             identity: identity, settings: settings ?? self.settings, clusterLabel: label, randomSeed: random.next())
         let directives = instance.start(now: now)
-        nodes.append(Node(instance: instance, address: address))
+        nodes.append(
+            Node(
+                instance: instance, address: address, label: label,
+                maxPacketSize: instance.settings.maxPacketSize))
         indexByAddress[address] = index
         apply(directives, from: index)
         return index
@@ -218,38 +227,37 @@ package final class SimulatedCluster {
                 return
             }
             let sender = nodes[initiator].address
-            let remote: Membership.PushPullState
-            if usesWireFormat {
-                let label = nodes[target].instance.clusterLabel
-                guard let decoded = try? Membership.Wire.decodePushPull(bytes, label: label) else {
+            var response: Membership.PushPullState?
+            var responseBytes: [UInt8] = []
+            if let state {
+                let answer = nodes[target].instance.onPushPullRequest(state, from: sender, now: now)
+                response = answer.response
+                apply(answer.directives, from: target)
+            } else {
+                guard
+                    let answer = try? nodes[target].instance.onPushPullRequest(encoded: bytes, from: sender, now: now)
+                else {
                     queue.schedule(.pushPullFailed(node: initiator, epoch: epoch, address), at: now + latency)
                     return
                 }
-                remote = decoded
-            } else {
-                remote = state
+                responseBytes = answer.response
+                apply(answer.directives, from: target)
             }
-            let (response, directives) = nodes[target].instance.onPushPullRequest(remote, from: sender, now: now)
-            apply(directives, from: target)
-            let responseBytes =
-                usesWireFormat ? Membership.Wire.encode(response, label: nodes[target].instance.clusterLabel) : []
             pushPullBytes += responseBytes.count
             queue.schedule(
                 .pushPullResponse(to: initiator, epoch: epoch, from: address, response, bytes: responseBytes),
                 at: now + delay(from: target, to: initiator))
         case .pushPullResponse(let index, let epoch, let address, let state, let bytes):
             guard isLive(index, epoch: epoch) else { return }
-            var remote = state
-            if usesWireFormat {
-                guard
-                    let decoded = try? Membership.Wire.decodePushPull(bytes, label: nodes[index].instance.clusterLabel)
-                else {
-                    apply(nodes[index].instance.onPushPullFailed(with: address, now: now), from: index)
-                    return
-                }
-                remote = decoded
+            if let state {
+                apply(nodes[index].instance.onPushPullResponse(state, from: address, now: now), from: index)
+            } else if let directives = try? nodes[index].instance.onPushPullResponse(
+                encoded: bytes, from: address, now: now)
+            {
+                apply(directives, from: index)
+            } else {
+                apply(nodes[index].instance.onPushPullFailed(with: address, now: now), from: index)
             }
-            apply(nodes[index].instance.onPushPullResponse(remote, from: address, now: now), from: index)
         case .pushPullFailed(let index, let epoch, let address):
             guard isLive(index, epoch: epoch) else { return }
             apply(nodes[index].instance.onPushPullFailed(with: address, now: now), from: index)
@@ -285,9 +293,13 @@ package final class SimulatedCluster {
             case .deliver(let payload):
                 nodes[index].delivered.append(payload)
             case .startPushPull(let address, let isJoin):
-                let state = nodes[index].instance.pushPullState(isJoin: isJoin)
-                let bytes =
-                    usesWireFormat ? Membership.Wire.encode(state, label: nodes[index].instance.clusterLabel) : []
+                var state: Membership.PushPullState?
+                var bytes: [UInt8] = []
+                if usesWireFormat {
+                    bytes = nodes[index].instance.encodedPushPullState(isJoin: isJoin)
+                } else {
+                    state = nodes[index].instance.pushPullState(isJoin: isJoin)
+                }
                 pushPullsStarted += 1
                 pushPullBytes += bytes.count
                 let target = indexByAddress[address]
@@ -307,9 +319,9 @@ package final class SimulatedCluster {
         packetObserver?(index, address, packet)
         var bytes: [UInt8] = []
         if usesWireFormat {
-            bytes = nodes[index].instance.encode(packet)
+            bytes = Membership.Wire.encode(packet, label: nodes[index].label)
             bytesSent += bytes.count
-            if bytes.count > nodes[index].instance.settings.maxPacketSize { oversizedPackets += 1 }
+            if bytes.count > nodes[index].maxPacketSize { oversizedPackets += 1 }
         }
         guard let target = indexByAddress[address], canReach(from: index, to: target) else { return }
         if lossRate > 0, Double.random(in: 0..<1, using: &random) < lossRate {

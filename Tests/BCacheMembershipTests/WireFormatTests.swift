@@ -7,10 +7,11 @@ import Testing
 /// The membership wire format: every message round-trips in one versioned envelope, and hostile
 /// bytes produce typed errors, never a trap.
 @Suite struct WireFormatTests {
-    private static let alice = Membership.NodeIdentity(
+    /// Identities shared with ``KnownIdentityDecodingTests``.
+    static let alice = Membership.NodeIdentity(
         id: NodeID(rawValue: 0xA11CE), name: "alice", address: NodeAddress(host: "10.1.2.3", port: 7946),
         generation: 1_764_000_000_000, metadata: [1, 2, 3])
-    private static let bob = Membership.NodeIdentity(
+    static let bob = Membership.NodeIdentity(
         id: NodeID(rawValue: 0xB0B), name: "bøb-ünïcode", address: NodeAddress(host: "::1", port: 65535),
         generation: 0, metadata: Array(repeating: 0xEE, count: 512))
 

@@ -50,14 +50,26 @@ extension Membership.Node {
         let stream = try await openStream(to: address)
         do {
             var frames = stream.inboundFrames.makeAsyncIterator()
-            let local = state.withLock { $0.instance.pushPullState(isJoin: isJoin) }
-            try await stream.send(frame: Membership.Wire.encode(local, label: configuration.clusterLabel))
+            // Cached by the instance while its list is unchanged (a settled cluster's usual case).
+            let local = state.withLock { $0.instance.encodedPushPullState(isJoin: isJoin) }
+            try await stream.send(frame: local)
             guard let reply = try await frames.next() else {
                 throw TransportError(.closed, "\(address) closed the push-pull stream without an answer")
             }
-            let remote = try decodePushPull(reply, from: address)
-            await step { instance, now in instance.onPushPullResponse(remote, from: address, now: now) }
-            logger.debug("push-pull done", metadata: ["peer": "\(address)", "members": "\(remote.members.count)"])
+            // Decoded by the instance, under the lock: an answer equal to this node's own list
+            // (most of them, once settled) is recognised by comparing bytes, without decoding.
+            let decoding = await stepReturning { instance, now -> (Membership.WireError?, [Membership.Directive]) in
+                do throws(Membership.WireError) {
+                    return (nil, try instance.onPushPullResponse(encoded: reply, from: address, now: now))
+                } catch {
+                    return (error, [])
+                }
+            }
+            if let decoding {
+                countDecodeFailure(decoding, from: address)
+                throw decoding
+            }
+            logger.debug("push-pull done", metadata: ["peer": "\(address)", "bytes": "\(reply.count)"])
             if let pushPullExtension {
                 let channel = Membership.PushPullChannel(
                     stream: stream, frames: frames,
@@ -130,15 +142,6 @@ extension Membership.Node {
         } catch {
             state.withLock { $0.statistics.extensionFailures += 1 }
             logger.debug("push-pull extension failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func decodePushPull(_ bytes: [UInt8], from peer: NodeAddress) throws -> Membership.PushPullState {
-        do {
-            return try Membership.Wire.decodePushPull(bytes, label: configuration.clusterLabel)
-        } catch {
-            countDecodeFailure(error, from: peer)
-            throw error
         }
     }
 

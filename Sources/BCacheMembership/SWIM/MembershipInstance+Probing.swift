@@ -158,10 +158,11 @@ extension Membership.Instance {
         var checked = 0
         while checked <= probeOrder.count {
             if probeIndex >= probeOrder.count {
-                probeOrder = records.values.filter {
-                    $0.member.status.isReachable && $0.member.identity.id != identity.id
+                // The reachable members in ID order, as `sortedIDs` keeps them: no copy of every
+                // record and no sort of N members for each round.
+                probeOrder = sortedIDs.filter { id in
+                    id != identity.id && records[id]?.member.status.isReachable == true
                 }
-                .map(\.member.identity.id).sorted()
                 probeOrder.shuffle(using: &random)
                 probeIndex = 0
                 guard !probeOrder.isEmpty else { return nil }

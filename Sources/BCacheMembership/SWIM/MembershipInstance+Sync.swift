@@ -75,6 +75,13 @@ extension Membership.Instance {
         guard isActive else { return [] }
         var directives: [Membership.Directive] = []
         merge(remote, now: now, into: &directives)
+        completePushPull(with: sender, into: &directives)
+        return directives
+    }
+
+    /// After the answer to a push-pull this node opened was merged: a join completes; the
+    /// answer to a settling exchange moves the settling's last look.
+    mutating func completePushPull(with sender: NodeAddress, into directives: inout [Membership.Directive]) {
         switch joinProgress {
         case .joining, .failed, .idle:
             joinProgress = .joined
@@ -93,7 +100,6 @@ extension Membership.Instance {
                 joinSettle = settle
             }
         }
-        return directives
     }
 
     /// A follow-up to a join (``Membership/Settings/joinSettleDelay``): one more exchange with

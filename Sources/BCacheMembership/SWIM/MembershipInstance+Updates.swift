@@ -223,7 +223,9 @@ extension Membership.Instance {
         let (next, overflow) = max(incarnation, claimed).addingReportingOverflow(1)
         guard !overflow else { return false }
         incarnation = next
-        records[identity.id]?.member.status = .alive(incarnation: incarnation)
+        // Locals: `records` has a `didSet`, so writing it must not read `self` at the same time.
+        let (id, status) = (identity.id, Membership.Status.alive(incarnation: next))
+        records[id]?.member.status = status
         enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
         health.apply(delta: 1)
         statistics.refutations += 1
@@ -238,7 +240,8 @@ extension Membership.Instance {
         guard !isLeaving, incarnation < .max else { return }
         identity.metadata = metadata
         incarnation += 1
-        records[identity.id]?.member = Membership.Member(identity: identity, status: .alive(incarnation: incarnation))
+        let member = Membership.Member(identity: identity, status: .alive(incarnation: incarnation))
+        records[member.identity.id]?.member = member
         enqueueUpdate(.alive(identity: identity, incarnation: incarnation))
     }
 

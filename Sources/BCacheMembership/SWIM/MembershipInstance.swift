@@ -32,7 +32,14 @@ extension Membership {
         /// Counters for metrics and tests.
         public internal(set) var statistics = Statistics()
 
-        var records: [NodeID: MemberRecord] = [:]
+        /// Every member remembered. Any change drops the cached push-pull encoding (a `didSet`
+        /// that does not read `oldValue` keeps the dictionary's in-place mutation).
+        var records: [NodeID: MemberRecord] = [:] {
+            didSet { encodedPushPull = nil }
+        }
+        /// This node's push-pull state as sent (join flag clear), kept while `records` is
+        /// unchanged: in a settled cluster a node's list changes rarely between its exchanges.
+        var encodedPushPull: [UInt8]?
         var idByName: [String: NodeID] = [:]
         /// Every key of `records`, sorted: a replayable order for random choices.
         var sortedIDs: [NodeID] = []

@@ -101,11 +101,20 @@ extension Membership {
 
         /// Encodes a full member list for a push-pull stream.
         public static func encode(_ state: PushPullState, label: String) -> [UInt8] {
-            var writer = ByteWriter(reservingCapacity: 64 * state.members.count + 16)
+            encodePushPull(state.members, count: state.members.count, isJoin: state.isJoin, label: label)
+        }
+
+        /// A push-pull state from `count` members read straight from where they are kept (the
+        /// instance's records), without first building a ``PushPullState``.
+        static func encodePushPull<Members: Sequence<Member>>(
+            _ members: Members, count: Int, isJoin: Bool, label: String
+        ) -> [UInt8] {
+            var writer = ByteWriter(reservingCapacity: 64 * count + 16)
             writeHeader(&writer, label: label, kind: .pushPull)
-            writer.writeByte(state.isJoin ? 1 : 0)
-            writer.writeVarint(UInt64(state.members.count))
-            for member in state.members {
+            writer.writeByte(isJoin ? 1 : 0)
+            writer.writeVarint(UInt64(count))
+            var written = 0
+            for member in members {
                 writeIdentity(member.identity, into: &writer)
                 let tag: UInt8
                 switch member.status {
@@ -116,19 +125,43 @@ extension Membership {
                 }
                 writer.writeByte(tag)
                 writer.writeVarint(member.status.incarnation)
+                written += 1
             }
+            precondition(written == count, "Internal inconsistency: \(written) members written, \(count) announced")
             return writer.bytes
+        }
+
+        /// Where a push-pull state's join flag sits: after the envelope header.
+        static func pushPullJoinFlagOffset(label: String) -> Int {
+            4 + 1 + label.utf8.count
         }
 
         /// Decodes a full member list from a push-pull stream.
         public static func decodePushPull(_ bytes: [UInt8], label: String) throws(WireError) -> PushPullState {
+            try decodePushPull(bytes, label: label, known: { _ in nil })
+        }
+
+        /// Decodes a full member list, reusing the identities the receiver already knows.
+        ///
+        /// For each member whose ID `known` recognises and whose encoded identity is byte for
+        /// byte the known one's, the known ``NodeIdentity`` is returned instead of a new one:
+        /// no string is validated or built and no address classified (a push-pull of 1,000
+        /// members mostly names members the receiver knows, unchanged). The result equals the
+        /// full decoding's, and so do the errors: anything else is decoded in full. (Provided each
+        /// known address has the ``NodeAddress/kind`` its host implies, as every address made by
+        /// `NodeAddress(host:port:)` or decoded has.)
+        package static func decodePushPull(
+            _ bytes: [UInt8], label: String, known: (NodeID) -> NodeIdentity?
+        ) throws(WireError) -> PushPullState {
             var reader = WireReader(bytes)
             try readHeader(&reader, label: label, kind: .pushPull)
-            return try decodePushPullBody(&reader)
+            return try decodePushPullBody(&reader, known: known)
         }
 
         /// The member list after a push-pull state's envelope header.
-        static func decodePushPullBody(_ reader: inout WireReader) throws(WireError) -> PushPullState {
+        static func decodePushPullBody(
+            _ reader: inout WireReader, known: (NodeID) -> NodeIdentity? = { _ in nil }
+        ) throws(WireError) -> PushPullState {
             let join = try reader.readByte()
             guard join <= 1 else { throw WireError(.malformed, "join flag \(join)") }
             // A member takes at least 16 bytes, which bounds the count by the bytes present.
@@ -137,7 +170,13 @@ extension Membership {
             // Bounded by the bytes present (above), so the reservation is no untrusted allocation.
             members.reserveCapacity(Int(count))
             for _ in 0..<count {
-                let identity = try readIdentity(from: &reader)
+                let id = NodeID(rawValue: try reader.readUInt64())
+                let identity: NodeIdentity
+                if let recognised = known(id), reader.skipIdentity(encoding: recognised) {
+                    identity = recognised
+                } else {
+                    identity = try readIdentity(after: id, from: &reader)
+                }
                 let tag = try reader.readByte()
                 let incarnation = try reader.readVarint()
                 let status: Status
@@ -309,7 +348,13 @@ extension Membership {
         }
 
         private static func readIdentity(from reader: inout WireReader) throws(WireError) -> NodeIdentity {
-            let id = NodeID(rawValue: try reader.readUInt64())
+            try readIdentity(after: NodeID(rawValue: try reader.readUInt64()), from: &reader)
+        }
+
+        /// An identity's fields after its ID.
+        private static func readIdentity(after id: NodeID, from reader: inout WireReader) throws(WireError)
+            -> NodeIdentity
+        {
             let name = try reader.readShortString("name")
             guard !name.isEmpty else { throw WireError(.malformed, "empty node name") }
             let address = try readAddress(from: &reader)

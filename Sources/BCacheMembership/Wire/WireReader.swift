@@ -68,6 +68,11 @@ struct WireReader {
         (try? reader.readBytes(count: reader.remainingCount)) ?? []
     }
 
+    /// The next `count` bytes as a slice of the input (no copy), which this reader skips.
+    mutating func readSlice(_ count: Int) throws(Membership.WireError) -> ArraySlice<UInt8> {
+        do { return try reader.readSlice(count: count) } catch { throw Membership.WireError(error) }
+    }
+
     /// A reader over the next `count` bytes, which this reader skips.
     mutating func slice(_ count: Int) throws(Membership.WireError) -> WireReader {
         do { return WireReader(ByteReader(try reader.readSlice(count: count))) } catch {
