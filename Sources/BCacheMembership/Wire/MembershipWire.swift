@@ -104,18 +104,18 @@ extension Membership {
             encodePushPull(state.members, count: state.members.count, isJoin: state.isJoin, label: label)
         }
 
-        /// A push-pull state from `count` members read straight from where they are kept (the
-        /// instance's records), without first building a ``PushPullState``.
+        /// A push-pull state from the members read straight from where they are kept (the
+        /// instance's records), without first building a ``PushPullState``. `count` is the
+        /// number expected, for the reservation; the count sent is the number the sequence gave
+        /// (the members are written first, then put behind the header and that count), so a
+        /// sequence shorter or longer than expected still makes a well-formed state.
         static func encodePushPull<Members: Sequence<Member>>(
             _ members: Members, count: Int, isJoin: Bool, label: String
         ) -> [UInt8] {
-            var writer = ByteWriter(reservingCapacity: 64 * count + 16)
-            writeHeader(&writer, label: label, kind: .pushPull)
-            writer.writeByte(isJoin ? 1 : 0)
-            writer.writeVarint(UInt64(count))
+            var body = ByteWriter(reservingCapacity: 64 * count)
             var written = 0
             for member in members {
-                writeIdentity(member.identity, into: &writer)
+                writeIdentity(member.identity, into: &body)
                 let tag: UInt8
                 switch member.status {
                 case .alive: tag = 0
@@ -123,11 +123,15 @@ extension Membership {
                 case .dead: tag = 2
                 case .left: tag = 3
                 }
-                writer.writeByte(tag)
-                writer.writeVarint(member.status.incarnation)
+                body.writeByte(tag)
+                body.writeVarint(member.status.incarnation)
                 written += 1
             }
-            precondition(written == count, "Internal inconsistency: \(written) members written, \(count) announced")
+            var writer = ByteWriter(reservingCapacity: body.count + 16 + label.utf8.count)
+            writeHeader(&writer, label: label, kind: .pushPull)
+            writer.writeByte(isJoin ? 1 : 0)
+            writer.writeVarint(UInt64(written))
+            writer.writeBytes(body.bytes)
             return writer.bytes
         }
 
