@@ -126,6 +126,47 @@ struct UserMessageTests {
         }
     }
 
+    /// A push-pull request that is not a join is served from its bytes (the instance decodes
+    /// them under the lock): a malformed one is counted, unanswered and merges nothing; a
+    /// well-formed one is answered with the node's list and merged.
+    @Test func aPlainPushPullIsServedFromItsBytesAndAMalformedOneIsCounted() async throws {
+        try await withTwoNodes(seed: 86) { nodes, network in
+            let target = nodes[1].identity.address
+            let intruder = try network.makeTransport(address: NodeAddress(host: "10.2.9.8", port: 7946))
+            let stranger = Membership.Member(
+                identity: Membership.NodeIdentity(
+                    id: NodeID(rawValue: 0xF00D), name: "stranger", address: NodeAddress(host: "10.2.9.8", port: 7946)),
+                status: .alive(incarnation: 1))
+            let request = Membership.Wire.encode(
+                Membership.PushPullState(members: [stranger], isJoin: false), label: "user")
+            #expect(Membership.Wire.opensPlainPushPull(request, label: "user"))
+
+            let cut = try await intruder.openStream(to: target)
+            try await cut.send(frame: Array(request.dropLast(3)))
+            var cutFrames = cut.inboundFrames.makeAsyncIterator()
+            #expect((try? await cutFrames.next()) == nil, "no answer to a request that does not decode")
+            await cut.close()
+            try await eventually("node 1 counted the truncated request", within: .seconds(20)) {
+                nodes[1].statistics.decodeFailures[.truncated] == 1
+            }
+            #expect(!nodes[1].members.contains { $0.identity.id == stranger.identity.id })
+
+            let stream = try await intruder.openStream(to: target)
+            try await stream.send(frame: request)
+            var frames = stream.inboundFrames.makeAsyncIterator()
+            let answer = try #require(try await frames.next())
+            let list = try Membership.Wire.decodePushPull(answer, label: "user")
+            #expect(!list.isJoin)
+            #expect(list.members.contains { $0.identity.id == nodes[1].identity.id })
+            await stream.close()
+            try await eventually("node 1 merged the request's member", within: .seconds(20)) {
+                nodes[1].members.contains { $0.identity.id == stranger.identity.id }
+            }
+            #expect(nodes[1].statistics.totalDecodeFailures == 1)
+            await intruder.close()
+        }
+    }
+
     @Test func malformedUserMessagesAreCountedAndDeliverNothing() async throws {
         try await withTwoNodes(seed: 85) { nodes, network in
             let target = nodes[1].identity.address

@@ -101,6 +101,10 @@ extension Membership.Node {
                 guard let opening = try await frames.next() else {
                     throw TransportError(.closed, "\(peer) closed the stream without a request")
                 }
+                if Membership.Wire.opensPlainPushPull(opening, label: self.configuration.clusterLabel) {
+                    try await self.serve(pushPull: opening, from: peer, over: stream, frames: frames)
+                    return .pushPull
+                }
                 guard case .pushPull(let remote) = try self.decodeOpening(opening, from: peer) else {
                     return .userStream
                 }
@@ -133,6 +137,39 @@ extension Membership.Node {
         case .userStream:
             // The application owns it from now on (or it is closed when nobody takes it).
             await deliver(Membership.IncomingUserStream(sender: peer, stream: stream))
+        }
+    }
+
+    /// Serves a push-pull request that is not a join from its bytes: the instance merges them
+    /// (a copy of its own list recognised without decoding, other lists decoded against the
+    /// identities it knows) and answers with its list as cached, under the lock.
+    private func serve(
+        pushPull request: [UInt8], from peer: NodeAddress, over stream: any TransportStream,
+        frames: AsyncThrowingStream<[UInt8], any Error>.Iterator
+    ) async throws {
+        let context = Membership.PushPullContext(peer: peer, isJoin: false, isInitiator: false)
+        pushPullExtension?.accepting(context)
+        let answer = await stepReturning {
+            instance, now -> (Result<[UInt8], Membership.WireError>, [Membership.Directive]) in
+            do throws(Membership.WireError) {
+                let (response, directives) = try instance.onPushPullRequest(encoded: request, from: peer, now: now)
+                return (.success(response), directives)
+            } catch {
+                return (.failure(error), [])
+            }
+        }
+        let response: [UInt8]
+        switch answer {
+        case .success(let bytes): response = bytes
+        case .failure(let error):
+            countDecodeFailure(error, from: peer)
+            throw error
+        }
+        try await stream.send(frame: response)
+        if let pushPullExtension {
+            let channel = Membership.PushPullChannel(
+                stream: stream, frames: frames, context: context, maxFrameSize: transport.maxFrameSize)
+            await runExtension { try await pushPullExtension.respond(over: channel) }
         }
     }
 

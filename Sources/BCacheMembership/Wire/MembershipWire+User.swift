@@ -59,6 +59,17 @@ extension Membership.Wire {
 
     /// Decodes the first frame of a stream: a push-pull state or a user stream's opening (which
     /// must hold nothing after its header).
+    /// Whether a stream's first frame is a push-pull request of this cluster that is not a
+    /// join, read from the envelope header and the join flag alone (no member is decoded): the
+    /// instance serves such a request from its bytes (`onPushPullRequest(encoded:from:now:)`).
+    /// False for anything else, a join's request included (decoded in full for its joiner);
+    /// ``decodeStreamOpening(_:label:)`` then reads it and rejects what is malformed.
+    package static func opensPlainPushPull(_ bytes: [UInt8], label: String) -> Bool {
+        var reader = WireReader(bytes)
+        guard (try? readHeader(&reader, label: label)) == .pushPull else { return false }
+        return (try? reader.readByte()) == 0
+    }
+
     public static func decodeStreamOpening(
         _ bytes: [UInt8], label: String
     ) throws(Membership.WireError) -> StreamOpening {
