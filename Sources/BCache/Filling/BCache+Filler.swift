@@ -80,10 +80,8 @@ extension BCache {
         // A waiter of the single flight, which runs the fill in a task of its own: this task
         // ends with it, and the fill is bounded by `timeout` as any. Counted in a simulation
         // until it runs and has launched (or joined) the fill.
-        work.began()
-        Task { [self] in
+        work.task { [self] in
             defer { refreshes.end(key) }
-            work.finished()
             do {
                 _ = try await fill(key, ttl: ttl, timeout: timeout, refreshing: seen, filler: filler)
             } catch {

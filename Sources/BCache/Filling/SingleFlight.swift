@@ -40,7 +40,7 @@ final class SingleFlight: Sendable {
     /// Counts a launched fill from its launch until its task runs, in a simulation.
     private let work: SimulationWork
 
-    init(work: SimulationWork = .untracked) {
+    init(work: SimulationWork) {
         self.work = work
     }
 
@@ -103,10 +103,8 @@ final class SingleFlight: Sendable {
     ) {
         // Counted until the task runs (in a simulation, time does not move while the fill
         // waits for a thread); from there the fill counts its own work.
-        work.began()
         var tasks = [
-            Task {
-                work.finished()
+            work.task {
                 let outcome: Outcome
                 do throws(BCacheError) {
                     outcome = .success(try await fill())

@@ -106,6 +106,18 @@ struct SimulationWork: Sendable {
         }
     }
 
+    /// An unstructured task counted as work in hand from now until it starts running: a
+    /// simulation does not move time while the task waits for a thread (from there, what it
+    /// hands over or waits for is counted as usual).
+    @discardableResult
+    func task(_ operation: sending @escaping () async -> Void) -> Task<Void, Never> {
+        began()
+        return Task {
+            finished()
+            await operation()
+        }
+    }
+
     /// Runs `body`, code the cache does not own that may wait for simulated time (a filler), as
     /// work in hand: the count the caller holds is given back while `body` sleeps on the manual
     /// clock (`Membership.ManualDriverClock.sleepObserver`) and taken again as it wakes, before it

@@ -58,16 +58,8 @@ extension Membership.Node {
             }
             // Decoded by the instance, under the lock: an answer equal to this node's own list
             // (most of them, once settled) is recognised by comparing bytes, without decoding.
-            let decoding = await stepReturning { instance, now -> (Membership.WireError?, [Membership.Directive]) in
-                do throws(Membership.WireError) {
-                    return (nil, try instance.onPushPullResponse(encoded: reply, from: address, now: now))
-                } catch {
-                    return (error, [])
-                }
-            }
-            if let decoding {
-                countDecodeFailure(decoding, from: address)
-                throw decoding
+            try await decodingStep(from: address) { instance, now throws(Membership.WireError) in
+                ((), try instance.onPushPullResponse(encoded: reply, from: address, now: now))
             }
             logger.debug("push-pull done", metadata: ["peer": "\(address)", "bytes": "\(reply.count)"])
             if let pushPullExtension {
@@ -101,22 +93,32 @@ extension Membership.Node {
                 guard let opening = try await frames.next() else {
                     throw TransportError(.closed, "\(peer) closed the stream without a request")
                 }
+                let context: Membership.PushPullContext
+                let response: [UInt8]
                 if Membership.Wire.opensPlainPushPull(opening, label: self.configuration.clusterLabel) {
-                    try await self.serve(pushPull: opening, from: peer, over: stream, frames: frames)
-                    return .pushPull
+                    // Not a join: served from its bytes by the instance, under the lock (a copy
+                    // of its own list recognised without decoding, others decoded against the
+                    // identities it knows), answered with its list as cached.
+                    context = Membership.PushPullContext(peer: peer, isJoin: false, isInitiator: false)
+                    self.pushPullExtension?.accepting(context)
+                    response = try await self.decodingStep(from: peer) { instance, now throws(Membership.WireError) in
+                        try instance.onPushPullRequest(encoded: opening, from: peer, now: now)
+                    }
+                } else {
+                    guard case .pushPull(let remote) = try self.decodeOpening(opening, from: peer) else {
+                        return .userStream
+                    }
+                    // A joiner knows only itself: its list names it.
+                    let joiner = remote.isJoin && remote.members.count == 1 ? remote.members[0].identity : nil
+                    context = Membership.PushPullContext(
+                        peer: peer, isJoin: remote.isJoin, isInitiator: false, joiner: joiner)
+                    self.pushPullExtension?.accepting(context)
+                    let state = await self.stepReturning { instance, now in
+                        instance.onPushPullRequest(remote, from: peer, now: now)
+                    }
+                    response = Membership.Wire.encode(state, label: self.configuration.clusterLabel)
                 }
-                guard case .pushPull(let remote) = try self.decodeOpening(opening, from: peer) else {
-                    return .userStream
-                }
-                // A joiner knows only itself: its list names it.
-                let joiner = remote.isJoin && remote.members.count == 1 ? remote.members[0].identity : nil
-                let context = Membership.PushPullContext(
-                    peer: peer, isJoin: remote.isJoin, isInitiator: false, joiner: joiner)
-                self.pushPullExtension?.accepting(context)
-                let response = await self.stepReturning { instance, now in
-                    instance.onPushPullRequest(remote, from: peer, now: now)
-                }
-                try await stream.send(frame: Membership.Wire.encode(response, label: self.configuration.clusterLabel))
+                try await stream.send(frame: response)
                 if let pushPullExtension = self.pushPullExtension {
                     let channel = Membership.PushPullChannel(
                         stream: stream, frames: frames, context: context, maxFrameSize: self.transport.maxFrameSize)
@@ -140,37 +142,23 @@ extension Membership.Node {
         }
     }
 
-    /// Serves a push-pull request that is not a join from its bytes: the instance merges them
-    /// (a copy of its own list recognised without decoding, other lists decoded against the
-    /// identities it knows) and answers with its list as cached, under the lock.
-    private func serve(
-        pushPull request: [UInt8], from peer: NodeAddress, over stream: any TransportStream,
-        frames: AsyncThrowingStream<[UInt8], any Error>.Iterator
-    ) async throws {
-        let context = Membership.PushPullContext(peer: peer, isJoin: false, isInitiator: false)
-        pushPullExtension?.accepting(context)
-        let answer = await stepReturning {
-            instance, now -> (Result<[UInt8], Membership.WireError>, [Membership.Directive]) in
+    /// ``stepReturning(_:)`` for an input that decodes bytes from `peer`: a decoding failure is
+    /// counted by its reason and thrown, and nothing is applied.
+    private func decodingStep<Value: Sendable>(
+        from peer: NodeAddress,
+        _ input: (inout Membership.Instance, Duration) throws(Membership.WireError) -> (Value, [Membership.Directive])
+    ) async throws(Membership.WireError) -> Value {
+        let outcome = await stepReturning {
+            instance, now -> (Result<Value, Membership.WireError>, [Membership.Directive]) in
             do throws(Membership.WireError) {
-                let (response, directives) = try instance.onPushPullRequest(encoded: request, from: peer, now: now)
-                return (.success(response), directives)
+                let (value, directives) = try input(&instance, now)
+                return (.success(value), directives)
             } catch {
                 return (.failure(error), [])
             }
         }
-        let response: [UInt8]
-        switch answer {
-        case .success(let bytes): response = bytes
-        case .failure(let error):
-            countDecodeFailure(error, from: peer)
-            throw error
-        }
-        try await stream.send(frame: response)
-        if let pushPullExtension {
-            let channel = Membership.PushPullChannel(
-                stream: stream, frames: frames, context: context, maxFrameSize: transport.maxFrameSize)
-            await runExtension { try await pushPullExtension.respond(over: channel) }
-        }
+        if case .failure(let error) = outcome { countDecodeFailure(error, from: peer) }
+        return try outcome.get()
     }
 
     private func runExtension(_ body: () async throws -> Void) async {

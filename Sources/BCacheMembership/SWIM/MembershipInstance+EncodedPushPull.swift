@@ -11,21 +11,19 @@ extension Membership.Instance {
     /// state is 36 kB, and building then encoding it on both sides of every exchange was a sixth
     /// of a settled cluster's CPU.
     public mutating func encodedPushPullState(isJoin: Bool = false) -> [UInt8] {
-        let bytes: [UInt8]
-        if let cached = encodedPushPull {
-            bytes = cached
-        } else {
-            // `sortedIDs` holds exactly the keys of `records`, in the order `pushPullState` uses.
-            let records = records
-            bytes = Membership.Wire.encodePushPull(
-                sortedIDs.lazy.compactMap { records[$0]?.member }, count: sortedIDs.count, isJoin: false,
-                label: clusterLabel)
-            encodedPushPull = bytes
-        }
-        guard isJoin else { return bytes }
-        var join = bytes
-        join[Membership.Wire.pushPullJoinFlagOffset(label: clusterLabel)] = 1
-        return join
+        // A join request (rare: once per join) is encoded apart; the cache holds the plain list.
+        guard !isJoin else { return encodePushPull(isJoin: true) }
+        if let cached = encodedPushPull { return cached }
+        let bytes = encodePushPull(isJoin: false)
+        encodedPushPull = bytes
+        return bytes
+    }
+
+    private func encodePushPull(isJoin: Bool) -> [UInt8] {
+        // `sortedIDs` holds exactly the keys of `records`, in the order `pushPullState` uses.
+        Membership.Wire.encodePushPull(
+            sortedIDs.lazy.compactMap { records[$0]?.member }, count: sortedIDs.count, isJoin: isJoin,
+            label: clusterLabel)
     }
 
     /// Another node opened a push-pull with `bytes`: merge its list and answer with this node's

@@ -135,11 +135,6 @@ extension Membership {
             return writer.bytes
         }
 
-        /// Where a push-pull state's join flag sits: after the envelope header.
-        static func pushPullJoinFlagOffset(label: String) -> Int {
-            4 + 1 + label.utf8.count
-        }
-
         /// Decodes a full member list from a push-pull stream.
         public static func decodePushPull(_ bytes: [UInt8], label: String) throws(WireError) -> PushPullState {
             try decodePushPull(bytes, label: label, known: { _ in nil })
