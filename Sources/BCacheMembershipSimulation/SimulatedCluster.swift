@@ -134,6 +134,17 @@ package final class SimulatedCluster {
         nodes[index].epoch += 1
     }
 
+    /// Crashes node `index`, then runs until every node still running holds it dead. Returns
+    /// the time that took, or nil when `timeout` passed first.
+    package func crashAndRunUntilDeclaredDead(_ index: Int, timeout: Duration) -> Duration? {
+        let id = nodes[index].instance.identity.id
+        crash(index)
+        let observers = runningNodes
+        return run(
+            untilTrue: { observers.allSatisfy { self.nodes[$0].instance.member(id: id)?.status.isDead == true } },
+            timeout: timeout)
+    }
+
     /// Starts a new process for the name of node `index`: a new identity, a newer generation and
     /// a new address, joining through `seeds`. Returns the new node's index.
     @discardableResult

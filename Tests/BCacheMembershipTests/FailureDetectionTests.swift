@@ -17,12 +17,8 @@ import Testing
             let victim = 1 + trial * (count - 1) / trials
             let id = cluster.nodes[victim].instance.identity.id
             let crashedAt = cluster.now
-            cluster.crash(victim)
+            let detected = cluster.crashAndRunUntilDeclaredDead(victim, timeout: .seconds(120))
             let observers = cluster.runningNodes
-            let detected = cluster.run(
-                untilTrue: {
-                    observers.allSatisfy { cluster.nodes[$0].instance.member(id: id)?.status.isDead == true }
-                }, timeout: .seconds(120))
             let time = try #require(detected, "every member should declare the crashed node failed")
             let failures = cluster.failures(of: id).filter { $0.time >= crashedAt }
             let delays = failures.map { $0.time - crashedAt }

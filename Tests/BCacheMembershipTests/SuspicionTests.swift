@@ -8,14 +8,6 @@ import Testing
 @Suite struct SuspicionTests {
     private let somewhere = NodeAddress(host: "somewhere.sim", port: 1)
 
-    private func isClose(_ lhs: Duration, _ rhs: Duration) -> Bool {
-        lhs - rhs < .milliseconds(1) && rhs - lhs < .milliseconds(1)
-    }
-
-    private func suspicionDelay(_ directives: [Membership.Directive], _ member: NodeID) -> Duration? {
-        directives.timers.first { $0.id == .suspicionTimeout(member) }?.after
-    }
-
     @Test func suspicionAboutItselfIsRefutedWithAHigherIncarnation() throws {
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)
@@ -83,23 +75,23 @@ import Testing
         let lead = Membership.Settings.lan.probeTimeout
         let first = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .zero)
-        let initial = try #require(suspicionDelay(first, target)) + lead
-        #expect(isClose(initial, maximum))
+        let initial = try #require(first.suspicionTimer(for: target)) + lead
+        #expect(BareInstance.isClose(initial, maximum))
         // One confirmation: maximum - (maximum - minimum) * log(2) / log(3).
         let second = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[2].id), from: somewhere, now: .zero)
-        let shrunk = try #require(suspicionDelay(second, target)) + lead
+        let shrunk = try #require(second.suspicionTimer(for: target)) + lead
         let expected = maximum - (maximum - minimum) * (0.693_147_180_559_945 / 1.098_612_288_668_11)
-        #expect(isClose(shrunk, expected))
+        #expect(BareInstance.isClose(shrunk, expected))
         // The same accuser again is no new confirmation.
         let repeated = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[2].id), from: somewhere, now: .zero)
-        #expect(suspicionDelay(repeated, target) == nil)
+        #expect(repeated.suspicionTimer(for: target) == nil)
         // Two confirmations: the minimum.
         let third = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[3].id), from: somewhere, now: .zero)
-        let final = try #require(suspicionDelay(third, target)) + lead
-        #expect(isClose(final, minimum))
+        let final = try #require(third.suspicionTimer(for: target)) + lead
+        #expect(BareInstance.isClose(final, minimum))
         if case .suspect(_, let suspectedBy) = instance.member(id: target)?.status {
             #expect(suspectedBy == [peers[1].id, peers[2].id, peers[3].id])
         } else {
@@ -114,7 +106,7 @@ import Testing
         let lead = Membership.Settings.lan.probeTimeout
         let directives = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(1))
-        let delay = try #require(suspicionDelay(directives, target))
+        let delay = try #require(directives.suspicionTimer(for: target))
         // Too early (a stale timer): nothing is sent, the timer is set again for the due time.
         let early = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay / 2)
         #expect(early.sends.isEmpty)
@@ -126,7 +118,10 @@ import Testing
         #expect(check.events.isEmpty)
         #expect(check.sends.first?.to == peers[0].address)
         #expect(check.sentMessages.contains { if case .ping(_, target) = $0 { true } else { false } })
-        #expect(check.sentMessages.contains(.suspect(target: target, incarnation: 0, from: instance.identity.id)))
+        // The suspicion carries its age: it started at 1 s, `delay` ago.
+        let lastChance = Membership.Message.suspect(
+            target: target, incarnation: 0, from: instance.identity.id, age: delay)
+        #expect(check.sentMessages.contains(lastChance))
         let recheck = try #require(check.timers.first { $0.id == .suspicionTimeout(target) }?.after)
         #expect(recheck == lead)
         // No refutation by the deadline: dead.
@@ -165,7 +160,7 @@ import Testing
         let target = peers[0]
         let directives = instance.onMessage(
             .suspect(target: target.id, incarnation: 0, from: peers[1].id), from: somewhere, now: .seconds(1))
-        let delay = try #require(suspicionDelay(directives, target.id))
+        let delay = try #require(directives.suspicionTimer(for: target.id))
         let refuted = instance.onMessage(.alive(identity: target, incarnation: 1), from: somewhere, now: .seconds(2))
         #expect(
             refuted.events.contains {
@@ -193,6 +188,9 @@ import Testing
         let probe = instance.onPeriodicProbeTick(now: .seconds(1))
         let toTarget = probe.sends.filter { $0.to == peers[0].address }.flatMap(\.packet.messages)
         #expect(toTarget.contains { if case .ping = $0 { true } else { false } })
-        #expect(toTarget.contains(.suspect(target: target, incarnation: 0, from: instance.identity.id)) == enabled)
+        // Suspected at 0 s, probed at 1 s: the suspicion is one second old.
+        #expect(
+            toTarget.contains(.suspect(target: target, incarnation: 0, from: instance.identity.id, age: .seconds(1)))
+                == enabled)
     }
 }

@@ -13,7 +13,7 @@ extension Membership.Instance {
                 record.member.status.isReachable || (record.member.status.isDead && now - record.changedAt < deadline)
             }
             for target in targets {
-                let packet = piggyback(onto: [])
+                let packet = piggyback(onto: [], now: now)
                 guard !packet.messages.isEmpty else { break }
                 directives.append(.send(packet, to: target.identity.address))
             }
@@ -78,20 +78,23 @@ extension Membership.Instance {
 
     /// Sends `primary` to `address` with as many queued updates and payloads as fit.
     mutating func send(
-        _ primary: [Membership.Message], to address: NodeAddress, into directives: inout [Membership.Directive]
+        _ primary: [Membership.Message], to address: NodeAddress, now: Duration,
+        into directives: inout [Membership.Directive]
     ) {
-        directives.append(.send(piggyback(onto: primary), to: address))
+        directives.append(.send(piggyback(onto: primary, now: now), to: address))
     }
 
     /// `primary` followed by queued updates and payloads, up to ``Membership/Settings/maxPacketSize``.
     ///
     /// Each queue is guaranteed its share of the free room; what one leaves unused goes to the
     /// other, so that neither starves the other.
-    mutating func piggyback(onto primary: [Membership.Message]) -> Membership.Packet {
+    mutating func piggyback(onto primary: [Membership.Message], now: Duration) -> Membership.Packet {
         var messages = primary
         let primarySize = primary.reduce(0) { $0 + Membership.Wire.framedSize(of: $1) }
         let room = settings.maxPacketSize - Membership.Wire.envelopeOverhead(label: clusterLabel) - primarySize
-        guard room > 0, !(updates.isEmpty && payloads.isEmpty) else { return Membership.Packet(messages) }
+        guard room > 0, !(updates.isEmpty && payloads.isEmpty) else {
+            return Membership.Packet(stampingSuspicionAges(messages, now: now))
+        }
         let members = clusterSize
         let updateLimit = BroadcastQueue.retransmitLimit(multiplier: settings.retransmitMultiplier, members: members)
         let payloadLimit = BroadcastQueue.retransmitLimit(
@@ -106,6 +109,19 @@ extension Membership.Instance {
         messages += first.messages
         messages += third.messages
         messages += second.messages
-        return Membership.Packet(messages)
+        return Membership.Packet(stampingSuspicionAges(messages, now: now))
+    }
+
+    /// `messages` with each `suspect` carrying how long ago its suspicion started here (zero
+    /// for one this node no longer holds at that incarnation), so that its receivers time it
+    /// from the same start. Sizes do not change: the age has a fixed width on the wire.
+    private func stampingSuspicionAges(_ messages: [Membership.Message], now: Duration) -> [Membership.Message] {
+        guard !suspicions.isEmpty else { return messages }
+        return messages.map { message in
+            guard case .suspect(let target, let incarnation, let from, _) = message,
+                let suspicion = suspicions[target], suspicion.incarnation == incarnation
+            else { return message }
+            return .suspect(target: target, incarnation: incarnation, from: from, age: now - suspicion.start)
+        }
     }
 }

@@ -18,7 +18,7 @@ extension Membership.Instance {
             let sequence = nextSequenceNumber()
             probe = Probe(sequence: sequence, target: target.identity.id, startedAt: now)
             statistics.probes += 1
-            send(directPing(sequence: sequence, to: target), to: target.identity.address, into: &directives)
+            send(directPing(sequence: sequence, to: target), to: target.identity.address, now: now, into: &directives)
             directives.append(
                 .scheduleTimer(.probeTimeout(sequence: sequence), after: health.scale(settings.probeTimeout)))
             directives.append(.scheduleTimer(.indirectProbeTimeout(sequence: sequence), after: interval))
@@ -44,7 +44,7 @@ extension Membership.Instance {
             statistics.indirectProbes += 1
             send(
                 [.pingRequest(sequence: sequence, target: open.target, address: target.identity.address)],
-                to: relay.identity.address, into: &directives)
+                to: relay.identity.address, now: now, into: &directives)
         }
         // memberlist's TCP fallback ping, over the packet transport: one more direct try in the
         // same probe. A lost ping or ack (one probe in five at 10% loss) is then no longer a
@@ -52,7 +52,7 @@ extension Membership.Instance {
         // every member a suspect and a refutation, so this is most of the CPU under loss.
         if settings.retriesDirectPing {
             statistics.directRetries += 1
-            send(directPing(sequence: sequence, to: target), to: target.identity.address, into: &directives)
+            send(directPing(sequence: sequence, to: target), to: target.identity.address, now: now, into: &directives)
         }
         return directives
     }
@@ -79,14 +79,15 @@ extension Membership.Instance {
     public mutating func onRelayTimeout(sequence: UInt32, now: Duration) -> [Membership.Directive] {
         guard isActive, let relay = relays.removeValue(forKey: sequence) else { return [] }
         var directives: [Membership.Directive] = []
-        send([.nack(sequence: relay.originSequence)], to: relay.origin, into: &directives)
+        send([.nack(sequence: relay.originSequence)], to: relay.origin, now: now, into: &directives)
         return directives
     }
 
     // MARK: Probe messages
 
     mutating func handlePing(
-        sequence: UInt32, target: NodeID, from sender: NodeAddress, into directives: inout [Membership.Directive]
+        sequence: UInt32, target: NodeID, from sender: NodeAddress, now: Duration,
+        into directives: inout [Membership.Directive]
     ) {
         // A ping for an earlier process at this address is not ours to answer: silence lets the
         // prober declare that process dead, and our own alive message replaces it.
@@ -100,10 +101,10 @@ extension Membership.Instance {
         {
             reply.append(.dead(target: id, incarnation: incarnation, from: identity.id))
         }
-        send(reply, to: sender, into: &directives)
+        send(reply, to: sender, now: now, into: &directives)
     }
 
-    mutating func handleAck(sequence: UInt32, into directives: inout [Membership.Directive]) {
+    mutating func handleAck(sequence: UInt32, now: Duration, into directives: inout [Membership.Directive]) {
         if let open = probe, open.sequence == sequence {
             probe = nil
             // As memberlist: only a direct ack is evidence that this node's own links are fine.
@@ -111,7 +112,7 @@ extension Membership.Instance {
             return
         }
         if let relay = relays.removeValue(forKey: sequence) {
-            send([.ack(sequence: relay.originSequence)], to: relay.origin, into: &directives)
+            send([.ack(sequence: relay.originSequence)], to: relay.origin, now: now, into: &directives)
         }
     }
 
@@ -123,13 +124,13 @@ extension Membership.Instance {
     }
 
     mutating func handlePingRequest(
-        sequence: UInt32, target: NodeID, address: NodeAddress, from sender: NodeAddress,
+        sequence: UInt32, target: NodeID, address: NodeAddress, from sender: NodeAddress, now: Duration,
         into directives: inout [Membership.Directive]
     ) {
         guard relays.count < Self.maxRelays, target != identity.id else { return }
         let relaySequence = nextSequenceNumber()
         relays[relaySequence] = Relay(origin: sender, originSequence: sequence)
-        send([.ping(sequence: relaySequence, target: target)], to: address, into: &directives)
+        send([.ping(sequence: relaySequence, target: target)], to: address, now: now, into: &directives)
         directives.append(.scheduleTimer(.relayTimeout(sequence: relaySequence), after: settings.probeTimeout))
     }
 

@@ -34,7 +34,7 @@ extension Membership.Instance {
                 [
                     .ping(sequence: sequence, target: member),
                     .suspect(target: member, incarnation: suspicion.incarnation, from: identity.id),
-                ], to: record.member.identity.address, into: &directives)
+                ], to: record.member.identity.address, now: now, into: &directives)
             directives.append(.scheduleTimer(.suspicionTimeout(member), after: suspicion.dueTime(lead: lead) - now))
             return directives
         }
@@ -45,7 +45,8 @@ extension Membership.Instance {
     // MARK: Suspect
 
     mutating func handleSuspect(
-        target: NodeID, incarnation: UInt64, from: NodeID, now: Duration, into directives: inout [Membership.Directive]
+        target: NodeID, incarnation: UInt64, from: NodeID, age: Duration = .zero, now: Duration,
+        into directives: inout [Membership.Directive]
     ) {
         guard let record = records[target] else { return }
         if target == identity.id {
@@ -58,12 +59,17 @@ extension Membership.Instance {
         case .dead, .left:
             return
         case .suspect where incarnation == record.member.status.incarnation:
-            guard var suspicion = suspicions[target], suspicion.confirm(from: from) else { return }
+            guard var suspicion = suspicions[target] else { return }
+            let backdated = suspicion.backdate(to: suspicionStart(now: now, age: age, of: suspicion))
+            let confirmed = suspicion.confirm(from: from)
+            guard backdated || confirmed else { return }
             suspicions[target] = suspicion
-            records[target]?.member.status = .suspect(
-                incarnation: record.member.status.incarnation, suspectedBy: suspicion.suspectedBy)
-            // A new confirmation is news: pass it on, so that others shorten their timeouts too.
-            enqueueUpdate(.suspect(target: target, incarnation: incarnation, from: from))
+            if confirmed {
+                records[target]?.member.status = .suspect(
+                    incarnation: record.member.status.incarnation, suspectedBy: suspicion.suspectedBy)
+                // A new confirmation is news: pass it on, so that others shorten their timeouts too.
+                enqueueUpdate(.suspect(target: target, incarnation: incarnation, from: from))
+            }
             scheduleSuspicionTimer(for: target, suspicion: suspicion, now: now, into: &directives)
         case .alive, .suspect:
             // A suspicion of a later incarnation means the member refuted the earlier one (and
@@ -76,9 +82,10 @@ extension Membership.Instance {
             // Lifeguard expects `mult - 2` confirmations, none in a cluster too small to give them.
             var expected = settings.suspicionMultiplier - 2
             if members - 2 < expected { expected = 0 }
-            let suspicion = Suspicion(
+            var suspicion = Suspicion(
                 incarnation: incarnation, from: from, start: now, minimum: minimum, maximum: maximum,
                 expectedConfirmations: max(0, expected))
+            _ = suspicion.backdate(to: suspicionStart(now: now, age: age, of: suspicion))
             suspicions[target] = suspicion
             statistics.suspicions += 1
             let member = setStatus(
@@ -87,6 +94,15 @@ extension Membership.Instance {
             directives.append(.event(.suspected(member)))
             scheduleSuspicionTimer(for: target, suspicion: suspicion, now: now, into: &directives)
         }
+    }
+
+    /// When a suspicion reported `age` ago started on this node's timeline.
+    ///
+    /// The age is capped at the minimum timeout: a member that hears of a suspicion late (or a
+    /// wrong age) still gives the suspect its last-chance ping and, without confirmations, the
+    /// time between the minimum and the maximum timeout to refute.
+    private func suspicionStart(now: Duration, age: Duration, of suspicion: Suspicion) -> Duration {
+        now - min(max(.zero, age), suspicion.minimum)
     }
 
     private mutating func scheduleSuspicionTimer(

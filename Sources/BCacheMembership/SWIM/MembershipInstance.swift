@@ -244,15 +244,17 @@ extension Membership {
         ) {
             switch message {
             case .ping(let sequence, let target):
-                handlePing(sequence: sequence, target: target, from: sender, into: &directives)
+                handlePing(sequence: sequence, target: target, from: sender, now: now, into: &directives)
             case .ack(let sequence):
-                handleAck(sequence: sequence, into: &directives)
+                handleAck(sequence: sequence, now: now, into: &directives)
             case .pingRequest(let sequence, let target, let address):
-                handlePingRequest(sequence: sequence, target: target, address: address, from: sender, into: &directives)
+                handlePingRequest(
+                    sequence: sequence, target: target, address: address, from: sender, now: now, into: &directives)
             case .nack(let sequence):
                 handleNack(sequence: sequence)
-            case .suspect(let target, let incarnation, let from):
-                handleSuspect(target: target, incarnation: incarnation, from: from, now: now, into: &directives)
+            case .suspect(let target, let incarnation, let from, let age):
+                handleSuspect(
+                    target: target, incarnation: incarnation, from: from, age: age, now: now, into: &directives)
             case .alive(let identity, let incarnation):
                 handleAlive(identity: identity, incarnation: incarnation, now: now, into: &directives)
             case .dead(let target, let incarnation, let from):

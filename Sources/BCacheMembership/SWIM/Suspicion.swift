@@ -17,8 +17,9 @@ import BCacheBase
 struct Suspicion: Sendable {
     /// The suspected incarnation.
     let incarnation: UInt64
-    /// When the suspicion started (on the instance's timeline).
-    let start: Duration
+    /// When the suspicion started (on the instance's timeline): when this member suspected, or
+    /// the earliest start it heard of through a suspect message's age.
+    private(set) var start: Duration
     let minimum: Duration
     let maximum: Duration
     /// Confirmations expected; 0 means the timeout is `minimum` from the start.
@@ -64,6 +65,15 @@ struct Suspicion: Sendable {
     mutating func confirm(from member: NodeID) -> Bool {
         guard confirmations < expectedConfirmations, !suspectedBy.contains(member) else { return false }
         suspectedBy.insert(member)
+        deadline = start + Self.timeout(confirmations: confirmations, expected: expectedConfirmations, minimum, maximum)
+        return true
+    }
+
+    /// Moves the start back to `earlier` when it is before the current one (a suspect message
+    /// told of an older suspicion). Returns whether it moved (and the deadline with it).
+    mutating func backdate(to earlier: Duration) -> Bool {
+        guard earlier < start else { return false }
+        start = earlier
         deadline = start + Self.timeout(confirmations: confirmations, expected: expectedConfirmations, minimum, maximum)
         return true
     }

@@ -33,7 +33,16 @@ extension Membership {
             case dead = 7
             case leave = 8
             case userPayload = 9
+            /// The age of the suspicion in the `suspect` message right before it (u32le
+            /// milliseconds). A separate message, not a field of `suspect`, so that nodes of
+            /// earlier versions (which reject trailing bytes in a message they know) skip it and
+            /// still take the suspicion.
+            case suspicionAge = 10
         }
+
+        /// The longest suspicion age the wire carries (`UInt32.max` milliseconds, 49 days); a
+        /// longer one is sent as this.
+        static let maxSuspicionAge = Duration.milliseconds(Int64(UInt32.max))
 
         enum EnvelopeKind: UInt8 {
             case packet = 1
@@ -50,7 +59,7 @@ extension Membership {
         public static func encode(_ packet: Packet, label: String) -> [UInt8] {
             var writer = ByteWriter(reservingCapacity: 256)
             writeHeader(&writer, label: label, kind: .packet)
-            writer.writeVarint(UInt64(packet.messages.count))
+            writer.writeVarint(UInt64(packet.messages.reduce(0) { $0 + wireMessageCount(of: $1) }))
             for message in packet.messages { writeFramed(message, into: &writer) }
             return writer.bytes
         }
@@ -71,18 +80,56 @@ extension Membership {
                 throw WireError(.truncated, "\(count) messages cannot fit in \(reader.remaining) bytes")
             }
             var messages: [Message] = []
+            // Whether the last message read is a `suspect` that has no age yet.
+            var suspectAwaitsAge = false
             for _ in 0..<count {
                 let type = try reader.readByte()
                 let length = try reader.readVarint(atMost: UInt64(reader.remaining), "message length")
                 var body = try reader.slice(Int(length))
-                guard let known = MessageType(rawValue: type) else { continue }  // a newer version's message
-                messages.append(try readMessage(known, from: &body))
+                guard let known = MessageType(rawValue: type) else {  // a newer version's message
+                    suspectAwaitsAge = false
+                    continue
+                }
+                if known == .suspicionAge {
+                    guard suspectAwaitsAge else {
+                        throw WireError(.malformed, "a suspicion age that follows no suspect message")
+                    }
+                    try attachSuspicionAge(from: &body, to: &messages)
+                    suspectAwaitsAge = false
+                } else {
+                    let message = try readMessage(known, from: &body)
+                    messages.append(message)
+                    if case .suspect = message { suspectAwaitsAge = true } else { suspectAwaitsAge = false }
+                }
                 guard body.isAtEnd else { throw WireError(.malformed, "message type \(type) has trailing bytes") }
             }
             guard reader.isAtEnd else {
                 throw WireError(.malformed, "\(reader.remaining) bytes after the last message")
             }
             return Packet(messages)
+        }
+
+        /// Sets the age read from a `suspicionAge` message on the `suspect` that ends `messages`.
+        private static func attachSuspicionAge(
+            from body: inout WireReader, to messages: inout [Message]
+        ) throws(WireError) {
+            let milliseconds = try body.readUInt32()
+            guard case .suspect(let target, let incarnation, let from, _)? = messages.last else { return }
+            messages[messages.count - 1] = .suspect(
+                target: target, incarnation: incarnation, from: from, age: .milliseconds(Int64(milliseconds)))
+        }
+
+        /// `age` in whole milliseconds, within what the wire carries.
+        static func suspicionAgeMilliseconds(_ age: Duration) -> UInt32 {
+            let clamped = max(.zero, min(age, maxSuspicionAge))
+            let (seconds, attoseconds) = clamped.components
+            return UInt32(clamping: seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+        }
+
+        /// The wire messages `message` takes: a `suspect` is followed by its age.
+        private static func wireMessageCount(of message: Message) -> Int {
+            if case .suspect = message { return 2 }
+            return 1
         }
 
         /// The bytes the envelope adds around its messages (for a packet of fewer than 128 messages).
@@ -237,6 +284,13 @@ extension Membership {
             let type = writeBody(message, into: &body)
             writer.writeByte(type.rawValue)
             writer.writeLengthPrefixed(body.bytes)
+            if case .suspect(_, _, _, let age) = message {
+                // Fixed width, so that a queued suspect's size does not change with its age.
+                var ageBody = ByteWriter()
+                ageBody.writeLittleEndian(suspicionAgeMilliseconds(age))
+                writer.writeByte(MessageType.suspicionAge.rawValue)
+                writer.writeLengthPrefixed(ageBody.bytes)
+            }
         }
 
         private static func writeBody(_ message: Message, into writer: inout ByteWriter) -> MessageType {
@@ -256,7 +310,7 @@ extension Membership {
             case .nack(let sequence):
                 writer.writeVarint(UInt64(sequence))
                 return .nack
-            case .suspect(let target, let incarnation, let from):
+            case .suspect(let target, let incarnation, let from, _):
                 writer.writeFixed64(target.rawValue)
                 writer.writeVarint(incarnation)
                 writer.writeFixed64(from.rawValue)
@@ -311,6 +365,9 @@ extension Membership {
             case .leave:
                 let target = NodeID(rawValue: try reader.readUInt64())
                 return .leave(target: target, incarnation: try reader.readVarint())
+            case .suspicionAge:
+                // Read by `attachSuspicionAge`, never as a message of its own.
+                throw WireError(.malformed, "a suspicion age read as a message")
             case .userPayload:
                 let origin = NodeID(rawValue: try reader.readUInt64())
                 let sequence = try reader.readVarint()

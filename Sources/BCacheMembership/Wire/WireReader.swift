@@ -27,6 +27,10 @@ struct WireReader {
         do { return try reader.readLittleEndian(UInt16.self) } catch { throw Membership.WireError(error) }
     }
 
+    mutating func readUInt32() throws(Membership.WireError) -> UInt32 {
+        do { return try reader.readLittleEndian(UInt32.self) } catch { throw Membership.WireError(error) }
+    }
+
     mutating func readUInt64() throws(Membership.WireError) -> UInt64 {
         do { return try reader.readFixed64() } catch { throw Membership.WireError(error) }
     }

@@ -126,9 +126,21 @@ struct MembershipBench {
         let expected = cluster.runningNodes.count - 1
         let victimID = cluster.nodes[victim].instance.identity.id
         var observers: Set<Int> = []
+        // Where the time goes: the wait for the first probe of the victim (plus one probe
+        // interval) ends at the first suspicion; the suspicion timeout at the first declaration;
+        // the rest is the spread of the declarations.
+        var firstSuspicion: Duration?
+        var firstDeclaration: Duration?
+        let crashedAt = cluster.now
         cluster.eventObserver = { recorded in
-            if case .failed(let member) = recorded.event, member.identity.id == victimID {
+            switch recorded.event {
+            case .failed(let member) where member.identity.id == victimID:
                 observers.insert(recorded.observer)
+                firstDeclaration = firstDeclaration ?? recorded.time - crashedAt
+            case .suspected(let member) where member.identity.id == victimID:
+                firstSuspicion = firstSuspicion ?? recorded.time - crashedAt
+            default:
+                break
             }
         }
         cluster.crash(victim)
@@ -137,6 +149,9 @@ struct MembershipBench {
                 untilTrue: { observers.count == expected }, timeout: waitLimit, checkingEvery: .milliseconds(50)
             )?.seconds
         cluster.eventObserver = nil
+        progress(
+            "crash of node \(victim): first suspicion at \(Self.hundredths(firstSuspicion)), "
+                + "first declaration at \(Self.hundredths(firstDeclaration))")
         return seconds
     }
 
@@ -147,6 +162,10 @@ struct MembershipBench {
         cluster.join(0, seeds: [])
         for index in 1..<size { cluster.join(index, seeds: [0]) }
         return cluster
+    }
+
+    private static func hundredths(_ duration: Duration?) -> String {
+        duration.map { String(format: "%.2f s", $0.seconds) } ?? "never"
     }
 
     private static func describe(_ seconds: Double?) -> String {

@@ -23,6 +23,11 @@ enum BareInstance {
         return instance
     }
 
+    /// Whether two durations are within a millisecond (timeouts computed through logarithms).
+    static func isClose(_ lhs: Duration, _ rhs: Duration) -> Bool {
+        lhs - rhs < .milliseconds(1) && rhs - lhs < .milliseconds(1)
+    }
+
     /// Peers named peer-1... with ids 100, 101...
     static func peers(_ count: Int) -> [Membership.NodeIdentity] {
         (0..<count).map { identity("peer-\($0 + 1)", id: 100 + UInt64($0)) }
@@ -37,6 +42,11 @@ extension Array where Element == Membership.Directive {
 
     /// The messages of every packet sent, flattened.
     var sentMessages: [Membership.Message] { sends.flatMap(\.packet.messages) }
+
+    /// When the suspicion timer of `member` was set to fire, if it was.
+    func suspicionTimer(for member: NodeID) -> Duration? {
+        timers.first { $0.id == .suspicionTimeout(member) }?.after
+    }
 
     /// The timers scheduled.
     var timers: [(id: Membership.TimerID, after: Duration)] {
