@@ -67,6 +67,10 @@ package final class SimulatedCluster {
     package let settings: Membership.Settings
     /// Probability that any packet is lost.
     package var lossRate = 0.0
+    /// How far each node added from now on may read its wall clock from the simulated time
+    /// (uniform in ±this), for the probe schedule (``Membership/Instance/wallClockOffset``).
+    /// Nil: nodes have no wall clock and probe in shuffled rounds.
+    package var wallClockError: Duration? = .milliseconds(20)
     /// Base one-way latency; each packet adds up to as much again at random.
     package var latency: Duration = .milliseconds(1)
     /// Whether packets and push-pull states travel as bytes through the wire format.
@@ -100,6 +104,12 @@ package final class SimulatedCluster {
         )
         var instance = Membership.Instance(
             identity: identity, settings: settings ?? self.settings, clusterLabel: label, randomSeed: random.next())
+        // Every node reads the simulated time as its wall clock, off by up to ±wallClockError
+        // (NTP keeps real clocks within milliseconds; the default is ten times that).
+        if let error = wallClockError {
+            let spread = Int64(error / .microseconds(1))
+            instance.wallClockOffset = .microseconds(Int64.random(in: -spread...spread, using: &random))
+        }
         let directives = instance.start(now: now)
         nodes.append(
             Node(

@@ -13,6 +13,12 @@ extension Membership {
         ///
         /// - Throws: `CancellationError` when the calling task is cancelled first.
         func sleep(until deadline: Duration) async throws
+
+        /// Whether ``now`` runs with real time, so that the wall clock read at any moment tells
+        /// where the other nodes' clocks are. The node then probes by the cluster-wide schedule
+        /// (``Membership/Instance/wallClockOffset``); a clock that does not (a test's manual
+        /// clock, the default) keeps the instance's shuffled rounds.
+        var followsWallClock: Bool { get }
     }
 
     /// Real time: `ContinuousClock`, with the origin at the clock's creation.
@@ -27,6 +33,9 @@ extension Membership {
         /// The time elapsed since the clock was made.
         public var now: Duration { .now - origin }
 
+        /// True: it runs with real time.
+        public var followsWallClock: Bool { true }
+
         /// The longest single sleep: 100 years. A deadline further away (an "unlimited" setting,
         /// `.seconds(Int64.max)`) sleeps this long, which the system's sleep can represent in
         /// nanoseconds; callers wake, find nothing due, and sleep again.
@@ -38,6 +47,11 @@ extension Membership {
             try await Task.sleep(until: origin + min(deadline, now + Self.longestSleep), clock: .continuous)
         }
     }
+}
+
+extension Membership.DriverClock {
+    /// False: a clock runs apart from real time unless it says otherwise.
+    public var followsWallClock: Bool { false }
 }
 
 extension Membership.DriverClock where Self == Membership.ContinuousDriverClock {

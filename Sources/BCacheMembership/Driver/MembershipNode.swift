@@ -104,6 +104,11 @@ extension Membership {
             var instance = Instance(
                 identity: identity, settings: settings, clusterLabel: configuration.clusterLabel,
                 randomSeed: configuration.randomSeed ?? .random(in: .min ... .max))
+            if clock.followsWallClock {
+                // The instance's time is zero now (`origin` below): the wall clock at this moment
+                // places its probe periods on the cluster's shared schedule.
+                instance.wallClockOffset = .milliseconds(Int64(clamping: WallClock.system.nowMillis()))
+            }
             let initial = instance.start(now: .zero)
             self.identity = identity
             self.configuration = configuration

@@ -51,6 +51,14 @@ extension Membership {
         var membersVisited = 0
         var probeOrder: [NodeID] = []
         var probeIndex = 0
+        /// The wall-clock time (since the Unix epoch) at which `now` was zero. With it, probes
+        /// follow the cluster-wide schedule of ``Membership/Instance/scheduledProbeTarget(now:)``;
+        /// without it (nil: a manual or simulated clock that nothing ties to the others'), shuffled
+        /// rounds. ``Membership/Node`` sets it from a clock that follows real time.
+        public var wallClockOffset: Duration?
+        /// The probe period of the last scheduled probe: periods only move forward, so that a
+        /// late tick never takes the same target twice.
+        var lastProbePeriod: Int64?
         var probe: Probe?
         var relays: [UInt32: Relay] = [:]
         var nextSequence: UInt32 = 0
