@@ -122,10 +122,17 @@ import Testing
         let lastChance = Membership.Message.suspect(
             target: target, incarnation: 0, from: instance.identity.id, age: delay)
         #expect(check.sentMessages.contains(lastChance))
-        let recheck = try #require(check.timers.first { $0.id == .suspicionTimeout(target) }?.after)
-        #expect(recheck == lead)
-        // No refutation by the deadline: dead.
-        let expired = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay + recheck)
+        // Half a probe timeout later, a second one (a lost datagram alone does not decide).
+        let resend = try #require(check.suspicionTimer(for: target))
+        #expect(resend == lead / 2)
+        let secondCheck = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay + resend)
+        #expect(secondCheck.events.isEmpty)
+        #expect(secondCheck.sends.first?.to == peers[0].address)
+        #expect(secondCheck.sentMessages.contains { if case .ping(_, target) = $0 { true } else { false } })
+        let recheck = try #require(secondCheck.suspicionTimer(for: target))
+        #expect(recheck == lead / 2)
+        // No refutation by the deadline, one probe timeout after the first ping: dead.
+        let expired = instance.onSuspicionTimeout(member: target, now: .seconds(1) + delay + resend + recheck)
         #expect(
             expired.events.contains { if case .failed(let member) = $0 { member.identity.id == target } else { false } }
         )

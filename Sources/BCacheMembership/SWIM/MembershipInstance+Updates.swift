@@ -8,7 +8,8 @@ extension Membership.Instance {
     /// may fire for one suspicion; only one at or after the current due time acts.
     ///
     /// One probe timeout before the deadline the node pings the suspect itself, with the
-    /// suspicion (the buddy system's message), and at the deadline declares it dead only if no
+    /// suspicion (the buddy system's message), and again half a probe timeout later
+    /// (``Suspicion/finalCheckPings``); at the deadline it declares it dead only if no
     /// refutation came back. Gossip misses a refutation for one member in a few thousand under
     /// loss (each update is sent `mult × log10(N)` times per member): that member would declare a
     /// live node dead. Sending the check ahead of the deadline keeps a real death's detection
@@ -26,7 +27,7 @@ extension Membership.Instance {
             return [.scheduleTimer(.suspicionTimeout(member), after: due - now)]
         }
         var directives: [Membership.Directive] = []
-        guard suspicion.finalCheck != nil else {
+        guard suspicion.hasSentEveryFinalCheck else {
             suspicion.sendFinalCheck(at: now, wait: lead)
             suspicions[member] = suspicion
             let sequence = nextSequenceNumber()
