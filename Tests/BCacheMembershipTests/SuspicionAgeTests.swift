@@ -39,20 +39,21 @@ import Testing
 
     @Test func aSuspectIsFollowedByItsAgeInAMessageOfItsOwn() throws {
         let message = Membership.Message.suspect(
-            target: alice.id, incarnation: 3, from: bob.id, age: .milliseconds(1_500))
+            target: alice.id, incarnation: 3, from: bob.id, age: .milliseconds(1_500), confirmations: 2)
         let bytes = Membership.Wire.encode(Membership.Packet([message]), label: "")
-        // Two wire messages: the suspect with its usual body, then type 10 with u32le 1500.
-        #expect(bytes == header + [2] + plainSuspect + [10, 4, 0xDC, 0x05, 0, 0])
+        // Two wire messages: the suspect with its usual body, then type 10 with u32le 1500 and 2.
+        #expect(bytes == header + [2] + plainSuspect + [10, 5, 0xDC, 0x05, 0, 0, 2])
         #expect(try Membership.Wire.decode(bytes, label: "").messages == [message])
     }
 
     @Test func aSuspectOfAnEarlierVersionHasNoAge() throws {
         let packet = try Membership.Wire.decode(header + [1] + plainSuspect, label: "")
-        #expect(packet.messages == [.suspect(target: alice.id, incarnation: 3, from: bob.id, age: .zero)])
+        #expect(
+            packet.messages == [.suspect(target: alice.id, incarnation: 3, from: bob.id, age: .zero, confirmations: 0)])
     }
 
     @Test func aSuspicionAgeAnywhereButRightAfterASuspectIsMalformed() {
-        let age: [UInt8] = [10, 4, 1, 0, 0, 0]
+        let age: [UInt8] = [10, 5, 1, 0, 0, 0, 0]
         let ack: [UInt8] = [2, 1, 9]
         let unknown: [UInt8] = [200, 1, 0]
         #expect(code(header + [1] + age) == .malformed)
@@ -64,15 +65,15 @@ import Testing
     }
 
     @Test func aSuspicionAgeOfAnotherLengthIsRejected() {
-        #expect(code(header + [2] + plainSuspect + [10, 3, 1, 0, 0]) != nil)
-        #expect(code(header + [2] + plainSuspect + [10, 5, 1, 0, 0, 0, 0]) == .malformed)
+        #expect(code(header + [2] + plainSuspect + [10, 4, 1, 0, 0, 0]) != nil)
+        #expect(code(header + [2] + plainSuspect + [10, 6, 1, 0, 0, 0, 0, 0]) == .malformed)
     }
 
     @Test func anAgeIsSentInWholeMillisecondsWithinTheWiresRange() throws {
         func roundTrip(_ age: Duration) throws -> Duration? {
             let message = Membership.Message.suspect(target: alice.id, incarnation: 0, from: bob.id, age: age)
             let bytes = Membership.Wire.encode(Membership.Packet([message]), label: "")
-            guard case .suspect(_, _, _, let decoded) = try Membership.Wire.decode(bytes, label: "").messages.first
+            guard case .suspect(_, _, _, let decoded, _) = try Membership.Wire.decode(bytes, label: "").messages.first
             else { return nil }
             return decoded
         }
@@ -152,7 +153,38 @@ import Testing
         #expect(
             gossip.sentMessages.contains(
                 .suspect(target: target, incarnation: 0, from: peers[1].id, age: .milliseconds(3_200))))
-        #expect(!gossip.sentMessages.contains { if case .suspect(_, _, _, .zero) = $0 { true } else { false } })
+        #expect(!gossip.sentMessages.contains { if case .suspect(_, _, _, .zero, _) = $0 { true } else { false } })
+    }
+
+    @Test func aReportedCountOfConfirmationsShortensTheTimeoutAndIsPassedOn() throws {
+        let peers = BareInstance.peers(10)
+        var instance = BareInstance.make(peers: peers)
+        let target = peers[0].id
+        _ = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .zero)
+        // The same accuser, from a member that counted two confirmations (the expected number):
+        // the minimum timeout, though this member heard of no other accuser.
+        let told = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: peers[1].id, confirmations: 2), from: somewhere,
+            now: .seconds(1))
+        #expect(BareInstance.isClose(try #require(told.suspicionTimer(for: target)), minimum - lead - .seconds(1)))
+        // News: it is passed on with the count.
+        let gossip = instance.onGossipTick(now: .seconds(1))
+        #expect(
+            gossip.sentMessages.contains {
+                if case .suspect(target, 0, _, _, 2) = $0 { true } else { false }
+            })
+        // A count beyond the expected one changes nothing more.
+        let more = instance.onMessage(
+            .suspect(target: target, incarnation: 0, from: peers[1].id, confirmations: 200), from: somewhere,
+            now: .seconds(1))
+        #expect(more.suspicionTimer(for: target) == nil)
+        // The member's accusers are those heard, not the count reported.
+        if case .suspect(_, let suspectedBy) = instance.member(id: target)?.status {
+            #expect(suspectedBy == [peers[1].id])
+        } else {
+            Issue.record("the target should be suspect")
+        }
     }
 
     // MARK: Cluster

@@ -22,7 +22,7 @@ import Testing
         .pingRequest(sequence: 7, target: bob.id, address: bob.address),
         .nack(sequence: 7),
         .suspect(target: alice.id, incarnation: 3, from: bob.id),
-        .suspect(target: bob.id, incarnation: 0, from: alice.id, age: .milliseconds(12_345)),
+        .suspect(target: bob.id, incarnation: 0, from: alice.id, age: .milliseconds(12_345), confirmations: 2),
         .alive(identity: alice, incarnation: 0),
         .alive(identity: bob, incarnation: .max),
         .dead(target: bob.id, incarnation: 9, from: alice.id),

@@ -108,7 +108,8 @@ func membershipSeeds() -> [(name: String, bytes: [UInt8])] {
         ))
     // Last, so that the numbers of the seeds above stay. (004-suspect and 009-all-messages, as
     // committed, are a suspect without its age: the encoding of versions before the age.)
-    let aged = Membership.Message.suspect(target: other, incarnation: 3, from: node, age: .milliseconds(2_500))
+    let aged = Membership.Message.suspect(
+        target: other, incarnation: 3, from: node, age: .milliseconds(2_500), confirmations: 1)
     seeds.append(("suspect-aged", Membership.Wire.encode(Membership.Packet([aged]), label: "")))
     return seeds
 }

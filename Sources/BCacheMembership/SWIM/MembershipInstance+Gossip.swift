@@ -112,16 +112,19 @@ extension Membership.Instance {
         return Membership.Packet(stampingSuspicionAges(messages, now: now))
     }
 
-    /// `messages` with each `suspect` carrying how long ago its suspicion started here (zero
-    /// for one this node no longer holds at that incarnation), so that its receivers time it
-    /// from the same start. Sizes do not change: the age has a fixed width on the wire.
+    /// `messages` with each `suspect` carrying how long ago its suspicion started here and the
+    /// confirmations counted (zeros for one this node no longer holds at that incarnation), so
+    /// that its receivers time it from the same start with the same evidence. Sizes do not
+    /// change: both have a fixed width on the wire.
     private func stampingSuspicionAges(_ messages: [Membership.Message], now: Duration) -> [Membership.Message] {
         guard !suspicions.isEmpty else { return messages }
         return messages.map { message in
-            guard case .suspect(let target, let incarnation, let from, _) = message,
+            guard case .suspect(let target, let incarnation, let from, _, _) = message,
                 let suspicion = suspicions[target], suspicion.incarnation == incarnation
             else { return message }
-            return .suspect(target: target, incarnation: incarnation, from: from, age: now - suspicion.start)
+            return .suspect(
+                target: target, incarnation: incarnation, from: from, age: now - suspicion.start,
+                confirmations: suspicion.confirmations)
         }
     }
 }

@@ -46,8 +46,8 @@ extension Membership.Instance {
     // MARK: Suspect
 
     mutating func handleSuspect(
-        target: NodeID, incarnation: UInt64, from: NodeID, age: Duration = .zero, now: Duration,
-        into directives: inout [Membership.Directive]
+        target: NodeID, incarnation: UInt64, from: NodeID, age: Duration = .zero, reportedConfirmations: Int = 0,
+        now: Duration, into directives: inout [Membership.Directive]
     ) {
         guard let record = records[target] else { return }
         if target == identity.id {
@@ -63,12 +63,16 @@ extension Membership.Instance {
             guard var suspicion = suspicions[target] else { return }
             let backdated = suspicion.backdate(to: suspicionStart(now: now, age: age, of: suspicion))
             let confirmed = suspicion.confirm(from: from)
-            guard backdated || confirmed else { return }
+            let adopted = suspicion.adopt(reportedConfirmations: reportedConfirmations)
+            guard backdated || confirmed || adopted else { return }
             suspicions[target] = suspicion
             if confirmed {
                 records[target]?.member.status = .suspect(
                     incarnation: record.member.status.incarnation, suspectedBy: suspicion.suspectedBy)
-                // A new confirmation is news: pass it on, so that others shorten their timeouts too.
+            }
+            if confirmed || adopted {
+                // More confirmations are news: pass them on, so that others shorten their timeouts
+                // too (at most `expected` times per suspicion: the count only grows to it).
                 enqueueUpdate(.suspect(target: target, incarnation: incarnation, from: from))
             }
             scheduleSuspicionTimer(for: target, suspicion: suspicion, now: now, into: &directives)
@@ -87,6 +91,7 @@ extension Membership.Instance {
                 incarnation: incarnation, from: from, start: now, minimum: minimum, maximum: maximum,
                 expectedConfirmations: max(0, expected))
             _ = suspicion.backdate(to: suspicionStart(now: now, age: age, of: suspicion))
+            _ = suspicion.adopt(reportedConfirmations: reportedConfirmations)
             suspicions[target] = suspicion
             statistics.suspicions += 1
             let member = setStatus(

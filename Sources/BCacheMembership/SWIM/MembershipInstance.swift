@@ -260,9 +260,10 @@ extension Membership {
                     sequence: sequence, target: target, address: address, from: sender, now: now, into: &directives)
             case .nack(let sequence):
                 handleNack(sequence: sequence)
-            case .suspect(let target, let incarnation, let from, let age):
+            case .suspect(let target, let incarnation, let from, let age, let confirmations):
                 handleSuspect(
-                    target: target, incarnation: incarnation, from: from, age: age, now: now, into: &directives)
+                    target: target, incarnation: incarnation, from: from, age: age,
+                    reportedConfirmations: confirmations, now: now, into: &directives)
             case .alive(let identity, let incarnation):
                 handleAlive(identity: identity, incarnation: incarnation, now: now, into: &directives)
             case .dead(let target, let incarnation, let from):

@@ -75,8 +75,29 @@ struct Suspicion: Sendable {
         }
     }
 
-    /// Independent confirmations so far (the first accuser not counted).
-    var confirmations: Int { suspectedBy.count - 1 }
+    /// The most confirmations a suspect message said its sender had counted (at most the
+    /// expected number).
+    private(set) var reportedConfirmations = 0
+
+    /// Independent confirmations so far (the first accuser not counted): those this member
+    /// heard itself, or more when another member reported counting more.
+    var confirmations: Int { max(suspectedBy.count - 1, reportedConfirmations) }
+
+    /// Takes the count of confirmations a suspect message's sender reported, when it is more
+    /// than this member's. Returns whether it was (and the deadline moved).
+    ///
+    /// Members count the accusers they hear of, and a member that heard of fewer than the
+    /// expected number (its forwarders stop passing confirmations on once they have enough)
+    /// kept the maximum timeout and learned of a crash only from the `dead` gossip, up to a
+    /// few tenths of a second after the others. The count is the sender's own evidence,
+    /// passed on as the accusations themselves are.
+    mutating func adopt(reportedConfirmations reported: Int) -> Bool {
+        let reported = min(reported, expectedConfirmations)
+        guard reported > confirmations else { return false }
+        reportedConfirmations = reported
+        deadline = start + Self.timeout(confirmations: confirmations, expected: expectedConfirmations, minimum, maximum)
+        return true
+    }
 
     /// Records a confirmation from `member`. Returns whether it was new (and the deadline moved).
     mutating func confirm(from member: NodeID) -> Bool {

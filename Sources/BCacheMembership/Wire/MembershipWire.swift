@@ -34,9 +34,9 @@ extension Membership {
             case leave = 8
             case userPayload = 9
             /// The age of the suspicion in the `suspect` message right before it (u32le
-            /// milliseconds). A separate message, not a field of `suspect`, so that nodes of
-            /// earlier versions (which reject trailing bytes in a message they know) skip it and
-            /// still take the suspicion.
+            /// milliseconds) and the confirmations its sender counted (u8). A separate message,
+            /// not fields of `suspect`, so that nodes of earlier versions (which reject trailing
+            /// bytes in a message they know) skip it and still take the suspicion.
             case suspicionAge = 10
         }
 
@@ -114,9 +114,11 @@ extension Membership {
             from body: inout WireReader, to messages: inout [Message]
         ) throws(WireError) {
             let milliseconds = try body.readUInt32()
-            guard case .suspect(let target, let incarnation, let from, _)? = messages.last else { return }
+            let confirmations = try body.readByte()
+            guard case .suspect(let target, let incarnation, let from, _, _)? = messages.last else { return }
             messages[messages.count - 1] = .suspect(
-                target: target, incarnation: incarnation, from: from, age: .milliseconds(Int64(milliseconds)))
+                target: target, incarnation: incarnation, from: from, age: .milliseconds(Int64(milliseconds)),
+                confirmations: Int(confirmations))
         }
 
         /// `age` in whole milliseconds, within what the wire carries.
@@ -284,10 +286,11 @@ extension Membership {
             let type = writeBody(message, into: &body)
             writer.writeByte(type.rawValue)
             writer.writeLengthPrefixed(body.bytes)
-            if case .suspect(_, _, _, let age) = message {
+            if case .suspect(_, _, _, let age, let confirmations) = message {
                 // Fixed width, so that a queued suspect's size does not change with its age.
                 var ageBody = ByteWriter()
                 ageBody.writeLittleEndian(suspicionAgeMilliseconds(age))
+                ageBody.writeByte(UInt8(clamping: confirmations))
                 writer.writeByte(MessageType.suspicionAge.rawValue)
                 writer.writeLengthPrefixed(ageBody.bytes)
             }
@@ -310,7 +313,7 @@ extension Membership {
             case .nack(let sequence):
                 writer.writeVarint(UInt64(sequence))
                 return .nack
-            case .suspect(let target, let incarnation, let from, _):
+            case .suspect(let target, let incarnation, let from, _, _):
                 writer.writeFixed64(target.rawValue)
                 writer.writeVarint(incarnation)
                 writer.writeFixed64(from.rawValue)
