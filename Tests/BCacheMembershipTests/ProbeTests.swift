@@ -122,6 +122,27 @@ import Testing
         #expect(instance.statistics.nacksReceived == 3)
     }
 
+    @Test func nacksArrivingJustAfterTheProbeClosedTakeBackThePenalty() throws {
+        var instance = BareInstance.make(peers: BareInstance.peers(6))
+        let (sequence, _) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))
+        _ = instance.onProbeTimeout(sequence: sequence, now: .milliseconds(1500))
+        _ = instance.onIndirectProbeTimeout(sequence: sequence, now: .seconds(2))
+        #expect(instance.localHealthScore == 3)
+        // The relays' nacks, sent one probe timeout after the requests, come 2 ms late.
+        let relay = NodeAddress(host: "r.sim", port: 1)
+        _ = instance.onMessage(.nack(sequence: sequence), from: relay, now: .milliseconds(2002))
+        #expect(instance.localHealthScore == 2)
+        // A nack of another probe changes nothing.
+        _ = instance.onMessage(.nack(sequence: sequence &+ 100), from: relay, now: .milliseconds(2002))
+        #expect(instance.localHealthScore == 2)
+        for _ in 0..<3 {
+            _ = instance.onMessage(.nack(sequence: sequence), from: relay, now: .milliseconds(2003))
+        }
+        // Three relays, three penalties taken back, and no more.
+        #expect(instance.localHealthScore == 0)
+        #expect(instance.statistics.lateNacks == 3)
+    }
+
     @Test func unhealthyNodeStretchesItsProbeIntervalAndTimeoutThenRecovers() throws {
         var instance = BareInstance.make(peers: BareInstance.peers(6))
         let (sequence, _) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))

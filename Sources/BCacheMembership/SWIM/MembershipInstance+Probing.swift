@@ -117,10 +117,30 @@ extension Membership.Instance {
     }
 
     mutating func handleNack(sequence: UInt32) {
-        guard var open = probe, open.sequence == sequence, open.isIndirect else { return }
+        guard var open = probe, open.sequence == sequence, open.isIndirect else {
+            takeBackPenalty(forLateNack: sequence)
+            return
+        }
         statistics.nacksReceived += 1
         open.nacks += 1
         probe = open
+    }
+
+    /// A nack for the probe closed last: the relay answered, a moment too late.
+    ///
+    /// A relay sends its nack one probe timeout after the request, which went out one probe
+    /// timeout into the probe: with the interval twice the timeout (`.lan`: 0.5 s and 1 s) the
+    /// nacks of a probe of a crashed member arrive a few milliseconds after the probe closed,
+    /// every time. Counted missing, they raised the prober's local health by the number of
+    /// relays, which stretched its probe interval and its last-chance wait (a crash's most
+    /// recent probers declared it last, 0.1–0.4 s after the others). A nack that arrives shows
+    /// this node's links work: its share of the penalty is taken back.
+    private mutating func takeBackPenalty(forLateNack sequence: UInt32) {
+        guard let closed = closedProbe, closed.sequence == sequence else { return }
+        statistics.nacksReceived += 1
+        statistics.lateNacks += 1
+        health.apply(delta: -1)
+        closedProbe = closed.missingNacks > 1 ? (sequence, closed.missingNacks - 1) : nil
     }
 
     mutating func handlePingRequest(
@@ -145,6 +165,7 @@ extension Membership.Instance {
         // Missing nacks point at this node's own links, and so does a failure with no relays.
         if open.expectedNacks > 0 {
             health.apply(delta: open.expectedNacks - open.nacks)
+            closedProbe = open.expectedNacks > open.nacks ? (open.sequence, open.expectedNacks - open.nacks) : nil
         } else {
             health.apply(delta: 1)
         }

@@ -60,6 +60,9 @@ extension Membership {
         /// late tick never takes the same target twice.
         var lastProbePeriod: Int64?
         var probe: Probe?
+        /// The last probe closed with nacks missing, and how many: a nack that arrives after
+        /// the close takes back its share of the health penalty (see `handleNack`).
+        var closedProbe: (sequence: UInt32, missingNacks: Int)?
         var relays: [UInt32: Relay] = [:]
         var nextSequence: UInt32 = 0
         var health: LocalHealth

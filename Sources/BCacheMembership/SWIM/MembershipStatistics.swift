@@ -12,6 +12,9 @@ extension Membership {
         public var directRetries = 0
         /// Nacks received from relays.
         public var nacksReceived = 0
+        /// Nacks that arrived after their probe closed (counted in ``nacksReceived`` too); each
+        /// took back its share of the local-health penalty for missing nacks.
+        public var lateNacks = 0
         /// Suspicions this node started or learned.
         public var suspicions = 0
         /// Times this node refuted a suspicion or death about itself.
