@@ -9,8 +9,10 @@ import Testing
             try await cluster.eventually("the first node is ready") { cluster[0].isReady }
             let keys = (0..<2_000).map { "before-the-join-\($0)" }
             for key in keys { try cluster[0].set(key, "held by node 0") }
+            // Not "not ready right after addNode()": its join and sync run on their own tasks
+            // and may finish before the next line (they did, once, on a loaded machine). A node
+            // whose exchange never happens stays unready: the two tests below.
             let newcomer = try await cluster.addNode()
-            #expect(!newcomer.isReady, "ready before any exchange")
             try await cluster.eventually("the newcomer is ready") { newcomer.isReady }
             // At the moment it became ready, not later: the exchange merged them first.
             #expect(newcomer.count == keys.count)
