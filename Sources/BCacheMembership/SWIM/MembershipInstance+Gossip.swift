@@ -118,13 +118,17 @@ extension Membership.Instance {
     /// change: both have a fixed width on the wire.
     private func stampingSuspicionAges(_ messages: [Membership.Message], now: Duration) -> [Membership.Message] {
         guard !suspicions.isEmpty else { return messages }
-        return messages.map { message in
-            guard case .suspect(let target, let incarnation, let from, _, _) = message,
+        // Copied only on the first write: a packet without a suspect (most, even under loss,
+        // when some suspicion is nearly always open at 1,000 nodes) allocates nothing.
+        var stamped = messages
+        for index in stamped.indices {
+            guard case .suspect(let target, let incarnation, let from, _, _) = stamped[index],
                 let suspicion = suspicions[target], suspicion.incarnation == incarnation
-            else { return message }
-            return .suspect(
+            else { continue }
+            stamped[index] = .suspect(
                 target: target, incarnation: incarnation, from: from, age: now - suspicion.start,
                 confirmations: suspicion.confirmations)
         }
+        return stamped
     }
 }
