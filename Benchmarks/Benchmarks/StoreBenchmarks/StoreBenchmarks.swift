@@ -81,6 +81,33 @@ func facadeBenchmark(_ name: String, _ body: @escaping (Benchmark, BCache) -> Vo
     }
 }
 
+/// `call` on two threads: a million calls an iteration in all, half on each thread, so that
+/// waking the second thread for each iteration is a negligible part of it (with 1,000 calls, 500
+/// a thread took about as long as a wake-up may). Each thread has its own key objects, so that
+/// the threads share nothing but the store. The figures per call count both threads' calls.
+func twoThreadBenchmark(_ name: String, _ call: @escaping @Sendable (CacheStore, String) -> Void) {
+    Benchmark(
+        name,
+        configuration: .init(
+            metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .mega,
+            maxDuration: .seconds(2), maxIterations: 100)
+    ) { (benchmark, state: (CacheStore, [[String]])) in
+        let (store, threadKeys) = state
+        let perThread = benchmark.scaledIterations.count / 2
+        let start = benchmark.currentIteration &* perThread
+        benchmark.startMeasurement()
+        DispatchQueue.concurrentPerform(iterations: 2) { thread in
+            let keys = threadKeys[thread]
+            for index in 0..<perThread {
+                call(store, keys[(start &+ index &* 7 &+ thread) % keyCount])
+            }
+        }
+    } setup: {
+        let threadKeys = (0..<2).map { _ in presentKeys.map { String(decoding: Array($0.utf8), as: UTF8.self) } }
+        return (filledStore(), threadKeys)
+    }
+}
+
 let benchmarks: @Sendable () -> Void = {
     // 1,000 calls an iteration, so that the clock and the counters read around them are a small
     // part of what is measured; the figures are per call. Two seconds or 1,000 iterations each.
@@ -150,29 +177,11 @@ let benchmarks: @Sendable () -> Void = {
         filledStore()
     }
 
-    // A million calls an iteration in all, half on each thread, so that waking the second
-    // thread for each iteration is a negligible part of it (with 1,000 calls, 500 a thread took
-    // about as long as a wake-up may). Each thread has its own key objects, so that the threads
-    // share nothing but the store.
-    Benchmark(
-        "store get hit, 2 threads",
-        configuration: .init(
-            metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .mega,
-            maxDuration: .seconds(2), maxIterations: 100)
-    ) { (benchmark, state: (CacheStore, [[String]])) in
-        let (store, threadKeys) = state
-        let perThread = benchmark.scaledIterations.count / 2
-        let start = benchmark.currentIteration &* perThread
-        benchmark.startMeasurement()
-        DispatchQueue.concurrentPerform(iterations: 2) { thread in
-            let keys = threadKeys[thread]
-            for index in 0..<perThread {
-                blackHole(store.get(keys[(start &+ index &* 7 &+ thread) % keyCount]))
-            }
-        }
-    } setup: {
-        let threadKeys = (0..<2).map { _ in presentKeys.map { String(decoding: Array($0.utf8), as: UTF8.self) } }
-        return (filledStore(), threadKeys)
+    twoThreadBenchmark("store get hit, 2 threads") { store, key in blackHole(store.get(key)) }
+    // The borrowing get allocates nothing: whether two threads scale when no malloc (and so no
+    // count of the malloc interposer) is on the path.
+    twoThreadBenchmark("store get borrow (withValue), 2 threads") { store, key in
+        blackHole(store.withValue(forKey: key) { $0.count })
     }
 
     facadeBenchmark("facade get hit") { benchmark, cache in
