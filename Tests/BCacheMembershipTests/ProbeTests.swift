@@ -15,6 +15,15 @@ import Testing
 
     private enum ProbeTestFailure: Error { case noPing }
 
+    /// An instance of 7 members whose probe at 1 s got no ack and no nack: health 3.
+    private func probeFailedWithoutNacks() throws -> (instance: Membership.Instance, sequence: UInt32, target: NodeID) {
+        var instance = BareInstance.make(peers: BareInstance.peers(6))
+        let (sequence, target) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))
+        _ = instance.onProbeTimeout(sequence: sequence, now: .milliseconds(1500))
+        _ = instance.onIndirectProbeTimeout(sequence: sequence, now: .seconds(2))
+        return (instance, sequence, target)
+    }
+
     @Test func probeTickPingsOneMemberAndSchedulesTheTimeouts() throws {
         let peers = BareInstance.peers(3)
         var instance = BareInstance.make(peers: peers)
@@ -123,10 +132,7 @@ import Testing
     }
 
     @Test func nacksArrivingJustAfterTheProbeClosedTakeBackThePenalty() throws {
-        var instance = BareInstance.make(peers: BareInstance.peers(6))
-        let (sequence, _) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))
-        _ = instance.onProbeTimeout(sequence: sequence, now: .milliseconds(1500))
-        _ = instance.onIndirectProbeTimeout(sequence: sequence, now: .seconds(2))
+        var (instance, sequence, _) = try probeFailedWithoutNacks()
         #expect(instance.localHealthScore == 3)
         // The relays' nacks, sent one probe timeout after the requests, come 2 ms late.
         let relay = NodeAddress(host: "r.sim", port: 1)
@@ -144,10 +150,7 @@ import Testing
     }
 
     @Test func unhealthyNodeStretchesItsProbeIntervalAndTimeoutThenRecovers() throws {
-        var instance = BareInstance.make(peers: BareInstance.peers(6))
-        let (sequence, _) = try probeTarget(instance.onPeriodicProbeTick(now: .seconds(1)))
-        _ = instance.onProbeTimeout(sequence: sequence, now: .milliseconds(1500))
-        _ = instance.onIndirectProbeTimeout(sequence: sequence, now: .seconds(2))
+        var (instance, _, _) = try probeFailedWithoutNacks()
         #expect(instance.localHealthScore == 3)
         let stretched = instance.onPeriodicProbeTick(now: .seconds(2))
         #expect(stretched.timers.contains { $0.id == .probeTick && $0.after == .seconds(4) })

@@ -103,12 +103,18 @@ import Testing
         #expect(BareInstance.isClose(try #require(heardAged.suspicionTimer(for: target)), maximum - lead - .seconds(3)))
     }
 
-    @Test func anOlderStartMovesASuspicionBackAndAYoungerOneDoesNot() throws {
+    /// An instance of 11 members that heard at time zero that peer 2 suspects peer 1.
+    private func suspicionHeardAtZero() -> (instance: Membership.Instance, peers: [Membership.NodeIdentity]) {
         let peers = BareInstance.peers(10)
         var instance = BareInstance.make(peers: peers)
-        let target = peers[0].id
         _ = instance.onMessage(
-            .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .zero)
+            .suspect(target: peers[0].id, incarnation: 0, from: peers[1].id), from: somewhere, now: .zero)
+        return (instance, peers)
+    }
+
+    @Test func anOlderStartMovesASuspicionBackAndAYoungerOneDoesNot() throws {
+        var (instance, peers) = suspicionHeardAtZero()
+        let target = peers[0].id
         // The same accuser (no confirmation) with a suspicion younger than this node's: nothing.
         let younger = instance.onMessage(
             .suspect(target: target, incarnation: 0, from: peers[1].id, age: .milliseconds(500)),
@@ -157,11 +163,8 @@ import Testing
     }
 
     @Test func aReportedCountOfConfirmationsShortensTheTimeoutAndIsPassedOn() throws {
-        let peers = BareInstance.peers(10)
-        var instance = BareInstance.make(peers: peers)
+        var (instance, peers) = suspicionHeardAtZero()
         let target = peers[0].id
-        _ = instance.onMessage(
-            .suspect(target: target, incarnation: 0, from: peers[1].id), from: somewhere, now: .zero)
         // The same accuser, from a member that counted two confirmations (the expected number):
         // the minimum timeout, though this member heard of no other accuser.
         let told = instance.onMessage(

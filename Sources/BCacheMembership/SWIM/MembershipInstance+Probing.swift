@@ -163,12 +163,10 @@ extension Membership.Instance {
         statistics.failedProbes += 1
         // Relays that answered with a nack are alive and reachable: the target is the problem.
         // Missing nacks point at this node's own links, and so does a failure with no relays.
-        if open.expectedNacks > 0 {
-            health.apply(delta: open.expectedNacks - open.nacks)
-            closedProbe = open.expectedNacks > open.nacks ? (open.sequence, open.expectedNacks - open.nacks) : nil
-        } else {
-            health.apply(delta: 1)
-        }
+        let missingNacks = open.expectedNacks - open.nacks
+        health.apply(delta: open.expectedNacks > 0 ? missingNacks : 1)
+        // Only this probe's late nacks may take their penalty back.
+        closedProbe = missingNacks > 0 ? (open.sequence, missingNacks) : nil
         guard let target = records[open.target]?.member, target.status.isReachable else { return }
         handleSuspect(
             target: open.target, incarnation: target.status.incarnation, from: identity.id, now: now,

@@ -61,7 +61,7 @@ extension Membership.Instance {
             return
         case .suspect where incarnation == record.member.status.incarnation:
             guard var suspicion = suspicions[target] else { return }
-            let backdated = suspicion.backdate(to: suspicionStart(now: now, age: age, of: suspicion))
+            let backdated = suspicion.backdate(to: suspicionStart(now: now, age: age, minimum: suspicion.minimum))
             let confirmed = suspicion.confirm(from: from)
             let adopted = suspicion.adopt(reportedConfirmations: reportedConfirmations)
             guard backdated || confirmed || adopted else { return }
@@ -88,9 +88,8 @@ extension Membership.Instance {
             var expected = settings.suspicionMultiplier - 2
             if members - 2 < expected { expected = 0 }
             var suspicion = Suspicion(
-                incarnation: incarnation, from: from, start: now, minimum: minimum, maximum: maximum,
-                expectedConfirmations: max(0, expected))
-            _ = suspicion.backdate(to: suspicionStart(now: now, age: age, of: suspicion))
+                incarnation: incarnation, from: from, start: suspicionStart(now: now, age: age, minimum: minimum),
+                minimum: minimum, maximum: maximum, expectedConfirmations: max(0, expected))
             _ = suspicion.adopt(reportedConfirmations: reportedConfirmations)
             suspicions[target] = suspicion
             statistics.suspicions += 1
@@ -107,8 +106,8 @@ extension Membership.Instance {
     /// The age is capped at the minimum timeout: a member that hears of a suspicion late (or a
     /// wrong age) still gives the suspect its last-chance ping and, without confirmations, the
     /// time between the minimum and the maximum timeout to refute.
-    private func suspicionStart(now: Duration, age: Duration, of suspicion: Suspicion) -> Duration {
-        now - min(max(.zero, age), suspicion.minimum)
+    private func suspicionStart(now: Duration, age: Duration, minimum: Duration) -> Duration {
+        now - min(max(.zero, age), minimum)
     }
 
     private mutating func scheduleSuspicionTimer(

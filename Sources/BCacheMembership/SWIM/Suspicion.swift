@@ -26,8 +26,11 @@ struct Suspicion: Sendable {
     let expectedConfirmations: Int
     /// Who suspected first, then who confirmed.
     private(set) var suspectedBy: Set<NodeID>
-    /// When the suspect is declared dead if it has not refuted.
-    private(set) var deadline: Duration
+    /// When the suspect is declared dead if it has not refuted: derived from the start and the
+    /// confirmations, so that moving either moves it.
+    var deadline: Duration {
+        start + Self.timeout(confirmations: confirmations, expected: expectedConfirmations, minimum, maximum)
+    }
     /// When the first last-chance ping went out (one probe timeout before the deadline), the
     /// probe timeout it was given, and how many were sent: death is declared at the deadline,
     /// never sooner than that timeout after the first ping.
@@ -49,7 +52,6 @@ struct Suspicion: Sendable {
         self.maximum = maximum
         self.expectedConfirmations = expectedConfirmations
         self.suspectedBy = [from]
-        self.deadline = start + Self.timeout(confirmations: 0, expected: expectedConfirmations, minimum, maximum)
     }
 
     /// When the next step is due: the first last-chance ping `lead` (the probe timeout) before
@@ -95,7 +97,6 @@ struct Suspicion: Sendable {
         let reported = min(reported, expectedConfirmations)
         guard reported > confirmations else { return false }
         reportedConfirmations = reported
-        deadline = start + Self.timeout(confirmations: confirmations, expected: expectedConfirmations, minimum, maximum)
         return true
     }
 
@@ -103,7 +104,6 @@ struct Suspicion: Sendable {
     mutating func confirm(from member: NodeID) -> Bool {
         guard confirmations < expectedConfirmations, !suspectedBy.contains(member) else { return false }
         suspectedBy.insert(member)
-        deadline = start + Self.timeout(confirmations: confirmations, expected: expectedConfirmations, minimum, maximum)
         return true
     }
 
@@ -112,7 +112,6 @@ struct Suspicion: Sendable {
     mutating func backdate(to earlier: Duration) -> Bool {
         guard earlier < start else { return false }
         start = earlier
-        deadline = start + Self.timeout(confirmations: confirmations, expected: expectedConfirmations, minimum, maximum)
         return true
     }
 

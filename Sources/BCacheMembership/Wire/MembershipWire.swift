@@ -80,26 +80,29 @@ extension Membership {
                 throw WireError(.truncated, "\(count) messages cannot fit in \(reader.remaining) bytes")
             }
             var messages: [Message] = []
-            // Whether the last message read is a `suspect` that has no age yet.
-            var suspectAwaitsAge = false
+            var agelessSuspect: (NodeID, UInt64, NodeID)?
             for _ in 0..<count {
                 let type = try reader.readByte()
                 let length = try reader.readVarint(atMost: UInt64(reader.remaining), "message length")
                 var body = try reader.slice(Int(length))
-                guard let known = MessageType(rawValue: type) else {  // a newer version's message
-                    suspectAwaitsAge = false
-                    continue
-                }
+                // The `suspect` right before, still without its age: an age belongs to it alone.
+                let previous = agelessSuspect
+                agelessSuspect = nil
+                guard let known = MessageType(rawValue: type) else { continue }  // a newer version's message
                 if known == .suspicionAge {
-                    guard suspectAwaitsAge else {
+                    guard let (target, incarnation, from) = previous else {
                         throw WireError(.malformed, "a suspicion age that follows no suspect message")
                     }
-                    try attachSuspicionAge(from: &body, to: &messages)
-                    suspectAwaitsAge = false
+                    let age = Duration.milliseconds(Int64(try body.readUInt32()))
+                    let confirmations = Int(try body.readByte())
+                    messages[messages.count - 1] = .suspect(
+                        target: target, incarnation: incarnation, from: from, age: age, confirmations: confirmations)
                 } else {
                     let message = try readMessage(known, from: &body)
                     messages.append(message)
-                    if case .suspect = message { suspectAwaitsAge = true } else { suspectAwaitsAge = false }
+                    if case .suspect(let target, let incarnation, let from, _, _) = message {
+                        agelessSuspect = (target, incarnation, from)
+                    }
                 }
                 guard body.isAtEnd else { throw WireError(.malformed, "message type \(type) has trailing bytes") }
             }
@@ -107,18 +110,6 @@ extension Membership {
                 throw WireError(.malformed, "\(reader.remaining) bytes after the last message")
             }
             return Packet(messages)
-        }
-
-        /// Sets the age read from a `suspicionAge` message on the `suspect` that ends `messages`.
-        private static func attachSuspicionAge(
-            from body: inout WireReader, to messages: inout [Message]
-        ) throws(WireError) {
-            let milliseconds = try body.readUInt32()
-            let confirmations = try body.readByte()
-            guard case .suspect(let target, let incarnation, let from, _, _)? = messages.last else { return }
-            messages[messages.count - 1] = .suspect(
-                target: target, incarnation: incarnation, from: from, age: .milliseconds(Int64(milliseconds)),
-                confirmations: Int(confirmations))
         }
 
         /// `age` in whole milliseconds, within what the wire carries.
@@ -287,12 +278,12 @@ extension Membership {
             writer.writeByte(type.rawValue)
             writer.writeLengthPrefixed(body.bytes)
             if case .suspect(_, _, _, let age, let confirmations) = message {
-                // Fixed width, so that a queued suspect's size does not change with its age.
-                var ageBody = ByteWriter()
-                ageBody.writeLittleEndian(suspicionAgeMilliseconds(age))
-                ageBody.writeByte(UInt8(clamping: confirmations))
+                // Fixed width (u32le + u8), so that a queued suspect's size does not change with
+                // its age: written in place, no body of its own to measure.
                 writer.writeByte(MessageType.suspicionAge.rawValue)
-                writer.writeLengthPrefixed(ageBody.bytes)
+                writer.writeVarint(5)
+                writer.writeLittleEndian(suspicionAgeMilliseconds(age))
+                writer.writeByte(UInt8(clamping: confirmations))
             }
         }
 
