@@ -15,8 +15,8 @@ import Synchronization
 public final class CacheStore: Sendable {
     /// The bytes each live entry accounts for beyond its key and value, in ``byteCount`` and
     /// against ``StoreConfiguration/maxBytes``. A conservative figure: the actual fixed cost is
-    /// about 90 bytes (a 48-byte slot, about 16 bytes of index, the key-and-value block's counts
-    /// and malloc's header and rounding), plus the tables' growth slack.
+    /// about 70 bytes (a 32-byte slot, 10 to 20 bytes of index, the key-and-value block's counts
+    /// and deadline, malloc's header and rounding), plus the tables' growth slack.
     public static let perEntryOverheadBytes = 112
 
     /// This node's identity, the tie-breaker of its versions.

@@ -7,8 +7,13 @@
 #endif
 
 /// The key and the value of one entry, in a single heap block owned by the shard: two 32-bit
-/// words (the key's count with the entry's referenced bit on top, the value's count), the key's
-/// UTF-8 bytes, then the value's bytes.
+/// words (the key's count with the entry's referenced bit on top, the value's count), the
+/// entry's 64-bit deadline (``Slot/deadline``), the key's UTF-8 bytes, then the value's bytes.
+///
+/// The deadline lives here rather than in the slot because a read needs it together with the
+/// key and the value: a hit then finds everything it reads in the block it must load anyway,
+/// and the slot (32 bytes instead of 48) holds only what writes and the lists use. With a
+/// 16-byte header an 18-byte key and a 100-byte value still fit malloc's 144-byte chunk.
 ///
 /// One block instead of two objects: a `String` key longer than 15 UTF-8 bytes has heap storage
 /// of its own (a 32-byte header, rounded up by malloc), and so does a `[UInt8]` value. The
@@ -31,8 +36,10 @@ struct EntryBytes {
     /// The block (counts, then bytes), or nil for ``empty``.
     private var storage: UnsafeMutableRawPointer?
 
-    /// The bytes in front of the key: the key and value counts.
-    private static let headerBytes = 8
+    /// The bytes in front of the key: the key and value counts, then the deadline.
+    private static let headerBytes = 16
+    /// Where the deadline is in the header.
+    private static let deadlineOffset = 8
     /// The referenced bit in the first word; the key's count is the other 31 bits.
     private static let referencedBit: UInt32 = 1 << 31
 
@@ -43,26 +50,27 @@ struct EntryBytes {
     /// No key and no value, no block: what a free slot holds.
     static var empty: EntryBytes { EntryBytes(storage: nil) }
 
-    /// A new block holding the bytes of `key` followed by `value`.
-    init(key: String, value: [UInt8]) {
+    /// A new block holding `deadline` and the bytes of `key` followed by `value`.
+    init(key: String, value: [UInt8], deadline: UInt64) {
         var key = key
         self = key.withUTF8 { keyBytes in
             value.withUnsafeBytes { valueBytes in
-                EntryBytes(keyBytes: UnsafeRawBufferPointer(keyBytes), valueBytes: valueBytes)
+                EntryBytes(keyBytes: UnsafeRawBufferPointer(keyBytes), valueBytes: valueBytes, deadline: deadline)
             }
         }
     }
 
-    /// A new block holding the bytes of `key`, with no value (a tombstone's).
-    init(key: String) {
-        self.init(key: key, value: [])
+    /// A new block holding `deadline` and the bytes of `key`, with no value (a tombstone's).
+    init(key: String, deadline: UInt64) {
+        self.init(key: key, value: [], deadline: deadline)
     }
 
-    private init(keyBytes: UnsafeRawBufferPointer, valueBytes: UnsafeRawBufferPointer) {
+    private init(keyBytes: UnsafeRawBufferPointer, valueBytes: UnsafeRawBufferPointer, deadline: UInt64) {
         let block = UnsafeMutableRawPointer.allocate(
             byteCount: Self.headerBytes + keyBytes.count + valueBytes.count, alignment: 8)
         block.storeBytes(of: Int32(keyBytes.count), as: Int32.self)
         block.storeBytes(of: Int32(valueBytes.count), toByteOffset: 4, as: Int32.self)
+        block.storeBytes(of: deadline, toByteOffset: Self.deadlineOffset, as: UInt64.self)
         let bytes = block + Self.headerBytes
         if let base = keyBytes.baseAddress { bytes.copyMemory(from: base, byteCount: keyBytes.count) }
         if let base = valueBytes.baseAddress {
@@ -98,6 +106,23 @@ struct EntryBytes {
         let word = storage.load(as: UInt32.self)
         if word & Self.referencedBit != 0 { storage.storeBytes(of: word & ~Self.referencedBit, as: UInt32.self) }
     }
+
+    /// The deadline stored with the entry (see ``Slot/deadline``); ``Slot/freeMarker`` for
+    /// ``empty``, which holds none and must not be given one.
+    var deadline: UInt64 {
+        get {
+            guard let storage else { return Slot.freeMarker }
+            return storage.load(fromByteOffset: Self.deadlineOffset, as: UInt64.self)
+        }
+        nonmutating set {
+            guard let storage else { preconditionFailure("a deadline for an entry without a block") }
+            storage.storeBytes(of: newValue, toByteOffset: Self.deadlineOffset, as: UInt64.self)
+        }
+    }
+
+    /// The ``StableHash`` of the key, computed from its bytes: for eviction, purges and scans,
+    /// which need it once per entry removed or listed (a lookup gets it from its caller).
+    var keyHash: UInt64 { StableHash.xxh64(keyBuffer) }
 
     /// The value's byte count.
     var valueCount: Int {
@@ -148,9 +173,9 @@ struct EntryBytes {
         return fast ?? key.utf8.elementsEqual(stored)
     }
 
-    /// Replaces the value by `value`, keeping the key: in place when the size is the same (an
-    /// overwrite then allocates and frees nothing), otherwise in a new block (the key is copied
-    /// from the old one, not encoded again) and the old block is freed.
+    /// Replaces the value by `value`, keeping the key and the deadline: in place when the size is
+    /// the same (an overwrite then allocates and frees nothing), otherwise in a new block (the
+    /// key is copied from the old one, not encoded again) and the old block is freed.
     mutating func replaceValue(with value: [UInt8]) {
         if value.count == valueCount, let storage {
             let target = storage + Self.headerBytes + keyCount
@@ -159,7 +184,10 @@ struct EntryBytes {
             }
             return
         }
-        let replacement = value.withUnsafeBytes { EntryBytes(keyBytes: keyBuffer, valueBytes: $0) }
+        let deadline = self.deadline
+        let replacement = value.withUnsafeBytes {
+            EntryBytes(keyBytes: keyBuffer, valueBytes: $0, deadline: deadline)
+        }
         deallocate()
         self = replacement
     }
@@ -167,7 +195,7 @@ struct EntryBytes {
     /// The largest value whose bytes ``dropValue()`` leaves allocated.
     static let valueBytesKeptByTombstone = 256
 
-    /// Makes this a key-only entry (a tombstone's).
+    /// Makes this a key-only entry (a tombstone's), keeping the deadline.
     ///
     /// A value of at most ``valueBytesKeptByTombstone`` bytes stays allocated (its count is set
     /// to zero in place) until the tombstone is purged: a delete then allocates nothing, where
@@ -177,7 +205,8 @@ struct EntryBytes {
     mutating func dropValue() {
         guard valueCount > 0, let storage else { return }
         guard valueCount <= Self.valueBytesKeptByTombstone else {
-            let replacement = EntryBytes(keyBytes: keyBuffer, valueBytes: UnsafeRawBufferPointer(start: nil, count: 0))
+            let replacement = EntryBytes(
+                keyBytes: keyBuffer, valueBytes: UnsafeRawBufferPointer(start: nil, count: 0), deadline: deadline)
             deallocate()
             self = replacement
             return

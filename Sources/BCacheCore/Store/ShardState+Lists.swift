@@ -84,7 +84,6 @@ extension ShardState {
     mutating func releaseSlot(_ slot: Int32) {
         let index = Int(slot)
         slots[index].bytes.release()
-        slots[index].deadline = Slot.freeMarker
         slots[index].prev = Slot.none
         slots[index].next = freeHead
         freeHead = slot

@@ -94,7 +94,7 @@ struct ShardState: ~Copyable {
         if deadline != Slot.neverExpires {
             let now = wallClock.nowMillis()
             if now >= deadline {
-                expire(slot: found.slot, cell: found.cell, now: now)
+                expire(slot: found.slot, cell: found.cell, keyHash: keyHash, now: now)
                 counts.misses &+= 1
                 return nil
             }
@@ -143,7 +143,7 @@ struct ShardState: ~Copyable {
         let (cell, slot) = (found.cell, found.slot)
         let deadline = slots[Int(slot)].deadline
         if deadline & Slot.tombstoneBit == 0, now >= deadline {
-            expire(slot: slot, cell: cell, now: now)
+            expire(slot: slot, cell: cell, keyHash: keyHash, now: now)
             guard let marker = find(key, keyHash: keyHash) else { return nil }
             return slots[Int(marker.slot)].record
         }
@@ -213,7 +213,7 @@ struct ShardState: ~Copyable {
         if purgeAt > now {
             storeTombstone(key, keyHash: keyHash, purgeAt: purgeAt, version: version, existing: existing)
         } else if let existing {
-            remove(slot: existing.slot, cell: existing.cell)
+            remove(slot: existing.slot, cell: existing.cell, keyHash: keyHash)
         }
     }
 
@@ -236,11 +236,12 @@ struct ShardState: ~Copyable {
             let slot = Int32(index)
             if deadline & Slot.tombstoneBit != 0 {
                 if slots[index].purgeAt <= now {
-                    remove(slot: slot, cell: cell(ofSlot: slot, keyHash: slots[index].keyHash))
+                    remove(slot: slot)
                     removed += 1
                 }
             } else if now >= deadline {
-                expire(slot: slot, cell: cell(ofSlot: slot, keyHash: slots[index].keyHash), now: now)
+                let keyHash = slots[index].keyHash
+                expire(slot: slot, cell: cell(ofSlot: slot, keyHash: keyHash), keyHash: keyHash, now: now)
                 removed += 1
             }
         }
@@ -266,7 +267,7 @@ struct ShardState: ~Copyable {
         for index in 0..<slots.count where !slots[index].isFree && slots[index].version < marker {
             if !slots[index].isTombstone { removedLive += 1 }
             let slot = Int32(index)
-            remove(slot: slot, cell: cell(ofSlot: slot, keyHash: slots[index].keyHash))
+            remove(slot: slot)
         }
         if liveCount == 0, tombstoneCount == 0, slots.capacity > AlignedTable<Slot>.initialCapacity {
             releaseStorage()
@@ -319,8 +320,8 @@ struct ShardState: ~Copyable {
         } else {
             slot = allocateSlot()
             slots[Int(slot)] = Slot(
-                bytes: EntryBytes(key: key, value: value), keyHash: keyHash, deadline: deadline,
-                timestamp: version.timestamp, node: version.node)
+                bytes: EntryBytes(key: key, value: value, deadline: deadline), timestamp: version.timestamp,
+                node: version.node)
             indexInsert(slot: slot, keyHash: keyHash)
             pushFront(slot)
             liveCount += 1
@@ -349,7 +350,7 @@ struct ShardState: ~Copyable {
             }
             counts.evictions &+= 1
             noteRemoval(of: victim, .evicted)
-            remove(slot: victim, cell: cell(ofSlot: victim, keyHash: slots[Int(victim)].keyHash))
+            remove(slot: victim)
         }
     }
 
@@ -379,8 +380,8 @@ struct ShardState: ~Copyable {
         } else {
             slot = allocateSlot()
             slots[Int(slot)] = Slot(
-                bytes: EntryBytes(key: key), keyHash: keyHash, deadline: Slot.tombstoneDeadline(purgeAt),
-                timestamp: version.timestamp, node: version.node)
+                bytes: EntryBytes(key: key, deadline: Slot.tombstoneDeadline(purgeAt)), timestamp: version.timestamp,
+                node: version.node)
             indexInsert(slot: slot, keyHash: keyHash)
             pushFront(slot)
             tombstoneCount += 1
@@ -393,20 +394,20 @@ struct ShardState: ~Copyable {
     private mutating func purgeOverflowingTombstones(protecting slot: Int32) {
         while tombstoneCount > limits.maxTombstones, tombstoneTail != slot {
             let victim = tombstoneTail
-            remove(slot: victim, cell: cell(ofSlot: victim, keyHash: slots[Int(victim)].keyHash))
+            remove(slot: victim)
         }
     }
 
     /// Reclaims an expired live entry. Its version must keep beating older records, so it
     /// becomes a tombstone with the same version (same digest term) until
     /// `expiresAt + deletionDelay`; when that has passed too, it goes entirely.
-    private mutating func expire(slot: Int32, cell: Int, now: UInt64) {
+    private mutating func expire(slot: Int32, cell: Int, keyHash: UInt64, now: UInt64) {
         let index = Int(slot)
         counts.expirations &+= 1
         noteRemoval(of: slot, .expired)
         let purgeAt = slots[index].expiresAt.addingSaturating(limits.deletionDelayMillis)
         guard purgeAt > now else {
-            remove(slot: slot, cell: cell)
+            remove(slot: slot, cell: cell, keyHash: keyHash)
             return
         }
         unlink(slot)
@@ -442,12 +443,18 @@ struct ShardState: ~Copyable {
         return taken
     }
 
+    /// Removes an entry of either kind entirely, hashing its key once to find its cell.
+    private mutating func remove(slot: Int32) {
+        let keyHash = slots[Int(slot)].keyHash
+        remove(slot: slot, cell: cell(ofSlot: slot, keyHash: keyHash), keyHash: keyHash)
+    }
+
     /// Removes an entry of either kind entirely: index, list, counts, digest, slot.
-    private mutating func remove(slot: Int32, cell: Int) {
+    private mutating func remove(slot: Int32, cell: Int, keyHash: UInt64) {
         let index = Int(slot)
         indexRemove(cell: cell)
         unlink(slot)
-        digests.remove(keyHash: slots[index].keyHash, version: slots[index].version)
+        digests.remove(keyHash: keyHash, version: slots[index].version)
         if slots[index].isTombstone {
             tombstoneCount -= 1
         } else {

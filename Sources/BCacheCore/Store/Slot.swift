@@ -2,14 +2,14 @@ import BCacheBase
 
 /// One entry of a shard's flat table: a live value, a tombstone, or a free cell.
 ///
-/// 48 bytes: slots live in one ``AlignedTable`` per shard; the key and value bytes are one
+/// 32 bytes: slots live in one ``AlignedTable`` per shard (64-byte aligned, so two slots share
+/// a cache line and none straddles two); the key, the value and the deadline are one
 /// ``EntryBytes`` block, the only heap allocation of an entry, owned by the slot (freed when the
-/// slot is freed). The fields a lookup and an LRU
-/// move read (`bytes`, `keyHash`, `deadline`, `prev`, `next`) come first, 32 bytes that share
-/// one cache line in 3 slots of 4 (the table is 64-byte aligned). The links are in the slot
-/// because a hit reads the slot anyway: a separate links array would cost one more cache miss
-/// per move to the LRU head, and the same 8 bytes. The kind is folded into `deadline` (see
-/// ``Slot/deadline``).
+/// slot is freed). A hit reads the slot for its block and then only the block. The links are
+/// in the slot because an LRU move reads the slot anyway: a separate links array would cost one
+/// more cache miss per move, and the same 8 bytes. The key's hash is not kept: a lookup has it
+/// from its caller, and the paths that remove or list an entry hash its key bytes again
+/// (``EntryBytes/keyHash``), 8 bytes less per entry.
 struct Slot {
     /// "No slot", for list ends.
     static let none: Int32 = -1
@@ -23,13 +23,9 @@ struct Slot {
     /// The largest purge time a tombstone stores (all ones is the free marker).
     static let latestPurge: UInt64 = (1 << 63) - 2
 
-    /// The key and, for a live entry, the value; ``EntryBytes/empty`` in a free slot.
+    /// The key, the deadline and, for a live entry, the value; ``EntryBytes/empty`` in a free
+    /// slot.
     var bytes: EntryBytes
-    /// ``StableHash`` of the key, kept so that eviction, purge and digests need not hash again.
-    var keyHash: UInt64
-    /// A live entry's expiry (top bit clear, ``neverExpires`` for none), a tombstone's purge time
-    /// with ``tombstoneBit`` set, or ``freeMarker``. Wall times in ms fit in 63 bits by far.
-    var deadline: UInt64
     /// Towards the head of its list (more recent), or ``none``.
     var prev: Int32 = Slot.none
     /// Towards the tail of its list (older), or ``none``; the next free slot in the free list.
@@ -37,10 +33,20 @@ struct Slot {
     var timestamp: HybridTimestamp
     var node: NodeID
 
+    /// A live entry's expiry (top bit clear, ``neverExpires`` for none), a tombstone's purge time
+    /// with ``tombstoneBit`` set, or ``freeMarker`` for a free slot (one without a block). Wall
+    /// times in ms fit in 63 bits by far. Kept in the block (``EntryBytes/deadline``).
+    var deadline: UInt64 {
+        get { bytes.deadline }
+        nonmutating set { bytes.deadline = newValue }
+    }
+
+    /// The ``StableHash`` of the key, hashed from its bytes (not for hot paths).
+    var keyHash: UInt64 { bytes.keyHash }
+
     /// A free cell holding nothing.
     static var free: Slot {
-        Slot(
-            bytes: .empty, keyHash: 0, deadline: freeMarker, timestamp: .zero, node: NodeID(rawValue: 0))
+        Slot(bytes: .empty, timestamp: .zero, node: NodeID(rawValue: 0))
     }
 
     /// The key (decoded from its bytes: not for hot paths).

@@ -1,0 +1,84 @@
+import Synchronization
+import Testing
+
+@testable import BCacheCore
+
+/// The shard's key index (linear probing at up to 13/16 load, backward-shift deletion): every key
+/// stays findable and every absent key is a miss through growth, removals and reuse.
+@Suite struct ShardIndexTests {
+    /// Checks one shard's table: every cell from an entry's home to the entry is occupied (no gap
+    /// a lookup would stop at), and the table is within its load bound. Returns the number of
+    /// occupied cells.
+    private func checkTable(_ store: CacheStore, _ context: String) -> Int {
+        store.shards[0].state.withLock { state -> Int in
+            let mask = state.table.count - 1
+            var occupied = 0
+            for cell in 0..<state.table.count where state.table[cell] != 0 {
+                occupied += 1
+                var probe = state.home(ofTag: state.table[cell] >> 32)
+                while probe != cell {
+                    #expect(state.table[probe] != 0, "gap before cell \(cell) at \(probe): \(context)")
+                    probe = (probe + 1) & mask
+                }
+            }
+            #expect(occupied == state.indexedCount, "occupied cells vs indexed count: \(context)")
+            #expect(occupied * 16 <= state.table.count * 13, "over the load bound: \(context)")
+            return occupied
+        }
+    }
+
+    @Test func everyKeyIsFoundAndEveryAbsentKeyMissesThroughChurn() throws {
+        let seed = TestStores.seed("ShardIndexTests.churn")
+        var rng = SplitMix64(seed: seed)
+        // One shard; tombstones few, so deletes soon purge keys out of the index (indexRemove);
+        // no eviction, so the model is a plain dictionary of live keys.
+        let configuration = TestStores.configuration(maxTombstones: 32, shardCount: 1)
+        let store = TestStores.store(configuration)
+        let universe = (0..<6_000).map { "index-key-\($0)" }
+        var live: [String: [UInt8]] = [:]
+        for step in 0..<40_000 {
+            let key = universe[Int(rng.next() % UInt64(universe.count))]
+            // Grow for the first half, then mostly delete, so the table both fills and empties.
+            let setShare: UInt64 = step < 20_000 ? 7 : 3
+            if rng.next() % 10 < setShare {
+                let value = [UInt8(step & 0xff), UInt8(step >> 8 & 0xff)]
+                try store.set(key, value)
+                live[key] = value
+            } else {
+                store.delete(key)
+                live[key] = nil
+            }
+            #expect(store.get(key) == live[key], "step \(step), key \(key); seed \(seed)")
+            if step % 4_000 == 3_999 {
+                let context = "after step \(step); seed \(seed)"
+                let occupied = checkTable(store, context)
+                #expect(occupied >= live.count, "\(context)")
+                var found = 0
+                for candidate in universe {
+                    let value = store.get(candidate)
+                    #expect(value == live[candidate], "\(candidate) \(context)")
+                    if value != nil { found += 1 }
+                }
+                #expect(found == live.count, "\(context)")
+            }
+        }
+        #expect(store.get("never-written") == nil)
+    }
+
+    @Test func keysWhoseTagsShareAHomeStayFindableAsTheirNeighboursGo() throws {
+        // 3,000 keys in a table of 4,096 cells at most: long runs, and removals from the middle of
+        // them (purged tombstones) shift whole runs back.
+        let configuration = TestStores.configuration(maxTombstones: 1, shardCount: 1)
+        let store = TestStores.store(configuration)
+        let keys = (0..<3_000).map { "k\($0)" }
+        for key in keys { try store.set(key, [1]) }
+        #expect(checkTable(store, "filled") == keys.count)
+        for (index, key) in keys.enumerated() where index % 3 == 0 {
+            store.delete(key)
+        }
+        _ = checkTable(store, "after deleting a third")
+        for (index, key) in keys.enumerated() {
+            #expect((store.get(key) != nil) == (index % 3 != 0), "\(key)")
+        }
+    }
+}
