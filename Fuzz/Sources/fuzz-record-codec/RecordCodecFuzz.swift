@@ -7,7 +7,9 @@ import FuzzSupport
 // Invariants on top of "no crash": an accepted batch re-encodes to exactly the input bytes (the
 // format has one encoding per value); `encodedSize(of:)` matches the encoding; tighter limits
 // never accept what the defaults refuse, and what they accept satisfies `CodecLimits.validate`;
-// `encodeBatches` splits accepted records into batches that decode back to the same records.
+// `encodeBatches` splits accepted records into batches that decode back to the same records; the
+// in-place batch (`EncodedRecordBatch`, what receivers merge from) accepts exactly the same
+// inputs, refuses the others with the same error code, and reads the same records.
 
 private let tightLimits = CodecLimits(maxKeyBytes: 8, maxValueBytes: 32, maxRecordsPerBatch: 3)
 
@@ -20,8 +22,15 @@ public func fuzzRecordCodec(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         records = try RecordCodec.decodeBatch(bytes)
     } catch {
         Fuzz.require((try? RecordCodec.decodeBatch(bytes, limits: tightLimits)) == nil, "tight limits accepted more")
+        do {
+            _ = try EncodedRecordBatch(decoding: bytes)
+            Fuzz.require(false, "the in-place batch accepted what decodeBatch refused")
+        } catch let inPlace {
+            Fuzz.require(inPlace.code == error.code, "the in-place batch refused with another code")
+        }
         return 0
     }
+    Fuzz.require((try? EncodedRecordBatch(decoding: bytes))?.records == records, "the in-place batch read otherwise")
     let encoded = RecordCodec.encodeBatch(records)
     Fuzz.require(encoded == bytes, "batch re-encoding differs from the accepted input")
     for record in records {

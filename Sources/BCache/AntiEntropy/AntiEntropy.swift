@@ -147,9 +147,10 @@ struct AntiEntropy: Membership.PushPullExtension {
     /// This node's records of `buckets`, encoded as records frames of at most `limit` bytes,
     /// handed to `body` one frame at a time.
     ///
-    /// One scan per shard for all of its differing buckets (``BCacheCore/CacheStore/records(inBuckets:)``),
-    /// encoded and handed on shard by shard, so that the records of many buckets are never all
-    /// held at once, nor all of their frames unless `body` keeps them.
+    /// One scan per shard for all of its differing buckets, encoding the entries straight into
+    /// frames (``BCacheCore/CacheStore/packRecords(inBuckets:into:)``) and handing them on shard
+    /// by shard, so that the frames of many buckets are never all held at once unless `body`
+    /// keeps them.
     private func forEachRecordFrame(
         buckets: [Int], limit: Int, _ body: ([UInt8]) async throws -> Void
     ) async throws {
@@ -157,14 +158,16 @@ struct AntiEntropy: Membership.PushPullExtension {
         var sent = 0
         defer { counters.syncRecordsSent.increment(by: sent) }
         for shard in bucketsByShard.keys.sorted() {
-            let records = store.records(inBuckets: bucketsByShard[shard]!)
-            let (frames, skipped) = SyncFrame.recordsFrames(records, maxFrameBytes: limit)
+            // Encoded straight from the store's entries: no record made per entry.
+            var packer = RecordFramePacker(prefix: SyncFrame.recordsPrefix, maxFrameBytes: limit)
+            store.packRecords(inBuckets: bucketsByShard[shard]!, into: &packer)
+            let (frames, skipped) = packer.finish()
             for size in skipped {
                 logger.warning(
                     "a record is larger than a sync frame and was not sent",
                     metadata: ["bytes": "\(size)", "limit": "\(limit)"])
             }
-            sent += records.count - skipped.count
+            sent += packer.packedCount
             for frame in frames { try await body(frame) }
         }
     }
@@ -174,26 +177,23 @@ struct AntiEntropy: Membership.PushPullExtension {
         var count = 0
         while true {
             switch try await receive(from: channel) {
-            case .records(let records):
-                if (count + records.count) / Self.progressEvery > count / Self.progressEvery {
+            case .records(let batch):
+                if (count + batch.count) / Self.progressEvery > count / Self.progressEvery {
                     // A join's sync of a large store takes seconds: say it is under way.
                     logger.info(
                         "syncing with a member",
-                        metadata: ["peer": "\(channel.context.peer)", "recordsReceived": "\(count + records.count)"])
+                        metadata: ["peer": "\(channel.context.peer)", "recordsReceived": "\(count + batch.count)"])
                 }
-                count += records.count
-                counters.syncRecordsReceived.increment(by: records.count)
+                count += batch.count
+                counters.syncRecordsReceived.increment(by: batch.count)
                 // Records still in flight (younger than `inFlightAge`) are counted apart from
                 // those replication missed; both are merged.
                 let now = wallClock.nowMillis()
-                let young = records.filter { $0.version.timestamp.physicalMillis &+ inFlightAge > now }
-                if young.isEmpty {
-                    counters.syncRecordsRepaired.increment(by: merger.merge(records, from: "\(channel.context.peer)"))
-                } else {
-                    let old = records.filter { $0.version.timestamp.physicalMillis &+ inFlightAge <= now }
-                    counters.syncRecordsRepaired.increment(by: merger.merge(old, from: "\(channel.context.peer)"))
-                    counters.syncRecordsRaced.increment(by: merger.merge(young, from: "\(channel.context.peer)"))
+                let merged = merger.merge(batch, from: "\(channel.context.peer)") { version in
+                    version.timestamp.physicalMillis &+ inFlightAge > now
                 }
+                counters.syncRecordsRepaired.increment(by: merged.settled)
+                counters.syncRecordsRaced.increment(by: merged.inFlight)
             case .done:
                 return count
             default:

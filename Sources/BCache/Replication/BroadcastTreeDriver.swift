@@ -297,7 +297,7 @@ final class BroadcastTreeDriver: Sendable {
         for payload in effects.deliveries {
             counters.payloadsReceived.increment()
             do {
-                merger.merge(try RecordCodec.decodeBatch(payload, limits: merger.decodingLimits), from: "the tree")
+                merger.merge(try EncodedRecordBatch(decoding: payload, limits: merger.decodingLimits), from: "the tree")
             } catch {
                 counters.decodeFailures.increment()
                 logger.warning("a broadcast payload did not decode", metadata: ["error": "\(error)"])

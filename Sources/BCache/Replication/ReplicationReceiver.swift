@@ -81,7 +81,8 @@ final class ReplicationReceiver: Sendable {
         counters.payloadsReceived.increment()
         do {
             merger.merge(
-                try RecordCodec.decodeBatch(payload.bytes, limits: merger.decodingLimits), from: "\(payload.origin)")
+                try EncodedRecordBatch(decoding: payload.bytes, limits: merger.decodingLimits),
+                from: "\(payload.origin)")
         } catch {
             counters.decodeFailures.increment()
             logger.warning(
@@ -143,8 +144,8 @@ final class ReplicationReceiver: Sendable {
     /// Merges the records of one records frame, or applies the marker of a cleared frame.
     private func apply(_ frame: [UInt8], from sender: NodeAddress) throws(CodecError) {
         switch try SyncFrame.decode(frame, limits: merger.decodingLimits) {
-        case .records(let records):
-            merger.merge(records, from: "\(sender)")
+        case .records(let batch):
+            merger.merge(batch, from: "\(sender)")
         case .cleared(let marker):
             clears.apply(marker, from: "a clear packet from \(sender)")
         case .digests, .buckets, .done:

@@ -23,8 +23,9 @@ enum SyncFrame: Equatable, Sendable {
     case digests([UInt64])
     /// The buckets whose digests differ, chosen by the responder.
     case buckets([Int])
-    /// Records of differing buckets, one encoded batch.
-    case records([CacheRecord])
+    /// Records of differing buckets, one encoded batch (read in place: see
+    /// ``EncodedRecordBatch``).
+    case records(EncodedRecordBatch)
     /// The sender has sent all its records.
     case done
     /// The sender's clear marker: every record below it is gone (``BCache/removeAll()``).
@@ -58,8 +59,8 @@ enum SyncFrame: Equatable, Sendable {
             writer.writeVarint(UInt64(buckets.count))
             for bucket in buckets { writer.writeVarint(UInt64(bucket)) }
             return writer.bytes
-        case .records(let records):
-            return Self.encodedRecords(RecordCodec.encodeBatch(records))
+        case .records(let batch):
+            return Self.encodedRecords(batch.encoded)
         case .done:
             return [Tag.done.rawValue]
         case .cleared(let marker):
@@ -72,7 +73,7 @@ enum SyncFrame: Equatable, Sendable {
     }
 
     /// A records frame around an already encoded batch.
-    static func encodedRecords(_ batch: [UInt8]) -> [UInt8] {
+    static func encodedRecords(_ batch: some Collection<UInt8>) -> [UInt8] {
         var frame = [UInt8]()
         frame.reserveCapacity(recordsHeaderSize + batch.count)
         frame.append(Tag.records.rawValue)
@@ -80,9 +81,12 @@ enum SyncFrame: Equatable, Sendable {
         return frame
     }
 
+    /// The bytes a records frame starts with, before its batch: what a ``RecordFramePacker``
+    /// of records frames puts in front of each.
+    static var recordsPrefix: [UInt8] { [Tag.records.rawValue] }
+
     /// `records`, in order, packed greedily into records frames of at most `maxFrameBytes`
-    /// bytes and `maxRecordsPerFrame` records each, written straight into each frame (no batch
-    /// copied behind the tag byte afterwards).
+    /// bytes and `maxRecordsPerFrame` records each (``RecordFramePacker``).
     ///
     /// A record that alone makes a frame larger than `maxFrameBytes` is left out; its size is
     /// returned in `skipped` for the caller to report. The frames decode with ``decode(_:limits:)``
@@ -91,41 +95,10 @@ enum SyncFrame: Equatable, Sendable {
         _ records: [CacheRecord], maxFrameBytes: Int,
         maxRecordsPerFrame: Int = CodecLimits().maxRecordsPerBatch
     ) -> (frames: [[UInt8]], skipped: [Int]) {
-        var frames: [[UInt8]] = []
-        var skipped: [Int] = []
-        // Each record's size is computed once, for packing and for the frame's exact capacity.
-        var group: [Int] = []
-        var groupBytes = 0
-        func frameSize(count: Int, recordBytes: Int) -> Int {
-            recordsHeaderSize + RecordCodec.batchHeaderSize(recordCount: count) + recordBytes
-        }
-        func emit() {
-            guard !group.isEmpty else { return }
-            var writer = ByteWriter(reservingCapacity: frameSize(count: group.count, recordBytes: groupBytes))
-            writer.writeByte(Tag.records.rawValue)
-            writer.writeByte(RecordCodec.formatVersion)
-            writer.writeVarint(UInt64(group.count))
-            for index in group { RecordCodec.encode(records[index], into: &writer) }
-            frames.append(writer.bytes)
-            group.removeAll(keepingCapacity: true)
-            groupBytes = 0
-        }
-        for index in records.indices {
-            let size = RecordCodec.encodedSize(of: records[index])
-            guard frameSize(count: 1, recordBytes: size) <= maxFrameBytes else {
-                skipped.append(size)
-                continue
-            }
-            if group.count >= maxRecordsPerFrame
-                || frameSize(count: group.count + 1, recordBytes: groupBytes + size) > maxFrameBytes
-            {
-                emit()
-            }
-            group.append(index)
-            groupBytes += size
-        }
-        emit()
-        return (frames, skipped)
+        var packer = RecordFramePacker(
+            prefix: recordsPrefix, maxFrameBytes: maxFrameBytes, maxRecordsPerFrame: maxRecordsPerFrame)
+        for record in records { packer.append(record) }
+        return packer.finish()
     }
 
     /// Decodes one frame that must fill `bytes` exactly.
@@ -150,7 +123,8 @@ enum SyncFrame: Equatable, Sendable {
         case .buckets:
             frame = .buckets(try decodeBuckets(from: &reader))
         case .records:
-            frame = .records(try RecordCodec.decodeBatch(from: &reader, limits: limits))
+            // The batch fills the rest of the frame (it checks that itself).
+            return .records(try EncodedRecordBatch(decoding: bytes, from: reader.offset, limits: limits))
         case .done:
             frame = .done
         case .cleared:

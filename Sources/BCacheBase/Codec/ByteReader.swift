@@ -122,11 +122,53 @@ public struct ByteReader: Sendable {
     /// Throws ``CodecError/Code/invalidUTF8`` for ill-formed UTF-8 (overlong forms, surrogates,
     /// stray continuation bytes, code points above U+10FFFF). The string keeps the exact bytes.
     public mutating func readUTF8(count: Int) throws(CodecError) -> String {
+        String(decoding: bytes[try readUTF8Range(count: count)], as: UTF8.self)
+    }
+
+    /// Reads `count` bytes, checked as ``readUTF8(count:)`` checks them, and returns where they
+    /// are (see ``readRange(count:)``) rather than a string: a decoder that copies the bytes
+    /// elsewhere, as a store merging a received batch in place does, needs none.
+    public mutating func readUTF8Range(count: Int) throws(CodecError) -> Range<Int> {
         let start = offset
-        let slice = try readSlice(count: count)
-        let string = slice.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
-        guard let string else { throw CodecError(.invalidUTF8, "invalid UTF-8 at offset \(start)") }
-        return string
+        let range = try readRange(count: count)
+        guard Self.isValidUTF8(bytes[range]) else {
+            throw CodecError(.invalidUTF8, "invalid UTF-8 at offset \(start)")
+        }
+        return range
+    }
+
+    /// Reads `count` bytes and returns where they are: indices of the collection the reader was
+    /// made over (of the whole array, for a reader over an array or a slice of one), for
+    /// ``bytes(in:)`` or the caller's own access to that array. No copy, no reference taken.
+    public mutating func readRange(count: Int) throws(CodecError) -> Range<Int> {
+        guard count >= 0, count <= remainingCount else { throw truncated(needing: count, what: "bytes") }
+        position += count
+        return position - count..<position
+    }
+
+    /// The input's bytes at `range`, indices as ``readRange(count:)`` returns them.
+    public func bytes(in range: Range<Int>) -> ArraySlice<UInt8> {
+        bytes[range]
+    }
+
+    /// Whether `bytes` are well-formed UTF-8, by the standard library's UTF-8 parser (the one
+    /// `String(decoding:as:)` repairs with), after a pass for the all-ASCII case, without
+    /// allocating.
+    static func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            while index < buffer.count, buffer[index] < 0x80 { index += 1 }
+            guard index < buffer.count else { return true }
+            var iterator = UnsafeBufferPointer(rebasing: buffer[index...]).makeIterator()
+            var parser = Unicode.UTF8.ForwardParser()
+            while true {
+                switch parser.parseScalar(from: &iterator) {
+                case .valid: continue
+                case .emptyInput: return true
+                case .error: return false
+                }
+            }
+        }
     }
 
     /// Reads a varint length prefix and checks it, without reading the bytes it announces.

@@ -86,6 +86,17 @@ extension RecordCodec {
     public static func decodeBatch(
         from reader: inout ByteReader, limits: CodecLimits = CodecLimits()
     ) throws(CodecError) -> [CacheRecord] {
+        let count = try decodeBatchHeader(from: &reader, limits: limits)
+        var records: [CacheRecord] = []
+        records.reserveCapacity(reservationBound(count: count, remainingBytes: reader.remainingCount))
+        for _ in 0..<count {
+            records.append(try decodeRecord(from: &reader, limits: limits))
+        }
+        return records
+    }
+
+    /// Reads a batch's format version and record count, checking both; returns the count.
+    static func decodeBatchHeader(from reader: inout ByteReader, limits: CodecLimits) throws(CodecError) -> Int {
         let version = try reader.readByte()
         guard version == formatVersion else {
             throw CodecError(
@@ -99,13 +110,7 @@ extension RecordCodec {
                 "batch at offset \(countOffset) announces \(announced) records, over the limit of "
                     + "\(limits.maxRecordsPerBatch)")
         }
-        let count = Int(announced)
-        var records: [CacheRecord] = []
-        records.reserveCapacity(reservationBound(count: count, remainingBytes: reader.remainingCount))
-        for _ in 0..<count {
-            records.append(try decodeRecord(from: &reader, limits: limits))
-        }
-        return records
+        return Int(announced)
     }
 
     /// How many records to reserve room for: the announced count, but never more than

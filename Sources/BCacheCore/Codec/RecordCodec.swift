@@ -38,23 +38,51 @@ public enum RecordCodec {
 
     /// The number of bytes ``encode(_:into:)`` appends for `record`.
     public static func encodedSize(of record: CacheRecord) -> Int {
-        let keyBytes = record.key.utf8.count
-        var size = Varint.encodedSize(of: UInt64(keyBytes)) + keyBytes + 1 + 16
-        let fields = stateFields(of: record)
-        if let deadline = fields.deadline { size += Varint.encodedSize(of: deadline) }
-        if let value = fields.value { size += Varint.encodedSize(of: UInt64(value.count)) + value.count }
-        return size
+        let (deadline, value) = deadlineAndValue(of: record)
+        return encodedSize(
+            keyCount: record.key.utf8.count, valueCount: value?.count, deadline: deadline, version: record.version)
     }
 
     /// Appends the encoding of `record` to `writer`.
     public static func encode(_ record: CacheRecord, into writer: inout ByteWriter) {
-        let fields = stateFields(of: record)
-        writer.writeLengthPrefixed(record.key)
-        writer.writeByte(fields.tag)
-        writer.writeFixed64(record.version.timestamp.rawValue)
-        writer.writeFixed64(record.version.node.rawValue)
-        if let deadline = fields.deadline { writer.writeVarint(deadline) }
-        if let value = fields.value { writer.writeLengthPrefixed(value) }
+        let (deadline, value) = deadlineAndValue(of: record)
+        var key = record.key
+        key.withUTF8 { key in
+            guard let value else {
+                return encode(
+                    key: UnsafeRawBufferPointer(key), value: nil, deadline: deadline, version: record.version,
+                    into: &writer)
+            }
+            value.withUnsafeBytes {
+                encode(
+                    key: UnsafeRawBufferPointer(key), value: $0, deadline: deadline, version: record.version,
+                    into: &writer)
+            }
+        }
+    }
+
+    /// The number of bytes ``encode(key:value:deadline:version:into:)`` appends.
+    static func encodedSize(keyCount: Int, valueCount: Int?, deadline: UInt64, version: Version) -> Int {
+        var size = Varint.encodedSize(of: UInt64(keyCount)) + keyCount + 1 + 16
+        if let field = encodeDeadline(deadline, relativeTo: version.timestamp) { size += Varint.encodedSize(of: field) }
+        if let valueCount { size += Varint.encodedSize(of: UInt64(valueCount)) + valueCount }
+        return size
+    }
+
+    /// Appends the encoding of the record made of these parts (a tombstone when `value` is nil;
+    /// `deadline` is the expiry or the purge time, `UInt64.max` for never): how a store encodes
+    /// its entries without making a ``CacheRecord`` of each.
+    static func encode(
+        key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, deadline: UInt64, version: Version,
+        into writer: inout ByteWriter
+    ) {
+        let field = encodeDeadline(deadline, relativeTo: version.timestamp)
+        writer.writeLengthPrefixed(key)
+        writer.writeByte((value == nil ? tombstoneFlag : 0) | (field == nil ? 0 : deadlineFlag))
+        writer.writeFixed64(version.timestamp.rawValue)
+        writer.writeFixed64(version.node.rawValue)
+        if let field { writer.writeVarint(field) }
+        if let value { writer.writeLengthPrefixed(value) }
     }
 
     /// Reads one record from `reader`, checking its key and value lengths against `limits`.
@@ -64,8 +92,33 @@ public enum RecordCodec {
     public static func decodeRecord(
         from reader: inout ByteReader, limits: CodecLimits = CodecLimits()
     ) throws(CodecError) -> CacheRecord {
+        let fields = try decodeFields(from: &reader, limits: limits)
+        let key = String(decoding: reader.bytes(in: fields.key), as: UTF8.self)
+        guard let value = fields.value else {
+            return CacheRecord(key: key, state: .tombstone(purgeAtMillis: fields.deadline), version: fields.version)
+        }
+        return CacheRecord(
+            key: key, state: .live(value: Array(reader.bytes(in: value)), expiresAtMillis: fields.deadline),
+            version: fields.version)
+    }
+
+    /// One record's fields as ``decodeFields(from:limits:)`` reads them: the key's and the
+    /// value's bytes as places in the reader's input, not copies.
+    struct Fields {
+        /// The key's UTF-8 bytes (checked).
+        var key: Range<Int>
+        /// The value's bytes; nil for a tombstone.
+        var value: Range<Int>?
+        /// The live record's expiry or the tombstone's purge time; `UInt64.max` for never.
+        var deadline: UInt64
+        var version: Version
+    }
+
+    /// Reads and checks one record, as ``decodeRecord(from:limits:)`` does (the same errors for
+    /// the same bytes: it is the same reading), without making its key or value.
+    static func decodeFields(from reader: inout ByteReader, limits: CodecLimits) throws(CodecError) -> Fields {
         let keyLength = try reader.readLength(limit: limits.maxKeyBytes, of: "key")
-        let key = try reader.readUTF8(count: keyLength)
+        let key = try reader.readUTF8Range(count: keyLength)
         let tagOffset = reader.offset
         let tag = try reader.readByte()
         guard tag & ~(tombstoneFlag | deadlineFlag) == 0 else {
@@ -84,22 +137,18 @@ public enum RecordCodec {
             }
         }
         if tag & tombstoneFlag != 0 {
-            return CacheRecord(key: key, state: .tombstone(purgeAtMillis: deadline), version: version)
+            return Fields(key: key, value: nil, deadline: deadline, version: version)
         }
         let valueLength = try reader.readLength(limit: limits.maxValueBytes, of: "value")
-        let value = try reader.readBytes(count: valueLength)
-        return CacheRecord(key: key, state: .live(value: value, expiresAtMillis: deadline), version: version)
+        let value = try reader.readRange(count: valueLength)
+        return Fields(key: key, value: value, deadline: deadline, version: version)
     }
 
-    /// The tag, the deadline field (nil for "never") and the value (nil for a tombstone).
-    private static func stateFields(of record: CacheRecord) -> (tag: UInt8, deadline: UInt64?, value: [UInt8]?) {
+    /// The record's deadline (expiry or purge time) and its value (nil for a tombstone).
+    private static func deadlineAndValue(of record: CacheRecord) -> (deadline: UInt64, value: [UInt8]?) {
         switch record.state {
-        case .live(let value, let expiresAt):
-            let deadline = encodeDeadline(expiresAt, relativeTo: record.version.timestamp)
-            return (deadline == nil ? 0 : deadlineFlag, deadline, value)
-        case .tombstone(let purgeAt):
-            let deadline = encodeDeadline(purgeAt, relativeTo: record.version.timestamp)
-            return (tombstoneFlag | (deadline == nil ? 0 : deadlineFlag), deadline, nil)
+        case .live(let value, let expiresAt): (expiresAt, value)
+        case .tombstone(let purgeAt): (purgeAt, nil)
         }
     }
 

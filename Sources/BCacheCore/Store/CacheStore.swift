@@ -291,27 +291,60 @@ public final class CacheStore: Sendable {
     /// refused for its clock is a `.failure` and changes nothing; the others still merge.
     /// Removals (evictions) are delivered once per group, after its lock is released.
     public func merge(_ records: [CacheRecord]) -> [Result<MergeOutcome, ClockError>] {
+        mergeByShard(
+            count: records.count, keyHash: { StableHash.hash(records[$0].key) },
+            mergeOne: { (state, index, keyHash, now) throws(ClockError) in
+                try state.merge(records[index], keyHash: keyHash, now: now)
+            })
+    }
+
+    /// Merges a received batch as ``merge(_:)-([CacheRecord])`` merges its records, copying each
+    /// key and value from the batch's bytes straight into the store: no record, string or
+    /// array is made on the way.
+    public func merge(_ batch: EncodedRecordBatch) -> [Result<MergeOutcome, ClockError>] {
+        batch.bytes.withUnsafeBytes { bytes in
+            func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: bytes[range])
+            }
+            return mergeByShard(
+                count: batch.count, keyHash: { StableHash.xxh64(slice(batch.layouts[$0].key)) },
+                mergeOne: { (state, index, keyHash, now) throws(ClockError) in
+                    let layout = batch.layouts[index]
+                    let remote = RemoteRecord(
+                        key: slice(layout.key), value: layout.value.map(slice), deadline: layout.deadline,
+                        version: layout.version)
+                    return try state.merge(remote, keyHash: keyHash, now: now)
+                })
+        }
+    }
+
+    /// The grouping both batch merges share: hashes the `count` records' keys once, sorts the
+    /// records by shard (a counting sort), and merges each shard's records in order under one
+    /// lock per group of at most ``maxRecordsPerLock``, with the wall clock read once. Removals
+    /// are delivered once per group, after its lock is released.
+    private func mergeByShard(
+        count: Int, keyHash: (Int) -> UInt64,
+        mergeOne: (inout ShardState, Int, UInt64, UInt64) throws(ClockError) -> MergeOutcome
+    ) -> [Result<MergeOutcome, ClockError>] {
         let now = wallClock.nowMillis()
-        // Counting sort of the records by shard: hash once, count, then place.
         let shardCount = shards.count
         var hashes: [UInt64] = []
-        hashes.reserveCapacity(records.count)
+        hashes.reserveCapacity(count)
         var starts = [Int](repeating: 0, count: shardCount + 1)
-        for record in records {
-            let keyHash = StableHash.hash(record.key)
-            hashes.append(keyHash)
-            starts[(BucketDigests.bucket(forKeyHash: keyHash) & shardMask) + 1] += 1
+        for index in 0..<count {
+            let hash = keyHash(index)
+            hashes.append(hash)
+            starts[(BucketDigests.bucket(forKeyHash: hash) & shardMask) + 1] += 1
         }
         for shard in 0..<shardCount { starts[shard + 1] += starts[shard] }
-        var order = [Int](repeating: 0, count: records.count)
+        var order = [Int](repeating: 0, count: count)
         var next = starts
-        for (index, keyHash) in hashes.enumerated() {
-            let shard = BucketDigests.bucket(forKeyHash: keyHash) & shardMask
+        for (index, hash) in hashes.enumerated() {
+            let shard = BucketDigests.bucket(forKeyHash: hash) & shardMask
             order[next[shard]] = index
             next[shard] += 1
         }
-        var outcomes = [Result<MergeOutcome, ClockError>](
-            repeating: .success(.ignoredOlderOrEqual), count: records.count)
+        var outcomes = [Result<MergeOutcome, ClockError>](repeating: .success(.ignoredOlderOrEqual), count: count)
         for shard in 0..<shardCount {
             var position = starts[shard]
             while position < starts[shard + 1] {
@@ -320,8 +353,7 @@ public final class CacheStore: Sendable {
                     for slot in position..<end {
                         let index = order[slot]
                         do throws(ClockError) {
-                            outcomes[index] = .success(
-                                try state.merge(records[index], keyHash: hashes[index], now: now))
+                            outcomes[index] = .success(try mergeOne(&state, index, hashes[index], now))
                         } catch {
                             outcomes[index] = .failure(error)
                         }
@@ -390,6 +422,27 @@ public final class CacheStore: Sendable {
     /// Pass the buckets of one shard at a time (see ``shardIndex(ofBucket:)``) to bound how many
     /// records one call returns.
     public func records(inBuckets buckets: some Sequence<Int>) -> [CacheRecord] {
+        var result: [CacheRecord] = []
+        for (shard, wanted) in wantedBuckets(buckets) {
+            result.append(contentsOf: shards[shard].state.withLock { $0.records(inBuckets: wanted) })
+        }
+        return result
+    }
+
+    /// Encodes every record (live and tombstone) of the given buckets into `packer`'s frames,
+    /// straight from the entries: as ``records(inBuckets:)`` lists them, without a record, a
+    /// string and an array made per entry (a join's sender lists the whole store). Each shard is
+    /// locked once, for its scan and encoding. Bucket numbers out of range are ignored.
+    public func packRecords(inBuckets buckets: some Sequence<Int>, into packer: inout RecordFramePacker) {
+        for (shard, wanted) in wantedBuckets(buckets) {
+            shards[shard].state.withLock { $0.packRecords(inBuckets: wanted, into: &packer) }
+        }
+    }
+
+    /// The shards owning the given buckets, each with the flags of its wanted buckets (by bucket
+    /// number), in shard order; bucket numbers out of range (they may come from a peer) are
+    /// left out.
+    private func wantedBuckets(_ buckets: some Sequence<Int>) -> [(shard: Int, wanted: [Bool])] {
         var wantedByShard: [[Bool]?] = Array(repeating: nil, count: shards.count)
         for bucket in buckets where bucket >= 0 && bucket < BucketDigests.bucketCount {
             let shard = bucket & shardMask
@@ -398,12 +451,7 @@ public final class CacheStore: Sendable {
             }
             wantedByShard[shard]![bucket] = true
         }
-        var result: [CacheRecord] = []
-        for (shard, wanted) in wantedByShard.enumerated() {
-            guard let wanted else { continue }
-            result.append(contentsOf: shards[shard].state.withLock { $0.records(inBuckets: wanted) })
-        }
-        return result
+        return wantedByShard.enumerated().compactMap { shard, wanted in wanted.map { (shard, $0) } }
     }
 
     /// How many ``get(_:)`` calls found a value (`hits`) and how many did not (`misses`) since

@@ -65,7 +65,8 @@ struct EntryBytes {
         self.init(key: key, value: [], deadline: deadline)
     }
 
-    private init(keyBytes: UnsafeRawBufferPointer, valueBytes: UnsafeRawBufferPointer, deadline: UInt64) {
+    /// A new block holding `deadline` and copies of `keyBytes` followed by `valueBytes`.
+    init(keyBytes: UnsafeRawBufferPointer, valueBytes: UnsafeRawBufferPointer, deadline: UInt64) {
         let block = UnsafeMutableRawPointer.allocate(
             byteCount: Self.headerBytes + keyBytes.count + valueBytes.count, alignment: 8)
         block.storeBytes(of: Int32(keyBytes.count), as: Int32.self)
@@ -130,8 +131,8 @@ struct EntryBytes {
         return Int(storage.load(fromByteOffset: 4, as: Int32.self))
     }
 
-    /// The key bytes (empty for ``empty``).
-    private var keyBuffer: UnsafeRawBufferPointer {
+    /// The key bytes (empty for ``empty``), valid while the block is.
+    var keyBuffer: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: storage.map { $0 + Self.headerBytes }, count: keyCount)
     }
 
@@ -146,6 +147,11 @@ struct EntryBytes {
         let valueCount = self.valueCount
         guard valueCount > 0, let storage else { return (0, 0) }
         return (Int(bitPattern: storage + Self.headerBytes + keyCount), valueCount)
+    }
+
+    /// The value's bytes, valid while the block is (until the owning slot changes).
+    var valueBuffer: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage.map { $0 + Self.headerBytes + keyCount }, count: valueCount)
     }
 
     /// A copy of the value.
@@ -173,21 +179,30 @@ struct EntryBytes {
         return fast ?? key.utf8.elementsEqual(stored)
     }
 
+    /// Whether the key's bytes are `key`.
+    func hasKey(_ key: UnsafeRawBufferPointer) -> Bool {
+        let stored = keyBuffer
+        guard key.count == stored.count else { return false }
+        guard let storedBase = stored.baseAddress, let base = key.baseAddress else { return true }
+        return memcmp(base, storedBase, stored.count) == 0
+    }
+
     /// Replaces the value by `value`, keeping the key and the deadline: in place when the size is
     /// the same (an overwrite then allocates and frees nothing), otherwise in a new block (the
     /// key is copied from the old one, not encoded again) and the old block is freed.
     mutating func replaceValue(with value: [UInt8]) {
+        value.withUnsafeBytes { replaceValue(with: $0) }
+    }
+
+    /// Replaces the value by a copy of `value`, as ``replaceValue(with:)-([UInt8])`` does.
+    mutating func replaceValue(with value: UnsafeRawBufferPointer) {
         if value.count == valueCount, let storage {
-            let target = storage + Self.headerBytes + keyCount
-            value.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress { target.copyMemory(from: base, byteCount: bytes.count) }
+            if let base = value.baseAddress {
+                (storage + Self.headerBytes + keyCount).copyMemory(from: base, byteCount: value.count)
             }
             return
         }
-        let deadline = self.deadline
-        let replacement = value.withUnsafeBytes {
-            EntryBytes(keyBytes: keyBuffer, valueBytes: $0, deadline: deadline)
-        }
+        let replacement = EntryBytes(keyBytes: keyBuffer, valueBytes: value, deadline: deadline)
         deallocate()
         self = replacement
     }

@@ -24,6 +24,18 @@ extension ShardState {
     /// The cell and slot of `key`, if present.
     @inline(__always)
     func find(_ key: String, keyHash: UInt64) -> (cell: Int, slot: Int32)? {
+        find(keyHash: keyHash) { $0.hasKey(key) }
+    }
+
+    /// The cell and slot of the key whose UTF-8 bytes are `key`, if present.
+    @inline(__always)
+    func find(_ key: UnsafeRawBufferPointer, keyHash: UInt64) -> (cell: Int, slot: Int32)? {
+        find(keyHash: keyHash) { $0.hasKey(key) }
+    }
+
+    /// The cell and slot of the entry under `keyHash` whose block `isKey` accepts, if any.
+    @inline(__always)
+    private func find(keyHash: UInt64, where isKey: (EntryBytes) -> Bool) -> (cell: Int, slot: Int32)? {
         let tag = Self.tag(keyHash)
         let mask = table.count - 1
         var cell = home(ofTag: tag)
@@ -32,8 +44,7 @@ extension ShardState {
             if entry == 0 { return nil }
             if entry >> 32 == tag {
                 let slot = Int32(truncatingIfNeeded: entry & 0xffff_ffff) - 1
-                let candidate = Int(slot)
-                if slots[candidate].bytes.hasKey(key) {
+                if isKey(slots[Int(slot)].bytes) {
                     return (cell, slot)
                 }
             }

@@ -110,9 +110,15 @@ struct ShardState: ~Copyable {
     ) -> Version {
         let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
         counts.sets &+= 1
-        storeLive(
-            key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt), version: version,
-            existing: find(key, keyHash: keyHash))
+        var key = key
+        key.withUTF8 { keyBytes in
+            value.withUnsafeBytes { valueBytes in
+                let keyBytes = UnsafeRawBufferPointer(keyBytes)
+                storeLive(
+                    keyBytes, keyHash: keyHash, value: valueBytes, deadline: Slot.liveDeadline(expiresAt),
+                    version: version, existing: find(keyBytes, keyHash: keyHash))
+            }
+        }
         return version
     }
 
@@ -121,8 +127,13 @@ struct ShardState: ~Copyable {
         let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
         counts.deletes &+= 1
         let purgeAt = min(now.addingSaturating(limits.deletionDelayMillis), Slot.latestPurge)
-        storeTombstone(
-            key, keyHash: keyHash, purgeAt: purgeAt, version: version, existing: find(key, keyHash: keyHash))
+        var key = key
+        key.withUTF8 { keyBytes in
+            let keyBytes = UnsafeRawBufferPointer(keyBytes)
+            storeTombstone(
+                keyBytes, keyHash: keyHash, purgeAt: purgeAt, version: version,
+                existing: find(keyBytes, keyHash: keyHash))
+        }
         return (version, purgeAt)
     }
 
@@ -158,16 +169,38 @@ struct ShardState: ~Copyable {
     mutating func merge(_ record: CacheRecord, keyHash: UInt64, now: UInt64) throws(ClockError)
         -> MergeOutcome
     {
+        var key = record.key
+        var outcome: Result<MergeOutcome, ClockError> = .success(.ignoredOlderOrEqual)
+        key.withUTF8 { keyBytes in
+            let keyBytes = UnsafeRawBufferPointer(keyBytes)
+            switch record.state {
+            case .live(let value, let expiresAt):
+                value.withUnsafeBytes { valueBytes in
+                    let remote = RemoteRecord(
+                        key: keyBytes, value: valueBytes, deadline: expiresAt, version: record.version)
+                    outcome = Result { () throws(ClockError) in try merge(remote, keyHash: keyHash, now: now) }
+                }
+            case .tombstone(let purgeAt):
+                let remote = RemoteRecord(key: keyBytes, value: nil, deadline: purgeAt, version: record.version)
+                outcome = Result { () throws(ClockError) in try merge(remote, keyHash: keyHash, now: now) }
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// Merges a remote record given as bytes (see ``RemoteRecord``), as
+    /// ``merge(_:keyHash:now:)-(CacheRecord,_,_)`` merges a decoded one.
+    mutating func merge(_ record: RemoteRecord, keyHash: UInt64, now: UInt64) throws(ClockError) -> MergeOutcome {
         try clock.receive(record.version.timestamp, wallMillis: now)
-        let keyBytes = record.key.utf8.count
+        let keyBytes = record.key.count
         if keyBytes > limits.maxKeyBytes { return .ignoredTooLarge }
         if let clearedBefore, record.version <= clearedBefore { return .ignoredOlderOrEqual }
         let existing = find(record.key, keyHash: keyHash)
         if let existing, slots[Int(existing.slot)].version >= record.version {
             return .ignoredOlderOrEqual
         }
-        switch record.state {
-        case .live(let value, let expiresAt):
+        if let value = record.value {
+            let expiresAt = record.deadline
             if value.count > limits.maxValueBytes
                 || ShardLimits.entryBytes(keyBytes: keyBytes, valueBytes: value.count) > limits.maxBytes
             {
@@ -186,28 +219,27 @@ struct ShardState: ~Copyable {
                 record.key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt),
                 version: record.version, existing: existing)
             return .applied
-        case .tombstone(let remotePurgeAt):
-            // An honest writer's purge time is its delete time plus the deletion delay, so never
-            // further ahead than the allowed drift plus the delay: clamp, so that a broken peer
-            // cannot pin tombstones forever.
-            let latest = now.addingSaturating(limits.deletionDelayMillis).addingSaturating(clock.maxDriftMillis)
-            let purgeAt = min(remotePurgeAt, latest)
-            if purgeAt <= now {
-                supersede(
-                    record.key, keyHash: keyHash, version: record.version, purgeAt: purgeAt, now: now,
-                    existing: existing)
-                return .ignoredExpired
-            }
-            storeTombstone(
-                record.key, keyHash: keyHash, purgeAt: purgeAt, version: record.version, existing: existing)
-            return .applied
         }
+        // An honest writer's purge time is its delete time plus the deletion delay, so never
+        // further ahead than the allowed drift plus the delay: clamp, so that a broken peer
+        // cannot pin tombstones forever.
+        let latest = now.addingSaturating(limits.deletionDelayMillis).addingSaturating(clock.maxDriftMillis)
+        let purgeAt = min(record.deadline, latest)
+        if purgeAt <= now {
+            supersede(
+                record.key, keyHash: keyHash, version: record.version, purgeAt: purgeAt, now: now,
+                existing: existing)
+            return .ignoredExpired
+        }
+        storeTombstone(
+            record.key, keyHash: keyHash, purgeAt: purgeAt, version: record.version, existing: existing)
+        return .applied
     }
 
     /// Replaces the older local state of a key by a newer version whose value is not kept: a
     /// tombstone with that version until `purgeAt`, or nothing when `purgeAt` has passed.
     private mutating func supersede(
-        _ key: String, keyHash: UInt64, version: Version, purgeAt: UInt64, now: UInt64,
+        _ key: UnsafeRawBufferPointer, keyHash: UInt64, version: Version, purgeAt: UInt64, now: UInt64,
         existing: (cell: Int, slot: Int32)?
     ) {
         if purgeAt > now {
@@ -286,13 +318,33 @@ struct ShardState: ~Copyable {
         return result
     }
 
+    /// Encodes every record (live and tombstone) whose key falls in a bucket `wanted` marks into
+    /// `packer`, in one scan of the shard, as ``records(inBuckets:)`` lists them but without
+    /// making a record of each.
+    func packRecords(inBuckets wanted: [Bool], into packer: inout RecordFramePacker) {
+        for index in 0..<slots.count where !slots[index].isFree {
+            let bytes = slots[index].bytes
+            guard wanted[BucketDigests.bucket(forKeyHash: bytes.keyHash)] else { continue }
+            let deadline = slots[index].deadline
+            if deadline & Slot.tombstoneBit != 0 {
+                packer.append(
+                    key: bytes.keyBuffer, value: nil, deadline: slots[index].purgeAt, version: slots[index].version)
+            } else {
+                packer.append(
+                    key: bytes.keyBuffer, value: bytes.valueBuffer,
+                    deadline: deadline == Slot.neverExpires ? .max : deadline, version: slots[index].version)
+            }
+        }
+    }
+
     // MARK: Changes (each keeps index, lists, counts and digests in step)
 
     /// Makes `key` a live entry with `value` and `version` (a new entry at the head of the live
     /// list, an overwritten one marked referenced where it is), then evicts while over the
     /// shard's bounds (see ``evictOverflow(protecting:)``).
     private mutating func storeLive(
-        _ key: String, keyHash: UInt64, value: [UInt8], deadline: UInt64, version: Version,
+        _ key: UnsafeRawBufferPointer, keyHash: UInt64, value: UnsafeRawBufferPointer, deadline: UInt64,
+        version: Version,
         existing: (cell: Int, slot: Int32)?
     ) {
         let slot: Int32
@@ -320,12 +372,12 @@ struct ShardState: ~Copyable {
         } else {
             slot = allocateSlot()
             slots[Int(slot)] = Slot(
-                bytes: EntryBytes(key: key, value: value, deadline: deadline), timestamp: version.timestamp,
-                node: version.node)
+                bytes: EntryBytes(keyBytes: key, valueBytes: value, deadline: deadline),
+                timestamp: version.timestamp, node: version.node)
             indexInsert(slot: slot, keyHash: keyHash)
             pushFront(slot)
             liveCount += 1
-            byteCount += ShardLimits.entryBytes(keyBytes: key.utf8.count, valueBytes: value.count)
+            byteCount += ShardLimits.entryBytes(keyBytes: key.count, valueBytes: value.count)
         }
         digests.insert(keyHash: keyHash, version: version)
         evictOverflow(protecting: slot)
@@ -357,7 +409,7 @@ struct ShardState: ~Copyable {
     /// Makes `key` a tombstone with `version` until `purgeAt`, at the head of the tombstone
     /// list, then purges the oldest tombstones while over the shard's bound.
     private mutating func storeTombstone(
-        _ key: String, keyHash: UInt64, purgeAt: UInt64, version: Version,
+        _ key: UnsafeRawBufferPointer, keyHash: UInt64, purgeAt: UInt64, version: Version,
         existing: (cell: Int, slot: Int32)?
     ) {
         let slot: Int32
@@ -380,8 +432,10 @@ struct ShardState: ~Copyable {
         } else {
             slot = allocateSlot()
             slots[Int(slot)] = Slot(
-                bytes: EntryBytes(key: key, deadline: Slot.tombstoneDeadline(purgeAt)), timestamp: version.timestamp,
-                node: version.node)
+                bytes: EntryBytes(
+                    keyBytes: key, valueBytes: UnsafeRawBufferPointer(start: nil, count: 0),
+                    deadline: Slot.tombstoneDeadline(purgeAt)),
+                timestamp: version.timestamp, node: version.node)
             indexInsert(slot: slot, keyHash: keyHash)
             pushFront(slot)
             tombstoneCount += 1

@@ -12,7 +12,8 @@ import Testing
             key: "k", value: [1, 2], expiresAtMillis: 99,
             version: Version(timestamp: .init(rawValue: 5), node: NodeID(rawValue: 3)))
         let frames: [SyncFrame] = [
-            .digests((0..<1024).map { UInt64($0) * 7 }), .buckets([0, 5, 1023]), .records([record]), .done,
+            .digests((0..<1024).map { UInt64($0) * 7 }), .buckets([0, 5, 1023]),
+            .records(EncodedRecordBatch(encoding: [record])), .done,
             .cleared(record.version),
         ]
         for frame in frames {
@@ -78,7 +79,7 @@ import Testing
             #expect((1...7).contains(batch.count))
             // The same bytes as encoding the group as one records frame.
             #expect(SyncFrame.records(batch).encoded() == frame)
-            decoded.append(contentsOf: batch)
+            decoded.append(contentsOf: batch.records)
         }
         #expect(decoded == records.filter { $0.key != "key-151" })
     }
