@@ -45,35 +45,34 @@ struct BenchHarness: Sendable {
     func measure<Target: BenchTarget>(
         _ operation: BenchOperation, threads: Int, on target: Target
     ) -> OperationFigures {
-        var samples: [UInt64] = []
-        var checksum: UInt64 = 0
-        var minimumHits = Int.max
-        var cpuNanoseconds: UInt64 = 0
-        var allocations: UInt64? = 0
-        var work = makeWork(operation, threads: threads, round: 0)
+        var log = RoundLog()
+        let work = makeWork(operation, threads: threads, generation: 0)
         for round in 0..<rounds {
-            if operation == .delete, round > 0 { fill(target) }
-            if operation == .setNewEvict, round > 0 {
-                work = []
-                work = makeWork(operation, threads: threads, round: round)
-            }
-            let (nanoseconds, tally) = Self.timed(operation, on: target, work: work)
-            samples.append(nanoseconds)
-            checksum &+= tally.checksum
-            minimumHits = min(minimumHits, tally.hits)
-            cpuNanoseconds += tally.cpuNanoseconds
-            allocations = allocations.flatMap { total in tally.allocations.map { total + $0 } }
+            timeRound(operation, on: target, work: work, generation: round, into: &log)
         }
-        return OperationFigures(
-            operationsPerRound: keys.count, threads: threads, roundNanoseconds: samples,
-            cpuNanoseconds: cpuNanoseconds, checksum: checksum, minimumHits: minimumHits,
-            finalCount: target.count, allocations: allocations)
+        return log.figures(operationsPerRound: keys.count, threads: threads, finalCount: target.count)
     }
 
-    /// Every thread's work for one round of `operation`.
-    private func makeWork(_ operation: BenchOperation, threads: Int, round: Int) -> [ThreadWork] {
+    /// Times one round of `operation` against `target` with each thread's `work`, adding it to
+    /// `log`; what "delete" and "set new" need first is done untimed: "delete" refills a target
+    /// that is not full, "set new" inserts the keys of `generation` (work made anew for it, so
+    /// that no round overwrites what an earlier one inserted).
+    func timeRound<Target: BenchTarget>(
+        _ operation: BenchOperation, on target: Target, work: [ThreadWork], generation: Int, into log: inout RoundLog
+    ) {
+        if operation == .delete, target.count < keys.count { fill(target) }
+        let work =
+            operation == .setNewEvict && generation > 0
+            ? makeWork(operation, threads: work.count, generation: generation) : work
+        let (nanoseconds, tally) = Self.timed(operation, on: target, work: work)
+        log.add(nanoseconds: nanoseconds, tally)
+    }
+
+    /// Every thread's work for a round of `operation` (of key generation `generation`, for
+    /// "set new").
+    func makeWork(_ operation: BenchOperation, threads: Int, generation: Int) -> [ThreadWork] {
         (0..<threads).map { thread in
-            ThreadWork(operation, keys: keys, thread: thread, of: threads, valueSize: valueSize, round: round)
+            ThreadWork(operation, keys: keys, thread: thread, of: threads, valueSize: valueSize, round: generation)
         }
     }
 
@@ -179,6 +178,31 @@ struct BenchHarness: Sendable {
             tally.allocations = nil
         }
         return tally
+    }
+}
+
+/// The rounds of one operation on one target and thread count, gathered one at a time (so that
+/// rounds of several targets and thread counts can alternate), reduced to ``OperationFigures``.
+struct RoundLog {
+    private var samples: [UInt64] = []
+    private var checksum: UInt64 = 0
+    private var minimumHits = Int.max
+    private var cpuNanoseconds: UInt64 = 0
+    private var allocations: UInt64? = 0
+
+    mutating func add(nanoseconds: UInt64, _ tally: BenchTally) {
+        samples.append(nanoseconds)
+        checksum &+= tally.checksum
+        minimumHits = min(minimumHits, tally.hits)
+        cpuNanoseconds += tally.cpuNanoseconds
+        allocations = allocations.flatMap { total in tally.allocations.map { total + $0 } }
+    }
+
+    func figures(operationsPerRound: Int, threads: Int, finalCount: Int) -> OperationFigures {
+        OperationFigures(
+            operationsPerRound: operationsPerRound, threads: threads, roundNanoseconds: samples,
+            cpuNanoseconds: cpuNanoseconds, checksum: checksum, minimumHits: minimumHits,
+            finalCount: finalCount, allocations: allocations)
     }
 }
 

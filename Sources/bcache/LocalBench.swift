@@ -40,25 +40,56 @@ struct LocalBench {
         let baselineMemory = harness.measureMemory(makeTarget: makeBaseline)
 
         var figures: [String: (store: OperationFigures, baseline: OperationFigures)] = [:]
+        // The rounds of an operation alternate between the thread counts and between the two
+        // targets (round by round, the order swapped every round), so that a slow or fast
+        // spell of this shared machine falls on all of them alike: the ratios and the
+        // two-thread speed-up compare rounds timed side by side, not minutes apart.
         func measure<Store: BenchTarget, Baseline: BenchTarget>(
-            _ operation: BenchOperation, _ threads: Int, store: Store, baseline: Baseline
+            _ operation: BenchOperation, store: Store, baseline: Baseline
         ) {
-            let storeFigures = harness.measure(operation, threads: threads, on: store)
-            let baselineFigures = harness.measure(operation, threads: threads, on: baseline)
-            figures["\(operation.rawValue)/\(threads)"] = (storeFigures, baselineFigures)
-        }
-        for threads in threadCounts {
-            do {
-                let store = harness.filled(capacity: harness.roomyCapacity, makeTarget: makeStore)
-                let baseline = harness.filled(capacity: harness.roomyCapacity, makeTarget: makeBaseline)
-                for operation in Self.sharedOrder where operations.contains(operation) {
-                    measure(operation, threads, store: store, baseline: baseline)
+            var logs = threadCounts.map { _ in (store: RoundLog(), baseline: RoundLog()) }
+            let works = threadCounts.map { harness.makeWork(operation, threads: $0, generation: 0) }
+            for round in 0..<rounds {
+                for index in threadCounts.indices {
+                    let generation = round * threadCounts.count + index
+                    func timeStore() {
+                        harness.timeRound(
+                            operation, on: store, work: works[index], generation: generation, into: &logs[index].store)
+                    }
+                    func timeBaseline() {
+                        harness.timeRound(
+                            operation, on: baseline, work: works[index], generation: generation,
+                            into: &logs[index].baseline)
+                    }
+                    if round.isMultiple(of: 2) {
+                        timeStore()
+                        timeBaseline()
+                    } else {
+                        timeBaseline()
+                        timeStore()
+                    }
                 }
             }
-            guard operations.contains(.setNewEvict) else { continue }
+            for (index, threads) in threadCounts.enumerated() {
+                figures["\(operation.rawValue)/\(threads)"] = (
+                    logs[index].store.figures(
+                        operationsPerRound: keys.count, threads: threads, finalCount: store.count),
+                    logs[index].baseline.figures(
+                        operationsPerRound: keys.count, threads: threads, finalCount: baseline.count)
+                )
+            }
+        }
+        do {
+            let store = harness.filled(capacity: harness.roomyCapacity, makeTarget: makeStore)
+            let baseline = harness.filled(capacity: harness.roomyCapacity, makeTarget: makeBaseline)
+            for operation in Self.sharedOrder where operations.contains(operation) {
+                measure(operation, store: store, baseline: baseline)
+            }
+        }
+        if operations.contains(.setNewEvict) {
             let store = harness.filled(capacity: harness.fullCapacity, makeTarget: makeStore)
             let baseline = harness.filled(capacity: harness.fullCapacity, makeTarget: makeBaseline)
-            measure(.setNewEvict, threads, store: store, baseline: baseline)
+            measure(.setNewEvict, store: store, baseline: baseline)
         }
 
         let facade = measureFacade(harness)

@@ -13,7 +13,9 @@ struct LocalBenchCommand: ParsableCommand {
             miss, set overwrite, set new (every insert evicts), delete and a 90/10 get/set mix, in \
             a shuffled key order, on 1 and on 2 threads; each figure is the median of --rounds \
             rounds. Every operation also runs on a [String: [UInt8]] behind one Mutex, and the \
-            table gives the ratio store/baseline. ns/op is a round's wall time over the calls of \
+            rounds alternate (store and baseline, 1 and 2 threads, one round of each in turn, on \
+            the same filled maps) so that ratios and speed-ups compare rounds timed side by side; \
+            the table gives the ratio store/baseline. ns/op is a round's wall time over the calls of \
             all its threads (the inverse of throughput); ops/s is the calls of all threads per \
             second. To check whether the machine can run two threads at once at all, run two \
             processes with --threads 1 --operations get_hit side by side. Resident memory per entry comes from \

@@ -12,8 +12,13 @@ import Testing
             let seed = NodeAddress(host: "seed.cluster.test", port: 7946)
             try await cluster.nodes[1].join(seeds: [seed])
             try await cluster.nodes[2].join(seeds: [seed])
+            // The event is recorded by the node's event task, which may run after the members
+            // see each other (CI saw the check made before it): wait for both.
             try await cluster.run(
-                until: { cluster.allSeeAlive(["node-0", "node-1", "node-2"], observers: [0, 1, 2]) },
+                until: {
+                    cluster.allSeeAlive(["node-0", "node-1", "node-2"], observers: [0, 1, 2])
+                        && cluster.events(of: 1).contains(.joinSucceeded(via: seed))
+                },
                 timeout: .seconds(10))
             #expect(cluster.events(of: 1).contains(.joinSucceeded(via: seed)))
         }
