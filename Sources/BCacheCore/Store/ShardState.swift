@@ -110,14 +110,10 @@ struct ShardState: ~Copyable {
     ) -> Version {
         let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
         counts.sets &+= 1
-        var key = key
-        key.withUTF8 { keyBytes in
-            value.withUnsafeBytes { valueBytes in
-                let keyBytes = UnsafeRawBufferPointer(keyBytes)
-                storeLive(
-                    keyBytes, keyHash: keyHash, value: valueBytes, deadline: Slot.liveDeadline(expiresAt),
-                    version: version, existing: find(keyBytes, keyHash: keyHash))
-            }
+        value.withUnsafeBytes { valueBytes in
+            storeLive(
+                .string(key), keyHash: keyHash, value: valueBytes, deadline: Slot.liveDeadline(expiresAt),
+                version: version, existing: find(key, keyHash: keyHash))
         }
         return version
     }
@@ -127,13 +123,8 @@ struct ShardState: ~Copyable {
         let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
         counts.deletes &+= 1
         let purgeAt = min(now.addingSaturating(limits.deletionDelayMillis), Slot.latestPurge)
-        var key = key
-        key.withUTF8 { keyBytes in
-            let keyBytes = UnsafeRawBufferPointer(keyBytes)
-            storeTombstone(
-                keyBytes, keyHash: keyHash, purgeAt: purgeAt, version: version,
-                existing: find(keyBytes, keyHash: keyHash))
-        }
+        storeTombstone(
+            .string(key), keyHash: keyHash, purgeAt: purgeAt, version: version, existing: find(key, keyHash: keyHash))
         return (version, purgeAt)
     }
 
@@ -205,18 +196,18 @@ struct ShardState: ~Copyable {
                 || ShardLimits.entryBytes(keyBytes: keyBytes, valueBytes: value.count) > limits.maxBytes
             {
                 supersede(
-                    record.key, keyHash: keyHash, version: record.version,
+                    .bytes(record.key), keyHash: keyHash, version: record.version,
                     purgeAt: now.addingSaturating(limits.deletionDelayMillis), now: now, existing: existing)
                 return .ignoredTooLarge
             }
             if expiresAt <= now {
                 supersede(
-                    record.key, keyHash: keyHash, version: record.version,
+                    .bytes(record.key), keyHash: keyHash, version: record.version,
                     purgeAt: expiresAt.addingSaturating(limits.deletionDelayMillis), now: now, existing: existing)
                 return .ignoredExpired
             }
             storeLive(
-                record.key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt),
+                .bytes(record.key), keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt),
                 version: record.version, existing: existing)
             return .applied
         }
@@ -227,19 +218,19 @@ struct ShardState: ~Copyable {
         let purgeAt = min(record.deadline, latest)
         if purgeAt <= now {
             supersede(
-                record.key, keyHash: keyHash, version: record.version, purgeAt: purgeAt, now: now,
+                .bytes(record.key), keyHash: keyHash, version: record.version, purgeAt: purgeAt, now: now,
                 existing: existing)
             return .ignoredExpired
         }
         storeTombstone(
-            record.key, keyHash: keyHash, purgeAt: purgeAt, version: record.version, existing: existing)
+            .bytes(record.key), keyHash: keyHash, purgeAt: purgeAt, version: record.version, existing: existing)
         return .applied
     }
 
     /// Replaces the older local state of a key by a newer version whose value is not kept: a
     /// tombstone with that version until `purgeAt`, or nothing when `purgeAt` has passed.
     private mutating func supersede(
-        _ key: UnsafeRawBufferPointer, keyHash: UInt64, version: Version, purgeAt: UInt64, now: UInt64,
+        _ key: EntryKey, keyHash: UInt64, version: Version, purgeAt: UInt64, now: UInt64,
         existing: (cell: Int, slot: Int32)?
     ) {
         if purgeAt > now {
@@ -343,7 +334,7 @@ struct ShardState: ~Copyable {
     /// list, an overwritten one marked referenced where it is), then evicts while over the
     /// shard's bounds (see ``evictOverflow(protecting:)``).
     private mutating func storeLive(
-        _ key: UnsafeRawBufferPointer, keyHash: UInt64, value: UnsafeRawBufferPointer, deadline: UInt64,
+        _ key: EntryKey, keyHash: UInt64, value: UnsafeRawBufferPointer, deadline: UInt64,
         version: Version,
         existing: (cell: Int, slot: Int32)?
     ) {
@@ -372,7 +363,7 @@ struct ShardState: ~Copyable {
         } else {
             slot = allocateSlot()
             slots[Int(slot)] = Slot(
-                bytes: EntryBytes(keyBytes: key, valueBytes: value, deadline: deadline),
+                bytes: key.makeBlock(value: value, deadline: deadline),
                 timestamp: version.timestamp, node: version.node)
             indexInsert(slot: slot, keyHash: keyHash)
             pushFront(slot)
@@ -409,7 +400,7 @@ struct ShardState: ~Copyable {
     /// Makes `key` a tombstone with `version` until `purgeAt`, at the head of the tombstone
     /// list, then purges the oldest tombstones while over the shard's bound.
     private mutating func storeTombstone(
-        _ key: UnsafeRawBufferPointer, keyHash: UInt64, purgeAt: UInt64, version: Version,
+        _ key: EntryKey, keyHash: UInt64, purgeAt: UInt64, version: Version,
         existing: (cell: Int, slot: Int32)?
     ) {
         let slot: Int32
@@ -432,9 +423,8 @@ struct ShardState: ~Copyable {
         } else {
             slot = allocateSlot()
             slots[Int(slot)] = Slot(
-                bytes: EntryBytes(
-                    keyBytes: key, valueBytes: UnsafeRawBufferPointer(start: nil, count: 0),
-                    deadline: Slot.tombstoneDeadline(purgeAt)),
+                bytes: key.makeBlock(
+                    value: UnsafeRawBufferPointer(start: nil, count: 0), deadline: Slot.tombstoneDeadline(purgeAt)),
                 timestamp: version.timestamp, node: version.node)
             indexInsert(slot: slot, keyHash: keyHash)
             pushFront(slot)
