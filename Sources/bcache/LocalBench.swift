@@ -40,33 +40,41 @@ struct LocalBench {
         let baselineMemory = harness.measureMemory(makeTarget: makeBaseline)
 
         var figures: [String: (store: OperationFigures, baseline: OperationFigures)] = [:]
-        // The rounds of an operation alternate between the thread counts and between the two
-        // targets (round by round, the order swapped every round), so that a slow or fast
-        // spell of this shared machine falls on all of them alike: the ratios and the
-        // two-thread speed-up compare rounds timed side by side, not minutes apart.
+        // The facade, started and filled first, so that its rounds alternate with the others.
+        var facadeFigures = LocalBenchReport.FacadeFigures()
+        let facade = makeFacade(harness, into: &facadeFigures)
+        defer { facade?.shutdown() }
+        // The rounds of an operation alternate between the thread counts and between the
+        // targets (store, baseline and, on one thread, the facade; one round of each in turn,
+        // the order rotated every round), so that a slow or fast spell of this shared machine
+        // falls on all of them alike: the ratios and the two-thread speed-up compare rounds
+        // timed side by side, not minutes apart.
         func measure<Store: BenchTarget, Baseline: BenchTarget>(
-            _ operation: BenchOperation, store: Store, baseline: Baseline
+            _ operation: BenchOperation, store: Store, baseline: Baseline, facade: FacadeBenchTarget?
         ) {
-            var logs = threadCounts.map { _ in (store: RoundLog(), baseline: RoundLog()) }
+            var logs = threadCounts.map { _ in (store: RoundLog(), baseline: RoundLog(), facade: RoundLog()) }
             let works = threadCounts.map { harness.makeWork(operation, threads: $0, generation: 0) }
             for round in 0..<rounds {
-                for index in threadCounts.indices {
+                for (index, threads) in threadCounts.enumerated() {
                     let generation = round * threadCounts.count + index
-                    func timeStore() {
-                        harness.timeRound(
-                            operation, on: store, work: works[index], generation: generation, into: &logs[index].store)
-                    }
-                    func timeBaseline() {
-                        harness.timeRound(
-                            operation, on: baseline, work: works[index], generation: generation,
-                            into: &logs[index].baseline)
-                    }
-                    if round.isMultiple(of: 2) {
-                        timeStore()
-                        timeBaseline()
-                    } else {
-                        timeBaseline()
-                        timeStore()
+                    var order: [TimedTarget] = [.store, .baseline]
+                    if threads == 1, facade != nil { order.append(.facade) }
+                    for step in order.indices {
+                        switch order[(step + round) % order.count] {
+                        case .store:
+                            harness.timeRound(
+                                operation, on: store, work: works[index], generation: generation,
+                                into: &logs[index].store)
+                        case .baseline:
+                            harness.timeRound(
+                                operation, on: baseline, work: works[index], generation: generation,
+                                into: &logs[index].baseline)
+                        case .facade:
+                            guard let facade else { continue }
+                            harness.timeRound(
+                                operation, on: facade, work: works[index], generation: generation,
+                                into: &logs[index].facade)
+                        }
                     }
                 }
             }
@@ -77,22 +85,25 @@ struct LocalBench {
                     logs[index].baseline.figures(
                         operationsPerRound: keys.count, threads: threads, finalCount: baseline.count)
                 )
+                if threads == 1, let facade {
+                    facadeFigures.operations[operation] = logs[index].facade.figures(
+                        operationsPerRound: keys.count, threads: 1, finalCount: facade.count)
+                }
             }
         }
         do {
             let store = harness.filled(capacity: harness.roomyCapacity, makeTarget: makeStore)
             let baseline = harness.filled(capacity: harness.roomyCapacity, makeTarget: makeBaseline)
             for operation in Self.sharedOrder where operations.contains(operation) {
-                measure(operation, store: store, baseline: baseline)
+                let facadeHere = Self.facadeOperations.contains(operation) ? facade : nil
+                measure(operation, store: store, baseline: baseline, facade: facadeHere)
             }
         }
         if operations.contains(.setNewEvict) {
             let store = harness.filled(capacity: harness.fullCapacity, makeTarget: makeStore)
             let baseline = harness.filled(capacity: harness.fullCapacity, makeTarget: makeBaseline)
-            measure(.setNewEvict, store: store, baseline: baseline)
+            measure(.setNewEvict, store: store, baseline: baseline, facade: nil)
         }
-
-        let facade = measureFacade(harness)
 
         var rows: [LocalBenchReport.Row] = []
         for operation in BenchOperation.allCases {
@@ -102,29 +113,34 @@ struct LocalBench {
             }
         }
         return LocalBenchReport(
-            keyCount: keyCount, valueSize: valueSize, rounds: rounds, rows: rows, facade: facade,
+            keyCount: keyCount, valueSize: valueSize, rounds: rounds, rows: rows, facade: facadeFigures,
             storeMemory: storeMemory, baselineMemory: baselineMemory, machine: MachineLoad.current(),
             elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
 
-    /// The facade's figures (get hit, borrowing get, then set overwrite, of those asked for) on one thread, or
-    /// what kept them from being measured; empty when one thread was not asked for.
-    private func measureFacade(_ harness: BenchHarness) -> LocalBenchReport.FacadeFigures {
-        let facadeOperations = [BenchOperation.getHit, .getBorrow, .setOverwrite].filter { operations.contains($0) }
-        guard threadCounts.contains(1), !facadeOperations.isEmpty else { return .init() }
-        let facade: FacadeBenchTarget
+    /// The operations also timed through the facade, on one thread.
+    static let facadeOperations: [BenchOperation] = [.getHit, .getBorrow, .setOverwrite]
+
+    /// One of the maps a round times.
+    private enum TimedTarget {
+        case store, baseline, facade
+    }
+
+    /// A started and filled facade (a node alone on an in-memory network) when one thread and
+    /// one of ``facadeOperations`` were asked for; nil otherwise, or when it could not be
+    /// started (said in `figures`).
+    private func makeFacade(
+        _ harness: BenchHarness, into figures: inout LocalBenchReport.FacadeFigures
+    ) -> FacadeBenchTarget? {
+        guard threadCounts.contains(1), Self.facadeOperations.contains(where: operations.contains) else { return nil }
         do {
-            facade = try FacadeBenchTarget(
+            let facade = try FacadeBenchTarget(
                 capacity: harness.roomyCapacity, valueSize: valueSize, keyBytes: harness.keys.keyBytes)
+            harness.fill(facade)
+            return facade
         } catch {
-            return .init(error: "\(error)")
+            figures.error = "\(error)"
+            return nil
         }
-        harness.fill(facade)
-        var figures = LocalBenchReport.FacadeFigures()
-        for operation in facadeOperations {
-            figures.operations[operation] = harness.measure(operation, threads: 1, on: facade)
-        }
-        facade.shutdown()
-        return figures
     }
 }

@@ -19,9 +19,10 @@ struct LocalBenchCommand: ParsableCommand {
             all its threads (the inverse of throughput); ops/s is the calls of all threads per \
             second. To check whether the machine can run two threads at once at all, run two \
             processes with --threads 1 --operations get_hit side by side. Resident memory per entry comes from \
-            /proc/self/statm before and after filling a fresh store. Last, get hit and set overwrite \
-            run on one thread through the facade (a started BCache node alone on an in-memory \
-            network), to show what BCache.get/set add to the store. Build in release mode.
+            /proc/self/statm before and after filling a fresh store. Get hit, borrowing get and set \
+            overwrite also run on one thread through the facade (a started BCache node alone on an \
+            in-memory network), their rounds alternating with the store's and the baseline's, to \
+            show what BCache.get/set add to the store. Build in release mode.
             """
     )
 
