@@ -96,3 +96,15 @@ import Testing
         entry.release()
     }
 }
+
+extension EntryBytes {
+    /// A block for `key` and `value`, made as a shard makes a local write's.
+    init(key: String, value: [UInt8], deadline: UInt64) {
+        self = value.withUnsafeBytes { EntryKey.string(key).makeBlock(value: $0, deadline: deadline) }
+    }
+
+    /// A key-only block (a tombstone's).
+    init(key: String, deadline: UInt64) {
+        self.init(key: key, value: [], deadline: deadline)
+    }
+}

@@ -22,7 +22,8 @@
 /// retain and release on the entry (an `EntryBytes` is a bare pointer; copying it is free).
 ///
 /// Ownership is manual: the shard's slot owns the block. Every block is made by
-/// ``init(key:value:)`` or ``init(key:)``, changed only by ``replaceValue(with:)`` and
+/// ``init(keyBytes:valueBytes:deadline:)`` (for a local write through ``EntryKey``), changed only
+/// by ``replaceValue(with:)-([UInt8])``, the deadline's setter and
 /// ``dropValue()`` on the owning slot, and freed exactly once by ``release()`` (when the slot
 /// is freed) or ``deallocate()`` (when the shard goes away). ``value`` returns a fresh copy and
 /// ``valueLocation`` says where the bytes are, to lend them in place: the block never leaves the shard's lock, so
@@ -49,21 +50,6 @@ struct EntryBytes {
 
     /// No key and no value, no block: what a free slot holds.
     static var empty: EntryBytes { EntryBytes(storage: nil) }
-
-    /// A new block holding `deadline` and the bytes of `key` followed by `value`.
-    init(key: String, value: [UInt8], deadline: UInt64) {
-        var key = key
-        self = key.withUTF8 { keyBytes in
-            value.withUnsafeBytes { valueBytes in
-                EntryBytes(keyBytes: UnsafeRawBufferPointer(keyBytes), valueBytes: valueBytes, deadline: deadline)
-            }
-        }
-    }
-
-    /// A new block holding `deadline` and the bytes of `key`, with no value (a tombstone's).
-    init(key: String, deadline: UInt64) {
-        self.init(key: key, value: [], deadline: deadline)
-    }
 
     /// A new block holding `deadline` and copies of `keyBytes` followed by `valueBytes`.
     init(keyBytes: UnsafeRawBufferPointer, valueBytes: UnsafeRawBufferPointer, deadline: UInt64) {
