@@ -63,7 +63,7 @@ let package = Package(
         // The LRU store and the CRDT: no I/O, no NIO. Re-exports BCacheBase.
         .target(
             name: "BCacheCore",
-            dependencies: ["BCacheBase"],
+            dependencies: ["BCacheBase", "CPrefetch"],
             swiftSettings: strictSettings
         ),
         // The waiting primitives the other targets share (a one-shot value, an async FIFO lock, a
@@ -80,6 +80,8 @@ let package = Package(
         // glibc's mallinfo2, for `bcache bench overload`'s live-bytes figure beside resident
         // memory (a header only; nothing to link).
         .systemLibrary(name: "CMallocInfo"),
+        // Clang's prefetch hint, for the store's reads (a header only; nothing to link).
+        .systemLibrary(name: "CPrefetch"),
         // libsodium, as a system library (Debian: libsodium-dev).
         .systemLibrary(
             name: "CSodium",

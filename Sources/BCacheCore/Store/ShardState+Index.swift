@@ -44,7 +44,9 @@ extension ShardState {
             if entry == 0 { return nil }
             if entry >> 32 == tag {
                 let slot = Int32(truncatingIfNeeded: entry & 0xffff_ffff) - 1
-                if isKey(slots[Int(slot)].bytes) {
+                let bytes = slots[Int(slot)].bytes
+                bytes.prefetch()
+                if isKey(bytes) {
                     return (cell, slot)
                 }
             }
