@@ -394,6 +394,9 @@ struct ShardState: ~Copyable {
             counts.evictions &+= 1
             noteRemoval(of: victim, .evicted)
             remove(slot: victim)
+            // The next eviction starts at the new tail: ask for its block now, so that a full
+            // shard's next insert finds it on its way.
+            if liveTail != Slot.none { slots[Int(liveTail)].bytes.prefetch() }
         }
     }
 
