@@ -1,8 +1,8 @@
 /// A growable array whose storage starts on a cache-line boundary, for a shard's slots.
 ///
-/// With the table on a line boundary, the first 32 bytes of a 48-byte slot (what a lookup and
-/// an LRU move read) lie in one cache line in 3 slots of 4; a `[Slot]`, whose elements start
-/// 32 bytes into a 16-byte-aligned buffer, gives no such guarantee. Its accesses skip the uniqueness
+/// With the table on a line boundary, two 32-byte slots share each cache line and none
+/// straddles two; a `[Slot]`, whose elements start 32 bytes into a 16-byte-aligned buffer, gives
+/// no such guarantee. Its accesses skip the uniqueness
 /// check an `Array` write makes (the table is not copyable, so it is always unique) but keep the
 /// bounds check. Not copyable: it owns its memory, and the shard mutates it in place.
 struct AlignedTable<Element>: ~Copyable {
