@@ -2,8 +2,8 @@ import BCacheTestKit
 import Dispatch
 import Synchronization
 
-/// Runs the operations of `bcache bench local` against a ``BenchTarget``: fills it, times
-/// rounds on one or more threads, and keeps the median.
+/// Runs the operations of `bcache bench local` against a ``BenchTarget``: fills it and times
+/// rounds on one or more threads (the caller alternates the rounds and keeps the median).
 ///
 /// Generic over the target so that the store and the baseline run the very same loops. Every
 /// loop folds what it reads into a checksum that the report prints, so the optimiser cannot
@@ -11,12 +11,10 @@ import Synchronization
 struct BenchHarness: Sendable {
     let keys: BenchKeys
     let valueSize: Int
-    let rounds: Int
 
-    init(keys: BenchKeys, valueSize: Int, rounds: Int) {
+    init(keys: BenchKeys, valueSize: Int) {
         self.keys = keys
         self.valueSize = valueSize
-        self.rounds = rounds
     }
 
     /// The capacity of targets for every operation but "set new": 25% above the key count, so
@@ -32,25 +30,6 @@ struct BenchHarness: Sendable {
         let target = makeTarget(capacity)
         fill(target)
         return target
-    }
-
-    /// Times `operation` over `rounds` rounds on `threads` threads against `target`, which
-    /// must hold every key when called.
-    ///
-    /// Each thread works through its own ``ThreadWork``, built untimed. Rounds that would find
-    /// the target changed by the previous one are prepared untimed: "delete" refills it; "set
-    /// new" inserts a new generation of keys, so a round never overwrites what an earlier round
-    /// inserted. After "delete" the target is empty; after "set new" it holds the last
-    /// generation.
-    func measure<Target: BenchTarget>(
-        _ operation: BenchOperation, threads: Int, on target: Target
-    ) -> OperationFigures {
-        var log = RoundLog()
-        let work = makeWork(operation, threads: threads, generation: 0)
-        for round in 0..<rounds {
-            timeRound(operation, on: target, work: work, generation: round, into: &log)
-        }
-        return log.figures(operationsPerRound: keys.count, threads: threads, finalCount: target.count)
     }
 
     /// Times one round of `operation` against `target` with each thread's `work`, adding it to

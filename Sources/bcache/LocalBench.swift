@@ -27,7 +27,7 @@ struct LocalBench {
     func run() -> LocalBenchReport {
         let started = DispatchTime.now().uptimeNanoseconds
         let keys = BenchKeys(count: keyCount)
-        let harness = BenchHarness(keys: keys, valueSize: valueSize, rounds: rounds)
+        let harness = BenchHarness(keys: keys, valueSize: valueSize)
         let valueSize = self.valueSize
         let keyBytes = keys.keyBytes
         let makeStore = { (capacity: Int) in

@@ -54,7 +54,7 @@ struct OperationCountCommand: ParsableCommand {
 
     func run() throws {
         let benchKeys = BenchKeys(count: keys)
-        let harness = BenchHarness(keys: benchKeys, valueSize: valueSize, rounds: rounds)
+        let harness = BenchHarness(keys: benchKeys, valueSize: valueSize)
         let capacity = harness.roomyCapacity
         let checksum: UInt64
         switch target {

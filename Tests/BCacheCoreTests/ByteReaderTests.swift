@@ -148,4 +148,28 @@ import Testing
         #expect(try reader.readVarint() == 1)
         try reader.expectEnd()
     }
+
+    /// `readUTF8` checks UTF-8 without making a string first (`readUTF8Range`, which the in-place
+    /// batch uses): it must accept exactly what `String(validating:)` accepts, as it did when it
+    /// was built on it, on random runs biased towards the bytes of multi-byte sequences.
+    @Test func readUTF8AcceptsExactlyWhatStringValidatingAccepts() {
+        var rng = SplitMix64(seed: TestStores.seed("ByteReaderTests.utf8"))
+        let interesting: [UInt8] = [
+            0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+        ]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            let count = Int(rng.next() % 8)
+            let bytes = (0..<count).map { _ in
+                rng.next() % 2 == 0
+                    ? interesting[Int(rng.next() % UInt64(interesting.count))] : UInt8(truncatingIfNeeded: rng.next())
+            }
+            var reader = ByteReader(bytes)
+            let read = try? reader.readUTF8(count: bytes.count)
+            let expected = bytes.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+            #expect(read == expected, "\(bytes)")
+            if read != nil { accepted += 1 }
+        }
+        #expect(accepted > 1_000 && accepted < 19_000)
+    }
 }

@@ -35,16 +35,17 @@ struct RecordMerger: Sendable {
 
     /// Merges every record; returns how many changed the store.
     ///
-    /// One call per received frame: the store locks each shard once per group of the frame's
-    /// records (``CacheStore/merge(_:)-([CacheRecord])``), not once per record; a received
-    /// batch (``EncodedRecordBatch``) is merged from its bytes in place.
+    /// One call per received frame, merged from its bytes in place
+    /// (``CacheStore/merge(_:)-(EncodedRecordBatch)``): the store locks each shard once per group
+    /// of the frame's records, not once per record. A key is made as a `String` only for the
+    /// records that need one (applied ones with an observer, refused ones).
     ///
     /// Records refused for their clock are logged with the first one's key and error when the
     /// node's total of refusals reaches a power of two (the 1st, 2nd, 4th, 8th...): a peer whose
     /// clock runs beyond the bound has every record of every anti-entropy round refused, which a
     /// warning per record (or per frame) would turn into a flood; the counter has every one.
     @discardableResult
-    func merge(_ records: some MergeableRecords, from source: @autoclosure () -> String) -> Int {
+    func merge(_ records: EncodedRecordBatch, from source: @autoclosure () -> String) -> Int {
         merge(records, from: source(), inFlight: { _ in false }).settled
     }
 
@@ -52,14 +53,14 @@ struct RecordMerger: Sendable {
     /// two counts: those whose version `inFlight` says replication may still be delivering, and
     /// the others (anti-entropy's raced and repaired records).
     func merge(
-        _ records: some MergeableRecords, from source: @autoclosure () -> String, inFlight: (Version) -> Bool
+        _ records: EncodedRecordBatch, from source: @autoclosure () -> String, inFlight: (Version) -> Bool
     ) -> (settled: Int, inFlight: Int) {
         var applied = 0
         var appliedInFlight = 0
         var refused: (count: Int, first: (key: String, error: ClockError)?) = (0, nil)
         // Per author: how many were refused, and how far ahead the furthest was.
         var refusedByAuthor: [NodeID: (count: Int, aheadMillis: UInt64)] = [:]
-        for (index, outcome) in records.merge(into: store).enumerated() {
+        for (index, outcome) in store.merge(records).enumerated() {
             switch outcome {
             case .success(.applied):
                 applied += 1
@@ -104,28 +105,4 @@ struct RecordMerger: Sendable {
         }
         return (applied - appliedInFlight, appliedInFlight)
     }
-}
-
-/// What ``RecordMerger`` merges: decoded records, or a received batch read in place. Keys are
-/// asked for only for the records that need one (applied ones with an observer, refused ones).
-protocol MergeableRecords {
-    /// The key of record `index`.
-    func key(at index: Int) -> String
-    /// The version of record `index`.
-    func version(at index: Int) -> Version
-    /// Whether record `index` is a tombstone.
-    func isTombstone(at index: Int) -> Bool
-    /// Merges every record into `store`: each record's outcome, in order.
-    func merge(into store: CacheStore) -> [Result<MergeOutcome, ClockError>]
-}
-
-extension [CacheRecord]: MergeableRecords {
-    func key(at index: Int) -> String { self[index].key }
-    func version(at index: Int) -> Version { self[index].version }
-    func isTombstone(at index: Int) -> Bool { self[index].isTombstone }
-    func merge(into store: CacheStore) -> [Result<MergeOutcome, ClockError>] { store.merge(self) }
-}
-
-extension EncodedRecordBatch: MergeableRecords {
-    func merge(into store: CacheStore) -> [Result<MergeOutcome, ClockError>] { store.merge(self) }
 }

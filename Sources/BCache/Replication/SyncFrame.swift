@@ -85,22 +85,6 @@ enum SyncFrame: Equatable, Sendable {
     /// of records frames puts in front of each.
     static var recordsPrefix: [UInt8] { [Tag.records.rawValue] }
 
-    /// `records`, in order, packed greedily into records frames of at most `maxFrameBytes`
-    /// bytes and `maxRecordsPerFrame` records each (``RecordFramePacker``).
-    ///
-    /// A record that alone makes a frame larger than `maxFrameBytes` is left out; its size is
-    /// returned in `skipped` for the caller to report. The frames decode with ``decode(_:limits:)``
-    /// as ``records(_:)`` frames, the same bytes ``encoded()`` gives for each group.
-    static func recordsFrames(
-        _ records: [CacheRecord], maxFrameBytes: Int,
-        maxRecordsPerFrame: Int = CodecLimits().maxRecordsPerBatch
-    ) -> (frames: [[UInt8]], skipped: [Int]) {
-        var packer = RecordFramePacker(
-            prefix: recordsPrefix, maxFrameBytes: maxFrameBytes, maxRecordsPerFrame: maxRecordsPerFrame)
-        for record in records { packer.append(record) }
-        return packer.finish()
-    }
-
     /// Decodes one frame that must fill `bytes` exactly.
     static func decode(_ bytes: [UInt8], limits: CodecLimits) throws(CodecError) -> SyncFrame {
         var reader = ByteReader(bytes)

@@ -311,7 +311,7 @@ public final class CacheStore: Sendable {
                 mergeOne: { (state, index, keyHash, now) throws(ClockError) in
                     let layout = batch.layouts[index]
                     let remote = RemoteRecord(
-                        key: slice(layout.key), value: layout.value.map(slice), deadline: layout.deadline,
+                        key: .bytes(slice(layout.key)), value: layout.value.map(slice), deadline: layout.deadline,
                         version: layout.version)
                     return try state.merge(remote, keyHash: keyHash, now: now)
                 })

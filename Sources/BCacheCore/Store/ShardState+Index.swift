@@ -27,6 +27,15 @@ extension ShardState {
         find(keyHash: keyHash) { $0.hasKey(key) }
     }
 
+    /// The cell and slot of `key`, given as a string or as bytes, if present.
+    @inline(__always)
+    func find(_ key: EntryKey, keyHash: UInt64) -> (cell: Int, slot: Int32)? {
+        switch key {
+        case .string(let key): find(key, keyHash: keyHash)
+        case .bytes(let key): find(key, keyHash: keyHash)
+        }
+    }
+
     /// The cell and slot of the key whose UTF-8 bytes are `key`, if present.
     @inline(__always)
     func find(_ key: UnsafeRawBufferPointer, keyHash: UInt64) -> (cell: Int, slot: Int32)? {

@@ -160,27 +160,25 @@ struct ShardState: ~Copyable {
     mutating func merge(_ record: CacheRecord, keyHash: UInt64, now: UInt64) throws(ClockError)
         -> MergeOutcome
     {
-        var key = record.key
-        var outcome: Result<MergeOutcome, ClockError> = .success(.ignoredOlderOrEqual)
-        key.withUTF8 { keyBytes in
-            let keyBytes = UnsafeRawBufferPointer(keyBytes)
-            switch record.state {
-            case .live(let value, let expiresAt):
-                value.withUnsafeBytes { valueBytes in
-                    let remote = RemoteRecord(
-                        key: keyBytes, value: valueBytes, deadline: expiresAt, version: record.version)
-                    outcome = Result { () throws(ClockError) in try merge(remote, keyHash: keyHash, now: now) }
-                }
-            case .tombstone(let purgeAt):
-                let remote = RemoteRecord(key: keyBytes, value: nil, deadline: purgeAt, version: record.version)
+        switch record.state {
+        case .live(let value, let expiresAt):
+            // `withUnsafeBytes` rethrows untyped: the typed outcome goes out through a local.
+            var outcome: Result<MergeOutcome, ClockError> = .success(.ignoredOlderOrEqual)
+            value.withUnsafeBytes { bytes in
+                let remote = RemoteRecord(
+                    key: .string(record.key), value: bytes, deadline: expiresAt, version: record.version)
                 outcome = Result { () throws(ClockError) in try merge(remote, keyHash: keyHash, now: now) }
             }
+            return try outcome.get()
+        case .tombstone(let purgeAt):
+            return try merge(
+                RemoteRecord(key: .string(record.key), value: nil, deadline: purgeAt, version: record.version),
+                keyHash: keyHash, now: now)
         }
-        return try outcome.get()
     }
 
-    /// Merges a remote record given as bytes (see ``RemoteRecord``), as
-    /// ``merge(_:keyHash:now:)-(CacheRecord,_,_)`` merges a decoded one.
+    /// Merges a remote record as ``RemoteRecord`` holds it (a decoded one's string, or a received
+    /// batch's bytes).
     mutating func merge(_ record: RemoteRecord, keyHash: UInt64, now: UInt64) throws(ClockError) -> MergeOutcome {
         try clock.receive(record.version.timestamp, wallMillis: now)
         let keyBytes = record.key.count
@@ -196,18 +194,18 @@ struct ShardState: ~Copyable {
                 || ShardLimits.entryBytes(keyBytes: keyBytes, valueBytes: value.count) > limits.maxBytes
             {
                 supersede(
-                    .bytes(record.key), keyHash: keyHash, version: record.version,
+                    record.key, keyHash: keyHash, version: record.version,
                     purgeAt: now.addingSaturating(limits.deletionDelayMillis), now: now, existing: existing)
                 return .ignoredTooLarge
             }
             if expiresAt <= now {
                 supersede(
-                    .bytes(record.key), keyHash: keyHash, version: record.version,
+                    record.key, keyHash: keyHash, version: record.version,
                     purgeAt: expiresAt.addingSaturating(limits.deletionDelayMillis), now: now, existing: existing)
                 return .ignoredExpired
             }
             storeLive(
-                .bytes(record.key), keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt),
+                record.key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt),
                 version: record.version, existing: existing)
             return .applied
         }
@@ -218,12 +216,12 @@ struct ShardState: ~Copyable {
         let purgeAt = min(record.deadline, latest)
         if purgeAt <= now {
             supersede(
-                .bytes(record.key), keyHash: keyHash, version: record.version, purgeAt: purgeAt, now: now,
+                record.key, keyHash: keyHash, version: record.version, purgeAt: purgeAt, now: now,
                 existing: existing)
             return .ignoredExpired
         }
         storeTombstone(
-            .bytes(record.key), keyHash: keyHash, purgeAt: purgeAt, version: record.version, existing: existing)
+            record.key, keyHash: keyHash, purgeAt: purgeAt, version: record.version, existing: existing)
         return .applied
     }
 
@@ -302,10 +300,7 @@ struct ShardState: ~Copyable {
     /// of the shard (`wanted` has ``BucketDigests/bucketCount`` flags).
     func records(inBuckets wanted: [Bool]) -> [CacheRecord] {
         var result: [CacheRecord] = []
-        for index in 0..<slots.count
-        where !slots[index].isFree && wanted[BucketDigests.bucket(forKeyHash: slots[index].keyHash)] {
-            result.append(slots[index].record)
-        }
+        forEachSlot(inBuckets: wanted) { result.append(slots[$0].record) }
         return result
     }
 
@@ -313,18 +308,20 @@ struct ShardState: ~Copyable {
     /// `packer`, in one scan of the shard, as ``records(inBuckets:)`` lists them but without
     /// making a record of each.
     func packRecords(inBuckets wanted: [Bool], into packer: inout RecordFramePacker) {
-        for index in 0..<slots.count where !slots[index].isFree {
-            let bytes = slots[index].bytes
-            guard wanted[BucketDigests.bucket(forKeyHash: bytes.keyHash)] else { continue }
-            let deadline = slots[index].deadline
-            if deadline & Slot.tombstoneBit != 0 {
-                packer.append(
-                    key: bytes.keyBuffer, value: nil, deadline: slots[index].purgeAt, version: slots[index].version)
-            } else {
-                packer.append(
-                    key: bytes.keyBuffer, value: bytes.valueBuffer,
-                    deadline: deadline == Slot.neverExpires ? .max : deadline, version: slots[index].version)
-            }
+        forEachSlot(inBuckets: wanted) { index in
+            let slot = slots[index]
+            packer.append(
+                key: slot.bytes.keyBuffer, value: slot.isTombstone ? nil : slot.bytes.valueBuffer,
+                deadline: slot.recordDeadline, version: slot.version)
+        }
+    }
+
+    /// Calls `body` with the index of every entry (live or tombstone) whose key falls in a
+    /// bucket `wanted` marks (``BucketDigests/bucketCount`` flags), in slot order.
+    private func forEachSlot(inBuckets wanted: [Bool], _ body: (Int) -> Void) {
+        for index in 0..<slots.count
+        where !slots[index].isFree && wanted[BucketDigests.bucket(forKeyHash: slots[index].keyHash)] {
+            body(index)
         }
     }
 

@@ -70,12 +70,18 @@ struct Slot {
         min(purgeAtMillis, latestPurge) | tombstoneBit
     }
 
+    /// The deadline as a record carries it: a tombstone's purge time, or a live entry's expiry
+    /// with `UInt64.max` for never.
+    var recordDeadline: UInt64 {
+        if isTombstone { return purgeAt }
+        return deadline == Self.neverExpires ? .max : deadline
+    }
+
     /// The record this slot holds (not for free slots).
     var record: CacheRecord {
         if isTombstone {
-            return .tombstone(key: key, purgeAtMillis: purgeAt, version: version)
+            return .tombstone(key: key, purgeAtMillis: recordDeadline, version: version)
         }
-        let expires = deadline == Self.neverExpires ? UInt64.max : deadline
-        return .live(key: key, value: bytes.value, expiresAtMillis: expires, version: version)
+        return .live(key: key, value: bytes.value, expiresAtMillis: recordDeadline, version: version)
     }
 }

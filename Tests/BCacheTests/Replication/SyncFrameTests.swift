@@ -66,7 +66,9 @@ import Testing
                 key: "key-\(index)", value: [UInt8](repeating: UInt8(index % 251), count: index == 151 ? 3_000 : index),
                 expiresAtMillis: index.isMultiple(of: 3) ? .max : UInt64(1_000 + index), version: version)
         }
-        let (frames, skipped) = SyncFrame.recordsFrames(records, maxFrameBytes: 2_000, maxRecordsPerFrame: 7)
+        var packer = RecordFramePacker(prefix: SyncFrame.recordsPrefix, maxFrameBytes: 2_000, maxRecordsPerFrame: 7)
+        for record in records { packer.append(record) }
+        let (frames, skipped) = packer.finish()
         #expect(skipped.count == 1)
         #expect(skipped.first.map { $0 > 2_000 } == true)
         var decoded: [CacheRecord] = []
