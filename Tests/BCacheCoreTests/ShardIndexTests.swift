@@ -15,7 +15,7 @@ import Testing
             var occupied = 0
             for cell in 0..<state.table.count where state.table[cell] != 0 {
                 occupied += 1
-                var probe = state.home(ofTag: state.table[cell] >> 32)
+                var probe = state.home(ofTag: state.table[cell] >> ShardState.addressBits)
                 while probe != cell {
                     #expect(state.table[probe] != 0, "gap before cell \(cell) at \(probe): \(context)")
                     probe = (probe + 1) & mask
@@ -79,6 +79,62 @@ import Testing
         _ = checkTable(store, "after deleting a third")
         for (index, key) in keys.enumerated() {
             #expect((store.get(key) != nil) == (index % 3 != 0), "\(key)")
+        }
+    }
+
+    /// Walks one list from its head, checking each block's back link, and returns its blocks.
+    private func walk(
+        from head: EntryBlock?, to tail: EntryBlock?, _ context: String
+    ) -> [EntryBlock] {
+        var blocks: [EntryBlock] = []
+        var previous: EntryBlock?
+        var current = head
+        while let block = current {
+            #expect(block.prev == previous, "back link: \(context)")
+            blocks.append(block)
+            previous = block
+            current = block.next
+        }
+        #expect(previous == tail, "list tail: \(context)")
+        return blocks
+    }
+
+    @Test func entriesWhoseBlocksMoveStayIndexedAndLinked() throws {
+        let seed = TestStores.seed("ShardIndexTests.moves")
+        var rng = SplitMix64(seed: seed)
+        // One shard, values of 0 to 600 bytes: overwrites of another size and deletes of values
+        // above the 256 bytes a tombstone keeps make new blocks, which the index cell and the
+        // neighbours' links must follow.
+        let store = TestStores.store(TestStores.configuration(maxTombstones: 64, shardCount: 1))
+        let universe = (0..<300).map { "moving-key-\($0)" }
+        var live: [String: [UInt8]] = [:]
+        for step in 0..<6_000 {
+            let key = universe[Int(rng.next() % UInt64(universe.count))]
+            if rng.next() % 4 != 0 {
+                let value = [UInt8](repeating: UInt8(step & 0xff), count: Int(rng.next() % 601))
+                try store.set(key, value)
+                live[key] = value
+            } else {
+                store.delete(key)
+                live[key] = nil
+            }
+            #expect(store.get(key) == live[key], "step \(step), key \(key); seed \(seed)")
+        }
+        let context = "seed \(seed)"
+        _ = checkTable(store, context)
+        store.shards[0].state.withLock { state in
+            let liveBlocks = walk(from: state.liveHead, to: state.liveTail, "live; " + context)
+            let tombstones = walk(from: state.tombstoneHead, to: state.tombstoneTail, "tombstones; " + context)
+            #expect(liveBlocks.count == state.liveCount && tombstones.count == state.tombstoneCount, "\(context)")
+            #expect(liveBlocks.allSatisfy { !$0.isTombstone } && tombstones.allSatisfy(\.isTombstone), "\(context)")
+            #expect(liveBlocks.count + tombstones.count == state.indexedCount, "\(context)")
+            // Every linked block is the one its key's cell indexes.
+            for block in liveBlocks + tombstones {
+                #expect(state.find(block.keyBuffer, keyHash: block.keyHash)?.block == block, "\(context)")
+            }
+        }
+        for key in universe {
+            #expect(store.get(key) == live[key], "\(key); \(context)")
         }
     }
 }

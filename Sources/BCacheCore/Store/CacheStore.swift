@@ -15,8 +15,9 @@ import Synchronization
 public final class CacheStore: Sendable {
     /// The bytes each live entry accounts for beyond its key and value, in ``byteCount`` and
     /// against ``StoreConfiguration/maxBytes``. A conservative figure: the actual fixed cost is
-    /// about 70 bytes (a 32-byte slot, 10 to 20 bytes of index, the key-and-value block's counts
-    /// and deadline, malloc's header and rounding), plus the tables' growth slack.
+    /// about 75 bytes (10 to 20 bytes of index, the entry block's header of counts and deadline
+    /// and its trailer of version and links, malloc's header and rounding), plus the index's
+    /// growth slack.
     public static let perEntryOverheadBytes = 112
 
     /// This node's identity, the tie-breaker of its versions.
@@ -142,13 +143,13 @@ public final class CacheStore: Sendable {
         let keyHash = StableHash.hash(key)
         let removals = withShard(forKeyHash: keyHash) { shard in
             shard.state.withLock { state -> PendingRemovals? in
-                if let index = state.hit(key, keyHash: keyHash, wallClock: wallClock) {
+                if let block = state.hit(key, keyHash: keyHash, wallClock: wallClock) {
                     // The bytes reach `body` as an address and a count: plain integers, which
                     // carry no isolation region. Lent from the state, the buffer would tie
                     // `body`'s captures to the state's region, and the checker would refuse to
                     // let `state` go at the end of the lock; what makes lending them safe is
                     // the lock itself, held for the whole call.
-                    let (address, count) = state.slots[index].bytes.valueLocation
+                    let (address, count) = block.valueLocation
                     body(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count))
                 }
                 return state.takeRemovals()
@@ -204,7 +205,7 @@ public final class CacheStore: Sendable {
         let entryBytes = ShardLimits.entryBytes(keyBytes: keyBytes, valueBytes: value.count)
         let now = wallClock.nowMillis()
         var expiresAt = ttlMillis.map { now.addingSaturating($0) } ?? .max
-        if expiresAt >= Slot.neverExpires { expiresAt = .max }
+        if expiresAt >= EntryDeadline.neverExpires { expiresAt = .max }
         let written = withShard(forKeyHash: keyHash) { shard -> (Version?, UInt64, PendingRemovals?)? in
             guard entryBytes <= shard.maxBytes else { return nil }
             return shard.state.withLock { state in
@@ -216,7 +217,7 @@ public final class CacheStore: Sendable {
                     if state.liveDeadline(forKey: key, keyHash: keyHash, now: now) != nil { return (nil, expiry, nil) }
                 case .keepingExpiry:
                     if let deadline = state.liveDeadline(forKey: key, keyHash: keyHash, now: now) {
-                        expiry = deadline >= Slot.neverExpires ? .max : deadline
+                        expiry = deadline >= EntryDeadline.neverExpires ? .max : deadline
                     }
                 }
                 let version = state.set(key, keyHash: keyHash, value: value, expiresAt: expiry, now: now)
@@ -246,7 +247,7 @@ public final class CacheStore: Sendable {
                 state.counts.deletes &+= 1
                 return Version(timestamp: state.clock.tick(wallMillis: now), node: nodeID)
             }
-            let purgeAt = min(now.addingSaturating(configuration.deletionDelayMillis), Slot.latestPurge)
+            let purgeAt = min(now.addingSaturating(configuration.deletionDelayMillis), EntryDeadline.latestPurge)
             return .tombstone(key: key, purgeAtMillis: purgeAt, version: version)
         }
         let (version, purgeAt) = withShard(forKeyHash: keyHash) { shard in
@@ -375,7 +376,7 @@ public final class CacheStore: Sendable {
         let deadline = shard(forKeyHash: keyHash).state.withLock { state in
             state.liveDeadline(forKey: key, keyHash: keyHash, now: now)
         }
-        return deadline.map { $0 >= Slot.neverExpires ? .max : $0 }
+        return deadline.map { $0 >= EntryDeadline.neverExpires ? .max : $0 }
     }
 
     /// The record of `key`, live or tombstone, for replication and sync; nil when the store
@@ -511,7 +512,7 @@ public final class CacheStore: Sendable {
     }
 
     /// Reclaims expired entries and purges due tombstones, looking at no more than
-    /// `maxEntriesPerShard` slots of each shard (each shard locked once): call it periodically so
+    /// `maxEntriesPerShard` index cells of each shard (each shard locked once): call it periodically so
     /// that an idle cache shrinks. Returns how many entries and tombstones it removed. Expired
     /// entries are reported (``StoreRemoval/Reason/expired``) shard by shard, after each shard's
     /// lock is released.

@@ -13,13 +13,16 @@ enum EntryKey {
         }
     }
 
-    /// A new entry block for this key with `value` and `deadline`.
-    func makeBlock(value: UnsafeRawBufferPointer, deadline: UInt64) -> EntryBytes {
+    /// A new entry block for this key with `value`, `deadline` and `version`.
+    func makeBlock(value: UnsafeRawBufferPointer, deadline: UInt64, version: Version) -> EntryBlock {
         switch self {
         case .string(var key):
-            key.withUTF8 { EntryBytes(keyBytes: UnsafeRawBufferPointer($0), valueBytes: value, deadline: deadline) }
+            key.withUTF8 {
+                EntryBlock(
+                    keyBytes: UnsafeRawBufferPointer($0), valueBytes: value, deadline: deadline, version: version)
+            }
         case .bytes(let key):
-            EntryBytes(keyBytes: key, valueBytes: value, deadline: deadline)
+            EntryBlock(keyBytes: key, valueBytes: value, deadline: deadline, version: version)
         }
     }
 }

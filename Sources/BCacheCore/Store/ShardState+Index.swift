@@ -1,83 +1,96 @@
-/// The key → slot index of a shard: open addressing with linear probing over a `[UInt64]`.
+/// The key → entry index of a shard: open addressing with linear probing over a `[UInt64]`.
 ///
-/// Each cell is 0 (empty) or `tag << 32 | (slot + 1)`, where the tag is the low 32 bits of the
-/// key's ``StableHash``. The hash is computed once per call by the store and reused here, so a
-/// lookup hashes nothing more (a `[String: Int32]` would hash the key a second time with
-/// SipHash), and comparing tags skips the slot (another cache line) for almost every
-/// non-matching cell. Cells are 8 bytes and the table is at most 13/16 full (the bound of Go's
-/// maps), 10 to 20 bytes per entry; a probe compares 8-byte tags, eight to a cache line.
-/// Deletion shifts later cells back (no tombstone cells), so probes stay short.
+/// Each cell is 0 (empty) or `tag << 44 | address / 16`: the entry's ``EntryBlock`` (16-byte
+/// aligned below 2^48, so 44 bits hold its address) and a 20-bit tag from the key's
+/// ``StableHash`` (bits 12 to 31, above the bits that chose the digest bucket and the shard). A
+/// lookup goes from the cell straight to the block: one dependent cache miss for the cell, one
+/// for the block. The hash is computed once per call by the store and reused here, so a lookup
+/// hashes nothing more (a `[String: …]` would hash the key a second time with SipHash), and
+/// comparing tags skips the block for all but one in a million non-matching cells. Cells are 8
+/// bytes and the table is at most 13/16 full (the bound of Go's maps), 10 to 20 bytes per
+/// entry; a probe compares eight cells to a cache line. Deletion shifts later cells back (no
+/// deletion markers), so probes stay short.
 extension ShardState {
     /// Initial table size: a power of two.
     static let initialTableSize = 16
+    /// The low bits of a cell: the block's address ÷ 16.
+    static let addressBits: UInt64 = 44
+    private static let addressMask: UInt64 = (1 << addressBits) - 1
 
     @inline(__always)
-    static func tag(_ keyHash: UInt64) -> UInt64 { keyHash & 0xffff_ffff }
+    static func tag(_ keyHash: UInt64) -> UInt64 { (keyHash >> 12) & 0xf_ffff }
+
+    /// The cell that indexes `block` under `tag`.
+    @inline(__always)
+    static func cell(tag: UInt64, block: EntryBlock) -> UInt64 { tag << addressBits | block.address >> 4 }
+
+    /// The block a (non-empty) cell indexes.
+    @inline(__always)
+    static func block(inCell cell: UInt64) -> EntryBlock { EntryBlock(address: (cell & addressMask) << 4) }
 
     /// The home cell of a tag: Fibonacci hashing of the tag, so that the home depends on all its
-    /// bits (the shard already fixed some high bits of the key hash).
+    /// bits, and growing the table never rehashes a key (the tag is in the cell). 2^20 tags give
+    /// as many homes: beyond a million cells in one shard (13 million entries in 16 shards) runs
+    /// grow longer.
     @inline(__always)
     func home(ofTag tag: UInt64) -> Int {
         Int(truncatingIfNeeded: (tag &* 0x9e37_79b9_7f4a_7c15) >> tableShift)
     }
 
-    /// The cell and slot of `key`, if present.
+    /// The cell and block of `key`, if present.
     @inline(__always)
-    func find(_ key: String, keyHash: UInt64) -> (cell: Int, slot: Int32)? {
+    func find(_ key: String, keyHash: UInt64) -> (cell: Int, block: EntryBlock)? {
         find(keyHash: keyHash) { $0.hasKey(key) }
     }
 
-    /// The cell and slot of `key`, given as a string or as bytes, if present.
+    /// The cell and block of `key`, given as a string or as bytes, if present.
     @inline(__always)
-    func find(_ key: EntryKey, keyHash: UInt64) -> (cell: Int, slot: Int32)? {
+    func find(_ key: EntryKey, keyHash: UInt64) -> (cell: Int, block: EntryBlock)? {
         switch key {
         case .string(let key): find(key, keyHash: keyHash)
         case .bytes(let key): find(key, keyHash: keyHash)
         }
     }
 
-    /// The cell and slot of the key whose UTF-8 bytes are `key`, if present.
+    /// The cell and block of the key whose UTF-8 bytes are `key`, if present.
     @inline(__always)
-    func find(_ key: UnsafeRawBufferPointer, keyHash: UInt64) -> (cell: Int, slot: Int32)? {
+    func find(_ key: UnsafeRawBufferPointer, keyHash: UInt64) -> (cell: Int, block: EntryBlock)? {
         find(keyHash: keyHash) { $0.hasKey(key) }
     }
 
-    /// The cell and slot of the entry under `keyHash` whose block `isKey` accepts, if any.
+    /// The cell and block of the entry under `keyHash` that `isKey` accepts, if any.
     @inline(__always)
-    private func find(keyHash: UInt64, where isKey: (EntryBytes) -> Bool) -> (cell: Int, slot: Int32)? {
+    private func find(keyHash: UInt64, where isKey: (EntryBlock) -> Bool) -> (cell: Int, block: EntryBlock)? {
         let tag = Self.tag(keyHash)
         let mask = table.count - 1
         var cell = home(ofTag: tag)
         while true {
             let entry = table[cell]
             if entry == 0 { return nil }
-            if entry >> 32 == tag {
-                let slot = Int32(truncatingIfNeeded: entry & 0xffff_ffff) - 1
-                let bytes = slots[Int(slot)].bytes
-                bytes.prefetch()
-                if isKey(bytes) {
-                    return (cell, slot)
-                }
+            if entry >> Self.addressBits == tag {
+                let block = Self.block(inCell: entry)
+                block.prefetch()
+                if isKey(block) { return (cell, block) }
             }
             cell = (cell + 1) & mask
         }
     }
 
-    /// The cell that points at `slot` (which must be indexed).
-    func cell(ofSlot slot: Int32, keyHash: UInt64) -> Int {
+    /// The cell that indexes `block` (which must be indexed).
+    func cell(of block: EntryBlock, keyHash: UInt64) -> Int {
         let tag = Self.tag(keyHash)
-        let wanted = tag << 32 | UInt64(slot + 1)
+        let wanted = Self.cell(tag: tag, block: block)
         let mask = table.count - 1
         var cell = home(ofTag: tag)
         while table[cell] != wanted {
-            precondition(table[cell] != 0, "slot missing from the shard index")
+            precondition(table[cell] != 0, "entry missing from the shard index")
             cell = (cell + 1) & mask
         }
         return cell
     }
 
-    /// Indexes `slot` under `keyHash` (the key must not be indexed yet).
-    mutating func indexInsert(slot: Int32, keyHash: UInt64) {
+    /// Indexes `block` under `keyHash` (the key must not be indexed yet).
+    mutating func indexInsert(_ block: EntryBlock, keyHash: UInt64) {
         if (indexedCount + 1) * 16 > table.count * 13 {
             growTable()
         }
@@ -87,12 +100,18 @@ extension ShardState {
         while table[cell] != 0 {
             cell = (cell + 1) & mask
         }
-        table[cell] = tag << 32 | UInt64(slot + 1)
+        table[cell] = Self.cell(tag: tag, block: block)
         indexedCount += 1
+    }
+
+    /// Points `cell` at `block`, which replaced the block it indexed (same key, so same tag).
+    mutating func indexRepoint(cell: Int, to block: EntryBlock) {
+        table[cell] = table[cell] & ~Self.addressMask | block.address >> 4
     }
 
     /// Empties `cell`, shifting back the later cells of its run that may move (backward-shift
     /// deletion), so that every entry stays reachable from its home without deletion markers.
+    /// Only cells after `cell` (cyclically) move, each into an earlier one.
     mutating func indexRemove(cell: Int) {
         let mask = table.count - 1
         var hole = cell
@@ -100,7 +119,7 @@ extension ShardState {
         while true {
             let entry = table[probe]
             if entry == 0 { break }
-            let entryHome = home(ofTag: entry >> 32)
+            let entryHome = home(ofTag: entry >> Self.addressBits)
             // The entry may fill the hole when the hole lies between its home and its cell.
             if (probe - entryHome) & mask >= (probe - hole) & mask {
                 table[hole] = entry
@@ -119,7 +138,7 @@ extension ShardState {
         tableShift -= 1
         let mask = table.count - 1
         for entry in old where entry != 0 {
-            var cell = home(ofTag: entry >> 32)
+            var cell = home(ofTag: entry >> Self.addressBits)
             while table[cell] != 0 {
                 cell = (cell + 1) & mask
             }

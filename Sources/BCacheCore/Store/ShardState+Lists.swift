@@ -1,91 +1,82 @@
-/// The intrusive doubly linked lists threaded through a shard's slots.
+/// The intrusive doubly linked lists threaded through a shard's entry blocks.
 ///
 /// Live entries form the live list in second-chance order (head = newest arrival or latest
 /// second chance, tail = looked at first for eviction; see `evictOverflow`); tombstones
-/// form a FIFO list (head = newest, tail = purged first when over the bound). A slot is in the
+/// form a FIFO list (head = newest, tail = purged first when over the bound). An entry is in the
 /// list its kind says, so the kind must be set before linking and still set when unlinking.
 extension ShardState {
-    /// Links `slot` at the head of its kind's list.
-    mutating func pushFront(_ slot: Int32) {
-        let index = Int(slot)
-        let tombstone = slots[index].isTombstone
+    /// Links `block` at the head of its kind's list.
+    mutating func pushFront(_ block: EntryBlock) {
+        let tombstone = block.isTombstone
         let oldHead = tombstone ? tombstoneHead : liveHead
-        slots[index].prev = Slot.none
-        slots[index].next = oldHead
-        if oldHead != Slot.none {
-            slots[Int(oldHead)].prev = slot
-        }
+        block.prev = nil
+        block.next = oldHead
+        oldHead?.prev = block
         if tombstone {
-            tombstoneHead = slot
-            if tombstoneTail == Slot.none { tombstoneTail = slot }
+            tombstoneHead = block
+            if tombstoneTail == nil { tombstoneTail = block }
         } else {
-            liveHead = slot
-            if liveTail == Slot.none { liveTail = slot }
+            liveHead = block
+            if liveTail == nil { liveTail = block }
         }
     }
 
-    /// Takes `slot` out of its kind's list.
-    mutating func unlink(_ slot: Int32) {
-        let index = Int(slot)
-        let tombstone = slots[index].isTombstone
-        let prev = slots[index].prev
-        let next = slots[index].next
-        if prev != Slot.none {
-            slots[Int(prev)].next = next
-        } else if tombstone {
-            tombstoneHead = next
-        } else {
-            liveHead = next
-        }
-        if next != Slot.none {
-            slots[Int(next)].prev = prev
-        } else if tombstone {
-            tombstoneTail = prev
-        } else {
-            liveTail = prev
-        }
-        slots[index].prev = Slot.none
-        slots[index].next = Slot.none
+    /// Takes `block` out of its kind's list.
+    mutating func unlink(_ block: EntryBlock) {
+        let tombstone = block.isTombstone
+        let prev = block.prev
+        let next = block.next
+        point(after: prev, at: next, tombstone: tombstone)
+        point(before: next, at: prev, tombstone: tombstone)
+        block.prev = nil
+        block.next = nil
     }
 
-    /// Moves a live `slot` to the head of the live list (a second chance).
-    mutating func touch(_ slot: Int32) {
-        let oldHead = liveHead
-        guard oldHead != slot else { return }
+    /// Points the neighbours (or the list's ends) of `block` at it: it replaced a block of the
+    /// same kind in its list, whose links it copied (``EntryBlock/replacingValue(with:)``).
+    mutating func relink(moved block: EntryBlock) {
+        let tombstone = block.isTombstone
+        point(after: block.prev, at: block, tombstone: tombstone)
+        point(before: block.next, at: block, tombstone: tombstone)
+    }
+
+    /// Makes `block` follow `prev` in its list, or head the list when `prev` is nil.
+    private mutating func point(after prev: EntryBlock?, at block: EntryBlock?, tombstone: Bool) {
+        if let prev {
+            prev.next = block
+        } else if tombstone {
+            tombstoneHead = block
+        } else {
+            liveHead = block
+        }
+    }
+
+    /// Makes `block` precede `next` in its list, or end the list when `next` is nil.
+    private mutating func point(before next: EntryBlock?, at block: EntryBlock?, tombstone: Bool) {
+        if let next {
+            next.prev = block
+        } else if tombstone {
+            tombstoneTail = block
+        } else {
+            liveTail = block
+        }
+    }
+
+    /// Moves a live `block` to the head of the live list (a second chance).
+    mutating func touch(_ block: EntryBlock) {
+        guard let oldHead = liveHead, oldHead != block else { return }
         // Not the head, so it has a previous entry; unlink and relink with the fewest writes.
-        let index = Int(slot)
-        let prev = slots[index].prev
-        let next = slots[index].next
-        slots[Int(prev)].next = next
-        if next != Slot.none {
-            slots[Int(next)].prev = prev
+        let prev = block.prev!
+        let next = block.next
+        prev.next = next
+        if let next {
+            next.prev = prev
         } else {
             liveTail = prev
         }
-        slots[index].prev = Slot.none
-        slots[index].next = oldHead
-        slots[Int(oldHead)].prev = slot
-        liveHead = slot
-    }
-
-    /// A free slot to fill: from the free list, or a new one at the end.
-    mutating func allocateSlot() -> Int32 {
-        if freeHead != Slot.none {
-            let slot = freeHead
-            freeHead = slots[Int(slot)].next
-            return slot
-        }
-        precondition(slots.count < Int(Int32.max) - 1, "shard slot table full")
-        slots.append(.free)
-        return Int32(slots.count - 1)
-    }
-
-    /// Clears `slot` (freeing its key and value) and puts it on the free list.
-    mutating func releaseSlot(_ slot: Int32) {
-        let index = Int(slot)
-        slots[index].bytes.release()
-        slots[index].prev = Slot.none
-        slots[index].next = freeHead
-        freeHead = slot
+        block.prev = nil
+        block.next = oldHead
+        oldHead.prev = block
+        liveHead = block
     }
 }

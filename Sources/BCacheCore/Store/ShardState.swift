@@ -2,8 +2,9 @@ import BCacheBase
 
 /// The contents of one shard: plain value types, only ever touched under the shard's mutex.
 ///
-/// Entries live in the flat ``slots`` table, found through the open-addressing ``table`` and
-/// linked by `Int32` indices into the LRU list (live entries) and the tombstone list. The
+/// Each entry is one ``EntryBlock`` (key, value, deadline, version, list links), found through
+/// the open-addressing ``table`` of block addresses and linked into the live list (second-chance
+/// order) or the tombstone list. The
 /// shard's bucket digests and its hybrid logical clock live here too, so that one lock covers
 /// every change and its digest update. Every operation is O(1) except ``sweep(budget:now:)``
 /// (bounded by its budget) and ``records(inBuckets:)`` (a scan of the shard).
@@ -11,19 +12,18 @@ struct ShardState: ~Copyable {
     let limits: ShardLimits
     let nodeID: NodeID
 
-    var slots = AlignedTable<Slot>()
     var table: [UInt64] = Array(repeating: 0, count: ShardState.initialTableSize)
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
     var tableShift: UInt64 = 64 - 4
+    /// Live entries and tombstones: the occupied cells.
     var indexedCount = 0
-    var freeHead: Int32 = Slot.none
-    var liveHead: Int32 = Slot.none
-    var liveTail: Int32 = Slot.none
-    var tombstoneHead: Int32 = Slot.none
-    var tombstoneTail: Int32 = Slot.none
+    var liveHead: EntryBlock?
+    var liveTail: EntryBlock?
+    var tombstoneHead: EntryBlock?
+    var tombstoneTail: EntryBlock?
 
-    // The counts and the pending removals come after the list heads, so that the fields a hit
-    // touches (table, slots, LRU head, hit count, pending removals) stay on two cache lines.
+    // The counts and the pending removals come after the list ends, so that the fields a hit
+    // touches (table, hit count, pending removals) stay on two cache lines.
 
     /// Reads, writes, evictions and expirations: counted here, under the lock each operation
     /// holds anyway, rather than on counters every thread writes.
@@ -36,7 +36,7 @@ struct ShardState: ~Copyable {
     var liveCount = 0
     var tombstoneCount = 0
     var byteCount = 0
-    /// The next slot ``sweep(budget:now:)`` looks at: a clock hand over the slot table.
+    /// The next cell ``sweep(budget:now:)`` looks at: a clock hand over the index.
     var sweepCursor = 0
 
     var digests = BucketDigests()
@@ -56,10 +56,10 @@ struct ShardState: ~Copyable {
         self.clock = HybridLogicalClock(maxDriftMillis: maxClockDriftMillis)
     }
 
-    /// Frees every entry's key and value block: the slots own them (see ``EntryBytes``).
+    /// Frees every entry's block: the shard owns them (see ``EntryBlock``).
     deinit {
-        for index in 0..<slots.count {
-            slots[index].bytes.deallocate()
+        for cell in table where cell != 0 {
+            Self.block(inCell: cell).deallocate()
         }
     }
 
@@ -67,41 +67,40 @@ struct ShardState: ~Copyable {
 
     /// The value of `key`, marking it referenced; an expired entry is reclaimed and reads nil.
     mutating func get(_ key: String, keyHash: UInt64, wallClock: WallClock) -> [UInt8]? {
-        guard let index = hit(key, keyHash: keyHash, wallClock: wallClock) else { return nil }
-        return slots[index].bytes.value
+        hit(key, keyHash: keyHash, wallClock: wallClock)?.value
     }
 
-    /// The slot index of `key`'s live, unexpired entry, or nil; what `get` and the borrowing
+    /// The block of `key`'s live, unexpired entry, or nil; what `get` and the borrowing
     /// read share. A hit marks the entry referenced (its second chance at eviction) and
     /// counts; a miss counts; an expired entry is reclaimed on the spot.
     ///
     /// A hit writes nothing outside its own entry but the hit count: no LRU relinking, whose
-    /// writes to the neighbours' slots and the list head moved three more cache lines per hit
+    /// writes to the neighbours' links and the list head moved three more cache lines per hit
     /// (between the cores, when two threads read the same shard). Reads the wall clock only
     /// when the entry has an expiry, so that the common no-TTL hit pays no clock read.
     @inline(__always)
-    mutating func hit(_ key: String, keyHash: UInt64, wallClock: WallClock) -> Int? {
+    mutating func hit(_ key: String, keyHash: UInt64, wallClock: WallClock) -> EntryBlock? {
         guard let found = find(key, keyHash: keyHash) else {
             counts.misses &+= 1
             return nil
         }
-        let index = Int(found.slot)
-        let deadline = slots[index].deadline
-        if deadline & Slot.tombstoneBit != 0 {
+        let block = found.block
+        let deadline = block.deadline
+        if deadline & EntryDeadline.tombstoneBit != 0 {
             counts.misses &+= 1
             return nil
         }
-        if deadline != Slot.neverExpires {
+        if deadline != EntryDeadline.neverExpires {
             let now = wallClock.nowMillis()
             if now >= deadline {
-                expire(slot: found.slot, cell: found.cell, keyHash: keyHash, now: now)
+                expire(block, cell: found.cell, keyHash: keyHash, now: now)
                 counts.misses &+= 1
                 return nil
             }
         }
-        slots[index].bytes.markReferenced()
+        block.markReferenced()
         counts.hits &+= 1
-        return index
+        return block
     }
 
     /// Stores a local write and returns its version.
@@ -112,7 +111,7 @@ struct ShardState: ~Copyable {
         counts.sets &+= 1
         value.withUnsafeBytes { valueBytes in
             storeLive(
-                .string(key), keyHash: keyHash, value: valueBytes, deadline: Slot.liveDeadline(expiresAt),
+                .string(key), keyHash: keyHash, value: valueBytes, deadline: EntryDeadline.live(expiresAt),
                 version: version, existing: find(key, keyHash: keyHash))
         }
         return version
@@ -122,34 +121,32 @@ struct ShardState: ~Copyable {
     mutating func delete(_ key: String, keyHash: UInt64, now: UInt64) -> (Version, purgeAt: UInt64) {
         let version = Version(timestamp: clock.tick(wallMillis: now), node: nodeID)
         counts.deletes &+= 1
-        let purgeAt = min(now.addingSaturating(limits.deletionDelayMillis), Slot.latestPurge)
+        let purgeAt = min(now.addingSaturating(limits.deletionDelayMillis), EntryDeadline.latestPurge)
         storeTombstone(
             .string(key), keyHash: keyHash, purgeAt: purgeAt, version: version, existing: find(key, keyHash: keyHash))
         return (version, purgeAt)
     }
 
-    /// The record of `key` (live or tombstone) without touching its recency; an expired entry
-    /// is reclaimed first, as ``get(_:keyHash:wallClock:)`` would.
-    /// The expiry of `key`'s live value (``Slot/neverExpires`` for none), nil when the key is
+    /// The expiry of `key`'s live value (``EntryDeadline/neverExpires`` for none), nil when the key is
     /// absent, deleted or expired. Changes nothing (an expired entry is left to the reader or
     /// the sweeper).
     func liveDeadline(forKey key: String, keyHash: UInt64, now: UInt64) -> UInt64? {
         guard let found = find(key, keyHash: keyHash) else { return nil }
-        let deadline = slots[Int(found.slot)].deadline
-        guard deadline & Slot.tombstoneBit == 0, now < deadline else { return nil }
+        let deadline = found.block.deadline
+        guard deadline & EntryDeadline.tombstoneBit == 0, now < deadline else { return nil }
         return deadline
     }
 
+    /// The record of `key` (live or tombstone) without touching its recency; an expired entry
+    /// is reclaimed first, as ``get(_:keyHash:wallClock:)`` would.
     mutating func record(forKey key: String, keyHash: UInt64, now: UInt64) -> CacheRecord? {
         guard let found = find(key, keyHash: keyHash) else { return nil }
-        let (cell, slot) = (found.cell, found.slot)
-        let deadline = slots[Int(slot)].deadline
-        if deadline & Slot.tombstoneBit == 0, now >= deadline {
-            expire(slot: slot, cell: cell, keyHash: keyHash, now: now)
-            guard let marker = find(key, keyHash: keyHash) else { return nil }
-            return slots[Int(marker.slot)].record
+        let deadline = found.block.deadline
+        if deadline & EntryDeadline.tombstoneBit == 0, now >= deadline {
+            expire(found.block, cell: found.cell, keyHash: keyHash, now: now)
+            return find(key, keyHash: keyHash)?.block.record
         }
-        return slots[Int(slot)].record
+        return found.block.record
     }
 
     // MARK: Remote records
@@ -185,7 +182,7 @@ struct ShardState: ~Copyable {
         if keyBytes > limits.maxKeyBytes { return .ignoredTooLarge }
         if let clearedBefore, record.version <= clearedBefore { return .ignoredOlderOrEqual }
         let existing = find(record.key, keyHash: keyHash)
-        if let existing, slots[Int(existing.slot)].version >= record.version {
+        if let existing, existing.block.version >= record.version {
             return .ignoredOlderOrEqual
         }
         if let value = record.value {
@@ -205,7 +202,7 @@ struct ShardState: ~Copyable {
                 return .ignoredExpired
             }
             storeLive(
-                record.key, keyHash: keyHash, value: value, deadline: Slot.liveDeadline(expiresAt),
+                record.key, keyHash: keyHash, value: value, deadline: EntryDeadline.live(expiresAt),
                 version: record.version, existing: existing)
             return .applied
         }
@@ -229,44 +226,54 @@ struct ShardState: ~Copyable {
     /// tombstone with that version until `purgeAt`, or nothing when `purgeAt` has passed.
     private mutating func supersede(
         _ key: EntryKey, keyHash: UInt64, version: Version, purgeAt: UInt64, now: UInt64,
-        existing: (cell: Int, slot: Int32)?
+        existing: (cell: Int, block: EntryBlock)?
     ) {
         if purgeAt > now {
             storeTombstone(key, keyHash: keyHash, purgeAt: purgeAt, version: version, existing: existing)
         } else if let existing {
-            remove(slot: existing.slot, cell: existing.cell, keyHash: keyHash)
+            remove(existing.block, cell: existing.cell, keyHash: keyHash)
         }
     }
 
     // MARK: Maintenance
 
-    /// Looks at up to `budget` slots from the sweep cursor, reclaiming expired entries and
+    /// Looks at up to `budget` index cells from the sweep cursor, reclaiming expired entries and
     /// purging due tombstones; returns how many live entries and tombstones it removed (an
     /// expired entry turned into a tombstone counts as one). A shard left empty gives its memory
     /// back.
+    ///
+    /// After a removal the cursor stays on its cell, into which a later entry may have shifted
+    /// (``indexRemove(cell:)``); an entry shifted from the table's start past its end (a run that
+    /// wraps) may be looked at twice in a pass, and one removed entry's purge may shift an entry
+    /// behind the cursor, which the next pass finds.
     mutating func sweep(budget: Int, now: UInt64) -> Int {
         var removed = 0
         var examined = 0
-        while examined < budget, examined < slots.count {
-            if sweepCursor >= slots.count { sweepCursor = 0 }
-            let index = sweepCursor
-            sweepCursor += 1
+        // Cells passed: at most one pass over the table per call.
+        var passed = 0
+        while examined < budget, passed < table.count {
+            if sweepCursor >= table.count { sweepCursor = 0 }
             examined += 1
-            let deadline = slots[index].deadline
-            if deadline == Slot.freeMarker { continue }
-            let slot = Int32(index)
-            if deadline & Slot.tombstoneBit != 0 {
-                if slots[index].purgeAt <= now {
-                    remove(slot: slot)
+            let cell = table[sweepCursor]
+            if cell != 0 {
+                let block = Self.block(inCell: cell)
+                let deadline = block.deadline
+                if deadline & EntryDeadline.tombstoneBit != 0 {
+                    if block.purgeAt <= now {
+                        remove(block, cell: sweepCursor, keyHash: block.keyHash)
+                        removed += 1
+                        continue
+                    }
+                } else if now >= deadline {
+                    expire(block, cell: sweepCursor, keyHash: block.keyHash, now: now)
                     removed += 1
+                    continue
                 }
-            } else if now >= deadline {
-                let keyHash = slots[index].keyHash
-                expire(slot: slot, cell: cell(ofSlot: slot, keyHash: keyHash), keyHash: keyHash, now: now)
-                removed += 1
             }
+            sweepCursor += 1
+            passed += 1
         }
-        if liveCount == 0, tombstoneCount == 0, slots.capacity > AlignedTable<Slot>.initialCapacity {
+        if liveCount == 0, tombstoneCount == 0, table.count > Self.initialTableSize {
             releaseStorage()
         }
         return removed
@@ -285,12 +292,23 @@ struct ShardState: ~Copyable {
         _ = try clock.receive(marker.timestamp, wallMillis: now)
         clearedBefore = marker
         var removedLive = 0
-        for index in 0..<slots.count where !slots[index].isFree && slots[index].version < marker {
-            if !slots[index].isTombstone { removedLive += 1 }
-            let slot = Int32(index)
-            remove(slot: slot)
+        var cell = 0
+        // After a removal the same cell is looked at again: a later entry may have shifted into
+        // it. Entries only shift into earlier cells from later ones, so none is skipped (one
+        // from the table's start shifted past its end is looked at twice, and kept twice).
+        while cell < table.count {
+            let entry = table[cell]
+            if entry != 0 {
+                let block = Self.block(inCell: entry)
+                if block.version < marker {
+                    if !block.isTombstone { removedLive += 1 }
+                    remove(block, cell: cell, keyHash: block.keyHash)
+                    continue
+                }
+            }
+            cell += 1
         }
-        if liveCount == 0, tombstoneCount == 0, slots.capacity > AlignedTable<Slot>.initialCapacity {
+        if liveCount == 0, tombstoneCount == 0, table.count > Self.initialTableSize {
             releaseStorage()
         }
         return removedLive
@@ -300,7 +318,7 @@ struct ShardState: ~Copyable {
     /// of the shard (`wanted` has ``BucketDigests/bucketCount`` flags).
     func records(inBuckets wanted: [Bool]) -> [CacheRecord] {
         var result: [CacheRecord] = []
-        forEachSlot(inBuckets: wanted) { result.append(slots[$0].record) }
+        forEachBlock(inBuckets: wanted) { result.append($0.record) }
         return result
     }
 
@@ -308,20 +326,19 @@ struct ShardState: ~Copyable {
     /// `packer`, in one scan of the shard, as ``records(inBuckets:)`` lists them but without
     /// making a record of each.
     func packRecords(inBuckets wanted: [Bool], into packer: inout RecordFramePacker) {
-        forEachSlot(inBuckets: wanted) { index in
-            let slot = slots[index]
+        forEachBlock(inBuckets: wanted) { block in
             packer.append(
-                key: slot.bytes.keyBuffer, value: slot.isTombstone ? nil : slot.bytes.valueBuffer,
-                deadline: slot.recordDeadline, version: slot.version)
+                key: block.keyBuffer, value: block.isTombstone ? nil : block.valueBuffer,
+                deadline: block.recordDeadline, version: block.version)
         }
     }
 
-    /// Calls `body` with the index of every entry (live or tombstone) whose key falls in a
-    /// bucket `wanted` marks (``BucketDigests/bucketCount`` flags), in slot order.
-    private func forEachSlot(inBuckets wanted: [Bool], _ body: (Int) -> Void) {
-        for index in 0..<slots.count
-        where !slots[index].isFree && wanted[BucketDigests.bucket(forKeyHash: slots[index].keyHash)] {
-            body(index)
+    /// Calls `body` with every entry (live or tombstone) whose key falls in a bucket `wanted`
+    /// marks (``BucketDigests/bucketCount`` flags), in index order.
+    private func forEachBlock(inBuckets wanted: [Bool], _ body: (EntryBlock) -> Void) {
+        for cell in table where cell != 0 {
+            let block = Self.block(inCell: cell)
+            if wanted[BucketDigests.bucket(forKeyHash: block.keyHash)] { body(block) }
         }
     }
 
@@ -333,67 +350,67 @@ struct ShardState: ~Copyable {
     private mutating func storeLive(
         _ key: EntryKey, keyHash: UInt64, value: UnsafeRawBufferPointer, deadline: UInt64,
         version: Version,
-        existing: (cell: Int, slot: Int32)?
+        existing: (cell: Int, block: EntryBlock)?
     ) {
-        let slot: Int32
+        let block: EntryBlock
         if let existing {
-            slot = existing.slot
-            let index = Int(slot)
-            digests.remove(keyHash: keyHash, version: slots[index].version)
-            if slots[index].isTombstone {
-                unlink(slot)
+            let old = existing.block
+            digests.remove(keyHash: keyHash, version: old.version)
+            if old.isTombstone {
+                unlink(old)
                 tombstoneCount -= 1
                 liveCount += 1
-                byteCount += ShardLimits.entryBytes(keyBytes: slots[index].bytes.keyCount, valueBytes: value.count)
-                slots[index].deadline = deadline
-                pushFront(slot)
-                slots[index].bytes.replaceValue(with: value)
-                slots[index].bytes.clearReferenced()
+                byteCount += ShardLimits.entryBytes(keyBytes: old.keyCount, valueBytes: value.count)
+                block = old.replacingValue(with: value)
+                if block != old { indexRepoint(cell: existing.cell, to: block) }
+                block.deadline = deadline
+                block.clearReferenced()
+                pushFront(block)
             } else {
-                byteCount += value.count - slots[index].bytes.valueCount
-                slots[index].deadline = deadline
-                slots[index].bytes.replaceValue(with: value)
-                slots[index].bytes.markReferenced()
+                byteCount += value.count - old.valueCount
+                block = old.replacingValue(with: value)
+                if block != old {
+                    relink(moved: block)
+                    indexRepoint(cell: existing.cell, to: block)
+                }
+                block.deadline = deadline
+                block.markReferenced()
             }
-            slots[index].timestamp = version.timestamp
-            slots[index].node = version.node
+            block.version = version
         } else {
-            slot = allocateSlot()
-            slots[Int(slot)] = Slot(
-                bytes: key.makeBlock(value: value, deadline: deadline),
-                timestamp: version.timestamp, node: version.node)
-            indexInsert(slot: slot, keyHash: keyHash)
-            pushFront(slot)
+            block = key.makeBlock(value: value, deadline: deadline, version: version)
+            indexInsert(block, keyHash: keyHash)
+            pushFront(block)
             liveCount += 1
             byteCount += ShardLimits.entryBytes(keyBytes: key.count, valueBytes: value.count)
         }
         digests.insert(keyHash: keyHash, version: version)
-        evictOverflow(protecting: slot)
+        evictOverflow(protecting: block)
     }
 
-    /// Evicts live entries while the shard is over `maxKeys` or `maxBytes`, never `slot` (the
+    /// Evicts live entries while the shard is over `maxKeys` or `maxBytes`, never `block` (the
     /// entry just written), by second chance (CLOCK): the tail of the live list is looked at;
     /// when it was referenced since it last came to the head (read, or overwritten), its bit is
-    /// cleared and it moves to the head; otherwise it is evicted. `slot` reaching the tail
+    /// cleared and it moves to the head; otherwise it is evicted. `block` reaching the tail
     /// moves to the head likewise, unless it is the only live entry left.
     ///
     /// Ends: every step evicts an entry or clears a bit (a cleared entry reaching the tail
-    /// again is evicted), and `slot` moves only when another entry is behind it.
-    private mutating func evictOverflow(protecting slot: Int32) {
-        while liveCount > limits.maxKeys || byteCount > limits.maxBytes {
-            let victim = liveTail
-            if victim == slot || slots[Int(victim)].bytes.isReferenced {
+    /// again is evicted), and `block` moves only when another entry is behind it.
+    private mutating func evictOverflow(protecting block: EntryBlock) {
+        while liveCount > limits.maxKeys || byteCount > limits.maxBytes, let victim = liveTail {
+            if victim == block || victim.isReferenced {
                 if victim == liveHead { break }
-                slots[Int(victim)].bytes.clearReferenced()
+                victim.clearReferenced()
                 touch(victim)
                 continue
             }
             counts.evictions &+= 1
             noteRemoval(of: victim, .evicted)
-            remove(slot: victim)
-            // The next eviction starts at the new tail: ask for its block now, so that a full
+            remove(victim)
+            // The next eviction reads the new tail (whose links `remove` just wrote) and
+            // unlinks it, writing the block before it: ask for that one now, so that a full
             // shard's next insert finds it on its way.
-            if liveTail != Slot.none { slots[Int(liveTail)].bytes.prefetch() }
+            liveTail?.prev?.prefetch()
         }
     }
 
@@ -401,75 +418,70 @@ struct ShardState: ~Copyable {
     /// list, then purges the oldest tombstones while over the shard's bound.
     private mutating func storeTombstone(
         _ key: EntryKey, keyHash: UInt64, purgeAt: UInt64, version: Version,
-        existing: (cell: Int, slot: Int32)?
+        existing: (cell: Int, block: EntryBlock)?
     ) {
-        let slot: Int32
+        var block: EntryBlock
         if let existing {
-            slot = existing.slot
-            let index = Int(slot)
-            digests.remove(keyHash: keyHash, version: slots[index].version)
-            unlink(slot)
-            if !slots[index].isTombstone {
+            block = existing.block
+            digests.remove(keyHash: keyHash, version: block.version)
+            unlink(block)
+            if !block.isTombstone {
                 liveCount -= 1
-                byteCount -= ShardLimits.entryBytes(
-                    keyBytes: slots[index].bytes.keyCount, valueBytes: slots[index].bytes.valueCount)
+                byteCount -= ShardLimits.entryBytes(keyBytes: block.keyCount, valueBytes: block.valueCount)
                 tombstoneCount += 1
-                slots[index].bytes.dropValue()
+                let old = block
+                block = old.droppingValue()
+                if block != old { indexRepoint(cell: existing.cell, to: block) }
             }
-            slots[index].deadline = Slot.tombstoneDeadline(purgeAt)
-            slots[index].timestamp = version.timestamp
-            slots[index].node = version.node
-            pushFront(slot)
+            block.deadline = EntryDeadline.tombstone(purgeAt)
+            block.version = version
+            pushFront(block)
         } else {
-            slot = allocateSlot()
-            slots[Int(slot)] = Slot(
-                bytes: key.makeBlock(
-                    value: UnsafeRawBufferPointer(start: nil, count: 0), deadline: Slot.tombstoneDeadline(purgeAt)),
-                timestamp: version.timestamp, node: version.node)
-            indexInsert(slot: slot, keyHash: keyHash)
-            pushFront(slot)
+            block = key.makeBlock(
+                value: UnsafeRawBufferPointer(start: nil, count: 0), deadline: EntryDeadline.tombstone(purgeAt),
+                version: version)
+            indexInsert(block, keyHash: keyHash)
+            pushFront(block)
             tombstoneCount += 1
         }
         digests.insert(keyHash: keyHash, version: version)
-        purgeOverflowingTombstones(protecting: slot)
+        purgeOverflowingTombstones(protecting: block)
     }
 
-    /// Purges the oldest tombstones while there are more than the shard's bound, never `slot`.
-    private mutating func purgeOverflowingTombstones(protecting slot: Int32) {
-        while tombstoneCount > limits.maxTombstones, tombstoneTail != slot {
-            let victim = tombstoneTail
-            remove(slot: victim)
+    /// Purges the oldest tombstones while there are more than the shard's bound, never `block`.
+    private mutating func purgeOverflowingTombstones(protecting block: EntryBlock) {
+        while tombstoneCount > limits.maxTombstones, let victim = tombstoneTail, victim != block {
+            remove(victim)
         }
     }
 
     /// Reclaims an expired live entry. Its version must keep beating older records, so it
     /// becomes a tombstone with the same version (same digest term) until
     /// `expiresAt + deletionDelay`; when that has passed too, it goes entirely.
-    private mutating func expire(slot: Int32, cell: Int, keyHash: UInt64, now: UInt64) {
-        let index = Int(slot)
+    private mutating func expire(_ block: EntryBlock, cell: Int, keyHash: UInt64, now: UInt64) {
         counts.expirations &+= 1
-        noteRemoval(of: slot, .expired)
-        let purgeAt = slots[index].expiresAt.addingSaturating(limits.deletionDelayMillis)
+        noteRemoval(of: block, .expired)
+        let purgeAt = block.deadline.addingSaturating(limits.deletionDelayMillis)
         guard purgeAt > now else {
-            remove(slot: slot, cell: cell, keyHash: keyHash)
+            remove(block, cell: cell, keyHash: keyHash)
             return
         }
-        unlink(slot)
+        unlink(block)
         liveCount -= 1
-        byteCount -= ShardLimits.entryBytes(
-            keyBytes: slots[index].bytes.keyCount, valueBytes: slots[index].bytes.valueCount)
-        slots[index].bytes.dropValue()
-        slots[index].deadline = Slot.tombstoneDeadline(purgeAt)
+        byteCount -= ShardLimits.entryBytes(keyBytes: block.keyCount, valueBytes: block.valueCount)
+        let tombstone = block.droppingValue()
+        if tombstone != block { indexRepoint(cell: cell, to: tombstone) }
+        tombstone.deadline = EntryDeadline.tombstone(purgeAt)
         tombstoneCount += 1
-        pushFront(slot)
-        purgeOverflowingTombstones(protecting: slot)
+        pushFront(tombstone)
+        purgeOverflowingTombstones(protecting: tombstone)
     }
 
-    /// Collects the removal of the live entry in `slot` for the observer, if there is one (only
+    /// Collects the removal of the live entry `block` for the observer, if there is one (only
     /// on the eviction and expiry paths: a hit or an overwrite never comes here).
-    private mutating func noteRemoval(of slot: Int32, _ reason: StoreRemoval.Reason) {
+    private mutating func noteRemoval(of block: EntryBlock, _ reason: StoreRemoval.Reason) {
         guard let observer = removalObserver else { return }
-        let removal = StoreRemoval(key: slots[Int(slot)].key, reason: reason)
+        let removal = StoreRemoval(key: block.key, reason: reason)
         if pendingRemovals == nil {
             pendingRemovals = PendingRemovals(observer: observer, removals: [removal])
         } else {
@@ -488,34 +500,30 @@ struct ShardState: ~Copyable {
     }
 
     /// Removes an entry of either kind entirely, hashing its key once to find its cell.
-    private mutating func remove(slot: Int32) {
-        let keyHash = slots[Int(slot)].keyHash
-        remove(slot: slot, cell: cell(ofSlot: slot, keyHash: keyHash), keyHash: keyHash)
+    private mutating func remove(_ block: EntryBlock) {
+        let keyHash = block.keyHash
+        remove(block, cell: cell(of: block, keyHash: keyHash), keyHash: keyHash)
     }
 
-    /// Removes an entry of either kind entirely: index, list, counts, digest, slot.
-    private mutating func remove(slot: Int32, cell: Int, keyHash: UInt64) {
-        let index = Int(slot)
+    /// Removes an entry of either kind entirely: index, list, counts, digest, block.
+    private mutating func remove(_ block: EntryBlock, cell: Int, keyHash: UInt64) {
         indexRemove(cell: cell)
-        unlink(slot)
-        digests.remove(keyHash: keyHash, version: slots[index].version)
-        if slots[index].isTombstone {
+        unlink(block)
+        digests.remove(keyHash: keyHash, version: block.version)
+        if block.isTombstone {
             tombstoneCount -= 1
         } else {
             liveCount -= 1
-            byteCount -= ShardLimits.entryBytes(
-                keyBytes: slots[index].bytes.keyCount, valueBytes: slots[index].bytes.valueCount)
+            byteCount -= ShardLimits.entryBytes(keyBytes: block.keyCount, valueBytes: block.valueCount)
         }
-        releaseSlot(slot)
+        block.deallocate()
     }
 
-    /// Drops the slot table and index of an empty shard, so that an idle cache shrinks.
+    /// Drops the index of an empty shard, so that an idle cache shrinks.
     private mutating func releaseStorage() {
-        slots.removeAll()
         table = Array(repeating: 0, count: Self.initialTableSize)
         tableShift = 64 - 4
         indexedCount = 0
-        freeHead = Slot.none
         sweepCursor = 0
     }
 }
