@@ -28,13 +28,28 @@ extension ShardState {
     @inline(__always)
     static func block(inCell cell: UInt64) -> EntryBlock { EntryBlock(address: (cell & addressMask) << 4) }
 
-    /// The home cell of a tag: Fibonacci hashing of the tag, so that the home depends on all its
-    /// bits, and growing the table never rehashes a key (the tag is in the cell). 2^20 tags give
-    /// as many homes: beyond a million cells in one shard (13 million entries in 16 shards) runs
-    /// grow longer.
+    /// The home cell of a tag: Fibonacci hashing of the tag mixed with this node's
+    /// ``homeSeed``, so that the home depends on all its bits, and growing the table never
+    /// rehashes a key (the tag is in the cell). 2^20 tags give as many homes: beyond a million
+    /// cells in one shard (13 million entries in 16 shards) runs grow longer.
     @inline(__always)
     func home(ofTag tag: UInt64) -> Int {
-        Int(truncatingIfNeeded: (tag &* 0x9e37_79b9_7f4a_7c15) >> tableShift)
+        Int(truncatingIfNeeded: ((tag ^ homeSeed) &* 0x9e37_79b9_7f4a_7c15) >> tableShift)
+    }
+
+    /// A shard's ``homeSeed``: its node's identity, mixed (SplitMix64's finaliser).
+    ///
+    /// Why a seed: a scan of the index (the anti-entropy sender's, a join's) lists entries in
+    /// the order of their homes. Were homes the same on every node, a node receiving a join would
+    /// insert keys sorted by home into a table still small: the keys of its first frames all
+    /// have homes in the first few cells, and pile into one run that every later insert probes
+    /// to its end (a 1M-entry join took 4 s instead of 0.4). With a seed of its own, another
+    /// node's order is random here.
+    static func homeSeed(for node: NodeID) -> UInt64 {
+        var bits = node.rawValue &+ 0x9e37_79b9_7f4a_7c15
+        bits = (bits ^ (bits >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        bits = (bits ^ (bits >> 27)) &* 0x94d0_49bb_1331_11eb
+        return bits ^ (bits >> 31)
     }
 
     /// The cell and block of `key`, if present.

@@ -15,6 +15,8 @@ struct ShardState: ~Copyable {
     var table: [UInt64] = Array(repeating: 0, count: ShardState.initialTableSize)
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
     var tableShift: UInt64 = 64 - 4
+    /// Mixed into every home cell (see ``homeSeed(for:)``).
+    let homeSeed: UInt64
     /// Live entries and tombstones: the occupied cells.
     var indexedCount = 0
     var liveHead: EntryBlock?
@@ -53,6 +55,7 @@ struct ShardState: ~Copyable {
     init(limits: ShardLimits, nodeID: NodeID, maxClockDriftMillis: UInt64) {
         self.limits = limits
         self.nodeID = nodeID
+        self.homeSeed = Self.homeSeed(for: nodeID)
         self.clock = HybridLogicalClock(maxDriftMillis: maxClockDriftMillis)
     }
 
