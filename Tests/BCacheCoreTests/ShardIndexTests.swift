@@ -178,4 +178,28 @@ import Testing
         // cells at worst; sorted homes make it thousands.
         #expect(longest < 400, "longest run \(longest)")
     }
+
+    @Test(arguments: [1, 16, 1_024])
+    func everyCellTellsItsKeysDigestBucket(shardCount: Int) throws {
+        // Scans for buckets read the cells alone: the tag and the shard's index must give the
+        // bucket the key's hash gives, whatever the number of shards.
+        let store = TestStores.store(TestStores.configuration(shardCount: shardCount))
+        for index in 0..<5_000 { try store.set("bucket-key-\(index)", [UInt8(index & 0xff)]) }
+        var checked = 0
+        for shard in store.shards {
+            shard.state.withLock { state in
+                for cell in state.table where cell != 0 {
+                    let block = ShardState.block(inCell: cell)
+                    #expect(state.bucket(ofCell: cell) == BucketDigests.bucket(forKeyHash: block.keyHash))
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 5_000)
+        // And the scan built on it lists each bucket's keys exactly.
+        let buckets = [3, 500, 1_023]
+        let expected = (0..<5_000).map { "bucket-key-\($0)" }
+            .filter { buckets.contains(BucketDigests.bucket(forKeyHash: StableHash.hash($0))) }
+        #expect(Set(store.records(inBuckets: buckets).map(\.key)) == Set(expected))
+    }
 }

@@ -6,6 +6,10 @@ struct ShardLimits: Sendable {
     var deletionDelayMillis: UInt64
     var maxKeyBytes: Int
     var maxValueBytes: Int
+    /// Which shard this is, and log2 of the shard count: the key hash's low `shardBits` bits are
+    /// `shardIndex` for every key of the shard.
+    var shardIndex: Int
+    var shardBits: Int
 
     /// Shard `index`'s share of `configuration` among `shardCount` shards: the quotient, plus one
     /// for the first `remainder` shards, so that the shares add up to the store's bound exactly.
@@ -19,6 +23,8 @@ struct ShardLimits: Sendable {
         deletionDelayMillis = configuration.deletionDelayMillis
         maxKeyBytes = configuration.maxKeyBytes
         maxValueBytes = configuration.maxValueBytes
+        shardIndex = index
+        shardBits = shardCount.trailingZeroBitCount
     }
 
     /// The bytes a live entry accounts for.

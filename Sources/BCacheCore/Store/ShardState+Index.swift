@@ -1,8 +1,10 @@
 /// The key → entry index of a shard: open addressing with linear probing over a `[UInt64]`.
 ///
 /// Each cell is 0 (empty) or `tag << 44 | address / 16`: the entry's ``EntryBlock`` (16-byte
-/// aligned below 2^48, so 44 bits hold its address) and a 20-bit tag from the key's
-/// ``StableHash`` (bits 12 to 31, above the bits that chose the digest bucket and the shard). A
+/// aligned below 2^48, so 44 bits hold its address) and a 20-bit tag, the 20 bits of the key's
+/// ``StableHash`` above those that chose the shard (the same for every key here). The tag also
+/// holds the rest of the key's digest bucket, so a scan for some buckets reads the cells alone,
+/// and only the blocks of the entries it lists (``bucket(ofCell:)``). A
 /// lookup goes from the cell straight to the block: one dependent cache miss for the cell, one
 /// for the block. The hash is computed once per call by the store and reused here, so a lookup
 /// hashes nothing more (a `[String: …]` would hash the key a second time with SipHash), and
@@ -18,7 +20,15 @@ extension ShardState {
     private static let addressMask: UInt64 = (1 << addressBits) - 1
 
     @inline(__always)
-    static func tag(_ keyHash: UInt64) -> UInt64 { (keyHash >> 12) & 0xf_ffff }
+    func tag(_ keyHash: UInt64) -> UInt64 { (keyHash >> tagShift) & 0xf_ffff }
+
+    /// The digest bucket of the key a (non-empty) cell indexes: its low bits are the shard's
+    /// index, the others are in the tag (``BucketDigests/bucket(forKeyHash:)``).
+    @inline(__always)
+    func bucket(ofCell cell: UInt64) -> Int {
+        let low = (cell >> Self.addressBits) << tagShift | UInt64(limits.shardIndex)
+        return Int(truncatingIfNeeded: low) & (BucketDigests.bucketCount - 1)
+    }
 
     /// The cell that indexes `block` under `tag`.
     @inline(__always)
@@ -76,7 +86,7 @@ extension ShardState {
     /// The cell and block of the entry under `keyHash` that `isKey` accepts, if any.
     @inline(__always)
     private func find(keyHash: UInt64, where isKey: (EntryBlock) -> Bool) -> (cell: Int, block: EntryBlock)? {
-        let tag = Self.tag(keyHash)
+        let tag = tag(keyHash)
         let mask = table.count - 1
         var cell = home(ofTag: tag)
         while true {
@@ -93,7 +103,7 @@ extension ShardState {
 
     /// The cell that indexes `block` (which must be indexed).
     func cell(of block: EntryBlock, keyHash: UInt64) -> Int {
-        let tag = Self.tag(keyHash)
+        let tag = tag(keyHash)
         let wanted = Self.cell(tag: tag, block: block)
         let mask = table.count - 1
         var cell = home(ofTag: tag)
@@ -109,7 +119,7 @@ extension ShardState {
         if (indexedCount + 1) * 16 > table.count * 13 {
             growTable()
         }
-        let tag = Self.tag(keyHash)
+        let tag = tag(keyHash)
         let mask = table.count - 1
         var cell = home(ofTag: tag)
         while table[cell] != 0 {

@@ -17,6 +17,8 @@ struct ShardState: ~Copyable {
     var tableShift: UInt64 = 64 - 4
     /// Mixed into every home cell (see ``homeSeed(for:)``).
     let homeSeed: UInt64
+    /// Where a key hash's tag starts: past the bits that chose the shard.
+    let tagShift: UInt64
     /// Live entries and tombstones: the occupied cells.
     var indexedCount = 0
     var liveHead: EntryBlock?
@@ -56,6 +58,7 @@ struct ShardState: ~Copyable {
         self.limits = limits
         self.nodeID = nodeID
         self.homeSeed = Self.homeSeed(for: nodeID)
+        self.tagShift = UInt64(limits.shardBits)
         self.clock = HybridLogicalClock(maxDriftMillis: maxClockDriftMillis)
     }
 
@@ -337,11 +340,11 @@ struct ShardState: ~Copyable {
     }
 
     /// Calls `body` with every entry (live or tombstone) whose key falls in a bucket `wanted`
-    /// marks (``BucketDigests/bucketCount`` flags), in index order.
+    /// marks (``BucketDigests/bucketCount`` flags), in index order. Reads the cells, and the
+    /// blocks of those entries only.
     private func forEachBlock(inBuckets wanted: [Bool], _ body: (EntryBlock) -> Void) {
-        for cell in table where cell != 0 {
-            let block = Self.block(inCell: cell)
-            if wanted[BucketDigests.bucket(forKeyHash: block.keyHash)] { body(block) }
+        for cell in table where cell != 0 && wanted[bucket(ofCell: cell)] {
+            body(Self.block(inCell: cell))
         }
     }
 
