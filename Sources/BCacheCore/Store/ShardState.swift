@@ -342,11 +342,25 @@ struct ShardState: ~Copyable {
     /// Calls `body` with every entry (live or tombstone) whose key falls in a bucket `wanted`
     /// marks (``BucketDigests/bucketCount`` flags), in index order. Reads the cells, and the
     /// blocks of those entries only.
+    ///
+    /// Index order is random in memory: each block asked for is a cache miss. The scan asks for
+    /// the block of the wanted cell ``scanLookahead`` cells ahead, so that the misses of a
+    /// whole-shard scan (a join's sender) overlap instead of following one another.
     private func forEachBlock(inBuckets wanted: [Bool], _ body: (EntryBlock) -> Void) {
-        for cell in table where cell != 0 && wanted[bucket(ofCell: cell)] {
-            body(Self.block(inCell: cell))
+        let count = table.count
+        for index in 0..<count {
+            let ahead = index + Self.scanLookahead
+            if ahead < count {
+                let cell = table[ahead]
+                if cell != 0, wanted[bucket(ofCell: cell)] { Self.block(inCell: cell).prefetch() }
+            }
+            let cell = table[index]
+            if cell != 0, wanted[bucket(ofCell: cell)] { body(Self.block(inCell: cell)) }
         }
     }
+
+    /// How many cells ahead a scan asks for blocks.
+    private static let scanLookahead = 8
 
     // MARK: Changes (each keeps index, lists, counts and digests in step)
 
