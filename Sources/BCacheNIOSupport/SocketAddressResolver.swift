@@ -46,6 +46,20 @@ package final class SocketAddressResolver: Sendable {
         }
     }
 
+    /// The socket address of `address` when it is known without waiting: an IP literal, or a
+    /// name resolved less than ``cacheLifetime`` ago; nil otherwise (``resolve(_:)`` then
+    /// resolves it, and caches the answer).
+    package func resolvedWithoutWaiting(_ address: NodeAddress) -> SocketAddress? {
+        switch address.kind {
+        case .ipv4, .ipv6:
+            return try? SocketAddress(ipAddress: address.host, port: Int(address.port))
+        case .name:
+            let key = address.description
+            guard let hit = cache.withLock({ $0[key] }), hit.expires > ContinuousClock.now else { return nil }
+            return hit.address
+        }
+    }
+
     private func resolveName(_ address: NodeAddress) async throws(TransportError) -> SocketAddress {
         let key = address.description
         let now = ContinuousClock.now

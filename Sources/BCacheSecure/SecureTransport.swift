@@ -112,6 +112,18 @@ public final class SecureTransport: Transport {
         try await inner.send(bytes, to: address)
     }
 
+    /// Whether the inner transport sends immediately.
+    public var sendsImmediately: Bool { inner.sendsImmediately }
+
+    /// Seals `packet` on the calling thread and hands it to the inner transport's immediate
+    /// send; false, having sent nothing, when closed, too large, or when the inner transport
+    /// cannot send at once.
+    public func sendImmediately(_ packet: [UInt8], to address: NodeAddress) -> Bool {
+        guard !closed.load(ordering: .acquiring), packet.count <= maxPacketSize else { return false }
+        let (bytes, _) = core.outgoing(packet, kind: .packet, position: nil, salt: nil)
+        return inner.sendImmediately(bytes, to: address)
+    }
+
     public func openStream(to address: NodeAddress) async throws -> any TransportStream {
         guard !closed.load(ordering: .acquiring) else {
             throw TransportError(.closed, "the secure transport at \(localAddress) is closed")

@@ -1,4 +1,5 @@
 import BCacheTransport
+import Synchronization
 
 /// The cases about packets.
 extension TransportConformance {
@@ -17,6 +18,42 @@ extension TransportConformance {
             try await deliver(payloads, from: sender, to: receiver, received: received)
             for packet in received.snapshot where packet.sender != sender.localAddress {
                 throw CheckFailure("a packet from \(sender.localAddress) names its sender as \(packet.sender)")
+            }
+        }
+    }
+
+    func immediateSendsArriveOrAreDeclined() async throws {
+        try await withTransports(2) { transports in
+            let (sender, receiver) = (transports[0], transports[1])
+            let received = collectPackets(receiver)
+            defer { received.stop() }
+            let target = receiver.localAddress
+            guard sender.sendsImmediately else {
+                if sender.sendImmediately([1], to: target) {
+                    throw CheckFailure("sendImmediately sent a packet although sendsImmediately is false")
+                }
+                return
+            }
+            if sender.sendImmediately([UInt8](repeating: 0xAB, count: sender.maxPacketSize + 1), to: target) {
+                throw CheckFailure("sendImmediately took a packet over maxPacketSize")
+            }
+            var random = RandomBytes()
+            let payloads = (0..<20).map { index in [0xC0, UInt8(index)] + random.make(40) }
+            let sentAtOnce = Atomic(0)
+            // A packet declined goes by `send`, as callers of `sendImmediately` do.
+            try await deliver(payloads, from: sender, to: receiver, received: received) { sender, payload, target in
+                if sender.sendImmediately(payload, to: target) {
+                    sentAtOnce.add(1, ordering: .relaxed)
+                } else {
+                    try await sender.send(payload, to: target)
+                }
+            }
+            if sentAtOnce.load(ordering: .relaxed) == 0 {
+                throw CheckFailure("an idle transport that sends immediately declined all of 20 small packets")
+            }
+            for packet in received.snapshot where packet.sender != sender.localAddress {
+                throw CheckFailure(
+                    "a packet sent at once from \(sender.localAddress) names its sender as \(packet.sender)")
             }
         }
     }
@@ -124,7 +161,8 @@ extension TransportConformance {
     /// (a corrupted one) fails the case at once.
     func deliver(
         _ payloads: [[UInt8]], from sender: any Transport, to receiver: any Transport,
-        received: Collector<IncomingPacket>
+        received: Collector<IncomingPacket>,
+        sending send: (any Transport, [UInt8], NodeAddress) async throws -> Void = { try await $0.send($1, to: $2) }
     ) async throws {
         let attempts = options.reliablePackets ? 1 : 5
         let target = receiver.localAddress
@@ -132,7 +170,7 @@ extension TransportConformance {
         func stranger() -> IncomingPacket? { received.snapshot.first { !sent.contains($0.bytes) } }
         var missing = payloads
         for attempt in 1...attempts {
-            for payload in missing { try await sender.send(payload, to: target) }
+            for payload in missing { try await send(sender, payload, target) }
             let wait = attempt == attempts ? options.timeout : options.timeout / attempts
             let expected = missing
             do {

@@ -74,6 +74,10 @@ public struct TransportConformance: Sendable {
         /// A packet one byte over `maxPacketSize` is refused with `.packetTooLarge`, and the
         /// transport keeps working.
         case oversizedPacketIsRefused
+        /// `sendImmediately` sends nothing when `sendsImmediately` is false; otherwise it
+        /// declines an oversized packet, takes small ones on an idle transport, and what it
+        /// takes arrives (a declined packet is sent with `send`), naming its sender.
+        case immediateSendsArriveOrAreDeclined
         /// Frames on a stream arrive whole and in order, in both directions, under backpressure.
         case streamFramesArriveInOrder
         /// Frames of several MiB arrive whole.
@@ -112,6 +116,7 @@ public struct TransportConformance: Sendable {
             switch testCase {
             case .packetsArriveIntact: try await packetsArriveIntact()
             case .oversizedPacketIsRefused: try await oversizedPacketIsRefused()
+            case .immediateSendsArriveOrAreDeclined: try await immediateSendsArriveOrAreDeclined()
             case .streamFramesArriveInOrder: try await streamFramesArriveInOrder()
             case .largeFramesArriveWhole: try await largeFramesArriveWhole()
             case .oversizedFrameIsRefused: try await oversizedFrameIsRefused()

@@ -41,6 +41,10 @@ final class ReopeningDatagramChannel: Sendable {
     private let counters: TransportCounters
     private let logger: Logger
     private let machine: Mutex<Machine>
+    /// Sends from any thread on the current socket (``sendImmediately(_:to:)``).
+    private let immediateSender = ImmediateDatagramSender()
+    /// The bound socket's address family, from the first bind.
+    private let boundFamily = Mutex<NIOBSDSocket.ProtocolFamily?>(nil)
 
     /// A channel to be bound by ``bind()`` on one loop of `group`.
     init(
@@ -64,23 +68,42 @@ final class ReopeningDatagramChannel: Sendable {
     /// The bound port.
     var port: UInt16 { machine.withLock { $0.port } }
 
+    /// The bound socket's address family (IPv4 or IPv6), once bound.
+    var family: NIOBSDSocket.ProtocolFamily? { boundFamily.withLock { $0 } }
+
+    /// Sends `packet` to `remote` from the calling thread, on the socket NIO reads; false when it
+    /// could not (see ``ImmediateDatagramSender``).
+    func sendImmediately(_ packet: [UInt8], to remote: SocketAddress) -> Bool {
+        immediateSender.send(packet, to: remote)
+    }
+
     /// Binds the first channel.
+    ///
+    /// The socket is made and bound here and handed to NIO bound, so that this transport keeps
+    /// a second descriptor of it for immediate sends (``BoundDatagramSocket``).
     ///
     /// - Throws: whatever the bind threw (the address is in use, not local...).
     func bind() async throws {
         let generation = machine.withLock { $0.nextGeneration() }
+        let opened = try BoundDatagramSocket.open(host: settings.host, port: settings.port)
         let created = CreatedChannel()
         let channel: any Channel
         do {
             channel = try await makeBootstrap(generation: generation, created: created)
-                .bind(host: settings.host, port: Int(settings.port)).get()
+                .withBoundSocket(opened.descriptor).get()
         } catch {
             created.closeAfterFailedBind()
+            BoundDatagramSocket.closeDescriptor(opened.immediate)
             throw error
         }
-        let port = channel.localAddress?.port.flatMap { UInt16(exactly: $0) } ?? settings.port
-        let kept = machine.withLock { $0.bound(channel, generation: generation, port: port) }
-        if !kept { try? await channel.close() }
+        boundFamily.withLock { $0 = opened.family }
+        let kept = machine.withLock { $0.bound(channel, generation: generation, port: opened.port) }
+        if kept {
+            immediateSender.install(opened.immediate, generation: generation)
+        } else {
+            BoundDatagramSocket.closeDescriptor(opened.immediate)
+            try? await channel.close()
+        }
     }
 
     /// Records why `channel` is closing: called with every failed write, on the event loop. Only
@@ -97,6 +120,7 @@ final class ReopeningDatagramChannel: Sendable {
     /// open. Idempotent: returns false when an earlier call closed it.
     @discardableResult
     func close() async -> Bool {
+        immediateSender.remove(generation: nil)
         // On the loop, so that a re-bind the loop is starting cannot slip past.
         let taken = try? await eventLoop.submit { self.takeForClosing() }.get()
         guard let (channel, pendingBind) = taken ?? takeForClosing() else { return false }
@@ -161,6 +185,8 @@ final class ReopeningDatagramChannel: Sendable {
 
     /// The channel closed: by ``close()`` (nothing to do) or by itself (re-open it).
     private func channelBecameInactive(generation: Machine.Generation) {
+        // Before a new socket binds the port: this descriptor would keep the old one bound.
+        immediateSender.remove(generation: generation)
         let action = machine.withLock { $0.channelInactive(generation: generation, now: .now) }
         guard case .reopen(let warn, let cause, let quietLosses) = action else { return }
         logger.log(
@@ -180,22 +206,38 @@ final class ReopeningDatagramChannel: Sendable {
     private func reopen() {
         guard case .bind(let port, let generation) = machine.withLock({ $0.reopenStarting() }) else { return }
         let created = CreatedChannel()
-        let future = makeBootstrap(generation: generation, created: created).bind(host: settings.host, port: Int(port))
+        let future: EventLoopFuture<any Channel>
+        let immediate: CInt?
+        do {
+            let opened = try BoundDatagramSocket.open(host: settings.host, port: port)
+            immediate = opened.immediate
+            future = makeBootstrap(generation: generation, created: created).withBoundSocket(opened.descriptor)
+        } catch {
+            immediate = nil
+            future = eventLoop.makeFailedFuture(error)
+        }
         machine.withLock { $0.bindStarted(future, generation: generation) }
         future.whenComplete { result in
-            if case .failure = result { created.closeAfterFailedBind() }
-            self.bindCompleted(result, generation: generation)
+            if case .failure = result {
+                created.closeAfterFailedBind()
+                if let immediate { BoundDatagramSocket.closeDescriptor(immediate) }
+            }
+            self.bindCompleted(result, immediate: immediate, generation: generation)
         }
     }
 
-    private func bindCompleted(_ result: Result<any Channel, any Error>, generation: Machine.Generation) {
+    private func bindCompleted(
+        _ result: Result<any Channel, any Error>, immediate: CInt?, generation: Machine.Generation
+    ) {
         switch result {
         case .success(let channel):
             let action = machine.withLock { $0.bindSucceeded(channel, generation: generation, now: .now) }
             guard case .reopened(let lostFor, let warned) = action else {
+                if let immediate { BoundDatagramSocket.closeDescriptor(immediate) }
                 channel.close(promise: nil)
                 return
             }
+            if let immediate { immediateSender.install(immediate, generation: generation) }
             counters.socketReopened()
             logger.log(
                 level: warned ? .notice : .debug,

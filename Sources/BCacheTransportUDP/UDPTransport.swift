@@ -109,11 +109,7 @@ public final class UDPTransport: Transport {
         logger: Logger
     ) {
         self.socket = socket
-        if case .open(let channel) = socket.current {
-            self.family = channel.localAddress?.protocol
-        } else {
-            self.family = nil
-        }
+        self.family = socket.family
         self.packetExecutor = EventLoopTaskExecutor(socket.eventLoop)
         self.localAddress = localAddress
         self.maxPacketSize = maxPacketSize
@@ -176,6 +172,23 @@ public final class UDPTransport: Transport {
             }
         }
         counters.packetsSent(count: 1, bytes: packet.count)
+    }
+
+    /// True: ``sendImmediately(_:to:)`` sends from the caller's thread.
+    public var sendsImmediately: Bool { true }
+
+    /// Sends `packet` as one datagram to `address` at once, from the calling thread, on the
+    /// socket this transport listens on (so the peer sees the usual source address), without a
+    /// hop to the event loop: one non-blocking `sendto`. Returns false, having sent nothing,
+    /// when the packet is too large, `address` is a name not resolved in the last few seconds,
+    /// an IPv6 address for an IPv4 socket, while the socket is re-opened or closed, or when the
+    /// kernel did not take it (a full buffer, an error); ``send(_:to:)`` then does what it does.
+    public func sendImmediately(_ packet: [UInt8], to address: NodeAddress) -> Bool {
+        guard packet.count <= maxPacketSize, let remote = resolver.resolvedWithoutWaiting(address) else { return false }
+        if remote.protocol == .inet6, family == .inet { return false }
+        guard socket.sendImmediately(packet, to: remote) else { return false }
+        counters.packetsSent(count: 1, bytes: packet.count)
+        return true
     }
 
     /// Always throws `unsupported`: UDP carries packets only.

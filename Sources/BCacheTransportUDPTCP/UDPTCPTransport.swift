@@ -131,6 +131,15 @@ public final class UDPTCPTransport: Transport {
         )
     }
 
+    /// True: packets go over UDP, which sends from the caller's thread.
+    public var sendsImmediately: Bool { udp.sendsImmediately }
+
+    /// Sends `packet` as one datagram from the calling thread, as
+    /// `UDPTransport.sendImmediately(_:to:)` does.
+    public func sendImmediately(_ packet: [UInt8], to address: NodeAddress) -> Bool {
+        udp.sendImmediately(packet, to: address)
+    }
+
     /// Sends the packet over UDP.
     public func send(_ packet: [UInt8], to address: NodeAddress) async throws {
         try await udp.send(packet, to: address)

@@ -55,6 +55,9 @@ import Testing
 
         await #expect(throws: TransportError(.unreachable, "")) { try await a.send([1], to: b.localAddress) }
         await #expect(throws: TransportError(.unreachable, "")) { try await a.send([2], to: b.localAddress) }
+        // No socket, so no immediate send either (the lost socket's second descriptor is closed:
+        // the port could not have been taken otherwise).
+        #expect(!a.sendImmediately([9], to: b.localAddress))
         #expect(a.statistics.droppedUnreachable == 3)
         #expect(a.statistics.socketsReopened == 0)
         #expect(!atA.finished)
@@ -64,6 +67,11 @@ import Testing
         try await b.send([3], to: a.localAddress)
         #expect(await atA.waitFor(count: 1).map(\.bytes) == [[3]])
         #expect(!atA.finished)
+        // Immediate sends go out on the new socket, from the same address.
+        let atB = PacketCollector(b)
+        #expect(a.sendImmediately([4], to: b.localAddress))
+        let immediate = try #require(await atB.waitFor(count: 1).first)
+        #expect(immediate.bytes == [4] && immediate.sender == a.localAddress)
         await a.close()
         await b.close()
         try await group.shutdownGracefully()

@@ -128,6 +128,22 @@ import Testing
         await #expect(throws: TransportError(.closed, "")) {
             try await a.send([1], to: a.localAddress)
         }
+        #expect(!a.sendImmediately([1], to: a.localAddress))
+    }
+
+    @Test func anImmediateSendIsCountedAndNamesNotYetResolvedAreDeclined() async throws {
+        let a = try await Loopback.udp()
+        let b = try await Loopback.udp()
+        let received = PacketCollector(b)
+        #expect(a.sendImmediately([7, 7], to: b.localAddress))
+        #expect(await received.waitFor(count: 1).first?.bytes == [7, 7])
+        #expect(a.statistics.packetsSent == 1 && a.statistics.bytesSent == 2)
+        // A name is resolved by `send` (it may block): an immediate send declines it until then.
+        let named = NodeAddress(host: "localhost", port: b.localAddress.port)
+        #expect(!a.sendImmediately([8], to: named))
+        #expect(a.statistics.packetsSent == 1)
+        await a.close()
+        await b.close()
     }
 
     @Test func bindingAnAddressInUseFails() async throws {

@@ -33,6 +33,22 @@ public protocol Transport: Sendable {
     ///   ``TransportError/Code/unreachable`` when the address cannot be resolved or reached.
     func send(_ packet: [UInt8], to address: NodeAddress) async throws
 
+    /// Whether ``sendImmediately(_:to:)`` can ever send: false for transports without such a
+    /// path, so that callers need not prepare a packet for nothing.
+    var sendsImmediately: Bool { get }
+
+    /// Sends one packet at once from the calling thread, when the transport can hand it to the
+    /// network without waiting and without a thread hop (a datagram socket's `sendto`), and
+    /// returns true; returns false, having sent nothing, when it cannot just now (no such path,
+    /// a name not resolved yet, a full socket buffer, an error, closed). The caller then sends
+    /// with ``send(_:to:)``, which waits, resolves and reports what went wrong.
+    ///
+    /// What it is for: a write's first delta on an idle node. Sent from the writer's thread it
+    /// reaches a peer with one thread wake-up, the receiver's, where handing it to a task costs
+    /// two more (the writer's wake-up of the sending task, then of the event loop). Never
+    /// blocks; the packet is as unreliable as one sent by ``send(_:to:)``.
+    func sendImmediately(_ packet: [UInt8], to address: NodeAddress) -> Bool
+
     /// Opens a reliable, ordered stream of frames to `address`.
     ///
     /// - Throws: ``TransportError`` with code ``TransportError/Code/unreachable`` when nobody
@@ -58,6 +74,14 @@ public protocol Transport: Sendable {
 
     /// Stops listening, closes every stream and finishes both incoming sequences. Idempotent.
     func close() async
+}
+
+extension Transport {
+    /// False: no immediate sends unless a transport says otherwise.
+    public var sendsImmediately: Bool { false }
+
+    /// Sends nothing and returns false: no immediate sends unless a transport says otherwise.
+    public func sendImmediately(_ packet: [UInt8], to address: NodeAddress) -> Bool { false }
 }
 
 /// One packet received by a ``Transport``.
