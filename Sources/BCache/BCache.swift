@@ -216,6 +216,7 @@ public final class BCache: Service, Sendable {
             node: node, tree: tree,
             settings: ReplicationBatcher.Settings(
                 directLimit: configuration.replication.directLimit, flushDelay: configuration.replication.flushDelay,
+                immediateSendLimit: configuration.replication.immediateSendLimit,
                 clock: configuration.clock,
                 maxPendingBytes: configuration.replication.maxPendingBytes,
                 maxFrameBytes: configuration.replication.maxSyncFrameBytes,

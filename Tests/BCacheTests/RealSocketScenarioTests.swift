@@ -62,6 +62,42 @@ import Testing
         for cache in caches { await cache.shutdown() }
     }
 
+    @Test(arguments: [8, 0])
+    func writesOnAnIdleNodeAreSentByTheWriter(immediateSendLimit: Int) async throws {
+        var caches: [BCache] = []
+        do {
+            for index in 0..<2 {
+                var configuration = configuration(index: index, seed: caches.first?.address)
+                configuration.replication.immediateSendLimit = immediateSendLimit
+                let cache = try await BCache(configuration: configuration)
+                try await cache.start()
+                caches.append(cache)
+            }
+            try await eventually("each node sees the other") {
+                caches.allSatisfy { cache in cache.members.filter { $0.status.isReachable }.count == 2 }
+            }
+            // One write at a time, each awaited on the peer: the writer finds nothing pending
+            // and nothing in flight (unless the join's catch-up is still sending).
+            for index in 0..<20 {
+                try caches[0].set("idle-\(index)", "v\(index)")
+                try await eventually("idle-\(index) on the peer") {
+                    caches[1].getString("idle-\(index)") == "v\(index)"
+                }
+            }
+            let immediate = caches[0].statistics.deltasSentImmediately
+            if immediateSendLimit > 0 {
+                #expect(immediate >= 10, "\(immediate) of 20 writes sent by the writer")
+                #expect(caches[0].statistics.directPacketsSent >= immediate)
+            } else {
+                #expect(immediate == 0)
+            }
+        } catch {
+            for cache in caches { await cache.shutdown() }
+            throw error
+        }
+        for cache in caches { await cache.shutdown() }
+    }
+
     @Test func aPortInUseIsATransportError() async throws {
         let first = try await BCache(configuration: configuration(index: 0, seed: nil))
         var second = configuration(index: 1, seed: nil)

@@ -10,6 +10,14 @@ extension BCache.Configuration {
         /// values); in larger clusters deltas ride the membership's gossip. 0 always gossips.
         /// Defaults to 32.
         public var directLimit: Int = 32
+        /// The most peers (other reachable members) to which a write's delta is sent from the
+        /// writer's own thread, at once, when nothing else is being sent and the transport can
+        /// (UDP, alone or under encryption or with TCP): one thread wake-up, the receiver's, to
+        /// reach a peer instead of three. Each peer costs the writing `set` one non-blocking
+        /// `sendto` (a few µs, plus the sealing when encrypted). While a batch is in flight, with
+        /// more peers, or above ``directLimit``, deltas go through the flush loop as batches. 0
+        /// never sends from the writer. Defaults to 8.
+        public var immediateSendLimit: Int = 8
         /// The most bytes of deltas waiting to be sent; a write beyond it is not queued and is
         /// left to anti-entropy (counted in ``BCache/Statistics/deltasLeftToSync``). Defaults to 64 MiB.
         public var maxPendingBytes: Int = 64 << 20

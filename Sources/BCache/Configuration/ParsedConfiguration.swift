@@ -91,6 +91,9 @@ struct ParsedConfiguration: Sendable {
             replication.directLimit >= 0,
             "replication.directLimit is \(replication.directLimit); it must be 0 (always gossip) to Int.max")
         try require(
+            replication.immediateSendLimit >= 0,
+            "replication.immediateSendLimit is \(replication.immediateSendLimit); it must be 0 (never) to Int.max")
+        try require(
             replication.maxPendingBytes > 0,
             "replication.maxPendingBytes is \(replication.maxPendingBytes); it must be 1 to Int.max")
         try require(

@@ -21,6 +21,7 @@ final class CacheCounters: Sendable {
     let fillAbsentHits: CountedMetric
     let clears: CountedMetric
     let deltasQueued: CountedMetric
+    let deltasSentImmediately: CountedMetric
     let payloadsBroadcast: CountedMetric
     let payloadBytesBroadcast: CountedMetric
     let deltasLeftToSync: CountedMetric
@@ -76,6 +77,7 @@ final class CacheCounters: Sendable {
         fillAbsentHits = metric("fill_absent_hits")
         clears = metric("clears")
         deltasQueued = metric("deltas_queued")
+        deltasSentImmediately = metric("deltas_sent_immediately")
         payloadsBroadcast = metric("replication_payloads_sent")
         payloadBytesBroadcast = metric("replication_bytes_sent")
         deltasLeftToSync = metric("deltas_left_to_sync")
@@ -129,6 +131,7 @@ final class CacheCounters: Sendable {
         statistics.fillAbsentHits = fillAbsentHits.total
         statistics.clears = clears.total
         statistics.deltasQueued = deltasQueued.total
+        statistics.deltasSentImmediately = deltasSentImmediately.total
         statistics.payloadsBroadcast = payloadsBroadcast.total
         statistics.payloadBytesBroadcast = payloadBytesBroadcast.total
         statistics.deltasLeftToSync = deltasLeftToSync.total

@@ -46,6 +46,9 @@ extension BCache {
         public var clears = 0
         /// Write deltas queued for gossip.
         public var deltasQueued = 0
+        /// Write deltas sent to every peer by the writing call itself, at once, not queued
+        /// (``Configuration/Replication/immediateSendLimit``).
+        public var deltasSentImmediately = 0
         /// Payloads broadcast (above the direct limit, by the epidemic broadcast tree), each a
         /// batch of deltas.
         public var payloadsBroadcast = 0

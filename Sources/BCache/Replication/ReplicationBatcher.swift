@@ -13,6 +13,22 @@ import Synchronization
 /// `Mutex` (no copy of what is pending; the array is swapped out whole when it is sent) and, when
 /// the array was empty, wakes the flush loop (``runFlushLoop()``, a child task of `BCache.run()`).
 ///
+/// **Immediate sends.** A write that finds nothing pending, nothing being sent and no immediate
+/// send in the last ``Settings/immediateSendSpacing``, in a cluster of at most
+/// ``Settings/immediateSendLimit`` peers (and within the direct limit), is sent by the writer
+/// itself, from its own thread (`Membership.Node.sendImmediately(userPacket:to:)`: for
+/// UDP one non-blocking `sendto` per peer), and not queued: the peer's event loop is the only
+/// thread woken between the `set` and its merge there, where the flush loop costs two more
+/// wake-ups (the writer's of the flush loop, the loop's of the event loop). Writes arriving
+/// while a send is in flight, the writer's or the flush loop's, or within the spacing of the
+/// last immediate send, are batched as below: a writer's send is over when its `set` returns,
+/// so without the spacing a loop of sets (a burst) would send each write as its own datagram,
+/// a hundred thousand where the flush loop sends a few hundred batches, and overflow the
+/// receivers' socket buffers (measured: the 100k burst's catch-up went from 30 ms to 5 to 30
+/// s, left to anti-entropy). A peer the
+/// transport declines (a full socket buffer, a name not resolved yet) gets the write through the
+/// flush loop.
+///
 /// **Direct path.** The flush loop sends what is pending at once, without waiting: writes that
 /// arrive while it sends accumulate into the next batch, so batches grow with the load. A batch
 /// of at most ``Settings/streamThresholdBytes`` goes as packets (one `SyncFrame` records frame
@@ -43,6 +59,10 @@ final class ReplicationBatcher: Sendable {
         var directLimit: Int
         /// How long the tree path lets a batch fill.
         var flushDelay: Duration
+        /// The most peers a write is sent to from the writer's thread (0: never).
+        var immediateSendLimit = 0
+        /// How long after an immediate send the next writes are batched instead.
+        var immediateSendSpacing: Duration = .microseconds(100)
         /// What the flush delay and the send timeout are measured on (real time, or a
         /// simulation's manual clock).
         var clock: any Membership.DriverClock
@@ -73,6 +93,11 @@ final class ReplicationBatcher: Sendable {
         var recordBytes = 0
         /// Replays queued for single members.
         var replays: [Replay] = []
+        /// Sends in flight: the flush loop's batch, writers' immediate sends. Not pending work:
+        /// while any runs, writes are batched rather than sent by their writers.
+        var sending = 0
+        /// Until when writes are batched after the last immediate send.
+        var batchingUntil: ContinuousClock.Instant?
 
         var isEmpty: Bool { records.isEmpty && replays.isEmpty }
     }
@@ -107,6 +132,8 @@ final class ReplicationBatcher: Sendable {
     private let clock: any Membership.DriverClock
     private let maxPendingBytes: Int
     private let logsBeforeFirstPeer: Bool
+    /// The most peers for an immediate send, 0 when the transport has none (or it is off).
+    private let immediateSendLimit: Int
     private let counters: CacheCounters
     private let logger: Logger
     private let streams: ReplicationStreams
@@ -148,6 +175,8 @@ final class ReplicationBatcher: Sendable {
         self.clock = settings.clock
         self.maxPendingBytes = settings.maxPendingBytes
         self.logsBeforeFirstPeer = settings.logsBeforeFirstPeer
+        self.immediateSendLimit =
+            node.sendsUserPacketsImmediately ? min(settings.immediateSendLimit, settings.directLimit - 1) : 0
         self.counters = counters
         self.logger = logger
         self.streams = ReplicationStreams(node: node)
@@ -185,6 +214,7 @@ final class ReplicationBatcher: Sendable {
             if logsBeforeFirstPeer || node.hasHadReachablePeers { log?.append(record) }
             return
         }
+        if immediateSendLimit > 0, sendImmediately(record) { return }
         let size = RecordCodec.encodedSize(of: record)
         let (queued, wasEmpty) = pending.withLock { pending -> (Bool, Bool) in
             let wasEmpty = pending.isEmpty
@@ -205,6 +235,43 @@ final class ReplicationBatcher: Sendable {
             counters.deltasLeftToSync.increment()
         }
         if wasEmpty { wakeup.yield() }
+    }
+
+    /// Sends `record` to every peer from the calling thread, when the cluster is small enough,
+    /// nothing is pending or being sent, and the transport takes it at once for every peer;
+    /// false otherwise (the caller queues it: a peer that got it already merges it again, as a
+    /// duplicate, which changes nothing).
+    private func sendImmediately(_ record: CacheRecord) -> Bool {
+        guard node.reachablePeerCount <= immediateSendLimit else { return false }
+        // Claim the idle path: while this send runs, and for the spacing after it, other writes
+        // are batched.
+        let now = ContinuousClock.now
+        let claimed = pending.withLock { pending -> Bool in
+            guard pending.isEmpty, pending.sending == 0 else { return false }
+            if let until = pending.batchingUntil, now < until { return false }
+            pending.sending += 1
+            pending.batchingUntil = now + settings.immediateSendSpacing
+            return true
+        }
+        guard claimed else { return false }
+        defer { pending.withLock { $0.sending -= 1 } }
+        guard let targets = directTargets(), !targets.isEmpty, targets.count <= immediateSendLimit,
+            RecordCodec.encodedSize(of: record) <= maxPacketBatchBytes
+        else { return false }
+        let packet = SyncFrame.encodedRecords(RecordCodec.encodeBatch(CollectionOfOne(record)))
+        var sent = 0
+        for target in targets {
+            if node.sendImmediately(userPacket: packet, to: target) { sent += 1 }
+        }
+        if sent > 0 {
+            counters.directPacketsSent.increment(by: sent)
+            counters.directBytesSent.increment(by: sent * packet.count)
+        }
+        guard sent == targets.count else { return false }
+        counters.deltasSentImmediately.increment()
+        // Logged for replays, as the flush loop logs what it takes.
+        log?.append(record)
+        return true
     }
 
     /// Queues for `target` alone this node's own writes made at or after `sinceMillis` (wall
@@ -256,8 +323,14 @@ final class ReplicationBatcher: Sendable {
                 try? await work.sleep(on: settings.clock, until: settings.clock.now + settings.flushDelay)
             }
             var taken = Pending()
-            pending.withLock { swap(&taken, &$0) }
+            pending.withLock { pending in
+                swap(&taken.records, &pending.records)
+                swap(&taken.recordBytes, &pending.recordBytes)
+                swap(&taken.replays, &pending.replays)
+                if !taken.isEmpty { pending.sending += 1 }
+            }
             guard !taken.isEmpty else { return }
+            defer { pending.withLock { $0.sending -= 1 } }
             // Logged here, a batch at a time, rather than by each `set`.
             log?.append(contentsOf: taken.records)
             let replays = taken.replays

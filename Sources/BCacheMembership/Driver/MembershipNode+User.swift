@@ -36,12 +36,33 @@ extension Membership.Node {
             logger.trace("user packet not sent", metadata: ["to": "\(address)", "error": "\(error)"])
             throw error
         }
+        countUserPacketSent(bytes: packet.count)
+    }
+
+    /// Whether ``sendImmediately(userPacket:to:)`` can ever send: the transport's
+    /// `sendsImmediately`.
+    public var sendsUserPacketsImmediately: Bool { transport.sendsImmediately }
+
+    /// Sends an application packet to one node at once, from the calling thread, when the
+    /// transport can (`Transport.sendImmediately(_:to:)`: for UDP, one non-blocking `sendto` with
+    /// no hop to the event loop), counted as ``send(userPacket:to:)`` counts. Returns false,
+    /// having sent nothing, beyond ``maxUserPacketSize`` or when the transport declines; the
+    /// caller then sends with ``send(userPacket:to:)``.
+    public func sendImmediately(userPacket bytes: [UInt8], to address: NodeAddress) -> Bool {
+        guard bytes.count <= maxUserPacketSize else { return false }
+        let packet = Membership.Wire.encodeUserPacket(bytes, label: configuration.clusterLabel)
+        guard transport.sendImmediately(packet, to: address) else { return false }
+        countUserPacketSent(bytes: packet.count)
+        return true
+    }
+
+    private func countUserPacketSent(bytes: Int) {
         metrics.packetsOut.increment()
-        metrics.bytesOut.increment(by: packet.count)
+        metrics.bytesOut.increment(by: bytes)
         metrics.userPacketsOut.increment()
         state.withLock { state in
             state.statistics.packetsOut += 1
-            state.statistics.bytesOut += packet.count
+            state.statistics.bytesOut += bytes
             state.statistics.userPacketsOut += 1
         }
     }

@@ -59,6 +59,7 @@ import Testing
         duration("store.sweepInterval") { $0.store.sweepInterval = $1 },
         duration("replication.flushDelay") { $0.replication.flushDelay = $1 },
         int("replication.directLimit") { $0.replication.directLimit = $1 },
+        int("replication.immediateSendLimit") { $0.replication.immediateSendLimit = $1 },
         int("replication.maxPendingBytes") { $0.replication.maxPendingBytes = $1 },
         int("replication.maxSyncFrameBytes") { $0.replication.maxSyncFrameBytes = $1 },
         duration("replication.syncTimeout") { $0.replication.syncTimeout = $1 },
