@@ -27,6 +27,20 @@ import Testing
         }
     }
 
+    /// Sets `key` to `value` (deletes it for nil) in the store and the model, and checks the
+    /// store reads it back.
+    private func write(
+        _ value: [UInt8]?, to key: String, in store: CacheStore, model: inout [String: [UInt8]], _ context: String
+    ) throws {
+        if let value {
+            try store.set(key, value)
+        } else {
+            store.delete(key)
+        }
+        model[key] = value
+        #expect(store.get(key) == model[key], "\(key), \(context)")
+    }
+
     @Test func everyKeyIsFoundAndEveryAbsentKeyMissesThroughChurn() throws {
         let seed = TestStores.seed("ShardIndexTests.churn")
         var rng = SplitMix64(seed: seed)
@@ -40,15 +54,8 @@ import Testing
             let key = universe[Int(rng.next() % UInt64(universe.count))]
             // Grow for the first half, then mostly delete, so the table both fills and empties.
             let setShare: UInt64 = step < 20_000 ? 7 : 3
-            if rng.next() % 10 < setShare {
-                let value = [UInt8(step & 0xff), UInt8(step >> 8 & 0xff)]
-                try store.set(key, value)
-                live[key] = value
-            } else {
-                store.delete(key)
-                live[key] = nil
-            }
-            #expect(store.get(key) == live[key], "step \(step), key \(key); seed \(seed)")
+            let value = rng.next() % 10 < setShare ? [UInt8(step & 0xff), UInt8(step >> 8 & 0xff)] : nil
+            try write(value, to: key, in: store, model: &live, "step \(step); seed \(seed)")
             if step % 4_000 == 3_999 {
                 let context = "after step \(step); seed \(seed)"
                 let occupied = checkTable(store, context)
@@ -110,15 +117,8 @@ import Testing
         var live: [String: [UInt8]] = [:]
         for step in 0..<6_000 {
             let key = universe[Int(rng.next() % UInt64(universe.count))]
-            if rng.next() % 4 != 0 {
-                let value = [UInt8](repeating: UInt8(step & 0xff), count: Int(rng.next() % 601))
-                try store.set(key, value)
-                live[key] = value
-            } else {
-                store.delete(key)
-                live[key] = nil
-            }
-            #expect(store.get(key) == live[key], "step \(step), key \(key); seed \(seed)")
+            let value = rng.next() % 4 != 0 ? [UInt8](repeating: UInt8(step & 0xff), count: Int(rng.next() % 601)) : nil
+            try write(value, to: key, in: store, model: &live, "step \(step); seed \(seed)")
         }
         let context = "seed \(seed)"
         _ = checkTable(store, context)
