@@ -127,13 +127,14 @@ final class ReplicationBatcher: Sendable {
 
     private let node: Membership.Node
     private let settings: Settings
-    /// Two settings of the write path kept apart: reading them through `settings` copied the whole
+    /// Settings of the write path kept apart: reading them through `settings` copied the whole
     /// struct (it holds an existential clock) on every `set`.
     private let clock: any Membership.DriverClock
     private let maxPendingBytes: Int
     private let logsBeforeFirstPeer: Bool
     /// The most peers for an immediate send, 0 when the transport has none (or it is off).
     private let immediateSendLimit: Int
+    private let immediateSendSpacing: Duration
     private let counters: CacheCounters
     private let logger: Logger
     private let streams: ReplicationStreams
@@ -175,6 +176,7 @@ final class ReplicationBatcher: Sendable {
         self.clock = settings.clock
         self.maxPendingBytes = settings.maxPendingBytes
         self.logsBeforeFirstPeer = settings.logsBeforeFirstPeer
+        self.immediateSendSpacing = settings.immediateSendSpacing
         self.immediateSendLimit =
             node.sendsUserPacketsImmediately ? min(settings.immediateSendLimit, settings.directLimit - 1) : 0
         self.counters = counters
@@ -250,7 +252,7 @@ final class ReplicationBatcher: Sendable {
             guard pending.isEmpty, pending.sending == 0 else { return false }
             if let until = pending.batchingUntil, now < until { return false }
             pending.sending += 1
-            pending.batchingUntil = now + settings.immediateSendSpacing
+            pending.batchingUntil = now + immediateSendSpacing
             return true
         }
         guard claimed else { return false }
