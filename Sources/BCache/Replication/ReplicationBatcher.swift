@@ -200,8 +200,9 @@ final class ReplicationBatcher: Sendable {
     /// The bytes the recent-write log accounts (bounded by `CatchUp.logMaxBytes`); 0 without it.
     var logBytes: Int { log?.byteCount ?? 0 }
 
-    /// Queues one local write for the other nodes; the flush loop logs it for replays when it
-    /// takes the batch, and a write not queued is logged here.
+    /// Sends one local write to the other nodes at once from this thread when the node is idle
+    /// (see "Immediate sends" above), or queues it; the flush loop logs a queued write for
+    /// replays when it takes the batch, and a write sent at once or not queued is logged here.
     ///
     /// A node without reachable peers only logs it (if it ever had a peer, or is joining): there
     /// is nobody to send to, a flush would find no target and drop the batch anyway, and waking
@@ -209,57 +210,91 @@ final class ReplicationBatcher: Sendable {
     /// learns later get these writes from the replay of the log; a node that joins it gets them
     /// through its join's anti-entropy too.
     func enqueue(_ record: CacheRecord) {
-        guard node.reachablePeerCount > 0 else {
+        let peers = node.reachablePeerCount
+        guard peers > 0 else {
             // A node without seeds that never had a peer logs nothing: whoever joins it gets
             // its writes through the join's push-pull. One with seeds logs from its first write:
             // its join reaches its seed alone (Settings.logsBeforeFirstPeer).
             if logsBeforeFirstPeer || node.hasHadReachablePeers { log?.append(record) }
             return
         }
-        if immediateSendLimit > 0, sendImmediately(record) { return }
         let size = RecordCodec.encodedSize(of: record)
-        let (queued, wasEmpty) = pending.withLock { pending -> (Bool, Bool) in
+        let mayGoAtOnce =
+            immediateSendLimit > 0 && size <= maxPacketBatchBytes && peers <= immediateSendLimit
+        // One lock: the write either claims the idle path (sent below, by this thread) or is
+        // queued; a burst's writes find the batch non-empty and read no clock.
+        let (outcome, wasEmpty) = pending.withLock { pending -> (Outcome, Bool) in
             let wasEmpty = pending.isEmpty
-            let queued = pending.recordBytes + inFlightBytes.load(ordering: .relaxed)
-            guard wasEmpty || queued + size <= maxPendingBytes else { return (false, false) }
-            pending.records.append(record)
-            pending.recordBytes += size
-            // Once per batch, an atomic add in simulations only; under the lock, so that the
-            // flush loop cannot send the batch (and give the count back) before it is taken.
-            if wasEmpty { work.began() }
-            return (true, wasEmpty)
+            if mayGoAtOnce, wasEmpty, pending.sending == 0 {
+                let now = ContinuousClock.now
+                if pending.batchingUntil.map({ now >= $0 }) ?? true {
+                    // While this send runs, and for the spacing after it, other writes batch.
+                    pending.sending += 1
+                    pending.batchingUntil = now + immediateSendSpacing
+                    return (.sendImmediately, false)
+                }
+            }
+            return (queue(record, size: size, into: &pending), wasEmpty)
         }
-        if queued {
+        switch outcome {
+        case .sendImmediately:
+            let sent = sendImmediately(record)
+            pending.withLock { $0.sending -= 1 }
+            if sent { return }
+            // A peer declined it: the flush loop sends it to every peer (those that have it
+            // merge a duplicate, which changes nothing).
+            let (queued, wasEmpty) = pending.withLock { pending in
+                let wasEmpty = pending.isEmpty
+                return (queue(record, size: size, into: &pending), wasEmpty)
+            }
+            finish(record, queued, wakingTheFlushLoop: wasEmpty)
+        case .queued, .notQueued:
+            finish(record, outcome, wakingTheFlushLoop: wasEmpty)
+        }
+    }
+
+    /// What ``enqueue(_:)`` does with a write.
+    private enum Outcome {
+        /// The writer sends it (``sendImmediately(_:)``).
+        case sendImmediately
+        /// In the pending batch.
+        case queued
+        /// Not queued: the pending bytes are at their bound.
+        case notQueued
+    }
+
+    /// Appends `record` to the pending batch unless the bound on pending and in-flight bytes
+    /// forbids it (a first record always goes in); under the pending lock.
+    private func queue(_ record: CacheRecord, size: Int, into pending: inout Pending) -> Outcome {
+        let wasEmpty = pending.isEmpty
+        let queued = pending.recordBytes + inFlightBytes.load(ordering: .relaxed)
+        guard wasEmpty || queued + size <= maxPendingBytes else { return .notQueued }
+        pending.records.append(record)
+        pending.recordBytes += size
+        // Once per batch, an atomic add in simulations only; under the lock, so that the flush
+        // loop cannot send the batch (and give the count back) before it is taken.
+        if wasEmpty { work.began() }
+        return .queued
+    }
+
+    /// Counts a write queued or not (logging the latter for replays: the flush loop logs only
+    /// what it takes), and wakes the flush loop for a batch the write started.
+    private func finish(_ record: CacheRecord, _ outcome: Outcome, wakingTheFlushLoop wakes: Bool) {
+        if outcome == .queued {
             counters.deltasQueued.increment()
         } else {
-            // Not in a batch, so the flush loop will not log it.
             log?.append(record)
             counters.deltasLeftToSync.increment()
         }
-        if wasEmpty { wakeup.yield() }
+        if wakes { wakeup.yield() }
     }
 
-    /// Sends `record` to every peer from the calling thread, when the cluster is small enough,
-    /// nothing is pending or being sent, and the transport takes it at once for every peer;
-    /// false otherwise (the caller queues it: a peer that got it already merges it again, as a
-    /// duplicate, which changes nothing).
+    /// Sends `record` to every peer from the calling thread, having claimed the idle path; true
+    /// when the transport took it at once for every peer.
     private func sendImmediately(_ record: CacheRecord) -> Bool {
-        guard node.reachablePeerCount <= immediateSendLimit else { return false }
-        // Claim the idle path: while this send runs, and for the spacing after it, other writes
-        // are batched.
-        let now = ContinuousClock.now
-        let claimed = pending.withLock { pending -> Bool in
-            guard pending.isEmpty, pending.sending == 0 else { return false }
-            if let until = pending.batchingUntil, now < until { return false }
-            pending.sending += 1
-            pending.batchingUntil = now + immediateSendSpacing
-            return true
+        guard let targets = directTargets(), !targets.isEmpty, targets.count <= immediateSendLimit else {
+            return false
         }
-        guard claimed else { return false }
-        defer { pending.withLock { $0.sending -= 1 } }
-        guard let targets = directTargets(), !targets.isEmpty, targets.count <= immediateSendLimit,
-            RecordCodec.encodedSize(of: record) <= maxPacketBatchBytes
-        else { return false }
         let packet = SyncFrame.encodedRecords(RecordCodec.encodeBatch(CollectionOfOne(record)))
         var sent = 0
         for target in targets {
