@@ -123,6 +123,9 @@ final class ReopeningDatagramChannel: Sendable {
         immediateSender.remove(generation: nil)
         // On the loop, so that a re-bind the loop is starting cannot slip past.
         let taken = try? await eventLoop.submit { self.takeForClosing() }.get()
+        // A re-bind that completed between the first removal and the machine's closing installed
+        // its descriptor: the machine is closed now, so nothing installs one after this.
+        immediateSender.remove(generation: nil)
         guard let (channel, pendingBind) = taken ?? takeForClosing() else { return false }
         try? await channel?.close()
         // A bind in flight closes its channel itself on success (see `bindCompleted`); waiting

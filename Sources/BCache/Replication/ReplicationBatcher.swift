@@ -25,9 +25,8 @@ import Synchronization
 /// so without the spacing a loop of sets (a burst) would send each write as its own datagram,
 /// a hundred thousand where the flush loop sends a few hundred batches, and overflow the
 /// receivers' socket buffers (measured: the 100k burst's catch-up went from 30 ms to 5 to 30
-/// s, left to anti-entropy). A peer the
-/// transport declines (a full socket buffer, a name not resolved yet) gets the write through the
-/// flush loop.
+/// s, left to anti-entropy). A peer the transport declines (a full socket buffer, a name not
+/// resolved yet) gets the write through the flush loop.
 ///
 /// **Direct path.** The flush loop sends what is pending at once, without waiting: writes that
 /// arrive while it sends accumulate into the next batch, so batches grow with the load. A batch
