@@ -443,6 +443,10 @@ struct ShardState: ~Copyable {
         var block: EntryBlock
         if let existing {
             block = existing.block
+            // Unlinking writes both neighbours' links: ask for their blocks now, so that their
+            // misses overlap each other and the digest's update instead of following it.
+            block.prev?.prefetch()
+            block.next?.prefetch()
             digests.remove(keyHash: keyHash, version: block.version)
             unlink(block)
             if !block.isTombstone {
