@@ -54,18 +54,19 @@ package final class SocketAddressResolver: Sendable {
         case .ipv4, .ipv6:
             return try? SocketAddress(ipAddress: address.host, port: Int(address.port))
         case .name:
-            let key = address.description
-            guard let hit = cache.withLock({ $0[key] }), hit.expires > ContinuousClock.now else { return nil }
-            return hit.address
+            return cached(address, now: .now)
         }
     }
 
+    /// The cached answer for the name in `address`, when it is younger than ``cacheLifetime``.
+    private func cached(_ address: NodeAddress, now: ContinuousClock.Instant) -> SocketAddress? {
+        guard let hit = cache.withLock({ $0[address.description] }), hit.expires > now else { return nil }
+        return hit.address
+    }
+
     private func resolveName(_ address: NodeAddress) async throws(TransportError) -> SocketAddress {
-        let key = address.description
         let now = ContinuousClock.now
-        if let hit = cache.withLock({ $0[key] }), hit.expires > now {
-            return hit.address
-        }
+        if let hit = cached(address, now: now) { return hit }
         let resolved: SocketAddress
         do {
             if let nameResolver {
@@ -84,7 +85,7 @@ package final class SocketAddressResolver: Sendable {
         let entry = Entry(address: resolved, expires: now + cacheLifetime)
         cache.withLock { cache in
             if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
-            cache[key] = entry
+            cache[address.description] = entry
         }
         return resolved
     }

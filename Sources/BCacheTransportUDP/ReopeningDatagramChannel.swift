@@ -43,8 +43,6 @@ final class ReopeningDatagramChannel: Sendable {
     private let machine: Mutex<Machine>
     /// Sends from any thread on the current socket (``sendImmediately(_:to:)``).
     private let immediateSender = ImmediateDatagramSender()
-    /// The bound socket's address family, from the first bind.
-    private let boundFamily = Mutex<NIOBSDSocket.ProtocolFamily?>(nil)
 
     /// A channel to be bound by ``bind()`` on one loop of `group`.
     init(
@@ -68,22 +66,21 @@ final class ReopeningDatagramChannel: Sendable {
     /// The bound port.
     var port: UInt16 { machine.withLock { $0.port } }
 
-    /// The bound socket's address family (IPv4 or IPv6), once bound.
-    var family: NIOBSDSocket.ProtocolFamily? { boundFamily.withLock { $0 } }
-
     /// Sends `packet` to `remote` from the calling thread, on the socket NIO reads; false when it
     /// could not (see ``ImmediateDatagramSender``).
     func sendImmediately(_ packet: [UInt8], to remote: SocketAddress) -> Bool {
         immediateSender.send(packet, to: remote)
     }
 
-    /// Binds the first channel.
+    /// Binds the first channel, and returns the socket's address family (IPv4 or IPv6: NIO's
+    /// channel does not learn its local address from a socket bound outside it; a re-bind on the
+    /// same host keeps the family).
     ///
     /// The socket is made and bound here and handed to NIO bound, so that this transport keeps
     /// a second descriptor of it for immediate sends (``BoundDatagramSocket``).
     ///
     /// - Throws: whatever the bind threw (the address is in use, not local...).
-    func bind() async throws {
+    func bind() async throws -> NIOBSDSocket.ProtocolFamily {
         let generation = machine.withLock { $0.nextGeneration() }
         let opened = try BoundDatagramSocket.open(host: settings.host, port: settings.port)
         let created = CreatedChannel()
@@ -96,7 +93,6 @@ final class ReopeningDatagramChannel: Sendable {
             BoundDatagramSocket.closeDescriptor(opened.immediate)
             throw error
         }
-        boundFamily.withLock { $0 = opened.family }
         let kept = machine.withLock { $0.bound(channel, generation: generation, port: opened.port) }
         if kept {
             immediateSender.install(opened.immediate, generation: generation)
@@ -104,6 +100,7 @@ final class ReopeningDatagramChannel: Sendable {
             BoundDatagramSocket.closeDescriptor(opened.immediate)
             try? await channel.close()
         }
+        return opened.family
     }
 
     /// Records why `channel` is closing: called with every failed write, on the event loop. Only

@@ -34,7 +34,7 @@ public final class UDPTransport: Transport {
 
     private let socket: ReopeningDatagramChannel
     /// The bound socket's address family (IPv4 or IPv6).
-    private let family: NIOBSDSocket.ProtocolFamily?
+    private let family: NIOBSDSocket.ProtocolFamily
     private let packetsContinuation: AsyncStream<IncomingPacket>.Continuation
     private let streamsContinuation: AsyncStream<any TransportStream>.Continuation
     private let counters: TransportCounters
@@ -77,8 +77,9 @@ public final class UDPTransport: Transport {
             counters: counters,
             logger: logger
         )
+        let family: NIOBSDSocket.ProtocolFamily
         do {
-            try await socket.bind()
+            family = try await socket.bind()
         } catch {
             packetsContinuation.finish()
             throw TransportError(
@@ -88,6 +89,7 @@ public final class UDPTransport: Transport {
         }
         let transport = UDPTransport(
             socket: socket,
+            family: family,
             localAddress: NodeAddress(host: configuration.host, port: socket.port),
             maxPacketSize: configuration.maxPacketSize,
             packets: (packets, packetsContinuation),
@@ -101,6 +103,7 @@ public final class UDPTransport: Transport {
 
     private init(
         socket: ReopeningDatagramChannel,
+        family: NIOBSDSocket.ProtocolFamily,
         localAddress: NodeAddress,
         maxPacketSize: Int,
         packets: (AsyncStream<IncomingPacket>, AsyncStream<IncomingPacket>.Continuation),
@@ -109,7 +112,7 @@ public final class UDPTransport: Transport {
         logger: Logger
     ) {
         self.socket = socket
-        self.family = socket.family
+        self.family = family
         self.packetExecutor = EventLoopTaskExecutor(socket.eventLoop)
         self.localAddress = localAddress
         self.maxPacketSize = maxPacketSize

@@ -376,23 +376,20 @@ struct ShardState: ~Copyable {
         if let existing {
             let old = existing.block
             digests.remove(keyHash: keyHash, version: old.version)
-            if old.isTombstone {
-                unlink(old)
+            let wasTombstone = old.isTombstone
+            byteCount +=
+                wasTombstone
+                ? ShardLimits.entryBytes(keyBytes: old.keyCount, valueBytes: value.count)
+                : value.count - old.valueCount
+            block = replaceValue(of: old, at: existing.cell, with: value)
+            if wasTombstone {
+                unlink(block)
                 tombstoneCount -= 1
                 liveCount += 1
-                byteCount += ShardLimits.entryBytes(keyBytes: old.keyCount, valueBytes: value.count)
-                block = old.replacingValue(with: value)
-                if block != old { indexRepoint(cell: existing.cell, to: block) }
                 block.deadline = deadline
                 block.clearReferenced()
                 pushFront(block)
             } else {
-                byteCount += value.count - old.valueCount
-                block = old.replacingValue(with: value)
-                if block != old {
-                    relink(moved: block)
-                    indexRepoint(cell: existing.cell, to: block)
-                }
                 block.deadline = deadline
                 block.markReferenced()
             }
@@ -448,15 +445,13 @@ struct ShardState: ~Copyable {
             block.prev?.prefetch()
             block.next?.prefetch()
             digests.remove(keyHash: keyHash, version: block.version)
-            unlink(block)
             if !block.isTombstone {
                 liveCount -= 1
                 byteCount -= ShardLimits.entryBytes(keyBytes: block.keyCount, valueBytes: block.valueCount)
                 tombstoneCount += 1
-                let old = block
-                block = old.droppingValue()
-                if block != old { indexRepoint(cell: existing.cell, to: block) }
+                block = dropValue(of: block, at: existing.cell)
             }
+            unlink(block)
             block.deadline = EntryDeadline.tombstone(purgeAt)
             block.version = version
             pushFront(block)
@@ -490,11 +485,10 @@ struct ShardState: ~Copyable {
             remove(block, cell: cell, keyHash: keyHash)
             return
         }
-        unlink(block)
         liveCount -= 1
         byteCount -= ShardLimits.entryBytes(keyBytes: block.keyCount, valueBytes: block.valueCount)
-        let tombstone = block.droppingValue()
-        if tombstone != block { indexRepoint(cell: cell, to: tombstone) }
+        let tombstone = dropValue(of: block, at: cell)
+        unlink(tombstone)
         tombstone.deadline = EntryDeadline.tombstone(purgeAt)
         tombstoneCount += 1
         pushFront(tombstone)
@@ -521,6 +515,34 @@ struct ShardState: ~Copyable {
         let taken = pendingRemovals
         pendingRemovals = nil
         return taken
+    }
+
+    /// `block` with its value replaced by a copy of `value` (``EntryBlock/replacingValue(with:)``),
+    /// where it stands; when that makes a new block, the index cell at `cell` and the list
+    /// neighbours follow it.
+    @inline(__always)
+    private mutating func replaceValue(
+        of block: EntryBlock, at cell: Int, with value: UnsafeRawBufferPointer
+    ) -> EntryBlock {
+        follow(block.replacingValue(with: value), from: block, cell: cell)
+    }
+
+    /// `block` without its value (``EntryBlock/droppingValue()``), where it stands; when that makes
+    /// a new block, the index cell at `cell` and the list neighbours follow it.
+    private mutating func dropValue(of block: EntryBlock, at cell: Int) -> EntryBlock {
+        follow(block.droppingValue(), from: block, cell: cell)
+    }
+
+    /// Points the index cell at `cell` and the list neighbours at `current` when it replaced `old`
+    /// (a freed block: only its address is compared). Every indexed block is in its kind's list,
+    /// so callers move a block before they unlink it.
+    @inline(__always)
+    private mutating func follow(_ current: EntryBlock, from old: EntryBlock, cell: Int) -> EntryBlock {
+        if current != old {
+            relink(moved: current)
+            indexRepoint(cell: cell, to: current)
+        }
+        return current
     }
 
     /// Removes an entry of either kind entirely, hashing its key once to find its cell.
