@@ -39,6 +39,14 @@ struct LocalBench {
         let storeMemory = harness.measureMemory(makeTarget: makeStore)
         let baselineMemory = harness.measureMemory(makeTarget: makeBaseline)
 
+        // The memory floor's region, built after the memory figures so that they do not count it;
+        // read three times over the run (before, between and after the operations) for a median.
+        let floor = MemoryReadLatency(bytes: MemoryReadLatency.floorRegionBytes())
+        var floorReads: [Double] = []
+        var floorChecksum: UInt64 = 0
+        func readFloor() { floorReads.append(floor.nanosecondsPerRead(reads: 1 << 20, checksum: &floorChecksum)) }
+        readFloor()
+
         var figures: [String: (store: OperationFigures, baseline: OperationFigures)] = [:]
         // The facade, started and filled first, so that its rounds alternate with the others.
         var facadeFigures = LocalBenchReport.FacadeFigures()
@@ -98,12 +106,15 @@ struct LocalBench {
                 let facadeHere = Self.facadeOperations.contains(operation) ? facade : nil
                 measure(operation, store: store, baseline: baseline, facade: facadeHere)
             }
+            readFloor()
         }
         if operations.contains(.setNewEvict) {
             let store = harness.filled(capacity: harness.fullCapacity, makeTarget: makeStore)
             let baseline = harness.filled(capacity: harness.fullCapacity, makeTarget: makeBaseline)
             measure(.setNewEvict, store: store, baseline: baseline, facade: nil)
         }
+
+        readFloor()
 
         var rows: [LocalBenchReport.Row] = []
         for operation in BenchOperation.allCases {
@@ -114,7 +125,12 @@ struct LocalBench {
         }
         return LocalBenchReport(
             keyCount: keyCount, valueSize: valueSize, rounds: rounds, rows: rows, facade: facadeFigures,
-            storeMemory: storeMemory, baselineMemory: baselineMemory, machine: MachineLoad.current(),
+            storeMemory: storeMemory, baselineMemory: baselineMemory,
+            memoryFloor: .init(
+                nanosecondsPerRead: floorReads.sorted()[floorReads.count / 2],
+                regionBytes: floor.nodes * MemoryReadLatency.stride,
+                lastLevelCacheBytes: MemoryReadLatency.lastLevelCacheBytes(), checksum: floorChecksum),
+            machine: MachineLoad.current(),
             elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }
 

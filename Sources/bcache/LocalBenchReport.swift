@@ -23,6 +23,16 @@ struct LocalBenchReport {
         var error: String?
     }
 
+    /// The machine's memory floor, measured in the same run (see ``MemoryReadLatency``).
+    struct MemoryFloor {
+        /// The median time of one dependent read from a random line of the region.
+        let nanosecondsPerRead: Double
+        let regionBytes: Int
+        let lastLevelCacheBytes: Int?
+        /// The fold of the walks' final addresses.
+        let checksum: UInt64
+    }
+
     let keyCount: Int
     let valueSize: Int
     let rounds: Int
@@ -30,6 +40,7 @@ struct LocalBenchReport {
     let facade: FacadeFigures
     let storeMemory: MemoryFigures?
     let baselineMemory: MemoryFigures?
+    let memoryFloor: MemoryFloor
     let machine: MachineLoad
     let elapsedSeconds: Double
 
@@ -46,14 +57,76 @@ struct LocalBenchReport {
 
     /// The fold of every checksum, so that the work feeding it cannot be optimised away.
     var checksum: UInt64 {
-        let stores = rows.reduce(0) { $0 &+ $1.store.checksum &+ $1.baseline.checksum }
+        let stores = rows.reduce(memoryFloor.checksum) { $0 &+ $1.store.checksum &+ $1.baseline.checksum }
         return facade.operations.values.reduce(stores) { $0 &+ $1.checksum }
+    }
+
+    /// The least a get hit can cost in this run when its entry is read from memory: what a
+    /// miss costs (hashing, locking, probing the index, on the store, one thread) plus one read
+    /// from memory; nil without a one-thread get-miss row.
+    var getHitFloorNanoseconds: Double? {
+        guard mapsExceedTheCache else { return nil }
+        guard let miss = rows.first(where: { $0.operation == .getMiss && $0.threads == 1 }) else { return nil }
+        return miss.store.nanosecondsPerOperation + memoryFloor.nanosecondsPerRead
+    }
+
+    /// ``getHitFloorNanoseconds`` over the baseline's get hit on one thread: the least
+    /// `get_hit_ratio_1t` reachable when every hit reads its entry from memory.
+    var getHitRatioFloor: Double? {
+        guard let floor = getHitFloorNanoseconds,
+            let row = rows.first(where: { $0.operation == .getHit && $0.threads == 1 }),
+            row.baseline.nanosecondsPerOperation > 0
+        else { return nil }
+        return floor / row.baseline.nanosecondsPerOperation
+    }
+
+    /// Whether the filled maps together exceed the last-level cache (true when either size is
+    /// unknown): only then must a hit read its entry from memory.
+    var mapsExceedTheCache: Bool {
+        guard let maps = mapsResidentBytes, let cache = memoryFloor.lastLevelCacheBytes else { return true }
+        return maps > cache
+    }
+
+    /// The resident memory of the filled maps the run holds at once: the store's and the
+    /// baseline's fills, and the facade's (a store of its own) when it was measured.
+    var mapsResidentBytes: Int? {
+        guard let store = storeMemory, let baseline = baselineMemory else { return nil }
+        let stores = facade.operations.isEmpty ? 1 : 2
+        return stores * (store.afterBytes - store.beforeBytes) + (baseline.afterBytes - baseline.beforeBytes)
     }
 
     /// The store's figures for `operation` on one thread, in this run.
     private func storeFigures(_ operation: BenchOperation) -> OperationFigures? {
         rows.first { $0.operation == operation && $0.threads == 1 }?.store
     }
+
+    /// The memory floor's lines of the table.
+    private func memoryFloorLines() -> [String] {
+        let cache =
+            memoryFloor.lastLevelCacheBytes.map { "last-level cache \(megabytes($0)) MB" } ?? "last-level cache unknown"
+        var lines = [
+            "",
+            "memory floor: one dependent read from a random line of \(megabytes(memoryFloor.regionBytes)) MB takes "
+                + "\(fixed(memoryFloor.nanosecondsPerRead, 1)) ns (median of 3 over the run; \(cache))",
+        ]
+        if let maps = mapsResidentBytes {
+            lines.append(
+                "  the filled maps hold \(megabytes(maps)) MB at once and each round reads every key once: "
+                    + (mapsExceedTheCache
+                        ? "more than the cache holds, so a get hit reads its entry from memory"
+                        : "the cache holds them, so a hit need not wait for memory and the floor does not bound it"))
+        }
+        if let floor = getHitFloorNanoseconds {
+            var line =
+                "  a get hit does what a miss does and reads its entry: at least \(fixed(floor, 1)) ns "
+                + "(get miss + floor)"
+            if let ratio = getHitRatioFloor { line += ", \(fixed(ratio, 2))× the baseline's get hit" }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    private func megabytes(_ bytes: Int) -> String { fixed(Double(bytes) / 1_048_576, 1) }
 
     /// The facade's lines of the table.
     private func facadeLines() -> [String] {
@@ -125,6 +198,7 @@ struct LocalBenchReport {
                     + "baseline \(fixed(baseline, 2))×")
         }
         lines.append(contentsOf: facadeLines())
+        lines.append(contentsOf: memoryFloorLines())
         lines.append("")
         lines.append(
             AllocationCount.isAvailable
@@ -208,6 +282,12 @@ struct LocalBenchReport {
             if let allocations = figures.allocationsPerOperation { object[name + "_allocs_per_op"] = allocations }
         }
         if let error = facade.error { object["facade_error"] = error }
+        object["memory_random_read_ns"] = memoryFloor.nanosecondsPerRead
+        object["memory_random_read_region_mb"] = Double(memoryFloor.regionBytes) / 1_048_576
+        if let cache = memoryFloor.lastLevelCacheBytes { object["last_level_cache_mb"] = Double(cache) / 1_048_576 }
+        if let maps = mapsResidentBytes { object["maps_resident_mb"] = Double(maps) / 1_048_576 }
+        if let floor = getHitFloorNanoseconds { object["get_hit_floor_ns_1t"] = floor }
+        if let ratio = getHitRatioFloor { object["get_hit_ratio_floor_1t"] = ratio }
         for (prefix, memory) in [("", storeMemory), ("baseline_", baselineMemory)] {
             guard let memory else { continue }
             object[prefix + "rss_bytes_per_entry"] = memory.bytesPerEntry
