@@ -157,17 +157,32 @@ import Testing
         }
     }
 
-    @Test func aStoreFilledInAnotherNodesIndexOrderKeepsShortRuns() throws {
+    /// Receivers for a join from node 1: node 2, and nodes whose home seeds differ from node
+    /// 1's in a way a weak mix of seed and tag maps onto node 1's order (the seed's lowest bit,
+    /// its highest tag bit, every tag bit: a receiver walking node 1's homes backwards).
+    static let receiverSeedDifferences: [UInt64?] = [nil, 1, 1 << 19, 0xf_ffff, 0xf_fffe]
+
+    @Test(arguments: receiverSeedDifferences)
+    func aStoreFilledInAnotherNodesIndexOrderKeepsShortRuns(seedDifference: UInt64?) throws {
         // A join lists the sender's entries in its index's order, that is by home cell. Were
         // homes the same on both nodes, the receiver's first inserts would all have homes in the
         // first cells of its small table and pile into one run as long as the keys inserted,
-        // which every later insert probes to its end (quadratic). Homes differ by node.
+        // which every later insert probes to its end (quadratic). Homes differ by node, and no
+        // pair of nodes may see each other's order in their own homes.
         let configuration = TestStores.configuration(shardCount: 1)
         let sender = TestStores.store(configuration, node: 1)
         for index in 0..<20_000 { try sender.set("join-key-\(index)", [1]) }
         let records = sender.records(inBuckets: 0..<BucketDigests.bucketCount)
         #expect(records.count == 20_000)
-        let receiver = TestStores.store(configuration, node: 2)
+        let receiverNode =
+            seedDifference.map { Self.node(withHomeSeed: ShardState.homeSeed(for: NodeID(rawValue: 1)) ^ $0) } ?? 2
+        #expect(receiverNode != 1)
+        if let seedDifference {
+            #expect(
+                ShardState.homeSeed(for: NodeID(rawValue: receiverNode)) ^ ShardState.homeSeed(for: NodeID(rawValue: 1))
+                    == seedDifference)
+        }
+        let receiver = TestStores.store(configuration, node: receiverNode)
         var longest = 0
         for (index, record) in records.enumerated() {
             _ = try receiver.merge(record)
@@ -177,6 +192,29 @@ import Testing
         // At most 13/16 full with random homes, the longest run of 20,000 keys is a few hundred
         // cells at worst; sorted homes make it thousands.
         #expect(longest < 400, "longest run \(longest)")
+    }
+
+    /// The node whose ``ShardState/homeSeed(for:)`` is `seed`: SplitMix64's finaliser undone
+    /// (each xor-shift and multiplication inverted), then its increment.
+    static func node(withHomeSeed seed: UInt64) -> UInt64 {
+        func undoShift(_ value: UInt64, _ shift: UInt64) -> UInt64 {
+            var result = value
+            var step = shift
+            while step < 64 {
+                result = value ^ (result >> shift)
+                step += shift
+            }
+            return result
+        }
+        func inverse(_ odd: UInt64) -> UInt64 {
+            var inverse = odd  // Newton's iteration doubles the correct low bits: 3, 6, ..., 96.
+            for _ in 0..<5 { inverse = inverse &* (2 &- odd &* inverse) }
+            return inverse
+        }
+        var bits = undoShift(seed, 31)
+        bits = undoShift(bits &* inverse(0x94d0_49bb_1331_11eb), 27)
+        bits = undoShift(bits &* inverse(0xbf58_476d_1ce4_e5b9), 30)
+        return bits &- 0x9e37_79b9_7f4a_7c15
     }
 
     @Test(arguments: [1, 16, 1_024])
