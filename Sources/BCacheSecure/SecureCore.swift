@@ -55,27 +55,41 @@ final class SecureCore: Sendable {
     // MARK: Outgoing
 
     /// Seals `payload` with the primary key, or escapes it as plaintext when the migration mode
-    /// says so, and counts it.
+    /// says so, and counts it unless `counted` is false (the caller then calls ``countSent(_:sealed:)``
+    /// once the bytes are taken: an immediate send may be declined and sent again).
     func outgoing(
-        _ payload: [UInt8], kind: SecureEnvelope.Kind, position: SecureEnvelope.FramePosition?, salt: StreamSalt?
+        _ payload: [UInt8], kind: SecureEnvelope.Kind, position: SecureEnvelope.FramePosition?, salt: StreamSalt?,
+        counted: Bool = true
     ) -> (bytes: [UInt8], sealed: Bool) {
         let encrypt = state.withLock { state in
             let encrypt = state.migration.encryptOutgoing
-            switch (kind, encrypt) {
-            case (.packet, true): state.statistics.packetsSealed += 1
-            case (.packet, false): state.statistics.plaintextPacketsSent += 1
-            case (.frame, true): state.statistics.framesSealed += 1
-            case (.frame, false): state.statistics.plaintextFramesSent += 1
-            }
+            if counted { Self.count(kind, sealed: encrypt, in: &state.statistics) }
             return encrypt
         }
-        metrics.count(encrypt ? .sealed : .plaintextSent, kind)
+        if counted { metrics.count(encrypt ? .sealed : .plaintextSent, kind) }
         guard encrypt else { return (Self.escaped(payload), false) }
         let timestamp: UInt64? = kind == .packet || salt != nil ? clock.nowMillis() : nil
         let bytes = envelope.seal(
             payload, timestamp: timestamp, salt: salt, kind: kind, position: position, key: keyring.primaryKey,
             nonce: nonce)
         return (bytes, true)
+    }
+
+    /// Counts one packet or frame sent, sealed or as plaintext (see ``outgoing(_:kind:position:salt:counted:)``).
+    func countSent(_ kind: SecureEnvelope.Kind, sealed: Bool) {
+        state.withLock { Self.count(kind, sealed: sealed, in: &$0.statistics) }
+        metrics.count(sealed ? .sealed : .plaintextSent, kind)
+    }
+
+    private static func count(
+        _ kind: SecureEnvelope.Kind, sealed: Bool, in statistics: inout SecureTransport.Statistics
+    ) {
+        switch (kind, sealed) {
+        case (.packet, true): statistics.packetsSealed += 1
+        case (.packet, false): statistics.plaintextPacketsSent += 1
+        case (.frame, true): statistics.framesSealed += 1
+        case (.frame, false): statistics.plaintextFramesSent += 1
+        }
     }
 
     /// Plaintext as sent: as is, unless its first byte could be taken for a marker.

@@ -116,12 +116,15 @@ public final class SecureTransport: Transport {
     public var sendsImmediately: Bool { inner.sendsImmediately }
 
     /// Seals `packet` on the calling thread and hands it to the inner transport's immediate
-    /// send; false, having sent nothing, when closed, too large, or when the inner transport
-    /// cannot send at once.
+    /// send; false, having sent and counted nothing, when closed, too large, or when the inner
+    /// transport cannot send at once.
     public func sendImmediately(_ packet: [UInt8], to address: NodeAddress) -> Bool {
         guard !closed.load(ordering: .acquiring), packet.count <= maxPacketSize else { return false }
-        let (bytes, _) = core.outgoing(packet, kind: .packet, position: nil, salt: nil)
-        return inner.sendImmediately(bytes, to: address)
+        // Counted once taken: a declined packet goes again through `send`, which counts it.
+        let (bytes, sealed) = core.outgoing(packet, kind: .packet, position: nil, salt: nil, counted: false)
+        guard inner.sendImmediately(bytes, to: address) else { return false }
+        core.countSent(.packet, sealed: sealed)
+        return true
     }
 
     public func openStream(to address: NodeAddress) async throws -> any TransportStream {

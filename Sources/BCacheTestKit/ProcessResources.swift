@@ -64,13 +64,20 @@ package struct ProcessResources: Sendable, CustomStringConvertible {
 
     /// `/proc/self/statm` holds page counts: `size resident shared text lib data dt`.
     private static func residentPages() -> Int? {
-        guard let file = fopen("/proc/self/statm", "r") else { return nil }
+        guard let fields = firstLine(ofFile: "/proc/self/statm")?.split(separator: " "), fields.count >= 2 else {
+            return nil
+        }
+        return Int(fields[1])
+    }
+
+    /// The first line of a small text file such as those of `/proc` and `/sys` (up to 255
+    /// bytes), without its line end; nil if the file cannot be read.
+    package static func firstLine(ofFile path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 256)
         guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let fields = text.split(separator: " ")
-        guard fields.count >= 2 else { return nil }
-        return Int(fields[1])
+        let bytes = buffer.prefix { $0 != 0 && $0 != 0x0a }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -41,7 +41,8 @@ struct LocalBench {
 
         // The memory floor's region, built after the memory figures so that they do not count it;
         // read three times over the run (before, between and after the operations) for a median.
-        let floor = MemoryReadLatency(bytes: MemoryReadLatency.floorRegionBytes())
+        let lastLevelCache = MemoryReadLatency.lastLevelCacheBytes()
+        let floor = MemoryReadLatency(bytes: MemoryReadLatency.floorRegionBytes(lastLevelCache: lastLevelCache))
         var floorReads: [Double] = []
         var floorChecksum: UInt64 = 0
         func readFloor() { floorReads.append(floor.nanosecondsPerRead(reads: 1 << 20, checksum: &floorChecksum)) }
@@ -128,8 +129,7 @@ struct LocalBench {
             storeMemory: storeMemory, baselineMemory: baselineMemory,
             memoryFloor: .init(
                 nanosecondsPerRead: floorReads.sorted()[floorReads.count / 2],
-                regionBytes: floor.nodes * MemoryReadLatency.stride,
-                lastLevelCacheBytes: MemoryReadLatency.lastLevelCacheBytes(), checksum: floorChecksum),
+                regionBytes: floor.regionBytes, lastLevelCacheBytes: lastLevelCache, checksum: floorChecksum),
             machine: MachineLoad.current(),
             elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
     }

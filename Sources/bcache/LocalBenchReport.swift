@@ -84,7 +84,7 @@ struct LocalBenchReport {
     var mapsResidentBytes: Int? {
         guard let store = storeMemory, let baseline = baselineMemory else { return nil }
         let stores = facade.operations.isEmpty ? 1 : 2
-        return stores * (store.afterBytes - store.beforeBytes) + (baseline.afterBytes - baseline.beforeBytes)
+        return stores * store.growthBytes + baseline.growthBytes
     }
 
     /// The store's figures for `operation` on one thread, in this run.
@@ -282,7 +282,7 @@ struct LocalBenchReport {
             object[prefix + "rss_bytes_per_entry"] = memory.bytesPerEntry
             object[prefix + "rss_before_mb"] = Double(memory.beforeBytes) / 1_048_576
             object[prefix + "rss_after_mb"] = Double(memory.afterBytes) / 1_048_576
-            object[prefix + "rss_delta_mb"] = Double(memory.afterBytes - memory.beforeBytes) / 1_048_576
+            object[prefix + "rss_delta_mb"] = Double(memory.growthBytes) / 1_048_576
         }
         return object
     }
@@ -296,9 +296,8 @@ struct LocalBenchReport {
     private func describe(_ memory: MemoryFigures?) -> String {
         guard let memory else { return "not measured (no /proc/self/statm)" }
         return "\(fixed(memory.bytesPerEntry, 0)) bytes/entry "
-            + "(RSS \(fixed(Double(memory.beforeBytes) / 1_048_576, 1)) MB → "
-            + "\(fixed(Double(memory.afterBytes) / 1_048_576, 1)) MB, "
-            + "+\(fixed(Double(memory.afterBytes - memory.beforeBytes) / 1_048_576, 1)) MB)"
+            + "(RSS \(megabytes(memory.beforeBytes)) MB → \(megabytes(memory.afterBytes)) MB, "
+            + "+\(megabytes(memory.growthBytes)) MB)"
     }
 
     private func fixed(_ value: Double, _ decimals: Int) -> String {

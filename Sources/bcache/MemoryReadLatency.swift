@@ -1,6 +1,6 @@
+import BCacheTestKit
 import BCacheTransport
 import Dispatch
-import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -35,6 +35,8 @@ final class MemoryReadLatency {
     private let region: UnsafeMutableRawPointer
     /// The number of nodes in the cycle.
     let nodes: Int
+    /// The region's size.
+    var regionBytes: Int { nodes * Self.stride }
 
     /// A cycle through `bytes / stride` nodes, shuffled by `seed`; `bytes` is rounded down to a
     /// whole number of nodes (at least two).
@@ -44,7 +46,7 @@ final class MemoryReadLatency {
         // memory and not for page-table walks: a cold entry of the store can cost no less.
         region = UnsafeMutableRawPointer.allocate(byteCount: nodes * Self.stride, alignment: Self.hugePageBytes)
         #if os(Linux)
-            _ = madvise(region, nodes * Self.stride, MADV_HUGEPAGE)
+            _ = madvise(region, regionBytes, MADV_HUGEPAGE)
         #endif
         // A random visiting order; linking each node to the next in it (the last to the first)
         // makes one cycle through every node.
@@ -62,10 +64,11 @@ final class MemoryReadLatency {
         region.deallocate()
     }
 
-    /// The region for the memory floor: twice the last-level cache, at least 64 MiB and at most
-    /// 256 MiB, so that a random line of it is almost never cached.
-    static func floorRegionBytes() -> Int {
-        min(256 << 20, max(64 << 20, 2 * (lastLevelCacheBytes() ?? 32 << 20)))
+    /// The region for the memory floor: twice the last-level cache (`lastLevelCache` bytes, 32
+    /// MiB when unknown), at least 64 MiB and at most 256 MiB, so that a random line of it is
+    /// rarely cached.
+    static func floorRegionBytes(lastLevelCache: Int?) -> Int {
+        min(256 << 20, max(64 << 20, 2 * (lastLevelCache ?? 32 << 20)))
     }
 
     /// The size of the largest cache processor 0 reaches, if the system reports it.
@@ -77,8 +80,8 @@ final class MemoryReadLatency {
         var largest: (level: Int, bytes: Int)?
         for index in 0..<8 {
             let directory = "/sys/devices/system/cpu/cpu0/cache/index\(index)/"
-            guard let level = readFile(directory + "level").flatMap({ Int($0) }),
-                let bytes = readFile(directory + "size").flatMap(parseCacheSize)
+            guard let level = ProcessResources.firstLine(ofFile: directory + "level").flatMap({ Int($0) }),
+                let bytes = ProcessResources.firstLine(ofFile: directory + "size").flatMap(parseCacheSize)
             else { continue }
             if level >= largest?.level ?? 0 { largest = (level, bytes) }
         }
@@ -101,16 +104,6 @@ final class MemoryReadLatency {
             return Int(text.dropLast()).map { $0 * multiplier }
         }
         return Int(text)
-    }
-
-    /// The first line of a small text file, trimmed; nil if it cannot be read.
-    private static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return line.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// How many nodes one walk from the first node visits before it is back: `nodes` when the

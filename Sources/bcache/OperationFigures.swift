@@ -59,8 +59,11 @@ struct MemoryFigures: Sendable {
     let afterBytes: Int
     let entries: Int
 
+    /// Growth of resident memory over the fill.
+    var growthBytes: Int { afterBytes - beforeBytes }
+
     /// Growth of resident memory per entry held.
     var bytesPerEntry: Double {
-        Double(afterBytes - beforeBytes) / Double(max(entries, 1))
+        Double(growthBytes) / Double(max(entries, 1))
     }
 }

@@ -23,21 +23,27 @@ import Testing
         #expect(floor.cycleLength() == 2)
     }
 
-    @Test func aWalkReportsATimePerReadAndFoldsItsLastAddress() {
-        let floor = MemoryReadLatency(bytes: 4_096 * MemoryReadLatency.stride)
-        var checksum: UInt64 = 0
-        let nanoseconds = floor.nanosecondsPerRead(reads: 100_000, checksum: &checksum)
-        #expect(nanoseconds > 0)
-        #expect(checksum != 0)
+    @Test func aWalkFoldsTheAddressItEndsAt() {
+        // A walk of `reads` timed steps takes `reads / 8` untimed ones first: 8 × nodes reads
+        // go round the cycle 9 times and end where they began, as 16 × nodes do; 8 more reads
+        // end 9 nodes further on.
+        let nodes = 4_096
+        let floor = MemoryReadLatency(bytes: nodes * MemoryReadLatency.stride)
+        func endOfWalk(reads: Int) -> UInt64 {
+            var checksum: UInt64 = 0
+            #expect(floor.nanosecondsPerRead(reads: reads, checksum: &checksum) > 0)
+            return checksum
+        }
+        let round = endOfWalk(reads: 8 * nodes)
+        #expect(endOfWalk(reads: 16 * nodes) == round)
+        #expect(endOfWalk(reads: 8 * nodes + 8) != round)
     }
 
     @Test func theFloorRegionIsTwiceTheLastLevelCacheWithinItsBounds() {
-        let region = MemoryReadLatency.floorRegionBytes()
-        #expect(region >= 64 << 20)
-        #expect(region <= 256 << 20)
-        if let cache = MemoryReadLatency.lastLevelCacheBytes() {
-            #expect(region == min(256 << 20, max(64 << 20, 2 * cache)))
-        }
+        #expect(MemoryReadLatency.floorRegionBytes(lastLevelCache: nil) == 64 << 20)
+        #expect(MemoryReadLatency.floorRegionBytes(lastLevelCache: 16 << 20) == 64 << 20)
+        #expect(MemoryReadLatency.floorRegionBytes(lastLevelCache: 96 << 20) == 192 << 20)
+        #expect(MemoryReadLatency.floorRegionBytes(lastLevelCache: 384 << 20) == 256 << 20)
     }
 
     @Test func cacheSizesReadAsSysfsWritesThem() {

@@ -44,4 +44,19 @@ import Testing
         }
         #expect(store.count <= 3)
     }
+
+    @Test func limitsBeyondWhatAnEntryHoldsAreClampedToIt() {
+        // An entry keeps each length in 31 bits: a store told it may hold more (even
+        // `Int.max`, which the facade allows) refuses longer keys and values, from callers and
+        // from peers (the merge decodes with these limits), rather than storing a wrong length.
+        var configuration = StoreConfiguration()
+        configuration.maxKeyBytes = .max
+        configuration.maxValueBytes = Int(Int32.max) + 1
+        let store = CacheStore(configuration: configuration)
+        #expect(store.configuration.maxKeyBytes == Int(Int32.max))
+        #expect(store.configuration.maxValueBytes == Int(Int32.max))
+        var within = StoreConfiguration()
+        within.maxKeyBytes = 100
+        #expect(CacheStore(configuration: within).configuration.maxKeyBytes == 100)
+    }
 }

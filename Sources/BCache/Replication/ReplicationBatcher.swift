@@ -14,7 +14,7 @@ import Synchronization
 /// the array was empty, wakes the flush loop (``runFlushLoop()``, a child task of `BCache.run()`).
 ///
 /// **Immediate sends.** A write that finds nothing pending, nothing being sent and no immediate
-/// send in the last ``Settings/immediateSendSpacing``, in a cluster of at most
+/// send in the last ``immediateSendSpacing``, in a cluster of at most
 /// ``Settings/immediateSendLimit`` peers (and within the direct limit), is sent by the writer
 /// itself, from its own thread (`Membership.Node.sendImmediately(userPacket:to:)`: for
 /// UDP one non-blocking `sendto` per peer), and not queued: the peer's event loop is the only
@@ -60,8 +60,6 @@ final class ReplicationBatcher: Sendable {
         var flushDelay: Duration
         /// The most peers a write is sent to from the writer's thread (0: never).
         var immediateSendLimit = 0
-        /// How long after an immediate send the next writes are batched instead.
-        var immediateSendSpacing: Duration = .microseconds(100)
         /// What the flush delay and the send timeout are measured on (real time, or a
         /// simulation's manual clock).
         var clock: any Membership.DriverClock
@@ -133,7 +131,9 @@ final class ReplicationBatcher: Sendable {
     private let logsBeforeFirstPeer: Bool
     /// The most peers for an immediate send, 0 when the transport has none (or it is off).
     private let immediateSendLimit: Int
-    private let immediateSendSpacing: Duration
+    /// How long after an immediate send the next writes are batched instead: without it, a
+    /// burst went out one datagram per write and its catch-up took seconds.
+    private static let immediateSendSpacing: Duration = .microseconds(100)
     private let counters: CacheCounters
     private let logger: Logger
     private let streams: ReplicationStreams
@@ -156,6 +156,8 @@ final class ReplicationBatcher: Sendable {
     private let maxTreeFrameBatchBytes: Int
     /// The largest batch in one direct packet (after the frame's tag).
     private let maxPacketBatchBytes: Int
+    /// The largest record an immediate send takes: one record's batch fills a packet.
+    private let maxImmediateRecordBytes: Int
     /// The largest batch in one stream frame (after its tag); 0 when the transport has no streams.
     private let maxFrameBatchBytes: Int
     /// One count while something is pending: taken by the write (or replay) that found the
@@ -175,13 +177,13 @@ final class ReplicationBatcher: Sendable {
         self.clock = settings.clock
         self.maxPendingBytes = settings.maxPendingBytes
         self.logsBeforeFirstPeer = settings.logsBeforeFirstPeer
-        self.immediateSendSpacing = settings.immediateSendSpacing
         self.immediateSendLimit =
             node.sendsUserPacketsImmediately ? min(settings.immediateSendLimit, settings.directLimit - 1) : 0
         self.counters = counters
         self.logger = logger
         self.streams = ReplicationStreams(node: node)
         maxPacketBatchBytes = node.maxUserPacketSize - SyncFrame.recordsHeaderSize
+        maxImmediateRecordBytes = maxPacketBatchBytes - RecordCodec.batchHeaderSize(recordCount: 1)
         let frameBytes = min(settings.maxFrameBytes, node.transport.maxFrameSize)
         maxFrameBatchBytes = max(frameBytes - SyncFrame.recordsHeaderSize, 0)
         maxTreePacketBatchBytes = node.maxUserPacketSize - EpidemicBroadcast.Envelope.gossipOverhead
@@ -219,7 +221,7 @@ final class ReplicationBatcher: Sendable {
         }
         let size = RecordCodec.encodedSize(of: record)
         let mayGoAtOnce =
-            immediateSendLimit > 0 && size <= maxPacketBatchBytes && peers <= immediateSendLimit
+            immediateSendLimit > 0 && size <= maxImmediateRecordBytes && peers <= immediateSendLimit
         // One lock: the write either claims the idle path (sent below, by this thread) or is
         // queued; a burst's writes find the batch non-empty and read no clock.
         let (outcome, wasEmpty) = pending.withLock { pending -> (Outcome, Bool) in
@@ -229,7 +231,7 @@ final class ReplicationBatcher: Sendable {
                 if pending.batchingUntil.map({ now >= $0 }) ?? true {
                     // While this send runs, and for the spacing after it, other writes batch.
                     pending.sending += 1
-                    pending.batchingUntil = now + immediateSendSpacing
+                    pending.batchingUntil = now + Self.immediateSendSpacing
                     return (.sendImmediately, false)
                 }
             }
@@ -237,15 +239,30 @@ final class ReplicationBatcher: Sendable {
         }
         switch outcome {
         case .sendImmediately:
-            let sent = sendImmediately(record)
-            pending.withLock { $0.sending -= 1 }
-            if sent { return }
-            // A peer declined it: the flush loop sends it to every peer (those that have it
-            // merge a duplicate, which changes nothing).
-            let (queued, wasEmpty) = pending.withLock { pending in
+            let result = sendImmediately(record)
+            // One lock: the send is over, and what did not go out is queued.
+            let (queued, wasEmpty) = pending.withLock { pending -> (Outcome?, Bool) in
+                pending.sending -= 1
                 let wasEmpty = pending.isEmpty
-                return (queue(record, size: size, into: &pending), wasEmpty)
+                switch result {
+                case .sentToAll:
+                    return (nil, wasEmpty)
+                case .sentToNone:
+                    // The flush loop sends it to every peer.
+                    return (queue(record, size: size, into: &pending), wasEmpty)
+                case .sentToSome(let declinedBy):
+                    // Only the peers that declined it get it again, each as a replay.
+                    for target in declinedBy {
+                        pending.replays.append(
+                            Replay(target: target, batch: Pending(records: [record], recordBytes: size)))
+                    }
+                    if wasEmpty { work.began() }
+                    return (.queued, wasEmpty)
+                }
             }
+            guard let queued else { return }
+            // Replays are not logged by the flush loop: a write that reached some peers is.
+            if case .sentToSome = result { log?.append(record) }
             finish(record, queued, wakingTheFlushLoop: wasEmpty)
         case .queued, .notQueued:
             finish(record, outcome, wakingTheFlushLoop: wasEmpty)
@@ -288,26 +305,35 @@ final class ReplicationBatcher: Sendable {
         if wakes { wakeup.yield() }
     }
 
-    /// Sends `record` to every peer from the calling thread, having claimed the idle path; true
-    /// when the transport took it at once for every peer.
-    private func sendImmediately(_ record: CacheRecord) -> Bool {
+    /// What an immediate send did.
+    private enum ImmediateSend {
+        /// Every peer took it.
+        case sentToAll
+        /// No peer took it (or the peers were too many, or none): the batch sends it.
+        case sentToNone
+        /// These peers declined it; the others took it.
+        case sentToSome(declinedBy: [NodeAddress])
+    }
+
+    /// Sends `record` to every peer from the calling thread, having claimed the idle path.
+    private func sendImmediately(_ record: CacheRecord) -> ImmediateSend {
         guard let targets = directTargets(), !targets.isEmpty, targets.count <= immediateSendLimit else {
-            return false
+            return .sentToNone
         }
         let packet = SyncFrame.encodedRecords(RecordCodec.encodeBatch(CollectionOfOne(record)))
-        var sent = 0
-        for target in targets {
-            if node.sendImmediately(userPacket: packet, to: target) { sent += 1 }
+        var declinedBy: [NodeAddress] = []
+        for target in targets where !node.sendImmediately(userPacket: packet, to: target) {
+            declinedBy.append(target)
         }
-        if sent > 0 {
-            counters.directPacketsSent.increment(by: sent)
-            counters.directBytesSent.increment(by: sent * packet.count)
-        }
-        guard sent == targets.count else { return false }
+        let sent = targets.count - declinedBy.count
+        guard sent > 0 else { return .sentToNone }
+        counters.directPacketsSent.increment(by: sent)
+        counters.directBytesSent.increment(by: sent * packet.count)
+        guard declinedBy.isEmpty else { return .sentToSome(declinedBy: declinedBy) }
         counters.deltasSentImmediately.increment()
         // Logged for replays, as the flush loop logs what it takes.
         log?.append(record)
-        return true
+        return .sentToAll
     }
 
     /// Queues for `target` alone this node's own writes made at or after `sinceMillis` (wall

@@ -47,6 +47,11 @@ public final class CacheStore: Sendable {
         precondition(configuration.maxBytes > 0, "maxBytes must be positive")
         precondition(configuration.maxTombstones > 0, "maxTombstones must be positive")
         precondition(configuration.maxKeyBytes >= 0 && configuration.maxValueBytes >= 0, "negative size limit")
+        // What an entry can hold bounds what the store accepts, from callers and from peers alike
+        // (the merge's decoding limits are these).
+        var configuration = configuration
+        configuration.maxKeyBytes = min(configuration.maxKeyBytes, EntryBlock.largestField)
+        configuration.maxValueBytes = min(configuration.maxValueBytes, EntryBlock.largestField)
         // Every shard must be able to hold one entry and one tombstone.
         var count = requested
         while count > configuration.maxKeys || count > configuration.maxTombstones {

@@ -35,7 +35,7 @@ import CPrefetch
 /// The referenced bit (bit 31 of the first word) is the entry's second-chance mark (see
 /// `ShardState.evictOverflow`): a read sets it in the block it reads anyway, so a hit writes
 /// nothing outside its own entry (and nothing at all once the bit is set). Keys are shorter than
-/// 2^31 bytes, so the bit is free.
+/// 2^31 bytes (``largestField``), so the bit is free.
 struct EntryBlock: Equatable {
     /// The block; never nil (a shard holds an optional block where there may be none).
     let storage: UnsafeMutableRawPointer
@@ -51,6 +51,10 @@ struct EntryBlock: Equatable {
     /// Blocks are 16-byte aligned at addresses below 2^48 (malloc's alignment, and the user
     /// address space of x86-64 and arm64), so an index cell keeps an address in 44 bits.
     static let alignment = 16
+    /// The longest key or value a block holds: each length is kept in 31 bits (the key's 32nd
+    /// is the referenced bit). The store clamps its limits to it, so no record from a peer or a
+    /// caller gets here longer.
+    static let largestField = Int(Int32.max)
     static let addressLimit: UInt64 = 1 << 48
 
     /// The block at `address` (from an index cell or a link).
@@ -69,6 +73,7 @@ struct EntryBlock: Equatable {
     /// A new block holding copies of `keyBytes` and `valueBytes`, `deadline` and `version`, not
     /// referenced and linked to nothing.
     init(keyBytes: UnsafeRawBufferPointer, valueBytes: UnsafeRawBufferPointer, deadline: UInt64, version: Version) {
+        precondition(keyBytes.count <= Self.largestField && valueBytes.count <= Self.largestField)
         let trailer = Self.trailerOffset(keyCount: keyBytes.count, valueCount: valueBytes.count)
         let block = UnsafeMutableRawPointer.allocate(
             byteCount: trailer + Self.trailerBytes, alignment: Self.alignment)

@@ -14,13 +14,13 @@ struct ShardState: ~Copyable {
 
     var table: [UInt64] = Array(repeating: 0, count: ShardState.initialTableSize)
     /// `64 - log2(table.count)`: the shift that turns a 64-bit product into a cell.
-    var tableShift: UInt64 = 64 - 4
+    var tableShift: UInt64 = ShardState.initialTableShift
     /// Mixed into every home cell (see ``homeSeed(for:)``).
     let homeSeed: UInt64
     /// Where a key hash's tag starts: past the bits that chose the shard.
     let tagShift: UInt64
     /// Live entries and tombstones: the occupied cells.
-    var indexedCount = 0
+    var indexedCount: Int { liveCount + tombstoneCount }
     var liveHead: EntryBlock?
     var liveTail: EntryBlock?
     var tombstoneHead: EntryBlock?
@@ -568,8 +568,7 @@ struct ShardState: ~Copyable {
     /// Drops the index of an empty shard, so that an idle cache shrinks.
     private mutating func releaseStorage() {
         table = Array(repeating: 0, count: Self.initialTableSize)
-        tableShift = 64 - 4
-        indexedCount = 0
+        tableShift = Self.initialTableShift
         sweepCursor = 0
     }
 }

@@ -20,10 +20,12 @@ public struct StoreConfiguration: Sendable, Hashable {
     /// positive. Defaults to 1,000,000.
     public var maxTombstones: Int = 1_000_000
 
-    /// The largest key, in UTF-8 bytes. Defaults to 65,536.
+    /// The largest key, in UTF-8 bytes. Defaults to 65,536. The store holds at most
+    /// 2^31 − 1 whatever this says (an entry keeps each length in 31 bits).
     public var maxKeyBytes: Int = 65_536
 
-    /// The largest value, in bytes. Defaults to 1 MiB.
+    /// The largest value, in bytes. Defaults to 1 MiB. The store holds at most 2^31 − 1
+    /// whatever this says (an entry keeps each length in 31 bits).
     public var maxValueBytes: Int = 1 << 20
 
     /// The number of independently locked shards: a power of two, at most
